@@ -1,0 +1,326 @@
+#include "ledger/authority.h"
+
+#include <capnp/message.h>
+#include <capnp/schema.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+
+#include "ledger/crypto.h"
+#include "ledger/event.h"
+#include "schemas/state.capnp.h"
+
+namespace probity {
+namespace {
+
+// State keys owned by the registry. Layout: docs/formats.md ("State").
+std::string KeyKey(const Hash& id) { return "key/" + HexEncode(id); }
+std::string UnitKey(const std::string& unit) { return "unit/" + unit; }
+std::string PersonUnitKey(const std::string& person) { return "person-unit/" + person; }
+std::string AssignmentPersonKey(const std::string& a) { return "assignment-person/" + a; }
+std::string CityGuarantorKey(const std::string& city) { return "city-guarantor/" + city; }
+const char kActiveAdminsKey[] = "active-admins";
+
+std::string EncodeKeyInfo(const KeyInfo& info) {
+  capnp::MallocMessageBuilder message;
+  auto r = message.initRoot<schema::KeyRecord>();
+  r.setPublicKey(capnp::Data::Reader(info.public_key.data(), info.public_key.size()));
+  r.setRole(info.role);
+  r.setHolder(info.holder);
+  r.setUnit(info.unit);
+  r.setPerson(info.person);
+  r.setRegisteredSeq(info.registered_seq);
+  r.setRevoked(info.revoked_seq.has_value());
+  r.setRevokedSeq(info.revoked_seq.value_or(0));
+  auto words = capnp::canonicalize(r.asReader());
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+Result<KeyInfo> DecodeKeyInfo(const std::string& value) {
+  if (value.size() % sizeof(capnp::word) != 0) return Status::Corrupt("key record is not word-aligned");
+  auto words = kj::heapArray<capnp::word>(value.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), value.data(), value.size());
+  KeyInfo info;
+  auto err = kj::runCatchingExceptions([&]() {
+    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+    capnp::SegmentArrayMessageReader message(kj::arrayPtr(segments, 1));
+    auto r = message.getRoot<schema::KeyRecord>();
+    auto pk = r.getPublicKey();
+    KJ_REQUIRE(pk.size() == 32);
+    std::memcpy(info.public_key.data(), pk.begin(), 32);
+    info.role = r.getRole();
+    info.holder = r.getHolder();
+    info.unit = r.getUnit();
+    info.person = r.getPerson();
+    info.registered_seq = r.getRegisteredSeq();
+    if (r.getRevoked()) info.revoked_seq = r.getRevokedSeq();
+  });
+  if (err != nullptr) return Status::Corrupt("key record does not decode");
+  return info;
+}
+
+Result<bool> Exists(const StateReader& state, const std::string& key) {
+  auto v = state.Get(key);
+  if (!v.ok()) return v.status();
+  return v->has_value();
+}
+
+Result<std::string> GetOr(const StateReader& state, const std::string& key, std::string fallback) {
+  auto v = state.Get(key);
+  if (!v.ok()) return v.status();
+  return v->value_or(std::move(fallback));
+}
+
+// The role that may append each event type (program-rules.md, "Who may sign what").
+// No default: a new event type fails to compile (-Werror=switch) until it has a role.
+std::optional<schema::Role> RoleFor(schema::Event::Which which) {
+  using E = schema::Event;
+  using R = schema::Role;
+  switch (which) {
+    case E::INVALID: return std::nullopt;
+    case E::KEY_REGISTERED:
+    case E::KEY_REVOKED:
+    case E::UNIT_REGISTERED:
+    case E::CITY_REGISTERED:
+    case E::GROUP_FORMED:
+    case E::GROUP_DISBANDED:
+    case E::RETRACTION: return R::ADMIN;
+    case E::PERSON_REGISTERED:
+    case E::RESTRICTION_RECORDED:
+    case E::RESTRICTION_LIFTED:
+    case E::LEAVE_GRANTED: return R::HR;
+    case E::ASSIGNMENT_MADE:
+    case E::ASSIGNMENT_ENDED:
+    case E::TRAINING_COMPLETED: return R::DISPATCHER;
+    case E::EVALUATION_RECORDED:
+    case E::COMMENDATION_ISSUED:
+    case E::CRITICISM_ISSUED:
+    case E::TARGET_ASSESSED: return R::ENFORCEMENT;
+    case E::REPORT_FILED: return R::GROUP_LEADER;
+    case E::PARTY_BRANCH_FORMED: return R::PARTY_COMMITTEE;
+    case E::EXPLANATION_SUBMITTED: return R::GUARANTOR;
+  }
+  return std::nullopt;
+}
+
+// R4: a dispatcher's key acts only for persons registered to its own unit.
+Status CheckDispatcherScope(const StateReader& state, const KeyInfo& key,
+                            schema::Event::Reader event) {
+  std::string person;
+  if (event.isAssignmentMade()) person = event.getAssignmentMade().getPerson();
+  if (event.isTrainingCompleted()) person = event.getTrainingCompleted().getPerson();
+  if (event.isAssignmentEnded()) {
+    std::string a = event.getAssignmentEnded().getAssignment();
+    auto p = GetOr(state, AssignmentPersonKey(a), "");
+    if (!p.ok()) return p.status();
+    if (p->empty()) return Status::Refused("assignment '" + a + "' does not exist");
+    person = *p;
+  }
+  auto unit = GetOr(state, PersonUnitKey(person), "");
+  if (!unit.ok()) return unit.status();
+  if (unit->empty()) return Status::Refused("person '" + person + "' is not registered");
+  if (*unit != key.unit) {
+    return Status::Refused("person '" + person + "' belongs to unit '" + *unit +
+                           "', not to the dispatcher's unit '" + key.unit + "' (R4)");
+  }
+  return Status::Ok();
+}
+
+// R9: a guarantor's key explains only for cities its unit guarantees.
+Status CheckGuarantorScope(const StateReader& state, const KeyInfo& key,
+                           schema::Event::Reader event) {
+  auto e = event.getExplanationSubmitted();
+  std::string city = e.getCity();
+  auto guarantor = GetOr(state, CityGuarantorKey(city), "");
+  if (!guarantor.ok()) return guarantor.status();
+  if (guarantor->empty()) return Status::Refused("city '" + city + "' is not registered");
+  if (*guarantor != key.unit) {
+    return Status::Refused("city '" + city + "' is guaranteed by unit '" + *guarantor +
+                           "', not by the key's unit '" + key.unit + "' (R9)");
+  }
+  if (std::string(e.getUnit()) != key.unit) {
+    return Status::Refused("a guarantor key may explain only for its own unit '" + key.unit +
+                           "' (R9)");
+  }
+  return Status::Ok();
+}
+
+Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Reader k) {
+  auto pub = PublicKey::FromPem(std::string(k.getPublicKey()));
+  if (!pub.ok()) return Status::Refused("publicKey: " + pub.status().message());
+  auto existing = LookUpKey(state, pub->KeyId());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return Status::Refused("key " + HexEncode(pub->KeyId()) + " is already registered" +
+                           ((*existing)->revoked_seq ? " (and revoked; a revoked key is never reinstated)" : ""));
+  }
+  auto role = k.getRole();
+  bool scoped_unit = role == schema::Role::DISPATCHER || role == schema::Role::GUARANTOR;
+  bool scoped_person = role == schema::Role::GROUP_LEADER;
+  if (scoped_unit != k.hasUnit()) {
+    return Status::Refused(scoped_unit ? "a " + RoleName(role) + " key needs field 'unit'"
+                                       : "field 'unit' applies only to dispatcher and guarantor keys");
+  }
+  if (scoped_person != k.hasPerson()) {
+    return Status::Refused(scoped_person ? std::string("a groupLeader key needs field 'person'")
+                                         : "field 'person' applies only to groupLeader keys");
+  }
+  if (scoped_unit) {
+    auto ok = Exists(state, UnitKey(k.getUnit()));
+    if (!ok.ok()) return ok.status();
+    if (!*ok) return Status::Refused("unit '" + std::string(k.getUnit()) + "' is not registered");
+  }
+  if (scoped_person) {
+    auto ok = Exists(state, PersonUnitKey(k.getPerson()));
+    if (!ok.ok()) return ok.status();
+    if (!*ok) return Status::Refused("person '" + std::string(k.getPerson()) + "' is not registered");
+  }
+  return Status::Ok();
+}
+
+Status CheckKeyRevocation(const StateReader& state, schema::KeyRevoked::Reader k) {
+  auto raw = HexDecode(std::string(k.getKeyId()));
+  if (!raw.ok() || raw->size() != 32) {
+    return Status::Invalid("field 'keyId' must be 64 lower-case hex digits");
+  }
+  Hash id;
+  std::copy(raw->begin(), raw->end(), id.begin());
+  auto key = LookUpKey(state, id);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return Status::Refused("key " + HexEncode(id) + " is not registered");
+  if ((*key)->revoked_seq) {
+    return Status::Refused("key " + HexEncode(id) + " was already revoked at seq " +
+                           std::to_string(*(*key)->revoked_seq));
+  }
+  if ((*key)->role == schema::Role::ADMIN) {
+    auto admins = GetOr(state, kActiveAdminsKey, "0");
+    if (!admins.ok()) return admins.status();
+    if (std::stoull(*admins) <= 1) {
+      return Status::Refused("revoking the last admin key would leave the ledger without an admin");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string RoleName(schema::Role role) {
+  auto schema = capnp::Schema::from<schema::Role>();
+  for (auto e : schema.getEnumerants()) {
+    if (e.getOrdinal() == static_cast<uint16_t>(role)) return e.getProto().getName();
+  }
+  return "unknown";
+}
+
+Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& key_id) {
+  auto v = state.Get(KeyKey(key_id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<KeyInfo>();
+  auto info = DecodeKeyInfo(**v);
+  if (!info.ok()) return info.status();
+  return std::optional<KeyInfo>(std::move(*info));
+}
+
+Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer,
+                      schema::Event::Reader event) {
+  if (seq == 0) {
+    // Genesis: the admin key registers itself; nothing else can be first.
+    if (!event.isKeyRegistered() || event.getKeyRegistered().getRole() != schema::Role::ADMIN) {
+      return Status::Refused("the first entry must register the admin key");
+    }
+    auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
+    if (!pub.ok()) return Status::Refused("publicKey: " + pub.status().message());
+    if (!ConstantTimeEqual(pub->KeyId(), signer)) {
+      return Status::Refused("the genesis entry must be signed by the key it registers");
+    }
+    return Status::Ok();
+  }
+  auto found = LookUpKey(state, signer);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return Status::Refused("signer key " + HexEncode(signer) + " is not registered");
+  const KeyInfo& key = **found;
+  if (key.revoked_seq) {
+    return Status::Refused("signer key " + HexEncode(signer) + " was revoked at seq " +
+                           std::to_string(*key.revoked_seq));
+  }
+  std::string type = EventTypeName(event.which());
+  auto needed = RoleFor(event.which());
+  if (!needed) return Status::Invalid("event has no type");
+  if (key.role != *needed) {
+    return Status::Refused("a " + RoleName(key.role) + " key may not append " + type +
+                           " (only " + RoleName(*needed) + ")");
+  }
+  switch (event.which()) {
+    case schema::Event::KEY_REGISTERED: return CheckKeyRegistration(state, event.getKeyRegistered());
+    case schema::Event::KEY_REVOKED: return CheckKeyRevocation(state, event.getKeyRevoked());
+    case schema::Event::ASSIGNMENT_MADE:
+    case schema::Event::ASSIGNMENT_ENDED:
+    case schema::Event::TRAINING_COMPLETED: return CheckDispatcherScope(state, key, event);
+    case schema::Event::EXPLANATION_SUBMITTED: return CheckGuarantorScope(state, key, event);
+    default: return Status::Ok();
+  }
+}
+
+Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) {
+  switch (event.which()) {
+    case schema::Event::KEY_REGISTERED: {
+      auto k = event.getKeyRegistered();
+      auto pub = PublicKey::FromPem(std::string(k.getPublicKey()));
+      if (!pub.ok()) return pub.status();
+      KeyInfo info;
+      info.public_key = pub->raw();
+      info.role = k.getRole();
+      info.holder = k.getHolder();
+      info.unit = k.getUnit();
+      info.person = k.getPerson();
+      info.registered_seq = seq;
+      txn.Put(KeyKey(pub->KeyId()), EncodeKeyInfo(info));
+      if (info.role == schema::Role::ADMIN) {
+        auto n = GetOr(txn, kActiveAdminsKey, "0");
+        if (!n.ok()) return n.status();
+        txn.Put(kActiveAdminsKey, std::to_string(std::stoull(*n) + 1));
+      }
+      return Status::Ok();
+    }
+    case schema::Event::KEY_REVOKED: {
+      auto raw = HexDecode(std::string(event.getKeyRevoked().getKeyId()));
+      if (!raw.ok() || raw->size() != 32) return Status::Invalid("bad keyId");
+      Hash id;
+      std::copy(raw->begin(), raw->end(), id.begin());
+      auto key = LookUpKey(txn, id);
+      if (!key.ok()) return key.status();
+      if (!key->has_value()) return Status::Refused("key is not registered");
+      KeyInfo info = **key;
+      info.revoked_seq = seq;
+      txn.Put(KeyKey(id), EncodeKeyInfo(info));
+      if (info.role == schema::Role::ADMIN) {
+        auto n = GetOr(txn, kActiveAdminsKey, "0");
+        if (!n.ok()) return n.status();
+        txn.Put(kActiveAdminsKey, std::to_string(std::stoull(*n) - 1));
+      }
+      return Status::Ok();
+    }
+    case schema::Event::UNIT_REGISTERED:
+      txn.Put(UnitKey(event.getUnitRegistered().getUnit()), "");
+      return Status::Ok();
+    case schema::Event::PERSON_REGISTERED: {
+      auto p = event.getPersonRegistered();
+      txn.Put(PersonUnitKey(p.getPerson()), p.getUnit());
+      return Status::Ok();
+    }
+    case schema::Event::ASSIGNMENT_MADE: {
+      auto a = event.getAssignmentMade();
+      txn.Put(AssignmentPersonKey(a.getAssignment()), a.getPerson());
+      return Status::Ok();
+    }
+    case schema::Event::CITY_REGISTERED: {
+      auto c = event.getCityRegistered();
+      txn.Put(CityGuarantorKey(c.getCity()), c.getGuarantor());
+      return Status::Ok();
+    }
+    default: return Status::Ok();
+  }
+}
+
+}  // namespace probity

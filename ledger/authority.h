@@ -1,0 +1,43 @@
+// Who may append what: the key registry (keys, roles, scopes, revocations) folded
+// from the log, and the check of one signer against one event at one seq. The same
+// code runs at append time and in verify, so both judge a signer identically.
+// Stateless functions over a StateReader/StateTxn; thread-safety is the state's.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ledger/bytes.h"
+#include "ledger/state.h"
+#include "ledger/status.h"
+#include "schemas/event.capnp.h"
+
+namespace probity {
+
+struct KeyInfo {
+  std::array<uint8_t, 32> public_key{};
+  schema::Role role = schema::Role::AUDITOR;
+  std::string holder;
+  std::string unit;    // dispatcher, guarantor
+  std::string person;  // groupLeader
+  uint64_t registered_seq = 0;
+  std::optional<uint64_t> revoked_seq;
+};
+
+std::string RoleName(schema::Role role);
+
+// The key registered under `key_id`, or nullopt.
+Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& key_id);
+
+// Whether the key `signer` may append `event` as entry `seq`, judged on the state
+// built from entries [0, seq). Refusals are Status::Refused and say why, with the
+// rule id where program-rules.md has one. At seq 0 only the genesis event is allowed:
+// an admin key registering itself.
+Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer,
+                      schema::Event::Reader event);
+
+// Folds the registry's part of `event` (keys, units, persons, cities, assignments)
+// into `txn`. Call only after CheckAuthority passed.
+Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event);
+
+}  // namespace probity

@@ -1,0 +1,169 @@
+#include "ledger/entry.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+#include <ctime>
+
+#include "ledger/crypto.h"
+
+namespace probity {
+namespace {
+
+capnp::Data::Reader AsData(ByteSpan b) { return capnp::Data::Reader(b.data(), b.size()); }
+
+}  // namespace
+
+Bytes SignedMessage(ByteSpan body) {
+  Bytes out(kEventSignaturePrefix.size() + body.size());
+  std::memcpy(out.data(), kEventSignaturePrefix.data(), kEventSignaturePrefix.size());
+  if (!body.empty()) std::memcpy(out.data() + kEventSignaturePrefix.size(), body.data(), body.size());
+  return out;
+}
+
+Envelope SignEnvelope(ByteSpan canonical_body, const PrivateKey& key) {
+  Envelope env;
+  env.body.assign(canonical_body.begin(), canonical_body.end());
+  env.key_id = key.Public().KeyId();
+  Bytes sig = key.Sign(SignedMessage(canonical_body));
+  std::copy(sig.begin(), sig.end(), env.signature.begin());
+  return env;
+}
+
+bool VerifyEnvelope(const Envelope& envelope, const PublicKey& key) {
+  return ConstantTimeEqual(key.KeyId(), envelope.key_id) &&
+         key.Verify(SignedMessage(envelope.body), envelope.signature);
+}
+
+Bytes EncodeEntry(const Entry& entry) {
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<schema::Entry>();
+  root.setSeq(entry.seq);
+  root.setRecordedAt(entry.recorded_at_us);
+  auto env = root.initEnvelope();
+  env.setBody(AsData(entry.envelope.body));
+  env.setKeyId(AsData(entry.envelope.key_id));
+  env.setSignature(AsData(entry.envelope.signature));
+  auto words = capnp::canonicalize(root.asReader());
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<Entry> DecodeEntry(ByteSpan bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+    return Status::Corrupt("entry is not a whole number of 8-byte words");
+  }
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  Entry entry;
+  std::string problem;
+  auto err = kj::runCatchingExceptions([&]() {
+    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1 << 20;
+    options.nestingLimit = 8;
+    capnp::SegmentArrayMessageReader message(kj::arrayPtr(segments, 1), options);
+    if (!message.isCanonical()) {
+      problem = "entry is not in canonical form";
+      return;
+    }
+    auto root = message.getRoot<schema::Entry>();
+    entry.seq = root.getSeq();
+    entry.recorded_at_us = root.getRecordedAt();
+    auto env = root.getEnvelope();
+    auto body = env.getBody();
+    auto key_id = env.getKeyId();
+    auto sig = env.getSignature();
+    if (key_id.size() != entry.envelope.key_id.size() ||
+        sig.size() != entry.envelope.signature.size()) {
+      problem = "entry has a key id or signature of the wrong length";
+      return;
+    }
+    entry.envelope.body.assign(body.begin(), body.end());
+    std::memcpy(entry.envelope.key_id.data(), key_id.begin(), key_id.size());
+    std::memcpy(entry.envelope.signature.data(), sig.begin(), sig.size());
+  });
+  if (err != nullptr) return Status::Corrupt("entry does not decode as a Cap'n Proto Entry");
+  if (!problem.empty()) return Status::Corrupt(problem);
+  return entry;
+}
+
+std::string EnvelopeToJson(const Envelope& envelope, const EventCodec& codec) {
+  auto event = codec.ToJson(envelope.body);
+  std::string out = "{\"keyId\":\"" + HexEncode(envelope.key_id) + "\",\"signature\":\"" +
+                    Base64Encode(envelope.signature) + "\",\"body\":\"" +
+                    Base64Encode(envelope.body) + "\"";
+  if (event.ok()) out += ",\"event\":" + *event;
+  return out + "}";
+}
+
+Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec) {
+  capnp::MallocMessageBuilder message;
+  auto raw = message.initRoot<capnp::JsonValue>();
+  PROBITY_RETURN_IF_ERROR(codec.ParseRaw(line, raw));
+  auto value = raw.asReader();
+  if (!value.isObject()) return Status::Invalid("an envelope must be a JSON object");
+  std::optional<std::string> key_id, signature, body;
+  std::optional<capnp::JsonValue::Reader> event;
+  for (auto field : value.getObject()) {
+    std::string name = field.getName();
+    auto v = field.getValue();
+    auto text = [&](std::optional<std::string>& slot) -> Status {
+      if (slot) return Status::Invalid("field '" + name + "' appears twice");
+      if (!v.isString()) return Status::Invalid("field '" + name + "' must be a string");
+      slot = v.getString().cStr();
+      return Status::Ok();
+    };
+    if (name == "keyId") PROBITY_RETURN_IF_ERROR(text(key_id));
+    else if (name == "signature") PROBITY_RETURN_IF_ERROR(text(signature));
+    else if (name == "body") PROBITY_RETURN_IF_ERROR(text(body));
+    else if (name == "event") {
+      if (event) return Status::Invalid("field 'event' appears twice");
+      event = v;
+    } else {
+      return Status::Invalid("unknown field '" + name +
+                             "' in an envelope; expected keyId, signature, body, event");
+    }
+  }
+  if (!key_id) return Status::Invalid("missing required field 'keyId' (is this an unsigned event? use 'probity sign' or 'append')");
+  if (!signature) return Status::Invalid("missing required field 'signature'");
+  if (!body) return Status::Invalid("missing required field 'body'");
+  Envelope env;
+  auto id = HexDecode(*key_id);
+  if (!id.ok() || id->size() != 32) return Status::Invalid("field 'keyId' must be 64 lower-case hex digits");
+  std::copy(id->begin(), id->end(), env.key_id.begin());
+  auto sig = Base64Decode(*signature);
+  if (!sig.ok() || sig->size() != 64) return Status::Invalid("field 'signature' must be 64 bytes in base64");
+  std::copy(sig->begin(), sig->end(), env.signature.begin());
+  auto b = Base64Decode(*body);
+  if (!b.ok()) return Status::Invalid("field 'body' is not base64");
+  auto view = EventView::FromCanonical(*b);
+  if (!view.ok()) return view.status().WithContext("field 'body'");
+  env.body = std::move(*b);
+  if (event) {
+    auto parsed = codec.Parse(*event);
+    if (!parsed.ok()) return parsed.status().WithContext("field 'event'");
+    if (*parsed != env.body) return Status::Invalid("field 'event' does not match the signed 'body'");
+  }
+  return env;
+}
+
+std::string FormatTimestamp(int64_t micros) {
+  int64_t secs = micros / 1000000;
+  int64_t frac = micros % 1000000;
+  if (frac < 0) {
+    frac += 1000000;
+    --secs;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(frac));
+  return buf;
+}
+
+}  // namespace probity

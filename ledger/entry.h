@@ -1,0 +1,56 @@
+// Envelopes (an event's canonical body, its signer's key id and signature) and log
+// entries (an envelope with its seq and recorded time), in their stored bytes and
+// their JSON lines. These are the signed and hashed formats of docs/formats.md.
+// Pure functions over values; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ledger/bytes.h"
+#include "ledger/event.h"
+#include "ledger/status.h"
+
+namespace probity {
+
+class PrivateKey;
+class PublicKey;
+
+// The domain-separation prefix of every event signature (17 bytes, ends in "\n").
+inline constexpr std::string_view kEventSignaturePrefix = "probity/event/v1\n";
+
+struct Envelope {
+  Bytes body;                         // canonical Event bytes
+  Hash key_id{};                      // SHA-256 of the signer's raw public key
+  std::array<uint8_t, 64> signature{};
+};
+
+struct Entry {
+  uint64_t seq = 0;
+  int64_t recorded_at_us = 0;  // microseconds since the Unix epoch, UTC
+  Envelope envelope;
+};
+
+// The exact message an event signature covers: prefix || body.
+Bytes SignedMessage(ByteSpan body);
+
+Envelope SignEnvelope(ByteSpan canonical_body, const PrivateKey& key);
+bool VerifyEnvelope(const Envelope& envelope, const PublicKey& key);
+
+// Canonical Cap'n Proto encoding of an Entry: the Merkle leaf's input.
+Bytes EncodeEntry(const Entry& entry);
+// Refuses anything but a canonical Entry with a 32-byte key id and 64-byte signature.
+Result<Entry> DecodeEntry(ByteSpan bytes);
+
+// Envelope JSON line: {"keyId":hex,"signature":base64,"body":base64,"event":{...}}.
+// `event` is for people; `body` is what was signed. On reading, `event` is optional
+// but, when present, must encode to exactly `body`.
+std::string EnvelopeToJson(const Envelope& envelope, const EventCodec& codec);
+Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec);
+
+// Microseconds since the epoch as RFC 3339 UTC, e.g. "2026-11-28T07:34:42.123456Z".
+std::string FormatTimestamp(int64_t micros);
+
+}  // namespace probity

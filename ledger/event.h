@@ -1,0 +1,75 @@
+// Events: the JSON a user writes, checked strictly against schemas/event.capnp,
+// and the canonical Cap'n Proto bytes that are signed and stored. Exists because
+// Cap'n Proto's JSON codec alone accepts unknown keys, unknown types and missing
+// fields. EventCodec is immutable after construction and safe to share across threads.
+#pragma once
+
+#include <capnp/compat/json.capnp.h>
+#include <capnp/compat/json.h>
+#include <capnp/message.h>
+#include <kj/array.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ledger/bytes.h"
+#include "ledger/status.h"
+#include "schemas/event.capnp.h"
+
+namespace probity {
+
+// Owns one event's canonical bytes (word-aligned) and reads them.
+class EventView {
+ public:
+  // Refuses bytes that are not one canonical Event message, or whose type is `invalid`.
+  static Result<EventView> FromCanonical(ByteSpan bytes);
+
+  schema::Event::Reader reader() const { return root_; }
+  ByteSpan bytes() const;
+
+ private:
+  EventView() = default;
+  // The reader points into the message, which points into segments_ and words_:
+  // all three live on the heap so that moving the view moves no byte they refer to.
+  kj::Array<capnp::word> words_;
+  std::unique_ptr<kj::ArrayPtr<const capnp::word>> segments_;
+  std::unique_ptr<capnp::MessageReader> message_;
+  schema::Event::Reader root_;
+};
+
+// The event's type name as it appears in JSON ("assignmentMade").
+std::string EventTypeName(schema::Event::Which which);
+
+// True when `text` is a real calendar date written YYYY-MM-DD.
+bool IsCalendarDate(std::string_view text);
+
+class EventCodec {
+ public:
+  EventCodec();
+  ~EventCodec();
+  EventCodec(const EventCodec&) = delete;
+  EventCodec& operator=(const EventCodec&) = delete;
+
+  // One event object as JSON text -> its canonical bytes. Refuses malformed JSON,
+  // an unknown or missing `type`, unknown or duplicate keys, missing required fields,
+  // wrong value types, unknown enum names, empty required text and impossible dates;
+  // the message names the field.
+  Result<Bytes> Parse(std::string_view json) const;
+  // The same for an already parsed JSON value (an envelope's `event`).
+  Result<Bytes> Parse(capnp::JsonValue::Reader value) const;
+
+  // Canonical bytes -> one line of JSON (no trailing newline).
+  Result<std::string> ToJson(ByteSpan canonical) const;
+  std::string ToJson(schema::Event::Reader event) const;
+
+  // Raw JSON parsing, for callers that wrap events (envelopes, receipts).
+  Status ParseRaw(std::string_view json, capnp::JsonValue::Builder out) const;
+  std::string EncodeRaw(capnp::JsonValue::Reader value) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace probity

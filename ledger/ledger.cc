@@ -1,0 +1,403 @@
+#include "ledger/ledger.h"
+
+#include <capnp/message.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "ledger/authority.h"
+
+namespace probity {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kCheckpointKeyFile[] = "checkpoint-key.pem";
+// Below this many signatures a batch is verified on the calling thread.
+constexpr size_t kParallelVerifyThreshold = 64;
+
+class StoreNodes final : public merkle::NodeReader {
+ public:
+  explicit StoreNodes(const Store& store) : store_(store) {}
+  Result<Hash> Get(uint32_t level, uint64_t index) const override {
+    auto v = store_.Get(Column::kNodes, NodeKey(level, index));
+    if (!v.ok()) return v.status();
+    if (!v->has_value() || (*v)->size() != 32) {
+      return Status::Corrupt("tree node (level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ") is missing");
+    }
+    Hash h;
+    std::copy((*v)->begin(), (*v)->end(), h.begin());
+    return h;
+  }
+
+ private:
+  const Store& store_;
+};
+
+struct SignatureTask {
+  size_t index;
+  PublicKey key;
+  const Envelope* envelope;
+};
+
+// Verifies every task, spreading them over `threads` threads; returns the lowest
+// batch index whose signature fails, or nullopt.
+std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks, unsigned threads) {
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> first_bad{SIZE_MAX};
+  auto work = [&]() {
+    for (size_t i = next++; i < tasks.size(); i = next++) {
+      const auto& t = tasks[i];
+      if (!VerifyEnvelope(*t.envelope, t.key)) {
+        size_t cur = first_bad.load();
+        while (t.index < cur && !first_bad.compare_exchange_weak(cur, t.index)) {
+        }
+      }
+    }
+  };
+  if (threads <= 1 || tasks.size() < kParallelVerifyThreshold) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+  if (first_bad.load() == SIZE_MAX) return std::nullopt;
+  return first_bad.load();
+}
+
+// The persons and units an event is about, for the subject index.
+std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& state) {
+  std::vector<std::string> out;
+  auto person = [&](capnp::Text::Reader p) { out.push_back("person/" + std::string(p)); };
+  auto unit = [&](capnp::Text::Reader u) { out.push_back("unit/" + std::string(u)); };
+  auto subject = [&](schema::Subject::Reader s) {
+    if (s.isPerson()) person(s.getPerson());
+    else unit(s.getUnit());
+  };
+  switch (e.which()) {
+    case schema::Event::PERSON_REGISTERED: person(e.getPersonRegistered().getPerson()); break;
+    case schema::Event::UNIT_REGISTERED: unit(e.getUnitRegistered().getUnit()); break;
+    case schema::Event::TRAINING_COMPLETED: person(e.getTrainingCompleted().getPerson()); break;
+    case schema::Event::RESTRICTION_RECORDED: person(e.getRestrictionRecorded().getPerson()); break;
+    case schema::Event::RESTRICTION_LIFTED: person(e.getRestrictionLifted().getPerson()); break;
+    case schema::Event::ASSIGNMENT_MADE: person(e.getAssignmentMade().getPerson()); break;
+    case schema::Event::ASSIGNMENT_ENDED: {
+      auto p = state.Get("assignment-person/" + std::string(e.getAssignmentEnded().getAssignment()));
+      if (p.ok() && p->has_value()) out.push_back("person/" + **p);
+      break;
+    }
+    case schema::Event::LEAVE_GRANTED: person(e.getLeaveGranted().getPerson()); break;
+    case schema::Event::EVALUATION_RECORDED: subject(e.getEvaluationRecorded().getSubject()); break;
+    case schema::Event::COMMENDATION_ISSUED: subject(e.getCommendationIssued().getSubject()); break;
+    case schema::Event::CRITICISM_ISSUED: subject(e.getCriticismIssued().getSubject()); break;
+    case schema::Event::PARTY_BRANCH_FORMED: person(e.getPartyBranchFormed().getSecretary()); break;
+    default: break;
+  }
+  return out;
+}
+
+Bytes GenesisBody(const PrivateKey& admin) {
+  capnp::MallocMessageBuilder message;
+  auto event = message.initRoot<schema::Event>();
+  auto k = event.initKeyRegistered();
+  k.setPublicKey(admin.Public().ToPem());
+  k.setHolder("ledger administrator");
+  k.setRole(schema::Role::ADMIN);
+  auto words = capnp::canonicalize(event.asReader());
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
+Clock SystemClock() {
+  return []() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const PrivateKey& admin,
+                                             const std::string& origin, Options options) {
+  if (origin.empty() || origin.find_first_of("+ \t\n") != std::string::npos) {
+    return Status::Invalid("origin must be non-empty with no '+' or white space: '" + origin + "'");
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  if (fs::exists(dir + "/db")) return Status::Refused("a store is already at " + dir);
+  // Build the whole store, genesis included, in DIR/.init; the rename of DIR/.init/db
+  // to DIR/db is the commit point, so a failure or crash before it leaves no store.
+  std::string staging = dir + "/.init";
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) return Status::IoError("cannot create " + staging + ": " + ec.message());
+  auto checkpoint_key = PrivateKey::Generate();
+  if (!checkpoint_key.ok()) return checkpoint_key.status();
+  PROBITY_RETURN_IF_ERROR(
+      WritePrivateKeyFile(staging + "/" + kCheckpointKeyFile, *checkpoint_key, std::nullopt));
+  {
+    auto store = Store::Create(staging);
+    if (!store.ok()) return store.status();
+    note::Verifier verifier{origin, note::KeyIdFor(origin, checkpoint_key->Public()),
+                            checkpoint_key->Public()};
+    rocksdb::WriteBatch meta;
+    meta.Put((*store)->handle(Column::kMeta), "format", kStoreFormat);
+    meta.Put((*store)->handle(Column::kMeta), "origin", origin);
+    meta.Put((*store)->handle(Column::kMeta), "checkpoint-vkey", verifier.Vkey());
+    meta.Put((*store)->handle(Column::kMeta), "size", "0");
+    PROBITY_RETURN_IF_ERROR((*store)->Write(meta));
+  }
+  {
+    auto staged = Open(staging, Store::Mode::kReadWrite, options);
+    if (!staged.ok()) return staged.status();
+    SubmitError error;
+    auto receipts = (*staged)->Submit({SignEnvelope(GenesisBody(admin), admin)}, &error);
+    if (!receipts.ok()) return receipts.status().WithContext("genesis");
+  }
+  fs::rename(staging + "/" + kCheckpointKeyFile, dir + "/" + kCheckpointKeyFile, ec);
+  if (!ec) fs::rename(staging + "/db", dir + "/db", ec);
+  if (ec) return Status::IoError("cannot move the new store into " + dir + ": " + ec.message());
+  fs::remove_all(staging, ec);
+  return Open(dir, Store::Mode::kReadWrite, std::move(options));
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode mode,
+                                             Options options) {
+  auto store = Store::Open(dir, mode);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<Ledger> ledger(new Ledger());
+  ledger->store_ = std::move(*store);
+  ledger->options_ = std::move(options);
+  if (!ledger->options_.clock) ledger->options_.clock = SystemClock();
+  if (ledger->options_.verify_threads == 0) {
+    ledger->options_.verify_threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+  PROBITY_RETURN_IF_ERROR(ledger->LoadMeta());
+  if (mode == Store::Mode::kReadWrite) {
+    auto key = LoadPrivateKeyFile(dir + "/" + kCheckpointKeyFile, std::nullopt);
+    if (!key.ok()) return key.status().WithContext("checkpoint key");
+    if (key->Public().raw() != ledger->verifier_->key.raw()) {
+      return Status::Corrupt(dir + "/" + kCheckpointKeyFile + " is not the key of this store's checkpoints");
+    }
+    ledger->checkpoint_key_.emplace(std::move(*key));
+  }
+  return ledger;
+}
+
+Status Ledger::LoadMeta() {
+  auto get = [&](const char* key) -> Result<std::string> {
+    auto v = store_->Get(Column::kMeta, key);
+    if (!v.ok()) return v.status();
+    if (!v->has_value()) return Status::Corrupt(std::string("store has no '") + key + "' record");
+    return **v;
+  };
+  auto origin = get("origin");
+  if (!origin.ok()) return origin.status();
+  origin_ = *origin;
+  auto vkey = get("checkpoint-vkey");
+  if (!vkey.ok()) return vkey.status();
+  auto verifier = note::Verifier::FromVkey(*vkey);
+  if (!verifier.ok()) return verifier.status().WithContext("checkpoint-vkey");
+  verifier_.emplace(std::move(*verifier));
+  auto size = get("size");
+  if (!size.ok()) return size.status();
+  nodes_ = std::make_unique<StoreNodes>(*store_);
+  auto frontier = merkle::Frontier::Load(*nodes_, std::stoull(*size));
+  if (!frontier.ok()) return frontier.status();
+  frontier_.emplace(std::move(*frontier));
+  if (frontier_->size() > 0) {
+    auto last = ReadEntry(frontier_->size() - 1);
+    if (!last.ok()) return last.status();
+    last_recorded_us_ = last->recorded_at_us;
+  }
+  return Status::Ok();
+}
+
+uint64_t Ledger::size() const {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return frontier_->size();
+}
+
+Result<Bytes> Ledger::ReadEntryBytes(uint64_t seq) const {
+  auto v = store_->Get(Column::kEntries, SeqKey(seq));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status::NotFound("no entry at seq " + std::to_string(seq));
+  return Bytes((*v)->begin(), (*v)->end());
+}
+
+Result<Entry> Ledger::ReadEntry(uint64_t seq) const {
+  auto bytes = ReadEntryBytes(seq);
+  if (!bytes.ok()) return bytes.status();
+  auto entry = DecodeEntry(*bytes);
+  if (!entry.ok()) return entry.status().WithContext("seq " + std::to_string(seq));
+  return entry;
+}
+
+Result<Hash> Ledger::RootAt(uint64_t size) const {
+  if (size > this->size()) return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " + std::to_string(this->size()));
+  return merkle::RootAt(*nodes_, size);
+}
+
+Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t seq, uint64_t size) const {
+  if (size > this->size()) return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " + std::to_string(this->size()));
+  return merkle::InclusionProof(*nodes_, seq, size);
+}
+
+Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
+  if (new_size > size()) return Status::Invalid("tree size " + std::to_string(new_size) + " is beyond the log's " + std::to_string(size()));
+  return merkle::ConsistencyProof(*nodes_, old_size, new_size);
+}
+
+Result<std::string> Ledger::LatestCheckpoint() const {
+  auto v = store_->Get(Column::kMeta, "checkpoint");
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return Status::NotFound("the store has no checkpoint yet");
+  return **v;
+}
+
+Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, SubmitError* error) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto fail = [&](size_t index, Status status) -> Status {
+    if (error) *error = SubmitError{index, status};
+    return status;
+  };
+  if (!checkpoint_key_) return fail(0, Status::Refused("the ledger is open read-only"));
+  StateTxn txn(store_->state());
+  merkle::Frontier frontier = *frontier_;
+  int64_t recorded = std::max(last_recorded_us_, options_.clock());
+  rocksdb::WriteBatch wb;
+  std::vector<Receipt> receipts;
+  std::vector<SignatureTask> tasks;
+  std::map<std::string, std::pair<uint64_t, const Envelope*>> ids_in_batch;
+  std::optional<std::pair<size_t, Status>> refusal;
+
+  for (size_t i = 0; i < batch.size() && !refusal; ++i) {
+    const Envelope& env = batch[i];
+    uint64_t seq = frontier.size();
+    auto view = EventView::FromCanonical(env.body);
+    if (!view.ok()) {
+      refusal.emplace(i, view.status());
+      break;
+    }
+    auto event = view->reader();
+    // Idempotency: an id already stored names the same event or is refused.
+    if (event.hasId()) {
+      std::string id = event.getId();
+      std::optional<Envelope> earlier;
+      uint64_t earlier_seq = 0;
+      if (auto it = ids_in_batch.find(id); it != ids_in_batch.end()) {
+        earlier_seq = it->second.first;
+        earlier = *it->second.second;
+      } else {
+        auto stored = store_->Get(Column::kIds, id);
+        if (!stored.ok()) return fail(i, stored.status());
+        if (stored->has_value()) {
+          earlier_seq = SeqFromKey(**stored);
+          auto e = ReadEntry(earlier_seq);
+          if (!e.ok()) return fail(i, e.status());
+          earlier = e->envelope;
+        }
+      }
+      if (earlier) {
+        if (earlier->body == env.body && earlier->key_id == env.key_id) {
+          // The same bytes as an entry already checked: no new signature to verify.
+          auto leaf = ReadEntryBytes(earlier_seq);
+          Receipt r{earlier_seq, {}, true};
+          if (leaf.ok()) r.leaf_hash = merkle::LeafHash(*leaf);
+          else {
+            // Stored earlier in this same batch: its leaf hash is in the receipts.
+            for (const auto& rr : receipts) if (rr.seq == earlier_seq) r.leaf_hash = rr.leaf_hash;
+          }
+          receipts.push_back(r);
+          continue;
+        }
+        refusal.emplace(i, Status::Refused("id '" + id + "' is already used by a different event at seq " +
+                                           std::to_string(earlier_seq)));
+        break;
+      }
+      ids_in_batch[id] = {seq, &env};
+      wb.Put(store_->handle(Column::kIds), id, SeqKey(seq));
+    }
+    Status st = CheckAuthority(txn, seq, env.key_id, event);
+    if (!st.ok()) {
+      refusal.emplace(i, st);
+      break;
+    }
+    // The signer's public key: registered, or (genesis) the one the event registers.
+    std::optional<KeyInfo> signer;
+    if (seq == 0) {
+      auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
+      if (!pub.ok()) return fail(i, pub.status());
+      tasks.push_back({i, *pub, &env});
+    } else {
+      auto key = LookUpKey(txn, env.key_id);
+      if (!key.ok()) return fail(i, key.status());
+      signer = **key;
+      auto pub = PublicKey::FromRaw(signer->public_key);
+      if (!pub.ok()) return fail(i, pub.status());
+      tasks.push_back({i, *pub, &env});
+    }
+    if (options_.rules) {
+      st = options_.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
+      if (!st.ok()) {
+        refusal.emplace(i, st);
+        break;
+      }
+    }
+    for (const auto& s : SubjectsOf(event, txn)) {
+      wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
+    }
+    st = ApplyAuthority(txn, seq, event);
+    if (st.ok() && options_.rules) st = options_.rules->Apply(txn, seq, event);
+    if (!st.ok()) {
+      refusal.emplace(i, st);
+      break;
+    }
+    Entry entry{seq, recorded, env};
+    Bytes bytes = EncodeEntry(entry);
+    Hash leaf = merkle::LeafHash(bytes);
+    wb.Put(store_->handle(Column::kEntries), SeqKey(seq),
+           rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    for (const auto& node : frontier.Append(leaf)) {
+      wb.Put(store_->handle(Column::kNodes), NodeKey(node.level, node.index),
+             rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
+    }
+    receipts.push_back({seq, leaf, false});
+  }
+
+  // Signatures, over the cores. A bad signature before the refused envelope comes first.
+  if (auto bad = VerifySignatures(tasks, options_.verify_threads)) {
+    if (!refusal || *bad < refusal->first) {
+      refusal.emplace(*bad, Status::Refused("signature does not verify for key " +
+                                            HexEncode(batch[*bad].key_id)));
+    }
+  }
+  if (refusal) return fail(refusal->first, refusal->second);
+  if (frontier.size() == frontier_->size()) return receipts;  // only duplicates: nothing to write
+
+  for (const auto& [key, value] : txn.pending()) {
+    if (value) wb.Put(store_->handle(Column::kState), key, *value);
+    else wb.Delete(store_->handle(Column::kState), key);
+  }
+  note::Checkpoint cp{origin_, frontier.size(), frontier.Root(), {}};
+  auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin_, *checkpoint_key_);
+  if (!signed_note.ok()) return fail(batch.size(), signed_note.status());
+  wb.Put(store_->handle(Column::kMeta), "checkpoint", *signed_note);
+  wb.Put(store_->handle(Column::kMeta), "size", std::to_string(frontier.size()));
+  wb.Put(store_->handle(Column::kCheckpoints), SeqKey(frontier.size()), *signed_note);
+  Status st = store_->Write(wb);
+  if (!st.ok()) return fail(batch.size(), st);
+  frontier_ = std::move(frontier);
+  last_recorded_us_ = recorded;
+  return receipts;
+}
+
+}  // namespace probity

@@ -1,0 +1,102 @@
+// The ledger: a signed, append-only log of events in a Store, its Merkle tree and
+// its signed checkpoints. Submit checks every envelope (form, signature, authority,
+// idempotency, the program's rules) and lands a whole batch in one synced write, or
+// nothing. Thread-safe: Submit calls are serialized; reads may run concurrently.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/authority.h"
+#include "ledger/crypto.h"
+#include "ledger/entry.h"
+#include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "ledger/state.h"
+#include "ledger/store.h"
+
+namespace probity {
+
+// Microseconds since the Unix epoch. Injected so tests and the demo are deterministic.
+using Clock = std::function<int64_t()>;
+Clock SystemClock();
+
+// Extra checks and state a program adds to every append (projections/ plugs its
+// rules in here). Check sees the state before the event; Apply folds the event.
+class Rules {
+ public:
+  virtual ~Rules() = default;
+  virtual Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
+                       schema::Event::Reader event) const = 0;
+  virtual Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const = 0;
+};
+
+struct Receipt {
+  uint64_t seq = 0;
+  Hash leaf_hash{};
+  bool duplicate = false;  // the same event (by id) was already stored at `seq`
+};
+
+struct SubmitError {
+  size_t index = 0;  // which envelope of the batch
+  Status status;
+};
+
+class Ledger {
+ public:
+  struct Options {
+    Clock clock;
+    const Rules* rules = nullptr;  // not owned; must outlive the Ledger
+    unsigned verify_threads = 0;   // 0: one per core
+  };
+
+  // Creates a store in DIR (which must not hold one): makes the ledger's checkpoint
+  // key (DIR/checkpoint-key.pem, mode 0600) and appends the genesis entry, the admin
+  // key's registration signed by itself. Built in a sibling temporary directory and
+  // renamed into place, so a failure leaves nothing behind.
+  static Result<std::unique_ptr<Ledger>> Init(const std::string& dir, const PrivateKey& admin,
+                                              const std::string& origin, Options options);
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, Store::Mode mode,
+                                              Options options);
+
+  // Appends `batch` atomically: every envelope lands, with its checkpoint, or none does
+  // and `error` names the first one refused. Receipts are in batch order.
+  Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error);
+
+  uint64_t size() const;
+  Result<Entry> ReadEntry(uint64_t seq) const;
+  Result<Bytes> ReadEntryBytes(uint64_t seq) const;
+  Result<Hash> RootAt(uint64_t size) const;
+  Result<std::vector<Hash>> InclusionProof(uint64_t seq, uint64_t size) const;
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+
+  // The latest checkpoint as a signed note, and the key that verifies it.
+  Result<std::string> LatestCheckpoint() const;
+  const note::Verifier& checkpoint_verifier() const { return *verifier_; }
+  const std::string& origin() const { return origin_; }
+
+  const Store& store() const { return *store_; }
+  const EventCodec& codec() const { return codec_; }
+
+ private:
+  Ledger() = default;
+  Status LoadMeta();
+
+  std::unique_ptr<Store> store_;
+  Options options_;
+  EventCodec codec_;
+  std::string origin_;
+  std::optional<note::Verifier> verifier_;
+  std::optional<PrivateKey> checkpoint_key_;  // only when open for writing
+  std::unique_ptr<merkle::NodeReader> nodes_;
+  mutable std::mutex write_mu_;
+  std::optional<merkle::Frontier> frontier_;  // guarded by write_mu_
+  int64_t last_recorded_us_ = 0;              // guarded by write_mu_
+};
+
+}  // namespace probity

@@ -1,0 +1,92 @@
+// Signed notes (c2sp.org/signed-note, Ed25519 only) and the checkpoints carried
+// in them (c2sp.org/tlog-checkpoint): the text form in which the log publishes
+// its signed tree heads, readable by Go's sumdb/note and other C2SP tooling.
+// Pure functions over values; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/bytes.h"
+#include "ledger/crypto.h"
+#include "ledger/status.h"
+
+namespace probity::note {
+
+// Signed note grammar (bytes; UTF-8 throughout, no control characters below
+// U+0020 other than "\n"):
+//
+//   note      = text "\n" 1*sigline        ; split at the LAST "\n\n"
+//   text      = 1*line                     ; may contain empty lines
+//   line      = *char "\n"
+//   sigline   = U+2014 " " name " " base64(key_id[4] || signature) "\n"
+//   name      = 1*char without "+" and Unicode spaces
+//   key_id    = SHA-256(name || 0x0A || 0x01 || pubkey[32])[0:4], big-endian
+//   signature = Ed25519(text)                ; text includes its final "\n"
+//
+// A verifier key ("vkey") is  name "+" hex8(key_id) "+" base64(0x01 || pubkey).
+
+inline constexpr size_t kMaxSignatures = 100;
+
+// A known key: who may sign notes we accept.
+struct Verifier {
+  std::string name;
+  uint32_t key_id;
+  PublicKey key;
+
+  // Parses "name+hex8+base64". Invalid unless the name is valid, the key id
+  // is 8 lower-case hex digits that match the key, and the key is 0x01
+  // (Ed25519) followed by 32 bytes. The base64 may contain '+': only the
+  // first two '+' separate fields.
+  static Result<Verifier> FromVkey(std::string_view vkey);
+  std::string Vkey() const;
+};
+
+// The C2SP key id of `key` under `name`.
+uint32_t KeyIdFor(std::string_view name, const PublicKey& key);
+
+// True if `name` may be a key name: non-empty UTF-8, no '+', no Unicode space.
+bool IsValidKeyName(std::string_view name);
+
+// Returns the signed note: `text` + "\n" + one signature line by `key` under
+// `name`. Invalid if `text` is empty, does not end in "\n", is not UTF-8 or
+// holds a control character, or if `name` is not a valid key name.
+Result<std::string> Sign(std::string_view text, std::string_view name, const PrivateKey& key);
+
+struct Opened {
+  std::string text;                     // the signed text, final "\n" included
+  std::vector<std::string> signed_by;   // known verifiers whose signature verified, each once
+};
+
+// Parses `note` and verifies every signature line whose (name, key id) is a
+// known verifier; lines by unknown keys are ignored (as the spec requires).
+// Invalid: malformed note (not UTF-8, control character, no blank line before
+// the signatures, a bad signature line, more than kMaxSignatures lines).
+// Corrupt: a known key's signature fails, or no known key signed at all.
+Result<Opened> Open(std::string_view note, const std::vector<Verifier>& verifiers);
+
+// Checkpoint note text (c2sp.org/tlog-checkpoint):
+//
+//   origin "\n" decimal(size) "\n" base64(root[32]) "\n" *(extension "\n")
+//
+// origin and extensions are non-empty lines; the size has no leading zeros
+// (except "0").
+struct Checkpoint {
+  std::string origin;
+  uint64_t size = 0;
+  Hash root{};
+  std::vector<std::string> extensions;
+
+  friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
+};
+
+// The text above. `c` must satisfy the grammar (origin and extensions
+// non-empty, without "\n") for ParseCheckpoint to read it back.
+std::string FormatCheckpoint(const Checkpoint& c);
+// Strict inverse of FormatCheckpoint: Invalid, naming the line, for anything
+// FormatCheckpoint would not produce.
+Result<Checkpoint> ParseCheckpoint(std::string_view text);
+
+}  // namespace probity::note

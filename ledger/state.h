@@ -1,0 +1,63 @@
+// Derived state as key-value records, and the transaction that folds a batch of
+// events into it before anything is written. The same fold runs over RocksDB (append)
+// and over memory (verify, rebuild), so both see identical rules. Not thread-safe:
+// one writer owns a StateTxn; a StateReader base may be shared if it is immutable.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/status.h"
+
+namespace probity {
+
+class StateReader {
+ public:
+  virtual ~StateReader() = default;
+  // The record at `key`, or nullopt when there is none. Fails only on I/O.
+  virtual Result<std::optional<std::string>> Get(std::string_view key) const = 0;
+};
+
+// Reads through pending writes to a base; collects writes until the caller commits them.
+class StateTxn final : public StateReader {
+ public:
+  explicit StateTxn(const StateReader& base) : base_(base) {}
+
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    auto it = pending_.find(std::string(key));
+    if (it != pending_.end()) return it->second;
+    return base_.Get(key);
+  }
+  void Put(std::string key, std::string value) { pending_[std::move(key)] = std::move(value); }
+  void Delete(std::string key) { pending_[std::move(key)] = std::nullopt; }
+
+  // nullopt marks a deletion.
+  const std::map<std::string, std::optional<std::string>>& pending() const { return pending_; }
+
+ private:
+  const StateReader& base_;
+  std::map<std::string, std::optional<std::string>> pending_;
+};
+
+class MemoryState final : public StateReader {
+ public:
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    auto it = records_.find(std::string(key));
+    if (it == records_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  void Commit(const StateTxn& txn) {
+    for (const auto& [k, v] : txn.pending()) {
+      if (v) records_[k] = *v;
+      else records_.erase(k);
+    }
+  }
+  const std::map<std::string, std::string>& records() const { return records_; }
+
+ private:
+  std::map<std::string, std::string> records_;
+};
+
+}  // namespace probity

@@ -1,0 +1,167 @@
+#include "ledger/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace probity {
+namespace {
+
+// Column family names, in Column order. Never renamed: they are on disk.
+const std::vector<std::string> kColumnNames = {
+    "default", "entries", "nodes", "ids", "subjects", "state", "checkpoints"};
+
+class ColumnState final : public StateReader {
+ public:
+  ColumnState(const Store& store) : store_(store) {}
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    return store_.Get(Column::kState, key);
+  }
+
+ private:
+  const Store& store_;
+};
+
+std::string DbPath(const std::string& dir) { return dir + "/db"; }
+
+// Takes DIR/writer.lock with flock(2): released by the kernel when the process dies,
+// so a crash never leaves the store locked.
+Result<int> TakeWriterLock(const std::string& dir) {
+  std::string path = dir + "/writer.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {0};
+    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return Status::Unavailable("store is locked by process " + pid);
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    ::close(fd);
+    return Status::IoError("cannot write " + path);
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::string SeqKey(uint64_t seq) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i, seq >>= 8) key[i] = static_cast<char>(seq & 0xff);
+  return key;
+}
+
+uint64_t SeqFromKey(std::string_view key) {
+  uint64_t seq = 0;
+  for (size_t i = 0; i < 8 && i < key.size(); ++i) seq = seq << 8 | static_cast<uint8_t>(key[i]);
+  return seq;
+}
+
+std::string NodeKey(uint32_t level, uint64_t index) {
+  return std::string(1, static_cast<char>(level)) + SeqKey(index);
+}
+
+Store::~Store() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Result<std::unique_ptr<Store>> Store::Create(const std::string& dir) {
+  if (std::filesystem::exists(DbPath(dir))) return Status::Refused("a store is already at " + dir);
+  return OpenDb(dir, Mode::kReadWrite, true);
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode) {
+  if (!std::filesystem::exists(DbPath(dir) + "/CURRENT")) {
+    return Status::Unavailable("no store at " + dir + " (run 'probity init' or pass --data DIR)");
+  }
+  auto store = OpenDb(dir, mode, false);
+  if (!store.ok()) return store;
+  auto format = (*store)->Get(Column::kMeta, "format");
+  if (!format.ok()) return format.status();
+  if (!format->has_value()) return Status::Corrupt("store at " + dir + " has no format record");
+  if (**format != kStoreFormat) {
+    return Status::Corrupt("store at " + dir + " has format '" + **format + "'; this probity reads " +
+                           kStoreFormat);
+  }
+  return store;
+}
+
+Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, bool create) {
+  std::unique_ptr<Store> store(new Store());
+  store->dir_ = dir;
+  store->read_only_ = mode == Mode::kReadOnly;
+  if (!store->read_only_) {
+    auto fd = TakeWriterLock(dir);
+    if (!fd.ok()) return fd.status();
+    store->lock_fd_ = *fd;
+  }
+  rocksdb::DBOptions options;
+  options.create_if_missing = create;
+  options.create_missing_column_families = create;
+  options.error_if_exists = create;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 2;
+  std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+  for (const auto& name : kColumnNames) {
+    columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (store->read_only_) {
+    s = rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &store->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(options, DbPath(dir), columns, &store->handles_, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::Unavailable("store at " + dir + " is locked: " + s.ToString());
+    }
+    return Status::Corrupt("cannot open the store at " + dir + ": " + s.ToString());
+  }
+  store->db_.reset(raw);
+  store->state_ = std::make_unique<ColumnState>(*store);
+  return store;
+}
+
+rocksdb::ColumnFamilyHandle* Store::handle(Column column) const {
+  return handles_[static_cast<size_t>(column)];
+}
+
+Result<std::optional<std::string>> Store::Get(Column column, std::string_view key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), handle(column), rocksdb::Slice(key.data(), key.size()),
+                    &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Status::IoError("store read failed: " + s.ToString());
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::Write(rocksdb::WriteBatch& batch) {
+  if (read_only_) return Status::Refused("the store is open read-only");
+  if (failed_) return Status::IoError("an earlier write failed; reopen the store before writing");
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  auto s = db_->Write(options, &batch);
+  if (!s.ok()) {
+    failed_ = true;
+    return Status::IoError("store write failed: " + s.ToString());
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), handle(column)));
+}
+
+}  // namespace probity

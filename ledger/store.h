@@ -1,0 +1,66 @@
+// The embedded RocksDB store under a data directory: its column families, the
+// single-writer lock, and the typed keys of docs/formats.md ("Store layout").
+// Exists so that nothing else names a column family or encodes a key.
+// A Store is safe for concurrent reads; writes are serialized by the caller (Ledger).
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/bytes.h"
+#include "ledger/state.h"
+#include "ledger/status.h"
+
+namespace probity {
+
+inline constexpr char kStoreFormat[] = "probity-store-v1";
+
+enum class Column { kMeta = 0, kEntries, kNodes, kIds, kSubjects, kState, kCheckpoints };
+
+// Key encodings. Integers are big-endian so that RocksDB's byte order is numeric order.
+std::string SeqKey(uint64_t seq);
+uint64_t SeqFromKey(std::string_view key);  // key must be 8 bytes
+std::string NodeKey(uint32_t level, uint64_t index);
+
+class Store {
+ public:
+  enum class Mode { kReadOnly, kReadWrite };
+
+  // Opens DIR/db. kReadWrite takes DIR/writer.lock first: another writer gets
+  // Status::Unavailable("store is locked by process N"). A missing store is
+  // Status::Unavailable naming DIR; a store of another format is Status::Corrupt.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Mode mode);
+  // Creates a new, empty store at DIR/db (DIR must exist and have no db).
+  static Result<std::unique_ptr<Store>> Create(const std::string& dir);
+  ~Store();
+
+  Result<std::optional<std::string>> Get(Column column, std::string_view key) const;
+  // Applies `batch` atomically with sync. After a failure the store refuses writes.
+  Status Write(rocksdb::WriteBatch& batch);
+  rocksdb::ColumnFamilyHandle* handle(Column column) const;
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Column column) const;
+  bool read_only() const { return read_only_; }
+  const std::string& dir() const { return dir_; }
+
+  // The "state" column family read as a StateReader.
+  const StateReader& state() const { return *state_; }
+
+ private:
+  Store() = default;
+  static Result<std::unique_ptr<Store>> OpenDb(const std::string& dir, Mode mode, bool create);
+
+  std::string dir_;
+  bool read_only_ = true;
+  bool failed_ = false;
+  int lock_fd_ = -1;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<StateReader> state_;
+};
+
+}  // namespace probity

@@ -1,0 +1,170 @@
+#include "tools/cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace probity::cli {
+
+std::optional<std::string> Args::Option(const std::string& name) const {
+  auto it = options.find(name);
+  if (it == options.end()) return std::nullopt;
+  return it->second;
+}
+
+int Fail(const Args& args, int code, const std::string& message) {
+  std::cerr << "probity " << args.command << ": " << message << "\n";
+  return code;
+}
+
+int ExitFor(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kUnavailable:
+    case Code::kIoError: return kExitStore;
+    case Code::kCorrupt: return kExitStore;
+    case Code::kInvalid:
+    case Code::kRefused:
+    case Code::kNotFound: return kExitRefused;
+  }
+  return kExitRefused;
+}
+
+int FailStatus(const Args& args, const Status& status) {
+  return Fail(args, ExitFor(status), status.message());
+}
+
+Result<Args> Parse(const std::string& command, const std::vector<std::string>& words,
+                   const Spec& spec, const std::string& data_dir) {
+  Args args;
+  args.command = command;
+  args.data_dir = data_dir;
+  auto usage = [&](const std::string& why) {
+    return Status::Invalid(why + "\nusage: probity " + spec.usage +
+                           "\n(see 'probity " + command + " --help')");
+  };
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w.size() > 2 && w.rfind("--", 0) == 0) {
+      std::string name = w.substr(2), value;
+      bool inline_value = false;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        inline_value = true;
+      }
+      if (spec.flags.count(name)) {
+        if (inline_value) return usage("--" + name + " takes no value");
+        args.flags.insert(name);
+      } else if (spec.options.count(name)) {
+        if (!inline_value) {
+          if (i + 1 >= words.size()) return usage("--" + name + " needs a value");
+          value = words[++i];
+        }
+        args.options[name] = value;
+      } else {
+        return usage("unknown option --" + name);
+      }
+    } else {
+      args.positional.push_back(w);
+    }
+  }
+  if (args.positional.size() < spec.min_positional) return usage("missing argument");
+  if (args.positional.size() > spec.max_positional) {
+    return usage("unexpected argument '" + args.positional[spec.max_positional] + "'");
+  }
+  return args;
+}
+
+std::optional<uint64_t> ParseUint(const std::string& text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path) {
+  std::vector<Line> lines;
+  auto consume = [&](std::istream& in) {
+    std::string text;
+    size_t number = 0;
+    while (std::getline(in, text)) {
+      ++number;
+      if (!text.empty() && text.back() == '\r') text.pop_back();
+      if (text.find_first_not_of(" \t") == std::string::npos) continue;
+      lines.push_back({number, std::move(text)});
+    }
+  };
+  if (!path || *path == "-") {
+    consume(std::cin);
+  } else {
+    std::ifstream in(*path);
+    if (!in) return Status::Invalid("cannot read " + *path);
+    consume(in);
+  }
+  return lines;
+}
+
+Result<PrivateKey> LoadSigningKey(const Args& args) {
+  auto path = args.Option("key");
+  if (!path) return Status::Invalid("--key KEY.pem is required");
+  std::optional<std::string> passphrase;
+  if (auto f = args.Option("passphrase-file")) {
+    auto p = ReadPassphraseFile(*f);
+    if (!p.ok()) return p.status();
+    passphrase = *p;
+  } else {
+    auto encrypted = IsEncryptedKeyFile(*path);
+    if (encrypted.ok() && *encrypted) {
+      return Status::Invalid(*path + " is encrypted; pass --passphrase-file FILE");
+    }
+  }
+  return LoadPrivateKeyFile(*path, passphrase);
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
+  Ledger::Options options;
+  options.clock = SystemClock();
+  return Ledger::Open(args.data_dir, mode, std::move(options));
+}
+
+std::string Quote(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::function<void(uint64_t, uint64_t)> ProgressReporter(const std::string& what) {
+  if (!::isatty(STDERR_FILENO)) return nullptr;
+  return [what](uint64_t done, uint64_t total) {
+    std::fprintf(stderr, "\r%s: %llu / %llu", what.c_str(), static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total));
+    if (done >= total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+}  // namespace probity::cli

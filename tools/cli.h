@@ -1,0 +1,73 @@
+// The command line's shared pieces: argument parsing, exit statuses, reading JSON
+// lines, opening the store, and writing JSON by hand where no schema applies.
+// Used only by tools/; single-threaded.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "ledger/status.h"
+
+namespace probity::cli {
+
+// Exit statuses (../shared/interface.md).
+enum Exit : int { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitStore = 3 };
+
+struct Args {
+  std::string command;                        // "submit", "prove", ...
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // --name value
+  std::set<std::string> flags;                 // --name
+  std::string data_dir;                        // --data, $PROBITY_DATA, or ./probity-data
+
+  bool Has(const std::string& flag) const { return flags.count(flag) > 0; }
+  std::optional<std::string> Option(const std::string& name) const;
+};
+
+// What a command accepts: options that take a value, and flags that do not.
+struct Spec {
+  std::set<std::string> options;
+  std::set<std::string> flags;
+  size_t min_positional = 0;
+  size_t max_positional = 0;
+  const char* usage = "";  // one line, after "usage: probity "
+};
+
+// Prints "probity CMD: MESSAGE" on stderr and returns `code`.
+int Fail(const Args& args, int code, const std::string& message);
+// The exit status for a failed Status from the store or the ledger.
+int ExitFor(const Status& status);
+int FailStatus(const Args& args, const Status& status);
+
+// Parses `words` (after the command name) against `spec`; on error prints usage.
+Result<Args> Parse(const std::string& command, const std::vector<std::string>& words,
+                   const Spec& spec, const std::string& data_dir);
+
+// Reads an unsigned 64-bit decimal, refusing signs, spaces and overflow.
+std::optional<uint64_t> ParseUint(const std::string& text);
+
+// Non-empty lines of FILE, or stdin for "-" or none; numbered from 1.
+struct Line {
+  size_t number;
+  std::string text;
+};
+Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path);
+
+// A private key from --key KEY.pem, with --passphrase-file when it is encrypted.
+Result<PrivateKey> LoadSigningKey(const Args& args);
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
+
+// JSON string literal, escaped.
+std::string Quote(const std::string& text);
+
+// Progress on stderr, only when stderr is a terminal.
+std::function<void(uint64_t, uint64_t)> ProgressReporter(const std::string& what);
+
+}  // namespace probity::cli

@@ -1,0 +1,137 @@
+// verify, checkpoint, prove: what an auditor runs.
+#include <iostream>
+
+#include "ledger/verify.h"
+#include "tools/commands.h"
+
+namespace probity::cli {
+namespace {
+
+std::string HexList(const std::vector<Hash>& hashes, bool json) {
+  std::string out;
+  for (const auto& h : hashes) {
+    if (json) out += (out.empty() ? "\"" : ",\"") + HexEncode(h) + "\"";
+    else out += "  " + HexEncode(h) + "\n";
+  }
+  return json ? "[" + out + "]" : out;
+}
+
+std::optional<uint64_t> SizeArg(const std::string& text) { return ParseUint(text); }
+
+}  // namespace
+
+int Verify(const Args& args) {
+  VerifyOptions options;
+  if (auto f = args.Option("from")) {
+    auto v = ParseUint(*f);
+    if (!v) return Fail(args, kExitUsage, "--from must be a seq (a whole number)");
+    options.from = *v;
+  }
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  options.progress = ProgressReporter("verify");
+  auto report = VerifyLedger(**ledger, options);
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << "{\"ok\":" << (report->ok() ? "true" : "false") << ",\"entries\":" << report->size
+              << ",\"checkpointSize\":" << report->checkpoint_size
+              << ",\"signaturesChecked\":" << report->signatures_checked;
+    if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
+    if (!report->ok()) std::cout << ",\"problem\":" << Quote(report->problem);
+    else std::cout << ",\"root\":\"" << HexEncode(report->root) << "\"";
+    std::cout << "}\n";
+    return report->ok() ? kExitOk : kExitRefused;
+  }
+  if (!report->ok()) return Fail(args, kExitRefused, "FAILED: " + report->problem);
+  std::cout << "ok: " << report->size << " entries, " << report->signatures_checked
+            << " signatures and signers' authority checked; root " << HexEncode(report->root)
+            << " matches the checkpoint at size " << report->checkpoint_size << "\n";
+  return kExitOk;
+}
+
+int Checkpoint(const Args& args) {
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  if (args.Has("vkey")) {
+    std::cout << (*ledger)->checkpoint_verifier().Vkey() << "\n";
+    return kExitOk;
+  }
+  auto note = (*ledger)->LatestCheckpoint();
+  if (!note.ok()) return FailStatus(args, note.status());
+  std::cout << *note;
+  return kExitOk;
+}
+
+int Prove(const Args& args) {
+  const std::string& kind = args.positional[0];
+  bool json = args.Has("json");
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  uint64_t log_size = (*ledger)->size();
+  if (kind == "inclusion") {
+    if (args.positional.size() != 2) return Fail(args, kExitUsage, "usage: probity prove inclusion SEQ [--size N]");
+    auto seq = ParseUint(args.positional[1]);
+    if (!seq) return Fail(args, kExitUsage, "SEQ must be a whole number");
+    uint64_t size = log_size;
+    if (auto s = args.Option("size")) {
+      auto v = SizeArg(*s);
+      if (!v) return Fail(args, kExitUsage, "--size must be a whole number");
+      size = *v;
+    }
+    if (size > log_size) return Fail(args, kExitRefused, "--size " + std::to_string(size) + " is beyond the log's " + std::to_string(log_size) + " entries");
+    if (*seq >= size) return Fail(args, kExitRefused, "seq " + std::to_string(*seq) + " is not in a tree of size " + std::to_string(size));
+    auto entry = (*ledger)->ReadEntryBytes(*seq);
+    if (!entry.ok()) return FailStatus(args, entry.status());
+    Hash leaf = merkle::LeafHash(*entry);
+    auto proof = (*ledger)->InclusionProof(*seq, size);
+    if (!proof.ok()) return FailStatus(args, proof.status());
+    auto root = (*ledger)->RootAt(size);
+    if (!root.ok()) return FailStatus(args, root.status());
+    // Never hand out a proof that does not check.
+    Status st = merkle::VerifyInclusion(*seq, size, leaf, *proof, *root);
+    if (!st.ok()) return Fail(args, kExitStore, "the store's tree is damaged: " + st.message());
+    if (json) {
+      std::cout << "{\"index\":" << *seq << ",\"treeSize\":" << size << ",\"leafHash\":\""
+                << HexEncode(leaf) << "\",\"hashes\":" << HexList(*proof, true) << ",\"root\":\""
+                << HexEncode(*root) << "\"}\n";
+    } else {
+      std::cout << "inclusion of seq " << *seq << " in the tree of size " << size << "\n"
+                << "leaf hash: " << HexEncode(leaf) << "\n"
+                << "root:      " << HexEncode(*root) << " (base64 " << Base64Encode(*root) << ")\n"
+                << "hashes (leaf's sibling first):\n" << HexList(*proof, false);
+    }
+    return kExitOk;
+  }
+  if (kind == "consistency") {
+    if (args.positional.size() != 3) return Fail(args, kExitUsage, "usage: probity prove consistency OLD NEW");
+    auto old_size = ParseUint(args.positional[1]);
+    auto new_size = ParseUint(args.positional[2]);
+    if (!old_size || !new_size) return Fail(args, kExitUsage, "OLD and NEW must be whole numbers");
+    if (*new_size > log_size) return Fail(args, kExitRefused, "NEW " + std::to_string(*new_size) + " is beyond the log's " + std::to_string(log_size) + " entries");
+    if (*old_size == 0 || *old_size > *new_size) {
+      return Fail(args, kExitRefused, "OLD must be from 1 to NEW (an empty tree needs no proof)");
+    }
+    auto proof = (*ledger)->ConsistencyProof(*old_size, *new_size);
+    if (!proof.ok()) return FailStatus(args, proof.status());
+    auto old_root = (*ledger)->RootAt(*old_size);
+    auto new_root = (*ledger)->RootAt(*new_size);
+    if (!old_root.ok()) return FailStatus(args, old_root.status());
+    if (!new_root.ok()) return FailStatus(args, new_root.status());
+    Status st = merkle::VerifyConsistency(*old_size, *new_size, *proof, *old_root, *new_root);
+    if (!st.ok()) return Fail(args, kExitStore, "the store's tree is damaged: " + st.message());
+    if (json) {
+      std::cout << "{\"oldSize\":" << *old_size << ",\"newSize\":" << *new_size
+                << ",\"hashes\":" << HexList(*proof, true) << ",\"oldRoot\":\"" << HexEncode(*old_root)
+                << "\",\"newRoot\":\"" << HexEncode(*new_root) << "\"}\n";
+    } else {
+      std::cout << "consistency of the tree of size " << *old_size << " with size " << *new_size << "\n"
+                << "old root: " << HexEncode(*old_root) << " (base64 " << Base64Encode(*old_root) << ")\n"
+                << "new root: " << HexEncode(*new_root) << " (base64 " << Base64Encode(*new_root) << ")\n"
+                << "hashes:\n" << HexList(*proof, false);
+    }
+    return kExitOk;
+  }
+  return Fail(args, kExitUsage, "prove what? 'inclusion SEQ [--size N]' or 'consistency OLD NEW'");
+}
+
+}  // namespace probity::cli

@@ -1,0 +1,269 @@
+// keygen, init, sign, submit, append, log, show: writing to and reading the log.
+#include <sys/stat.h>
+
+#include <iostream>
+#include <random>
+
+#include "ledger/authority.h"
+#include "tools/commands.h"
+
+namespace probity::cli {
+namespace {
+
+std::string PubPathFor(const std::string& pem_path) {
+  const std::string ext = ".pem";
+  if (pem_path.size() > ext.size() && pem_path.compare(pem_path.size() - ext.size(), ext.size(), ext) == 0) {
+    return pem_path.substr(0, pem_path.size() - ext.size()) + ".pub";
+  }
+  return pem_path + ".pub";
+}
+
+// Signs each line; on the first bad line, reports it and returns nullopt.
+std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vector<Line>& lines,
+                                               const PrivateKey& key, const EventCodec& codec,
+                                               int* exit_code) {
+  std::vector<Envelope> out;
+  out.reserve(lines.size());
+  for (const auto& line : lines) {
+    auto body = codec.Parse(line.text);
+    if (!body.ok()) {
+      *exit_code = Fail(args, kExitRefused, "line " + std::to_string(line.number) +
+                                                ": refused: " + body.status().message());
+      return std::nullopt;
+    }
+    out.push_back(SignEnvelope(*body, key));
+  }
+  return out;
+}
+
+int SubmitEnvelopes(const Args& args, const std::vector<Envelope>& envelopes,
+                    const std::vector<Line>& lines) {
+  auto ledger = OpenLedger(args, Store::Mode::kReadWrite);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  SubmitError error;
+  auto receipts = (*ledger)->Submit(envelopes, &error);
+  if (!receipts.ok()) {
+    if (error.index < lines.size()) {
+      return Fail(args, ExitFor(error.status),
+                  "line " + std::to_string(lines[error.index].number) +
+                      ": refused: " + error.status.message() + "; nothing was appended");
+    }
+    return Fail(args, ExitFor(error.status), error.status.message() + "; nothing was appended");
+  }
+  bool json = args.Has("json");
+  for (const auto& r : *receipts) {
+    if (json) {
+      std::cout << "{\"seq\":" << r.seq << ",\"leafHash\":\"" << HexEncode(r.leaf_hash)
+                << "\",\"duplicate\":" << (r.duplicate ? "true" : "false") << "}\n";
+    } else {
+      std::cout << "seq " << r.seq << " leaf " << HexEncode(r.leaf_hash)
+                << (r.duplicate ? " (already stored)" : "") << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+// "type field=value ..." from the event's JSON, for one-line listings.
+std::string Summary(const EventCodec& codec, schema::Event::Reader event) {
+  std::string json = codec.ToJson(event);
+  capnp::MallocMessageBuilder message;
+  auto raw = message.initRoot<capnp::JsonValue>();
+  if (!codec.ParseRaw(json, raw).ok()) return json;
+  std::string out;
+  for (auto f : raw.asReader().getObject()) {
+    std::string name = f.getName();
+    if (name == "type" || name == "publicKey") continue;
+    auto v = f.getValue();
+    std::string value = v.isString() ? std::string(v.getString().cStr()) : codec.EncodeRaw(v);
+    if (value.size() > 60) value = value.substr(0, 57) + "...";
+    out += (out.empty() ? "" : " ") + name + "=" + value;
+  }
+  return out;
+}
+
+}  // namespace
+
+int Keygen(const Args& args) {
+  const std::string& out = args.positional[0];
+  std::optional<std::string> passphrase;
+  if (auto f = args.Option("passphrase-file")) {
+    auto p = ReadPassphraseFile(*f);
+    if (!p.ok()) return FailStatus(args, p.status());
+    passphrase = *p;
+  }
+  auto key = PrivateKey::Generate();
+  if (!key.ok()) return FailStatus(args, key.status());
+  std::string pub_path = PubPathFor(out);
+  struct stat st;
+  if (::stat(pub_path.c_str(), &st) == 0) return Fail(args, kExitRefused, pub_path + " already exists; not overwriting it");
+  Status s = WritePrivateKeyFile(out, *key, passphrase);
+  if (!s.ok()) return FailStatus(args, s);
+  s = WritePublicKeyFile(pub_path, key->Public());
+  if (!s.ok()) return FailStatus(args, s);
+  std::cout << HexEncode(key->Public().KeyId()) << "\n";
+  if (!args.Has("quiet")) {
+    std::cerr << "wrote " << out << " (private, mode 0600" << (passphrase ? ", encrypted" : "")
+              << ") and " << pub_path << "\n";
+  }
+  return kExitOk;
+}
+
+int Init(const Args& args) {
+  auto admin = LoadSigningKey(args);
+  if (!admin.ok()) return FailStatus(args, admin.status());
+  std::string origin;
+  if (auto o = args.Option("origin")) {
+    origin = *o;
+  } else {
+    std::random_device rd;
+    uint8_t id[6];
+    for (auto& b : id) b = static_cast<uint8_t>(rd());
+    origin = "probity.local/" + HexEncode(id);
+  }
+  Ledger::Options options;
+  options.clock = SystemClock();
+  auto ledger = Ledger::Init(args.data_dir, *admin, origin, std::move(options));
+  if (!ledger.ok()) {
+    auto st = ledger.status();
+    return Fail(args, st.code() == Code::kRefused || st.code() == Code::kInvalid ? kExitRefused : kExitStore,
+                st.message());
+  }
+  std::cout << "initialised " << args.data_dir << "\n"
+            << "origin: " << (*ledger)->origin() << "\n"
+            << "admin key: " << HexEncode(admin->Public().KeyId()) << "\n"
+            << "checkpoint vkey: " << (*ledger)->checkpoint_verifier().Vkey() << "\n";
+  return kExitOk;
+}
+
+int Sign(const Args& args) {
+  auto key = LoadSigningKey(args);
+  if (!key.ok()) return FailStatus(args, key.status());
+  auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+  if (!lines.ok()) return FailStatus(args, lines.status());
+  EventCodec codec;
+  int code = kExitOk;
+  auto envelopes = SignLines(args, *lines, *key, codec, &code);
+  if (!envelopes) return code;
+  for (const auto& env : *envelopes) std::cout << EnvelopeToJson(env, codec) << "\n";
+  return kExitOk;
+}
+
+int Submit(const Args& args) {
+  auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+  if (!lines.ok()) return FailStatus(args, lines.status());
+  EventCodec codec;
+  std::vector<Envelope> envelopes;
+  for (const auto& line : *lines) {
+    auto env = EnvelopeFromJson(line.text, codec);
+    if (!env.ok()) {
+      return Fail(args, kExitRefused, "line " + std::to_string(line.number) + ": refused: " +
+                                          env.status().message() + "; nothing was appended");
+    }
+    envelopes.push_back(std::move(*env));
+  }
+  if (envelopes.empty()) return Fail(args, kExitRefused, "no envelopes to submit");
+  return SubmitEnvelopes(args, envelopes, *lines);
+}
+
+int Append(const Args& args) {
+  auto key = LoadSigningKey(args);
+  if (!key.ok()) return FailStatus(args, key.status());
+  auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+  if (!lines.ok()) return FailStatus(args, lines.status());
+  EventCodec codec;
+  int code = kExitOk;
+  auto envelopes = SignLines(args, *lines, *key, codec, &code);
+  if (!envelopes) return code;
+  if (envelopes->empty()) return Fail(args, kExitRefused, "no events to append");
+  return SubmitEnvelopes(args, *envelopes, *lines);
+}
+
+int Log(const Args& args) {
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  uint64_t from = 0, limit = UINT64_MAX;
+  if (auto f = args.Option("from")) {
+    auto v = ParseUint(*f);
+    if (!v) return Fail(args, kExitUsage, "--from must be a seq (a whole number)");
+    from = *v;
+  }
+  if (auto l = args.Option("limit")) {
+    auto v = ParseUint(*l);
+    if (!v) return Fail(args, kExitUsage, "--limit must be a whole number");
+    limit = *v;
+  }
+  const auto& codec = (*ledger)->codec();
+  uint64_t size = (*ledger)->size();
+  for (uint64_t seq = from; seq < size && seq - from < limit; ++seq) {
+    auto entry = (*ledger)->ReadEntry(seq);
+    if (!entry.ok()) return FailStatus(args, entry.status());
+    auto view = EventView::FromCanonical(entry->envelope.body);
+    if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(seq) + ": " + view.status().message());
+    auto event = view->reader();
+    if (args.Has("json")) {
+      std::cout << "{\"seq\":" << seq << ",\"recordedAt\":" << Quote(FormatTimestamp(entry->recorded_at_us))
+                << ",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"event\":"
+                << codec.ToJson(event) << "}\n";
+    } else {
+      auto signer = LookUpKey((*ledger)->store().state(), entry->envelope.key_id);
+      std::string who = HexEncode(entry->envelope.key_id).substr(0, 12);
+      if (signer.ok() && signer->has_value()) who += "(" + RoleName((*signer)->role) + ")";
+      std::cout << seq << "  " << FormatTimestamp(entry->recorded_at_us) << "  "
+                << EventTypeName(event.which()) << "  " << who << "  " << Summary(codec, event) << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int Show(const Args& args) {
+  auto seq = ParseUint(args.positional[0]);
+  if (!seq) return Fail(args, kExitUsage, "SEQ must be a whole number");
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  if (*seq >= (*ledger)->size()) {
+    return Fail(args, kExitRefused, "no entry at seq " + std::to_string(*seq) + "; the log holds " +
+                                        std::to_string((*ledger)->size()) + " entries");
+  }
+  auto bytes = (*ledger)->ReadEntryBytes(*seq);
+  if (!bytes.ok()) return FailStatus(args, bytes.status());
+  auto entry = DecodeEntry(*bytes);
+  if (!entry.ok()) return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + entry.status().message());
+  auto view = EventView::FromCanonical(entry->envelope.body);
+  if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + view.status().message());
+  auto event = view->reader();
+  // The signer's key: the registry's, or for the genesis entry the key it registers.
+  std::optional<PublicKey> key;
+  std::string holder, role;
+  auto info = LookUpKey((*ledger)->store().state(), entry->envelope.key_id);
+  if (info.ok() && info->has_value()) {
+    auto pub = PublicKey::FromRaw((*info)->public_key);
+    if (pub.ok()) key = *pub;
+    holder = (*info)->holder;
+    role = RoleName((*info)->role);
+  }
+  bool verifies = key && VerifyEnvelope(entry->envelope, *key);
+  Bytes signed_message = SignedMessage(entry->envelope.body);
+  Hash leaf = merkle::LeafHash(*bytes);
+  const auto& codec = (*ledger)->codec();
+  if (args.Has("json")) {
+    std::cout << "{\"seq\":" << *seq << ",\"recordedAt\":" << Quote(FormatTimestamp(entry->recorded_at_us))
+              << ",\"entry\":\"" << Base64Encode(*bytes) << "\",\"leafHash\":\"" << HexEncode(leaf)
+              << "\",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"signature\":\""
+              << Base64Encode(entry->envelope.signature) << "\",\"signed\":\""
+              << Base64Encode(signed_message) << "\",\"verified\":" << (verifies ? "true" : "false")
+              << ",\"event\":" << codec.ToJson(event) << "}\n";
+  } else {
+    std::cout << "seq:         " << *seq << "\n"
+              << "recorded at: " << FormatTimestamp(entry->recorded_at_us) << "\n"
+              << "type:        " << EventTypeName(event.which()) << "\n"
+              << "signer:      " << HexEncode(entry->envelope.key_id)
+              << (holder.empty() ? "" : " (" + holder + ", " + role + ")") << "\n"
+              << "signature:   " << Base64Encode(entry->envelope.signature) << "\n"
+              << "verifies:    " << (verifies ? "yes" : "NO") << "\n"
+              << "leaf hash:   " << HexEncode(leaf) << "\n"
+              << "event:       " << codec.ToJson(event) << "\n";
+  }
+  return verifies ? kExitOk : kExitRefused;
+}
+
+}  // namespace probity::cli

@@ -1,0 +1,21 @@
+// One function per subcommand; tools/probity.cc holds the table that names them,
+// their options and their help. Each returns the process exit status.
+#pragma once
+
+#include "tools/cli.h"
+
+namespace probity::cli {
+
+int Keygen(const Args& args);
+int Init(const Args& args);
+int Sign(const Args& args);
+int Submit(const Args& args);
+int Append(const Args& args);
+int Log(const Args& args);
+int Show(const Args& args);
+int Verify(const Args& args);
+int Checkpoint(const Args& args);
+int Prove(const Args& args);
+int Demo(const Args& args);
+
+}  // namespace probity::cli

@@ -1,0 +1,168 @@
+// probity: the command line. Parses the global options, finds the subcommand in
+// the table below, checks its arguments against its Spec and runs it.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+namespace probity::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  Spec spec;
+  const char* summary;
+  const char* help;
+  int (*run)(const Args&);
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"keygen", {{"passphrase-file"}, {"quiet"}, 1, 1, "keygen OUT.pem [--passphrase-file F]"},
+       "make an Ed25519 key pair",
+       "Writes OUT.pem (PKCS#8, mode 0600; encrypted when --passphrase-file is given)\n"
+       "and OUT.pub (SubjectPublicKeyInfo PEM), and prints the key id: the hex SHA-256\n"
+       "of the raw 32-byte public key. Never overwrites a file.\n\n"
+       "  probity keygen hr.pem\n"
+       "  probity keygen admin.pem --passphrase-file admin.pass\n",
+       Keygen},
+      {"init", {{"admin-key", "key", "origin", "passphrase-file"}, {}, 0, 0,
+                "init --admin-key ADMIN.pem [--origin NAME] [--passphrase-file F]"},
+       "create a new store",
+       "Creates the store in --data DIR. Its first entry (seq 0) registers the admin key,\n"
+       "signed by that key; the store also gets its own checkpoint key\n"
+       "(DIR/checkpoint-key.pem) and signs a checkpoint after every append. --origin names\n"
+       "the log in its checkpoints (default: probity.local/<random>). Refuses if a store\n"
+       "is already there.\n\n"
+       "  probity --data ./ledger init --admin-key admin.pem --origin ministry.example/supervision\n",
+       Init},
+      {"sign", {{"key", "passphrase-file"}, {}, 0, 1, "sign --key KEY.pem [FILE|-]"},
+       "sign events (JSON lines) without touching the store",
+       "Reads events, one JSON object a line, and writes signed envelopes, one a line:\n"
+       "{\"keyId\",\"signature\",\"body\",\"event\"}. Any bad line refuses the whole input,\n"
+       "naming the line and the field.\n\n"
+       "  probity sign --key dispatch.pem events.jsonl > signed.jsonl\n",
+       Sign},
+      {"submit", {{}, {"json"}, 0, 1, "submit [FILE|-] [--json]"},
+       "append signed envelopes, all or nothing",
+       "Appends the envelopes in one atomic, synced write, with a new checkpoint, and prints\n"
+       "one receipt per event: its seq and leaf hash. One bad line (malformed, unknown type,\n"
+       "missing field, bad signature, unauthorised signer, a rule) refuses the whole call and\n"
+       "the store is unchanged. An event whose id is already stored is not stored again.\n\n"
+       "  probity submit signed.jsonl\n",
+       Submit},
+      {"append", {{"key", "passphrase-file"}, {"json"}, 0, 1, "append --key KEY.pem [FILE|-] [--json]"},
+       "sign then submit, in one step",
+       "The same as 'probity sign --key KEY.pem FILE | probity submit'.\n\n"
+       "  echo '{\"type\":\"unitRegistered\",\"unit\":\"U1\",\"name\":\"Dept\",\"kind\":\"ministryDepartment\"}' \\\n"
+       "    | probity append --key admin.pem\n",
+       Append},
+      {"log", {{"from", "limit"}, {"json"}, 0, 0, "log [--from SEQ] [--limit N] [--json]"},
+       "list entries",
+       "One line per entry: seq, recorded time (UTC), type, signer, summary. --json gives one\n"
+       "object a line with seq, recordedAt, keyId and event.\n",
+       Log},
+      {"show", {{}, {"json"}, 1, 1, "show SEQ [--json]"},
+       "one entry whole, with its signature",
+       "Prints the entry, whether its signature verifies, and (--json) the exact bytes an\n"
+       "auditor needs: entry (base64 of the bytes hashed into the Merkle leaf), leafHash,\n"
+       "keyId, signature, signed (base64 of the message the signature covers), event.\n"
+       "Exit 1 if the signature does not verify.\n",
+       Show},
+      {"verify", {{"from"}, {"json"}, 0, 0, "verify [--from SEQ] [--json]"},
+       "check every entry, signature, signer and the checkpoint",
+       "Re-reads every entry, recomputes every leaf and the root, checks every signature and\n"
+       "every signer's authority as of its seq, and the latest checkpoint's signature and\n"
+       "root. Exit 0 with a one-line summary, or exit 1 naming the first bad seq. --from SEQ\n"
+       "checks signatures and authority from SEQ on (the tree is always checked whole).\n",
+       Verify},
+      {"checkpoint", {{}, {"vkey"}, 0, 0, "checkpoint [--vkey]"},
+       "the latest signed checkpoint",
+       "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
+       "base64 root, then the signature line). --vkey prints the verifier key string that\n"
+       "checks it; give it to auditors once, out of band.\n",
+       Checkpoint},
+      {"prove", {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
+       "RFC 9162 inclusion and consistency proofs",
+       "  probity prove inclusion SEQ [--size N] [--json]\n"
+       "      index, treeSize, leafHash, hashes (hex, leaf's sibling first), root\n"
+       "  probity prove consistency OLD NEW [--json]\n"
+       "      oldSize, newSize, hashes, oldRoot, newRoot\n"
+       "Check them offline against two checkpoints (docs/auditor.md).\n",
+       Prove},
+      {"demo", {{}, {}, 0, 0, "demo"},
+       "build a demonstration store and tour it",
+       "Builds a fresh store in --data DIR (replacing an earlier demo store there, never any\n"
+       "other) with keys in DIR/demo-keys, appends a run of the program, and shows what it\n"
+       "holds.\n",
+       Demo},
+  };
+  return kCommands;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "usage: probity [--data DIR] COMMAND [ARGS]\n\n"
+         "A signed, append-only ledger of the supervision program's personnel events.\n"
+         "The store is --data DIR, else $PROBITY_DATA, else ./probity-data.\n\n"
+         "commands:\n";
+  for (const auto& c : Commands()) {
+    std::string name = c.name;
+    out << "  " << name << std::string(12 - name.size(), ' ') << c.summary << "\n";
+  }
+  out << "\n'probity COMMAND --help' tells more. Exit status: 0 done, 1 refused or a check\n"
+         "failed, 2 bad usage, 3 the store is missing, locked or damaged.\n";
+}
+
+}  // namespace
+}  // namespace probity::cli
+
+int main(int argc, char** argv) {
+  using namespace probity::cli;
+  std::vector<std::string> words(argv + 1, argv + argc);
+  std::string data_dir;
+  if (const char* env = std::getenv("PROBITY_DATA"); env && *env) data_dir = env;
+  size_t i = 0;
+  for (; i < words.size(); ++i) {
+    if (words[i] == "--data") {
+      if (i + 1 >= words.size()) {
+        std::cerr << "probity: --data needs a directory\n";
+        return kExitUsage;
+      }
+      data_dir = words[++i];
+    } else if (words[i].rfind("--data=", 0) == 0) {
+      data_dir = words[i].substr(7);
+    } else if (words[i] == "--help" || words[i] == "-h" || words[i] == "help") {
+      PrintUsage(std::cout);
+      return kExitOk;
+    } else {
+      break;
+    }
+  }
+  if (data_dir.empty()) data_dir = "./probity-data";
+  if (i >= words.size()) {
+    PrintUsage(std::cerr);
+    return kExitUsage;
+  }
+  std::string name = words[i];
+  std::vector<std::string> rest(words.begin() + static_cast<long>(i) + 1, words.end());
+  for (const auto& c : Commands()) {
+    if (name != c.name) continue;
+    for (const auto& w : rest) {
+      if (w == "--help" || w == "-h") {
+        std::cout << "usage: probity " << c.spec.usage << "\n\n" << c.help;
+        return kExitOk;
+      }
+    }
+    auto args = Parse(name, rest, c.spec, data_dir);
+    if (!args.ok()) {
+      std::cerr << "probity " << name << ": " << args.status().message() << "\n";
+      return kExitUsage;
+    }
+    return c.run(*args);
+  }
+  std::cerr << "probity: unknown command '" << name << "'\n";
+  PrintUsage(std::cerr);
+  return kExitUsage;
+}
