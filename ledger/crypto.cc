@@ -32,7 +32,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
@@ -144,8 +146,8 @@ Result<PublicKey> PublicKey::FromPkey(const EVP_PKEY* pkey) {
 Result<PublicKey> PublicKey::FromPem(std::string_view spki_pem) {
   ERR_clear_error();
   BioPtr bio = ReadBio(spki_pem);
-  PkeyPtr pkey(PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, PassphraseCallback, nullptr,
-                                      nullptr, nullptr));
+  PkeyPtr pkey(
+      PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, PassphraseCallback, nullptr, nullptr, nullptr));
   if (!pkey) {
     return Status::Invalid(
         WithOpensslErrors("not a PEM public key (\"BEGIN PUBLIC KEY\", SubjectPublicKeyInfo)"));
@@ -170,8 +172,8 @@ bool PublicKey::Verify(ByteSpan message, ByteSpan signature) const {
   // reference count), which is what makes sharing pkey_ across threads safe.
   bool ok = EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr,
                                     const_cast<EVP_PKEY*>(pkey_.get()), nullptr) == 1 &&
-            EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
-                             DataOrEmpty(message), message.size()) == 1;
+            EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), DataOrEmpty(message),
+                             message.size()) == 1;
   ERR_clear_error();  // a bad signature queues an error; it is an answer, not a failure
   return ok;
 }
@@ -202,8 +204,8 @@ Result<PrivateKey> PrivateKey::FromSeed(ByteSpan seed32) {
     return Status::Invalid("an Ed25519 seed is 32 bytes, not " + std::to_string(seed32.size()));
   }
   ERR_clear_error();
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(EVP_PKEY_new_raw_private_key_ex(
-      nullptr, "ED25519", nullptr, seed32.data(), seed32.size()));
+  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(
+      EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr, seed32.data(), seed32.size()));
   if (!pkey) return Status::Invalid(WithOpensslErrors("cannot make an Ed25519 key from the seed"));
   return FromOwnedPkey(std::move(pkey));
 }
@@ -247,8 +249,8 @@ Result<std::string> PrivateKey::ToPem(const std::optional<std::string>& passphra
   // salt and IV, AES-256-CBC.
   constexpr uint64_t kScryptN = 1 << 14, kScryptR = 8, kScryptP = 1;
   P8InfoPtr p8inf(EVP_PKEY2PKCS8(pkey_.get()));
-  AlgorPtr pbe(PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 16, nullptr, kScryptN, kScryptR,
-                                     kScryptP));
+  AlgorPtr pbe(
+      PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 16, nullptr, kScryptN, kScryptR, kScryptP));
   if (!p8inf || !pbe) return Status::IoError(WithOpensslErrors("cannot set up key encryption"));
   SigPtr p8(PKCS8_set0_pbe(pass.data(), static_cast<int>(pass.size()), p8inf.get(), pbe.get()));
   if (!p8) return Status::IoError(WithOpensslErrors("cannot encrypt the private key"));
@@ -264,8 +266,8 @@ Bytes PrivateKey::Sign(ByteSpan message) const {
   if (!ctx) DieOpenssl("EVP_MD_CTX_new");
   Bytes sig(kEd25519SignatureSize);
   size_t len = sig.size();
-  if (EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey_.get(),
-                            nullptr) != 1 ||
+  if (EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey_.get(), nullptr) !=
+          1 ||
       EVP_DigestSign(ctx.get(), sig.data(), &len, DataOrEmpty(message), message.size()) != 1 ||
       len != sig.size()) {
     DieOpenssl("Ed25519 signing failed");
@@ -291,9 +293,10 @@ std::string Quoted(const std::string& path) { return "'" + path + "'"; }
 std::string ShellWord(const std::string& path) {
   bool plain = !path.empty();
   for (char c : path) {
-    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._/-+,:=@", c));
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
+                      (c != '\0' && std::strchr("._/-+,:=@", c) != nullptr));
   }
-  if (plain) return path;
+  if (plain) return path[0] == '-' ? "./" + path : path;  // not an option to chmod
   std::string out = "'";
   for (char c : path) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -308,11 +311,18 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
-  int Close() { int r = ::close(fd_); fd_ = -1; return r; }
+  int Close() {
+    int r = ::close(fd_);
+    fd_ = -1;
+    return r;
+  }
+
  private:
   int fd_;
 };

@@ -20,7 +20,7 @@ typedef struct evp_pkey_st EVP_PKEY;  // as in <openssl/types.h>
 
 namespace probity {
 
-inline constexpr size_t kEd25519KeySize = 32;        // raw public key, and seed
+inline constexpr size_t kEd25519KeySize = 32;  // raw public key, and seed
 inline constexpr size_t kEd25519SignatureSize = 64;
 
 // An Ed25519 public key: the 32 raw bytes plus a parsed EVP_PKEY shared by all

@@ -143,8 +143,7 @@ Result<std::string> Sign(std::string_view text, std::string_view name, const Pri
   }
   PROBITY_RETURN_IF_ERROR(CheckChars(text, "note text"));
   if (!IsValidKeyName(name)) {
-    return Status::Invalid("key name '" + std::string(name) +
-                           "' is empty or has '+' or a space");
+    return Status::Invalid("key name '" + std::string(name) + "' is empty or has '+' or a space");
   }
   uint32_t id = KeyIdFor(name, key.Public());
   Bytes payload = {static_cast<uint8_t>(id >> 24), static_cast<uint8_t>(id >> 16),

@@ -56,8 +56,8 @@ bool IsValidKeyName(std::string_view name);
 Result<std::string> Sign(std::string_view text, std::string_view name, const PrivateKey& key);
 
 struct Opened {
-  std::string text;                     // the signed text, final "\n" included
-  std::vector<std::string> signed_by;   // known verifiers whose signature verified, each once
+  std::string text;                    // the signed text, final "\n" included
+  std::vector<std::string> signed_by;  // known verifiers whose signature verified, each once
 };
 
 // Parses `note` and verifies every signature line whose (name, key id) is a

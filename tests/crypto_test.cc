@@ -133,14 +133,13 @@ constexpr std::string_view kRfcSig2 =
     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11"
     "d8c387b2eaeb4302aeeb00d291612bb0c00";
 
-TEST_CASE("RFC 8032 vectors: the seed gives the published public key and signature",
-          "[crypto]") {
+TEST_CASE("RFC 8032 vectors: the seed gives the published public key and signature", "[crypto]") {
   struct Vec {
     std::string_view seed, pub, sig;
     Bytes msg;
   };
-  for (const Vec& v : {Vec{kRfcSeed1, kRfcPub1, kRfcSig1, {}},
-                       Vec{kRfcSeed2, kRfcPub2, kRfcSig2, {0x72}}}) {
+  for (const Vec& v :
+       {Vec{kRfcSeed1, kRfcPub1, kRfcSig1, {}}, Vec{kRfcSeed2, kRfcPub2, kRfcSig2, {0x72}}}) {
     Result<PrivateKey> key = PrivateKey::FromSeed(FromHex(v.seed));
     REQUIRE(key.ok());
     CHECK(HexEncode(key->Public().raw()) == v.pub);
@@ -151,8 +150,7 @@ TEST_CASE("RFC 8032 vectors: the seed gives the published public key and signatu
   }
 }
 
-TEST_CASE("Sign then Verify succeeds; any changed byte of message or signature fails",
-          "[crypto]") {
+TEST_CASE("Sign then Verify succeeds; any changed byte of message or signature fails", "[crypto]") {
   PrivateKey key = MustGenerate();
   const PublicKey& pub = key.Public();
   Bytes msg = {'h', 'e', 'l', 'l', 'o'};
@@ -358,8 +356,8 @@ TEST_CASE("A private key file readable by group or others is refused with an ssh
     CHECK(key.status().code() == Code::kRefused);
     char expected_mode[8];
     std::snprintf(expected_mode, sizeof(expected_mode), "%04o", mode);
-    CHECK(key.status().message() == std::string("permissions ") + expected_mode + " for '" +
-                                        path + "' are too open; run chmod 600 " + path);
+    CHECK(key.status().message() == std::string("permissions ") + expected_mode + " for '" + path +
+                                        "' are too open; run chmod 600 " + path);
   }
   REQUIRE(::chmod(path.c_str(), 0400) == 0);  // read-only for the owner is fine
   CHECK(LoadPrivateKeyFile(path, std::nullopt).ok());

@@ -6,8 +6,8 @@
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -168,14 +168,14 @@ TEST_CASE("Vector key ids equal SHA-256(name || 0x0A || 0x01 || key)[:4] big-end
       buf.push_back(0x01);
       buf.insert(buf.end(), v.key.raw().begin(), v.key.raw().end());
       Hash h = Sha256(buf);
-      CHECK(got[v.name] == (uint32_t{h[0]} << 24 | uint32_t{h[1]} << 16 | uint32_t{h[2]} << 8 | h[3]));
+      CHECK(got[v.name] ==
+            (uint32_t{h[0]} << 24 | uint32_t{h[1]} << 16 | uint32_t{h[2]} << 8 | h[3]));
     }
   }
   CHECK(got == want);
 }
 
-TEST_CASE("PeterNeumann signature re-derived from the skey seed matches byte for byte",
-          "[note]") {
+TEST_CASE("PeterNeumann signature re-derived from the skey seed matches byte for byte", "[note]") {
   const VectorCase c = Case("x-mod-peterneumann");
   // skey = PRIVATE+KEY+<name>+<hex id>+base64(0x01 || seed): split on the first four '+'.
   std::vector<std::string> parts = SplitPlus(c.skey, 4);
@@ -196,8 +196,7 @@ TEST_CASE("PeterNeumann signature re-derived from the skey seed matches byte for
   CHECK(MustSign(c.signed_text, name, *key) == c.note);
 }
 
-TEST_CASE("Doubly-signed note with one vkey configured: the other signature is ignored",
-          "[note]") {
+TEST_CASE("Doubly-signed note with one vkey configured: the other signature is ignored", "[note]") {
   const VectorCase c = Case("x-mod-doubly-signed");
   REQUIRE(c.vkeys.size() == 2);
   for (const std::string& vk : c.vkeys) {
@@ -269,8 +268,7 @@ TEST_CASE("Changing any part of the text or the signature makes Open fail", "[no
         Code::kCorrupt);
 }
 
-TEST_CASE("Sign then Open round-trips, including text with empty lines and non-ASCII",
-          "[note]") {
+TEST_CASE("Sign then Open round-trips, including text with empty lines and non-ASCII", "[note]") {
   PrivateKey key = MustGenerate();
   Verifier v = VerifierFor("example.com/log", key);
   for (std::string text : {"one line\n", "a\n\nb\n", "\n", "trailing empty\n\n",
@@ -340,7 +338,7 @@ TEST_CASE("Malformed notes are Invalid and say what is wrong", "[note]") {
       {"hello\n\n\xE2\x80\x94 k AAAA\n", "not base64 of a key id and a signature"},
       {"hello\n\n\xE2\x80\x94 k " + sig_b64.substr(0, sig_b64.size() - 1) + " \n", "not base64"},
       {"hel\xFFlo\n" + good.substr(6), "not valid UTF-8"},
-      {"hel\xC0\xAFlo\n" + good.substr(6), "not valid UTF-8"},  // overlong '/'
+      {"hel\xC0\xAFlo\n" + good.substr(6), "not valid UTF-8"},      // overlong '/'
       {"hel\xED\xA0\x80lo\n" + good.substr(6), "not valid UTF-8"},  // surrogate
       {"hel\tlo\n" + good.substr(6), "control character 0x09"},
       {"hello\r\n" + good.substr(6), "control character 0x0d"},
@@ -372,14 +370,17 @@ TEST_CASE("At most 100 signature lines are accepted", "[note]") {
   CHECK_THAT(r.status().message(), Catch::Contains("more than 100 signatures"));
 }
 
-TEST_CASE("Sign refuses text without a final newline, control characters and bad names",
-          "[note]") {
+TEST_CASE("Sign refuses text without a final newline, control characters and bad names", "[note]") {
   PrivateKey key = MustGenerate();
   CHECK(Sign("", "k", key).status().code() == Code::kInvalid);
   CHECK(Sign("no newline", "k", key).status().code() == Code::kInvalid);
   CHECK(Sign("tab\there\n", "k", key).status().code() == Code::kInvalid);
   CHECK(Sign("bad \xFF utf8\n", "k", key).status().code() == Code::kInvalid);
-  for (std::string name : {"", "a+b", "a b", "a\tb", "a\xC2\xA0" "b", "a\xE3\x80\x80" "b"}) {
+  for (std::string name : {"", "a+b", "a b", "a\tb",
+                           "a\xC2\xA0"
+                           "b",
+                           "a\xE3\x80\x80"
+                           "b"}) {
     INFO(name);
     CHECK(Sign("x\n", name, key).status().code() == Code::kInvalid);
     CHECK_FALSE(IsValidKeyName(name));
@@ -421,8 +422,7 @@ TEST_CASE("FromVkey refuses wrong key ids, algorithms, lengths and names", "[not
   }
 }
 
-TEST_CASE("FormatCheckpoint and ParseCheckpoint round-trip, with extension lines",
-          "[note]") {
+TEST_CASE("FormatCheckpoint and ParseCheckpoint round-trip, with extension lines", "[note]") {
   Checkpoint c{"example.com/behind-the-sofa", 20852163, {}, {}};
   Result<Bytes> root = Base64Decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
   REQUIRE(root.ok());

@@ -1,0 +1,28 @@
+// The supervision program's rules (R1-R15 of docs/program-rules.md) checked when an
+// event arrives, and the fold that keeps the read models (projections/records.h) in
+// step with the log. Plugged into the Ledger as its Rules; stateless itself, so one
+// instance may serve every thread.
+#pragma once
+
+#include "ledger/ledger.h"
+#include "projections/records.h"
+
+namespace probity {
+
+class ProgramRules final : public Rules {
+ public:
+  // Refusals are Status::Refused naming the rule id, e.g. "restriction in force (R1)";
+  // a missing reference is refused naming what is missing.
+  Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
+               schema::Event::Reader event) const override;
+  Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const override;
+};
+
+// The compensatory leave a person has accrued (R5): one day per Saturday and Sunday
+// of every live, ended assignment, from its first day to the day it ended.
+Result<uint32_t> AccruedLeave(const StateReader& state, const records::Person& person);
+
+// Whether a restriction (R1) is in force on any day of [from, to].
+bool RestrictedDuring(const records::Person& person, Day from, Day to);
+
+}  // namespace probity
