@@ -278,6 +278,7 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   std::vector<SignatureTask> tasks;
   std::map<std::string, std::pair<uint64_t, const Envelope*>> ids_in_batch;
   std::optional<std::pair<size_t, Status>> refusal;
+  std::map<uint64_t, std::vector<std::string>> batch_subjects;
 
   for (size_t i = 0; i < batch.size() && !refusal; ++i) {
     const Envelope& env = batch[i];
@@ -352,9 +353,25 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
         break;
       }
     }
-    for (const auto& s : SubjectsOf(event, txn)) {
+    // The subject index; a retraction is filed under the subjects of what it withdraws.
+    std::vector<std::string> subjects;
+    if (event.isRetraction()) {
+      uint64_t target = event.getRetraction().getTarget();
+      if (auto it = batch_subjects.find(target); it != batch_subjects.end()) {
+        subjects = it->second;
+      } else if (target < seq) {
+        auto earlier = ReadEntry(target);
+        if (!earlier.ok()) return fail(i, earlier.status());
+        auto earlier_view = EventView::FromCanonical(earlier->envelope.body);
+        if (earlier_view.ok()) subjects = SubjectsOf(earlier_view->reader(), txn);
+      }
+    } else {
+      subjects = SubjectsOf(event, txn);
+    }
+    for (const auto& s : subjects) {
       wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
     }
+    batch_subjects[seq] = std::move(subjects);
     st = ApplyAuthority(txn, seq, event);
     if (st.ok() && options_.rules) st = options_.rules->Apply(txn, seq, event);
     if (!st.ok()) {

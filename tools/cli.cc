@@ -1,5 +1,7 @@
 #include "tools/cli.h"
 
+#include "projections/program.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -129,9 +131,15 @@ Result<PrivateKey> LoadSigningKey(const Args& args) {
   return LoadPrivateKeyFile(*path, passphrase);
 }
 
+const Rules& ProgramRulesInstance() {
+  static const ProgramRules rules;
+  return rules;
+}
+
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
   Ledger::Options options;
   options.clock = SystemClock();
+  options.rules = &ProgramRulesInstance();
   return Ledger::Open(args.data_dir, mode, std::move(options));
 }
 

@@ -62,6 +62,9 @@ Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path);
 // A private key from --key KEY.pem, with --passphrase-file when it is encrypted.
 Result<PrivateKey> LoadSigningKey(const Args& args);
 
+// The program's rules (projections/program.h), shared by every command.
+const Rules& ProgramRulesInstance();
+
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
 
 // JSON string literal, escaped.

@@ -30,6 +30,7 @@ int Verify(const Args& args) {
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   options.progress = ProgressReporter("verify");
+  options.rules = &ProgramRulesInstance();
   auto report = VerifyLedger(**ledger, options);
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {

@@ -83,6 +83,7 @@ int Demo(const Args& args) {
 
   Ledger::Options options;
   options.clock = DemoClock();
+  options.rules = &ProgramRulesInstance();
   auto ledger = Ledger::Init(dir, admin, "demo.probity.local/blue-sky-2019", options);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   DemoWriter w(**ledger);
@@ -118,7 +119,9 @@ int Demo(const Args& args) {
   if (!note.ok()) return FailStatus(args, note.status());
   std::cout << "demo store: " << dir << " (" << (*ledger)->size() << " entries)\n\n"
             << "latest checkpoint:\n" << *note << "\n";
-  auto report = VerifyLedger(**ledger, {});
+  VerifyOptions verify_options;
+  verify_options.rules = &ProgramRulesInstance();
+  auto report = VerifyLedger(**ledger, verify_options);
   if (!report.ok()) return FailStatus(args, report.status());
   if (!report->ok()) return Fail(args, kExitRefused, "verify FAILED: " + report->problem);
   std::cout << "verify: ok, " << report->size << " entries, " << report->signatures_checked
