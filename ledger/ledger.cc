@@ -263,6 +263,45 @@ Result<std::string> Ledger::LatestCheckpoint() const {
   return **v;
 }
 
+Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (!checkpoint_key_) return Status::Refused("the ledger is open read-only");
+  uint64_t size = frontier_->size();
+  MemoryState state;
+  rocksdb::WriteBatch wb;
+  // Drop the old derived records first: a WriteBatch applies in order. Keys are text
+  // (UTF-8 never holds 0xff), so this range covers them all.
+  for (Column c : {Column::kState, Column::kSubjects, Column::kIds}) {
+    wb.DeleteRange(store_->handle(c), "", std::string(8, '\xff'));
+  }
+  std::map<uint64_t, std::vector<std::string>> subjects_of;
+  for (uint64_t seq = 0; seq < size; ++seq) {
+    auto entry = ReadEntry(seq);
+    if (!entry.ok()) return entry.status();
+    auto view = EventView::FromCanonical(entry->envelope.body);
+    if (!view.ok()) return view.status().WithContext("seq " + std::to_string(seq));
+    auto event = view->reader();
+    StateTxn txn(state);
+    std::vector<std::string> subjects;
+    if (event.isRetraction()) {
+      auto it = subjects_of.find(event.getRetraction().getTarget());
+      if (it != subjects_of.end()) subjects = it->second;
+    } else {
+      subjects = SubjectsOf(event, txn);
+    }
+    for (const auto& s : subjects) wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
+    subjects_of[seq] = std::move(subjects);
+    if (event.hasId()) wb.Put(store_->handle(Column::kIds), std::string(event.getId()), SeqKey(seq));
+    Status st = ApplyAuthority(txn, seq, event);
+    if (st.ok() && options_.rules) st = options_.rules->Apply(txn, seq, event);
+    if (!st.ok()) return st.WithContext("seq " + std::to_string(seq));
+    state.Commit(txn);
+    if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
+  }
+  for (const auto& [key, value] : state.records()) wb.Put(store_->handle(Column::kState), key, value);
+  return store_->Write(wb);
+}
+
 Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, SubmitError* error) {
   std::lock_guard<std::mutex> lock(write_mu_);
   auto fail = [&](size_t index, Status status) -> Status {

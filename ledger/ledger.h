@@ -68,6 +68,10 @@ class Ledger {
   // and `error` names the first one refused. Receipts are in batch order.
   Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error);
 
+  // Drops every derived record (state, subject and id indexes) and rebuilds them by
+  // folding the whole log again, in one atomic write. Reports progress if given.
+  Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress);
+
   uint64_t size() const;
   Result<Entry> ReadEntry(uint64_t seq) const;
   Result<Bytes> ReadEntryBytes(uint64_t seq) const;

@@ -17,5 +17,11 @@ int Verify(const Args& args);
 int Checkpoint(const Args& args);
 int Prove(const Args& args);
 int Demo(const Args& args);
+int Record(const Args& args);
+int Roster(const Args& args);
+int Eligibility(const Args& args);
+int Leave(const Args& args);
+int Explanations(const Args& args);
+int Rebuild(const Args& args);
 
 }  // namespace probity::cli

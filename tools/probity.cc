@@ -92,6 +92,43 @@ const std::vector<Command>& Commands() {
        "      oldSize, newSize, hashes, oldRoot, newRoot\n"
        "Check them offline against two checkpoints (docs/auditor.md).\n",
        Prove},
+      {"record", {{"as-of", "as-of-seq"}, {"include-sensitive", "json"}, 1, 1,
+                  "record PERSON [--as-of DATE | --as-of-seq SEQ] [--include-sensitive] [--json]"},
+       "a person's record, replayed from the log",
+       "Replays every event about PERSON: registration, training, restrictions, assignments,\n"
+       "evaluations, commendations, criticisms, leave, each with its seq and signer. A\n"
+       "retracted event stays, marked WITHDRAWN with the retraction's seq and reason (R15).\n"
+       "  --as-of DATE      only events whose business date is on or before DATE\n"
+       "  --as-of-seq SEQ   the ledger as it stood after SEQ: what a reviewer could see then\n"
+       "  --include-sensitive  show the reason of a dispatch restriction (R1); hidden otherwise\n"
+       "Ends with the tree size and root it was computed at.\n",
+       Record},
+      {"roster", {{"date", "city"}, {"json"}, 0, 0, "roster [--date DATE] [--city CODE] [--json]"},
+       "who is on site, per city and group",
+       "For each city (or --city CODE): its working groups active on DATE (default: today in\n"
+       "China Standard Time) with kind, lead unit, leader and members, and the temporary\n"
+       "party branch's secretary (R8).\n",
+       Roster},
+      {"eligibility", {{"format"}, {"units", "json"}, 1, 1, "eligibility YEAR [--units] [--format table|csv|json]"},
+       "HR's year-end eligibility list",
+       "Persons (or, with --units, sending units) commended or criticised in YEAR, by business\n"
+       "date in China Standard Time, with their outcomes, whether a human must review (R13)\n"
+       "and the seqs that decided each line (R14). Retracted events count for nothing.\n"
+       "CSV is UTF-8 with a byte-order mark and a header row; columns as in --format json.\n"
+       "  probity eligibility 2019 --format csv > eligibility-2019.csv\n",
+       Eligibility},
+      {"leave", {{}, {"json"}, 1, 1, "leave PERSON [--json]"},
+       "compensatory-leave balance (R5)",
+       "Days accrued (one per Saturday and Sunday of every ended assignment), granted and left.\n",
+       Leave},
+      {"explanations", {{"year"}, {"json"}, 0, 0, "explanations [--year Y] [--json]"},
+       "missed targets awaiting an explanation (R9)",
+       "Each city's missed annual or final target that its guarantor unit has not yet explained.\n",
+       Explanations},
+      {"rebuild", {{}, {}, 0, 0, "rebuild"},
+       "rebuild every projection from the log",
+       "Drops every derived record and folds the whole log again, in one atomic write.\n",
+       Rebuild},
       {"demo", {{}, {}, 0, 0, "demo"},
        "build a demonstration store and tour it",
        "Builds a fresh store in --data DIR (replacing an earlier demo store there, never any\n"

@@ -1,0 +1,358 @@
+#include "projections/reports.h"
+
+#include <capnp/schema.h>
+
+#include <algorithm>
+#include <map>
+
+#include "ledger/authority.h"
+#include "projections/program.h"
+
+namespace probity {
+namespace {
+
+using namespace records;
+
+template <typename T>
+std::string EnumName(int value) {
+  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
+    if (e.getOrdinal() == value) return e.getProto().getName();
+  }
+  return "unknown";
+}
+
+// Visits every state record whose key starts with `prefix`.
+template <typename F>
+Status ScanState(const Ledger& ledger, const std::string& prefix, F&& visit) {
+  auto it = ledger.store().NewIterator(Column::kState);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    PROBITY_RETURN_IF_ERROR(visit(it->key().ToString(), std::string_view(it->value().data(), it->value().size())));
+  }
+  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  return Status::Ok();
+}
+
+template <typename T>
+Result<T> Require(const Ledger& ledger, const std::string& key, const std::string& what) {
+  auto r = Get<T>(ledger.store().state(), key);
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) return Status::NotFound(what + " is not registered");
+  return std::move(**r);
+}
+
+std::string NameOf(const Ledger& ledger, bool person, const std::string& id) {
+  if (person) {
+    auto p = Get<Person>(ledger.store().state(), PersonKey(id));
+    return p.ok() && p->has_value() ? (*p)->name : "";
+  }
+  auto u = Get<Unit>(ledger.store().state(), UnitKey(id));
+  return u.ok() && u->has_value() ? (*u)->name : "";
+}
+
+}  // namespace
+
+std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
+  using E = schema::Event;
+  switch (e.which()) {
+    case E::GROUP_FORMED: return e.getGroupFormed().getDate();
+    case E::GROUP_DISBANDED: return e.getGroupDisbanded().getDate();
+    case E::PARTY_BRANCH_FORMED: return e.getPartyBranchFormed().getDate();
+    case E::TRAINING_COMPLETED: return e.getTrainingCompleted().getDate();
+    case E::RESTRICTION_RECORDED: return e.getRestrictionRecorded().getFrom();
+    case E::RESTRICTION_LIFTED: return e.getRestrictionLifted().getDate();
+    case E::ASSIGNMENT_MADE: return e.getAssignmentMade().getFrom();
+    case E::ASSIGNMENT_ENDED: return e.getAssignmentEnded().getDate();
+    case E::LEAVE_GRANTED: return e.getLeaveGranted().getFrom();
+    case E::REPORT_FILED: return e.getReportFiled().getDate();
+    case E::EVALUATION_RECORDED: return e.getEvaluationRecorded().getDate();
+    case E::COMMENDATION_ISSUED: return e.getCommendationIssued().getDate();
+    case E::CRITICISM_ISSUED: return e.getCriticismIssued().getDate();
+    case E::TARGET_ASSESSED: return e.getTargetAssessed().getDate();
+    case E::EXPLANATION_SUBMITTED: return e.getExplanationSubmitted().getDate();
+    case E::INVALID:
+    case E::UNIT_REGISTERED:
+    case E::PERSON_REGISTERED:
+    case E::KEY_REGISTERED:
+    case E::KEY_REVOKED:
+    case E::CITY_REGISTERED:
+    case E::RETRACTION: break;
+  }
+  return FormatDay(CstDayOf(recorded_at_us));
+}
+
+Result<ReportBasis> BasisAt(const Ledger& ledger, uint64_t tree_size) {
+  auto root = ledger.RootAt(tree_size);
+  if (!root.ok()) return root.status();
+  return ReportBasis{tree_size, *root};
+}
+
+Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string& person, const AsOf& as_of,
+                                        bool include_sensitive) {
+  auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
+  if (!p.ok()) return p.status();
+  PersonRecordReport report;
+  report.person = person;
+  uint64_t size = ledger.size();
+  if (as_of.seq && *as_of.seq >= size) {
+    return Status::Invalid("--as-of-seq " + std::to_string(*as_of.seq) + " is beyond the log's last seq " +
+                           std::to_string(size - 1));
+  }
+  uint64_t limit = as_of.seq ? *as_of.seq + 1 : size;
+  auto basis = BasisAt(ledger, limit);
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+
+  // The person's seqs, from the subject index.
+  std::vector<uint64_t> seqs;
+  std::string prefix = "person/" + person + '\0';
+  auto it = ledger.store().NewIterator(Column::kSubjects);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t seq = SeqFromKey(std::string_view(it->key().data() + prefix.size(), 8));
+    if (seq < limit) seqs.push_back(seq);
+  }
+  std::map<uint64_t, std::pair<uint64_t, std::string>> withdrawn;  // target -> (by, reason)
+  std::vector<RecordLine> lines;
+  const auto& codec = ledger.codec();
+  for (uint64_t seq : seqs) {
+    auto entry = ledger.ReadEntry(seq);
+    if (!entry.ok()) return entry.status();
+    auto view = EventView::FromCanonical(entry->envelope.body);
+    if (!view.ok()) return view.status().WithContext("seq " + std::to_string(seq));
+    auto event = view->reader();
+    RecordLine line;
+    line.seq = seq;
+    line.date = BusinessDate(event, entry->recorded_at_us);
+    if (as_of.date && line.date > *as_of.date) continue;
+    line.type = EventTypeName(event.which());
+    auto signer = LookUpKey(ledger.store().state(), entry->envelope.key_id);
+    line.signer = HexEncode(entry->envelope.key_id).substr(0, 12);
+    if (signer.ok() && signer->has_value()) line.signer += " " + (*signer)->holder + " (" + RoleName((*signer)->role) + ")";
+    if (event.isRetraction()) {
+      withdrawn[event.getRetraction().getTarget()] = {seq, event.getRetraction().getReason()};
+    }
+    if (event.isPersonRegistered()) {
+      report.name = event.getPersonRegistered().getName();
+      report.unit = event.getPersonRegistered().getUnit();
+      report.category = EnumName<schema::StaffCategory>(static_cast<int>(event.getPersonRegistered().getCategory()));
+    }
+    line.event_json = codec.ToJson(event);
+    if (event.isRestrictionRecorded() && !include_sensitive) {
+      // R1: the reason is sensitive personal data.
+      auto r = event.getRestrictionRecorded();
+      line.event_json = "{\"type\":\"restrictionRecorded\",\"person\":" + std::string("\"") + person +
+                        "\",\"reason\":\"(withheld; --include-sensitive shows it)\",\"from\":\"" +
+                        std::string(r.getFrom()) + "\"" +
+                        (r.hasUntil() ? ",\"until\":\"" + std::string(r.getUntil()) + "\"" : std::string()) + "}";
+    }
+    lines.push_back(std::move(line));
+  }
+  for (auto& line : lines) {
+    if (auto w = withdrawn.find(line.seq); w != withdrawn.end()) {
+      line.withdrawn_by = w->second.first;
+      line.withdrawn_reason = w->second.second;
+    }
+  }
+  report.lines = std::move(lines);
+  return report;
+}
+
+Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const std::optional<std::string>& city) {
+  auto day = ParseDay(date);
+  if (!day) return Status::Invalid("'" + date + "' is not a calendar date YYYY-MM-DD");
+  RosterReport report;
+  report.date = date;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  const auto& state = ledger.store().state();
+  Status st = ScanState(ledger, city ? CityKey(*city) : std::string("c/"), [&](const std::string& key, std::string_view value) {
+    if (city && key != CityKey(*city)) return Status::Ok();
+    City c;
+    PROBITY_RETURN_IF_ERROR(Decode(value, &c));
+    if (!c.live()) return Status::Ok();
+    RosterCity rc;
+    rc.city = key.substr(2);
+    rc.name = c.name;
+    rc.region = EnumName<schema::Region>(c.region);
+    for (const auto& b : c.branches) {
+      if (b.live() && b.date <= *day) {
+        rc.secretary = b.secretary;
+        rc.secretary_name = NameOf(ledger, true, b.secretary);
+      }
+    }
+    for (const auto& gid : c.groups) {
+      auto g = Get<Group>(state, GroupKey(gid));
+      if (!g.ok()) return g.status();
+      if (!g->has_value() || !(*g)->live() || (*g)->formed > *day) continue;
+      bool disbanded = std::any_of((*g)->disbandings.begin(), (*g)->disbandings.end(),
+                                   [&](const Disbanding& d) { return d.live() && d.date <= *day; });
+      if (disbanded) continue;
+      RosterGroup rg;
+      rg.group = gid;
+      rg.kind = EnumName<schema::GroupKind>((*g)->kind);
+      rg.lead_unit = (*g)->lead_unit;
+      rg.lead_unit_name = NameOf(ledger, false, (*g)->lead_unit);
+      rg.task = (*g)->task;
+      for (const auto& aid : (*g)->assignments) {
+        auto a = Get<Assignment>(state, AssignmentKey(aid));
+        if (!a.ok()) return a.status();
+        if (!a->has_value() || !(*a)->live() || (*a)->from > *day || (*a)->last_day() < *day) continue;
+        RosterMember m;
+        m.person = (*a)->person;
+        auto p = Get<Person>(state, PersonKey(m.person));
+        if (p.ok() && p->has_value()) {
+          m.name = (*p)->name;
+          m.unit = (*p)->unit;
+        }
+        m.position = EnumName<schema::Position>((*a)->position);
+        m.from = FormatDay((*a)->from);
+        m.to = FormatDay((*a)->last_day());
+        if ((*a)->position == static_cast<int>(schema::Position::LEADER)) rg.leader = m;
+        rg.members.push_back(std::move(m));
+      }
+      rc.groups.push_back(std::move(rg));
+    }
+    report.cities.push_back(std::move(rc));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (city && report.cities.empty()) return Status::NotFound("city '" + *city + "' is not registered");
+  return report;
+}
+
+Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units) {
+  EligibilityReport report;
+  report.year = year;
+  report.units = units;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  const auto& state = ledger.store().state();
+  std::string prefix = YearIndexPrefix(year) + (units ? "u/" : "p/");
+  Status st = ScanState(ledger, prefix, [&](const std::string& key, std::string_view) -> Status {
+    std::string id = key.substr(prefix.size());
+    EligibilityLine line;
+    line.id = id;
+    std::vector<Mark> marks;
+    if (units) {
+      auto u = Get<Unit>(state, UnitKey(id));
+      if (!u.ok()) return u.status();
+      if (!u->has_value()) return Status::Ok();
+      line.name = (*u)->name;
+      marks = (*u)->marks;
+    } else {
+      auto p = Get<Person>(state, PersonKey(id));
+      if (!p.ok()) return p.status();
+      if (!p->has_value()) return Status::Ok();
+      line.name = (*p)->name;
+      line.unit = (*p)->unit;
+      line.category = EnumName<schema::StaffCategory>((*p)->category);
+      marks = (*p)->marks;
+    }
+    std::vector<uint64_t> commended, criticised;
+    for (const auto& m : marks) {
+      // Retracted marks count for nothing (R15); the year is the business date's (CST).
+      if (!m.live() || YearOf(m.date) != year) continue;
+      (m.commendation ? commended : criticised).push_back(m.seq);
+      line.events.push_back(m.seq);
+    }
+    if (commended.empty() && criticised.empty()) return Status::Ok();
+    std::sort(line.events.begin(), line.events.end());
+    auto seqs = [](const std::vector<uint64_t>& v) {
+      std::string out;
+      for (auto s : v) out += (out.empty() ? "seq " : ", ") + std::to_string(s);
+      return out;
+    };
+    std::string y = std::to_string(year);
+    if (units) {
+      if (!criticised.empty()) {
+        line.outcomes = {"barredFromAwards"};
+        line.reasons = "criticised in " + y + " (" + seqs(criticised) + "): no awards or ratings of merit that year";
+        if (!commended.empty()) {
+          line.review_required = true;
+          line.reasons += "; also commended (" + seqs(commended) + "): the bar stands, flagged for human review";
+        }
+      } else {
+        line.outcomes = {"leadershipBonus", "priorityAdvancedCollective"};
+        line.reasons = "commended in " + y + " (" + seqs(commended) +
+                       "): bonus points for the leadership team, priority for Advanced Collective";
+      }
+    } else {
+      bool civil = line.category == "civilServant" || line.category == "referenceManaged";
+      if (!criticised.empty()) {
+        line.outcomes = {"barredFromExcellent"};
+        line.reasons = "criticised in " + y + " (" + seqs(criticised) + "): may not be rated Excellent";
+        if (!commended.empty()) {
+          line.review_required = true;
+          line.reasons += "; also commended (" + seqs(commended) +
+                          "): the bar on Excellent stands and the case is flagged for human review (R13)";
+        }
+      } else if (civil) {
+        line.outcomes = {"priorityInAssessment", "priorityInAwards"};
+        line.reasons = "commended in " + y + " (" + seqs(commended) +
+                       "): priority in the year-end assessment and in award selection";
+      } else {
+        line.outcomes = {"gradeRaised", "priorityInAwards"};
+        line.reasons = "commended in " + y + " (" + seqs(commended) +
+                       "): performance grade raised one level, priority in award selection";
+      }
+    }
+    report.lines.push_back(std::move(line));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return report;
+}
+
+Result<LeaveReport> LeaveBalance(const Ledger& ledger, const std::string& person) {
+  auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
+  if (!p.ok()) return p.status();
+  LeaveReport report;
+  report.person = person;
+  auto accrued = AccruedLeave(ledger.store().state(), *p);
+  if (!accrued.ok()) return accrued.status();
+  report.accrued = *accrued;
+  for (const auto& l : p->leave) {
+    if (!l.live()) continue;
+    if (l.kind == static_cast<int>(schema::LeaveKind::COMPENSATORY)) report.granted += l.days;
+    else report.rotation_granted += l.days;
+  }
+  report.left = report.accrued >= report.granted ? report.accrued - report.granted : 0;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  return report;
+}
+
+Result<ExplanationsReport> OpenExplanations(const Ledger& ledger, std::optional<int> year) {
+  ExplanationsReport report;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  Status st = ScanState(ledger, "c/", [&](const std::string& key, std::string_view value) -> Status {
+    City c;
+    PROBITY_RETURN_IF_ERROR(Decode(value, &c));
+    if (!c.live()) return Status::Ok();
+    for (const auto& t : c.targets) {
+      if (!t.live() || t.met || (year && t.year != *year)) continue;
+      bool explained = std::any_of(c.explanations.begin(), c.explanations.end(), [&](const Explanation& e) {
+        return e.live() && e.year == t.year && e.scope == t.scope;
+      });
+      if (explained) continue;
+      OpenExplanation o;
+      o.city = key.substr(2);
+      o.name = c.name;
+      o.year = t.year;
+      o.scope = EnumName<schema::TargetScope>(t.scope);
+      o.guarantor = c.guarantor;
+      o.assessed_on = FormatDay(t.date);
+      o.seq = t.seq;
+      report.open.push_back(std::move(o));
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return report;
+}
+
+}  // namespace probity

@@ -1,0 +1,108 @@
+// What the program's users read: a person's record replayed from the log, rosters,
+// year-end eligibility (R13, R14), leave balances (R5) and open explanations (R9).
+// Each is computed from one read-only view of the store and names the checkpoint
+// (tree size and root) it was computed at. Functions over a const Ledger; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "projections/records.h"
+
+namespace probity {
+
+// The tree a report was computed on, so a reader can later prove it untampered.
+struct ReportBasis {
+  uint64_t tree_size = 0;
+  Hash root{};
+};
+Result<ReportBasis> BasisAt(const Ledger& ledger, uint64_t tree_size);
+
+// ---- record (reviewers) ----
+struct RecordLine {
+  uint64_t seq = 0;
+  std::string date;  // business date (CST)
+  std::string type;
+  std::string signer;  // key id prefix and holder
+  std::string event_json;
+  std::string summary;
+  std::optional<uint64_t> withdrawn_by;  // retraction seq, if withdrawn
+  std::string withdrawn_reason;
+};
+struct PersonRecordReport {
+  std::string person, name, unit;
+  std::string category;
+  std::vector<RecordLine> lines;
+  ReportBasis basis;
+};
+struct AsOf {
+  std::optional<std::string> date;  // business date, YYYY-MM-DD
+  std::optional<uint64_t> seq;      // ledger as it stood after this seq
+};
+Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string& person, const AsOf& as_of,
+                                        bool include_sensitive);
+
+// ---- roster ----
+struct RosterMember {
+  std::string person, name, unit, position;
+  std::string from, to;
+};
+struct RosterGroup {
+  std::string group, kind, lead_unit, lead_unit_name, task;
+  std::optional<RosterMember> leader;
+  std::vector<RosterMember> members;
+};
+struct RosterCity {
+  std::string city, name, region, secretary, secretary_name;
+  std::vector<RosterGroup> groups;
+};
+struct RosterReport {
+  std::string date;
+  std::vector<RosterCity> cities;
+  ReportBasis basis;
+};
+Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const std::optional<std::string>& city);
+
+// ---- eligibility (HR) ----
+struct EligibilityLine {
+  std::string id, name, unit, category;  // unit/category empty for units
+  std::vector<std::string> outcomes;
+  bool review_required = false;
+  std::string reasons;
+  std::vector<uint64_t> events;
+};
+struct EligibilityReport {
+  int year = 0;
+  bool units = false;
+  std::vector<EligibilityLine> lines;
+  ReportBasis basis;
+};
+Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units);
+
+// ---- leave ----
+struct LeaveReport {
+  std::string person;
+  uint32_t accrued = 0, granted = 0, left = 0, rotation_granted = 0;
+  ReportBasis basis;
+};
+Result<LeaveReport> LeaveBalance(const Ledger& ledger, const std::string& person);
+
+// ---- explanations ----
+struct OpenExplanation {
+  std::string city, name, scope, guarantor, assessed_on;
+  int year = 0;
+  uint64_t seq = 0;
+};
+struct ExplanationsReport {
+  std::vector<OpenExplanation> open;
+  ReportBasis basis;
+};
+Result<ExplanationsReport> OpenExplanations(const Ledger& ledger, std::optional<int> year);
+
+// The business date of an event: its date field (date, from), or else the CST day it
+// was recorded on.
+std::string BusinessDate(schema::Event::Reader event, int64_t recorded_at_us);
+
+}  // namespace probity

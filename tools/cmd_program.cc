@@ -1,0 +1,277 @@
+// record, roster, eligibility, leave, explanations, rebuild: the program's reports.
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "projections/reports.h"
+#include "tools/commands.h"
+
+namespace probity::cli {
+namespace {
+
+std::string BasisLine(const ReportBasis& b) {
+  return "computed at tree size " + std::to_string(b.tree_size) + ", root " + HexEncode(b.root) +
+         " (check it: probity prove consistency " + std::to_string(b.tree_size) + " <latest size>)";
+}
+
+std::string BasisJson(const ReportBasis& b) {
+  return "{\"treeSize\":" + std::to_string(b.tree_size) + ",\"root\":\"" + HexEncode(b.root) + "\"}";
+}
+
+std::string Join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string JoinSeqs(const std::vector<uint64_t>& seqs, const std::string& sep) {
+  std::vector<std::string> s;
+  for (auto v : seqs) s.push_back(std::to_string(v));
+  return Join(s, sep);
+}
+
+// RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
+std::string CsvField(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// Display width of UTF-8 text: CJK characters take two columns.
+size_t Width(const std::string& s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    w += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return w;
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  size_t w = Width(s);
+  return s + std::string(w < width ? width - w : 0, ' ');
+}
+
+std::string TodayCst() { return FormatDay(CstDayOf(SystemClock()())); }
+
+}  // namespace
+
+int Record(const Args& args) {
+  AsOf as_of;
+  if (auto d = args.Option("as-of")) {
+    if (!ParseDay(*d)) return Fail(args, kExitUsage, "--as-of must be a date YYYY-MM-DD");
+    as_of.date = *d;
+  }
+  if (auto s = args.Option("as-of-seq")) {
+    auto v = ParseUint(*s);
+    if (!v) return Fail(args, kExitUsage, "--as-of-seq must be a seq (a whole number)");
+    as_of.seq = *v;
+  }
+  if (as_of.date && as_of.seq) return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = ReplayRecord(**ledger, args.positional[0], as_of, args.Has("include-sensitive"));
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << "{\"person\":" << Quote(report->person) << ",\"name\":" << Quote(report->name)
+              << ",\"unit\":" << Quote(report->unit) << ",\"category\":" << Quote(report->category);
+    if (as_of.date) std::cout << ",\"asOf\":" << Quote(*as_of.date);
+    if (as_of.seq) std::cout << ",\"asOfSeq\":" << *as_of.seq;
+    std::cout << ",\"events\":[";
+    bool first = true;
+    for (const auto& l : report->lines) {
+      std::cout << (first ? "" : ",") << "{\"seq\":" << l.seq << ",\"date\":" << Quote(l.date)
+                << ",\"type\":" << Quote(l.type) << ",\"signer\":" << Quote(l.signer)
+                << ",\"withdrawn\":" << (l.withdrawn_by ? "true" : "false");
+      if (l.withdrawn_by) {
+        std::cout << ",\"withdrawnBy\":" << *l.withdrawn_by << ",\"withdrawnReason\":" << Quote(l.withdrawn_reason);
+      }
+      std::cout << ",\"event\":" << l.event_json << "}";
+      first = false;
+    }
+    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    return kExitOk;
+  }
+  std::cout << "record of " << report->person << " " << report->name << " (unit " << report->unit << ", "
+            << report->category << ")";
+  if (as_of.date) std::cout << " as of " << *as_of.date;
+  if (as_of.seq) std::cout << " as the ledger stood after seq " << *as_of.seq;
+  std::cout << "\n";
+  for (const auto& l : report->lines) {
+    std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22) << l.event_json
+              << "\n         signed by " << l.signer << "\n";
+    if (l.withdrawn_by) {
+      std::cout << "         WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason << "\n";
+    }
+  }
+  std::cout << BasisLine(report->basis) << "\n";
+  return kExitOk;
+}
+
+int Roster(const Args& args) {
+  std::string date = args.Option("date").value_or(TodayCst());
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = probity::Roster(**ledger, date, args.Option("city"));
+  if (!report.ok()) return FailStatus(args, report.status());
+  auto member_json = [](const RosterMember& m) {
+    return "{\"person\":" + Quote(m.person) + ",\"name\":" + Quote(m.name) + ",\"unit\":" + Quote(m.unit) +
+           ",\"position\":" + Quote(m.position) + ",\"from\":" + Quote(m.from) + ",\"to\":" + Quote(m.to) + "}";
+  };
+  if (args.Has("json")) {
+    std::cout << "{\"date\":" << Quote(report->date) << ",\"cities\":[";
+    for (size_t i = 0; i < report->cities.size(); ++i) {
+      const auto& c = report->cities[i];
+      std::cout << (i ? "," : "") << "{\"city\":" << Quote(c.city) << ",\"name\":" << Quote(c.name)
+                << ",\"region\":" << Quote(c.region) << ",\"secretary\":" << Quote(c.secretary)
+                << ",\"secretaryName\":" << Quote(c.secretary_name) << ",\"groups\":[";
+      for (size_t j = 0; j < c.groups.size(); ++j) {
+        const auto& g = c.groups[j];
+        std::cout << (j ? "," : "") << "{\"group\":" << Quote(g.group) << ",\"kind\":" << Quote(g.kind)
+                  << ",\"leadUnit\":" << Quote(g.lead_unit) << ",\"leadUnitName\":" << Quote(g.lead_unit_name)
+                  << ",\"leader\":" << (g.leader ? member_json(*g.leader) : "null") << ",\"members\":[";
+        for (size_t k = 0; k < g.members.size(); ++k) std::cout << (k ? "," : "") << member_json(g.members[k]);
+        std::cout << "]}";
+      }
+      std::cout << "]}";
+    }
+    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    return kExitOk;
+  }
+  std::cout << "on site on " << report->date << "\n";
+  for (const auto& c : report->cities) {
+    size_t people = 0;
+    for (const auto& g : c.groups) people += g.members.size();
+    std::cout << "\n" << c.city << " " << c.name << " (" << c.region << "): " << c.groups.size() << " groups, "
+              << people << " on site; party branch secretary: "
+              << (c.secretary.empty() ? "none named" : c.secretary + " " + c.secretary_name) << "\n";
+    for (const auto& g : c.groups) {
+      std::cout << "  " << g.group << "  " << g.kind << ", lead unit " << g.lead_unit << " " << g.lead_unit_name
+                << (g.task.empty() ? "" : ", task: " + g.task) << "\n";
+      if (!g.leader) std::cout << "    (no leader on site)\n";
+      for (const auto& m : g.members) {
+        std::cout << "    " << Pad(m.position, 7) << m.person << " " << Pad(m.name, 8) << " " << m.unit << "  "
+                  << m.from << ".." << m.to << "\n";
+      }
+    }
+  }
+  std::cout << "\n" << BasisLine(report->basis) << "\n";
+  return kExitOk;
+}
+
+int Eligibility(const Args& args) {
+  auto year = ParseUint(args.positional[0]);
+  if (!year || *year < 1900 || *year > 9999) return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
+  std::string format = args.Option("format").value_or("table");
+  if (args.Has("json")) format = "json";
+  if (format != "table" && format != "csv" && format != "json") {
+    return Fail(args, kExitUsage, "--format must be table, csv or json");
+  }
+  bool units = args.Has("units");
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = probity::Eligibility(**ledger, static_cast<int>(*year), units);
+  if (!report.ok()) return FailStatus(args, report.status());
+  const char* id_col = units ? "unit" : "person";
+  if (format == "json") {
+    std::cout << "[";
+    for (size_t i = 0; i < report->lines.size(); ++i) {
+      const auto& l = report->lines[i];
+      std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << Quote(l.id) << ",\"name\":" << Quote(l.name);
+      if (!units) std::cout << ",\"unit\":" << Quote(l.unit) << ",\"category\":" << Quote(l.category);
+      std::cout << ",\"outcomes\":[";
+      for (size_t j = 0; j < l.outcomes.size(); ++j) std::cout << (j ? "," : "") << Quote(l.outcomes[j]);
+      std::cout << "],\"reviewRequired\":" << (l.review_required ? "true" : "false")
+                << ",\"reasons\":" << Quote(l.reasons) << ",\"events\":[" << JoinSeqs(l.events, ",") << "]}";
+    }
+    std::cout << "]\n";
+    std::cerr << BasisLine(report->basis) << "\n";
+    return kExitOk;
+  }
+  if (format == "csv") {
+    // UTF-8 with a byte-order mark and CRLF line ends, so spreadsheets read the Chinese names.
+    std::cout << "\xEF\xBB\xBF" << id_col << ",name" << (units ? "" : ",unit,category")
+              << ",outcomes,reviewRequired,reasons,events\r\n";
+    for (const auto& l : report->lines) {
+      std::cout << CsvField(l.id) << "," << CsvField(l.name);
+      if (!units) std::cout << "," << CsvField(l.unit) << "," << CsvField(l.category);
+      std::cout << "," << CsvField(Join(l.outcomes, ";")) << "," << (l.review_required ? "true" : "false") << ","
+                << CsvField(l.reasons) << "," << CsvField(JoinSeqs(l.events, ";")) << "\r\n";
+    }
+    std::cerr << BasisLine(report->basis) << "\n";
+    return kExitOk;
+  }
+  std::cout << "eligibility " << *year << (units ? " (units)" : " (persons)") << ": " << report->lines.size()
+            << " listed\n";
+  for (const auto& l : report->lines) {
+    std::cout << Pad(l.id, 10) << Pad(l.name, 22) << (units ? "" : Pad(l.unit, 8) + Pad(l.category, 19))
+              << Join(l.outcomes, ";") << (l.review_required ? "  REVIEW" : "") << "\n    " << l.reasons
+              << "; events " << JoinSeqs(l.events, ", ") << "\n";
+  }
+  std::cout << BasisLine(report->basis) << "\n";
+  return kExitOk;
+}
+
+int Leave(const Args& args) {
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = LeaveBalance(**ledger, args.positional[0]);
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << "{\"person\":" << Quote(report->person) << ",\"accrued\":" << report->accrued
+              << ",\"granted\":" << report->granted << ",\"left\":" << report->left
+              << ",\"rotationGranted\":" << report->rotation_granted << ",\"checkpoint\":" << BasisJson(report->basis)
+              << "}\n";
+    return kExitOk;
+  }
+  std::cout << "compensatory leave of " << report->person << " (R5): accrued " << report->accrued << ", granted "
+            << report->granted << ", left " << report->left << " days; rotation leave granted "
+            << report->rotation_granted << " days\n"
+            << BasisLine(report->basis) << "\n";
+  return kExitOk;
+}
+
+int Explanations(const Args& args) {
+  std::optional<int> year;
+  if (auto y = args.Option("year")) {
+    auto v = ParseUint(*y);
+    if (!v || *v > 9999) return Fail(args, kExitUsage, "--year must be a year, e.g. 2019");
+    year = static_cast<int>(*v);
+  }
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = OpenExplanations(**ledger, year);
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << "{\"open\":[";
+    for (size_t i = 0; i < report->open.size(); ++i) {
+      const auto& o = report->open[i];
+      std::cout << (i ? "," : "") << "{\"city\":" << Quote(o.city) << ",\"name\":" << Quote(o.name)
+                << ",\"year\":" << o.year << ",\"scope\":" << Quote(o.scope) << ",\"guarantor\":" << Quote(o.guarantor)
+                << ",\"assessedOn\":" << Quote(o.assessed_on) << ",\"seq\":" << o.seq << "}";
+    }
+    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    return kExitOk;
+  }
+  std::cout << report->open.size() << " missed targets await the guarantor unit's explanation (R9)\n";
+  for (const auto& o : report->open) {
+    std::cout << "  " << o.city << " " << Pad(o.name, 8) << " " << o.year << " " << Pad(o.scope, 7)
+              << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq << ")\n";
+  }
+  std::cout << BasisLine(report->basis) << "\n";
+  return kExitOk;
+}
+
+int Rebuild(const Args& args) {
+  auto ledger = OpenLedger(args, Store::Mode::kReadWrite);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  Status st = (*ledger)->Rebuild(ProgressReporter("rebuild"));
+  if (!st.ok()) return FailStatus(args, st);
+  std::cout << "rebuilt every projection from " << (*ledger)->size() << " entries\n";
+  return kExitOk;
+}
+
+}  // namespace probity::cli
