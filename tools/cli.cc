@@ -114,9 +114,9 @@ Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path) {
   return lines;
 }
 
-Result<PrivateKey> LoadSigningKey(const Args& args) {
-  auto path = args.Option("key");
-  if (!path) return Status::Invalid("--key KEY.pem is required");
+Result<PrivateKey> LoadSigningKey(const Args& args, const std::string& option) {
+  auto path = args.Option(option);
+  if (!path) return Status::Invalid("--" + option + " KEY.pem is required");
   std::optional<std::string> passphrase;
   if (auto f = args.Option("passphrase-file")) {
     auto p = ReadPassphraseFile(*f);

@@ -59,8 +59,8 @@ struct Line {
 };
 Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path);
 
-// A private key from --key KEY.pem, with --passphrase-file when it is encrypted.
-Result<PrivateKey> LoadSigningKey(const Args& args);
+// A private key from --OPTION KEY.pem, with --passphrase-file when it is encrypted.
+Result<PrivateKey> LoadSigningKey(const Args& args, const std::string& option = "key");
 
 // The program's rules (projections/program.h), shared by every command.
 const Rules& ProgramRulesInstance();

@@ -109,7 +109,8 @@ int Keygen(const Args& args) {
 }
 
 int Init(const Args& args) {
-  auto admin = LoadSigningKey(args);
+  if (!args.Option("admin-key")) return Fail(args, kExitUsage, "--admin-key ADMIN.pem is required");
+  auto admin = LoadSigningKey(args, "admin-key");
   if (!admin.ok()) return FailStatus(args, admin.status());
   std::string origin;
   if (auto o = args.Option("origin")) {
@@ -137,6 +138,7 @@ int Init(const Args& args) {
 }
 
 int Sign(const Args& args) {
+  if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
   auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
@@ -167,6 +169,7 @@ int Submit(const Args& args) {
 }
 
 int Append(const Args& args) {
+  if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
   auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));

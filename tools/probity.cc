@@ -28,7 +28,7 @@ const std::vector<Command>& Commands() {
        "  probity keygen hr.pem\n"
        "  probity keygen admin.pem --passphrase-file admin.pass\n",
        Keygen},
-      {"init", {{"admin-key", "key", "origin", "passphrase-file"}, {}, 0, 0,
+      {"init", {{"admin-key", "origin", "passphrase-file"}, {}, 0, 0,
                 "init --admin-key ADMIN.pem [--origin NAME] [--passphrase-file F]"},
        "create a new store",
        "Creates the store in --data DIR. Its first entry (seq 0) registers the admin key,\n"
@@ -146,7 +146,7 @@ void PrintUsage(std::ostream& out) {
          "commands:\n";
   for (const auto& c : Commands()) {
     std::string name = c.name;
-    out << "  " << name << std::string(12 - name.size(), ' ') << c.summary << "\n";
+    out << "  " << name << std::string(14 - name.size(), ' ') << c.summary << "\n";
   }
   out << "\n'probity COMMAND --help' tells more. Exit status: 0 done, 1 refused or a check\n"
          "failed, 2 bad usage, 3 the store is missing, locked or damaged.\n";
