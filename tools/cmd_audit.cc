@@ -59,6 +59,16 @@ int Checkpoint(const Args& args) {
   }
   auto note = (*ledger)->LatestCheckpoint();
   if (!note.ok()) return FailStatus(args, note.status());
+  if (args.Has("json")) {
+    auto opened = note::Open(*note, {(*ledger)->checkpoint_verifier()});
+    if (!opened.ok()) return Fail(args, kExitStore, "the stored checkpoint does not verify: " + opened.status().message());
+    auto cp = note::ParseCheckpoint(opened->text);
+    if (!cp.ok()) return Fail(args, kExitStore, "the stored checkpoint does not parse: " + cp.status().message());
+    std::cout << "{\"origin\":" << Quote(cp->origin) << ",\"treeSize\":" << cp->size << ",\"root\":\""
+              << HexEncode(cp->root) << "\",\"note\":" << Quote(*note)
+              << ",\"vkey\":" << Quote((*ledger)->checkpoint_verifier().Vkey()) << "}\n";
+    return kExitOk;
+  }
   std::cout << *note;
   return kExitOk;
 }

@@ -78,11 +78,12 @@ const std::vector<Command>& Commands() {
        "root. Exit 0 with a one-line summary, or exit 1 naming the first bad seq. --from SEQ\n"
        "checks signatures and authority from SEQ on (the tree is always checked whole).\n",
        Verify},
-      {"checkpoint", {{}, {"vkey"}, 0, 0, "checkpoint [--vkey]"},
+      {"checkpoint", {{}, {"vkey", "json"}, 0, 0, "checkpoint [--vkey] [--json]"},
        "the latest signed checkpoint",
        "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
        "base64 root, then the signature line). --vkey prints the verifier key string that\n"
-       "checks it; give it to auditors once, out of band.\n",
+       "checks it; give it to auditors once, out of band. --json: origin, treeSize, root (hex),\n"
+       "note, vkey.\n",
        Checkpoint},
       {"prove", {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
        "RFC 9162 inclusion and consistency proofs",
