@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# End to end: the independent verifier tools/probity-audit checks what probity
+# publishes (checkpoints, inclusion and consistency proofs, entries), refuses
+# tampered inputs, and agrees with the published RFC 9162 and C2SP vectors.
+# Usage: tests/cli/audit.sh PATH/TO/probity
+set -Eeuo pipefail
+trap 'echo "audit.sh: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
+
+probity="${1:?usage: $0 PATH/TO/probity}"
+here="$(cd "$(dirname "$0")" && pwd)"
+audit_tool="$here/../../tools/probity-audit"
+vectors="$here/../vectors"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "audit.sh: FAIL: $*" >&2; exit 1; }
+audit() { python3 "$audit_tool" "$@"; }
+p() { "$probity" --data "$tmp/store" "$@"; }
+
+# Runs probity-audit, which must exit 1 with one line on stderr.
+expect_refused() {
+  local what="$1"; shift
+  local rc=0
+  audit "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  [ "$rc" -eq 1 ] || fail "$what: exit $rc, expected 1 ($(cat "$tmp/err"))"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$what: expected one line on stderr, got: $(cat "$tmp/err")"
+  if [ -n "${AUDIT_VERBOSE:-}" ]; then echo "refused as expected ($what): $(cat "$tmp/err")"; fi
+}
+
+# Writes the signer's public key (PEM) of the entry in SHOW_JSON to OUT, found among
+# the keyRegistered events of the log by key id = SHA-256(raw 32-byte key).
+signer_pem() {
+  p log --json >"$tmp/log.jsonl"
+  python3 - "$1" "$tmp/log.jsonl" "$2" <<'EOF'
+import base64, hashlib, json, sys
+key_id = json.load(open(sys.argv[1]))["keyId"]
+for line in open(sys.argv[2]):
+    event = json.loads(line)["event"]
+    if event["type"] != "keyRegistered":
+        continue
+    pem = event["publicKey"]
+    der = base64.b64decode("".join(l for l in pem.splitlines() if "-----" not in l))
+    if hashlib.sha256(der[-32:]).hexdigest() == key_id:
+        open(sys.argv[3], "w").write(pem)
+        sys.exit(0)
+sys.exit("no keyRegistered event for key id " + key_id)
+EOF
+}
+
+# ---- usage -------------------------------------------------------------------------------
+[ -x "$audit_tool" ] || fail "$audit_tool is not executable"
+"$audit_tool" --help >/dev/null || fail "--help"
+rc=0; audit >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "no arguments: exit $rc, expected 2"
+rc=0; audit checkpoint only-one-arg >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "missing argument: exit $rc, expected 2"
+
+# ---- a store and its first checkpoint ------------------------------------------------------
+p demo >/dev/null
+p checkpoint >"$tmp/old.note"
+vkey="$(p checkpoint --vkey)"
+printf '%s\n' "$vkey" >"$tmp/vkey"
+old_size="$(sed -n 2p "$tmp/old.note")"
+[ "$old_size" -ge 3 ] || fail "the demo store is too small ($old_size entries)"
+
+audit checkpoint "$tmp/old.note" "$vkey" >"$tmp/out" || fail "checkpoint does not verify"
+grep -qx "size: $old_size" "$tmp/out" || fail "checkpoint size not printed: $(cat "$tmp/out")"
+grep -qx "origin: $(sed -n 1p "$tmp/old.note")" "$tmp/out" || fail "checkpoint origin not printed"
+audit checkpoint "$tmp/old.note" "$tmp/vkey" >/dev/null || fail "vkey from a file"
+
+# ---- inclusion of the first, a middle and the last entry, with entry and signature ----------
+for seq in 0 $((old_size / 2)) $((old_size - 1)); do
+  p prove inclusion "$seq" --json >"$tmp/inc.json"
+  p show "$seq" --json >"$tmp/show.json"
+  signer_pem "$tmp/show.json" "$tmp/signer.pem"
+  audit inclusion "$tmp/old.note" "$vkey" "$tmp/inc.json" >/dev/null ||
+    fail "inclusion of seq $seq"
+  audit inclusion "$tmp/old.note" "$vkey" "$tmp/inc.json" "$tmp/show.json" \
+    --pubkey "$tmp/signer.pem" >"$tmp/out" || fail "inclusion of seq $seq with its entry"
+  grep -q "^signature verified" "$tmp/out" || fail "seq $seq: signature not checked"
+done
+
+# ---- grow the log: three more submits, each signs a new checkpoint --------------------------
+for i in 1 2 3; do
+  echo "{\"type\":\"unitRegistered\",\"unit\":\"UAUDIT$i\",\"name\":\"audit test unit $i\",\"kind\":\"dispatchedAgency\"}" |
+    p append --key "$tmp/store/demo-keys/admin.pem" >/dev/null
+done
+p checkpoint >"$tmp/new.note"
+new_size="$(sed -n 2p "$tmp/new.note")"
+[ "$new_size" -eq $((old_size + 3)) ] || fail "expected $((old_size + 3)) entries, checkpoint says $new_size"
+
+p prove consistency "$old_size" "$new_size" --json >"$tmp/cons.json"
+audit consistency "$tmp/old.note" "$tmp/new.note" "$vkey" "$tmp/cons.json" >/dev/null ||
+  fail "consistency $old_size -> $new_size"
+p prove consistency "$new_size" "$new_size" --json >"$tmp/same.json"
+audit consistency "$tmp/new.note" "$tmp/new.note" "$vkey" "$tmp/same.json" >/dev/null ||
+  fail "consistency of a checkpoint with itself"
+
+# An old entry against the new checkpoint, and the newest entry.
+for seq in 1 $((new_size - 1)); do
+  p prove inclusion "$seq" --json >"$tmp/inc.json"
+  p show "$seq" --json >"$tmp/show.json"
+  audit inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show.json" \
+    --pubkey "$tmp/store/demo-keys/admin.pem" >/dev/null 2>&1 && fail "a private key PEM was taken as --pubkey"
+  signer_pem "$tmp/show.json" "$tmp/signer.pem"
+  audit inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show.json" \
+    --pubkey "$tmp/signer.pem" >/dev/null || fail "inclusion of seq $seq in the grown log"
+done
+
+# ---- what must be refused -------------------------------------------------------------------
+p prove inclusion 1 --json >"$tmp/inc.json"
+p show 1 --json >"$tmp/show.json"
+p show 2 --json >"$tmp/show2.json"
+
+# A flipped byte in a proof hash.
+python3 - "$tmp/inc.json" "$tmp/inc-flipped.json" <<'EOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+h = bytearray(bytes.fromhex(v["hashes"][0])); h[0] ^= 0x01
+v["hashes"][0] = h.hex()
+json.dump(v, open(sys.argv[2], "w"))
+EOF
+expect_refused "flipped inclusion hash" inclusion "$tmp/new.note" "$vkey" "$tmp/inc-flipped.json"
+python3 - "$tmp/cons.json" "$tmp/cons-flipped.json" <<'EOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+h = bytearray(bytes.fromhex(v["hashes"][-1])); h[31] ^= 0x80
+v["hashes"][-1] = h.hex()
+json.dump(v, open(sys.argv[2], "w"))
+EOF
+expect_refused "flipped consistency hash" consistency "$tmp/old.note" "$tmp/new.note" "$vkey" "$tmp/cons-flipped.json"
+expect_refused "swapped checkpoints" consistency "$tmp/new.note" "$tmp/old.note" "$vkey" "$tmp/cons.json"
+expect_refused "proof for another tree size" inclusion "$tmp/old.note" "$vkey" "$tmp/inc.json"
+
+# A wrong vkey: another demo store has the same origin but its own checkpoint key.
+"$probity" --data "$tmp/other" demo >/dev/null
+other_vkey="$("$probity" --data "$tmp/other" checkpoint --vkey)"
+[ "$other_vkey" != "$vkey" ] || fail "two demo stores share a checkpoint key"
+expect_refused "wrong vkey" checkpoint "$tmp/new.note" "$other_vkey"
+expect_refused "wrong vkey (inclusion)" inclusion "$tmp/new.note" "$other_vkey" "$tmp/inc.json"
+expect_refused "malformed vkey" checkpoint "$tmp/new.note" "${vkey%+*}+AQ=="
+expect_refused "origin not as required" checkpoint "$tmp/new.note" "$vkey" --origin example.org/log
+
+# Tampered note text: the size, the root, an added line; a note without its signature.
+sed "2s/.*/$((new_size + 1))/" "$tmp/new.note" >"$tmp/bad.note"
+expect_refused "tampered size" checkpoint "$tmp/bad.note" "$vkey"
+python3 - "$tmp/new.note" "$tmp/bad.note" <<'EOF'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+lines[2] = ("B" if lines[2][0] != "B" else "C") + lines[2][1:]
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(lines))
+EOF
+expect_refused "tampered root" checkpoint "$tmp/bad.note" "$vkey"
+sed '3a extension' "$tmp/new.note" >"$tmp/bad.note"
+expect_refused "added extension line" checkpoint "$tmp/bad.note" "$vkey"
+head -n 4 "$tmp/new.note" >"$tmp/bad.note"
+expect_refused "signature removed" checkpoint "$tmp/bad.note" "$vkey"
+sed 's/\r*$/\r/' "$tmp/new.note" >"$tmp/bad.note"
+expect_refused "CRLF line ends" checkpoint "$tmp/bad.note" "$vkey"
+
+# Leaf hash mismatch: an entry that is not the proven leaf, a changed byte in the entry, a
+# proof whose leaf hash was replaced.
+expect_refused "another entry's show" inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show2.json"
+python3 - "$tmp/show.json" "$tmp/show-bad.json" <<'EOF'
+import base64, json, sys
+v = json.load(open(sys.argv[1]))
+e = bytearray(base64.b64decode(v["entry"])); e[-1] ^= 0x01
+v["entry"] = base64.b64encode(bytes(e)).decode()
+json.dump(v, open(sys.argv[2], "w"))
+EOF
+expect_refused "entry byte changed" inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show-bad.json"
+python3 - "$tmp/inc.json" "$tmp/show2.json" "$tmp/inc-bad.json" <<'EOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+v["leafHash"] = json.load(open(sys.argv[2]))["leafHash"]
+json.dump(v, open(sys.argv[3], "w"))
+EOF
+expect_refused "proof leaf hash replaced" inclusion "$tmp/new.note" "$vkey" "$tmp/inc-bad.json"
+
+# The show's signed message or event type not matching the entry; a signature by another key.
+python3 - "$tmp/show.json" "$tmp/show2.json" "$tmp/show-bad.json" "$tmp/show-type.json" <<'EOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+v["signed"] = json.load(open(sys.argv[2]))["signed"]
+json.dump(v, open(sys.argv[3], "w"))
+v = json.load(open(sys.argv[1]))
+v["event"]["type"] = "retraction"
+json.dump(v, open(sys.argv[4], "w"))
+EOF
+expect_refused "signed message of another entry" inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show-bad.json"
+expect_refused "event type relabelled" inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show-type.json"
+openssl genpkey -algorithm ed25519 -out "$tmp/stranger.pem" 2>/dev/null
+openssl pkey -in "$tmp/stranger.pem" -pubout -out "$tmp/stranger.pub" 2>/dev/null
+expect_refused "signature by another key" inclusion "$tmp/new.note" "$vkey" "$tmp/inc.json" "$tmp/show.json" --pubkey "$tmp/stranger.pub"
+
+# ---- published vectors ----------------------------------------------------------------------
+audit selftest-vectors "$vectors/rfc6962-proofs_transparency-dev-merkle" >"$tmp/out" ||
+  fail "RFC 9162 vectors: $(cat "$tmp/out")"
+grep -q "98 inclusion and 97 consistency" "$tmp/out" || fail "not every Merkle vector was run: $(cat "$tmp/out")"
+audit selftest-vectors "$vectors/signed-note_c2sp_x-mod" >/dev/null || fail "signed-note vectors"
+if [ -d "$vectors/rfc6962-ct-argon2020_golang-mod" ]; then
+  audit selftest-vectors "$vectors/rfc6962-ct-argon2020_golang-mod" >/dev/null || fail "argon2020 vectors"
+fi
+# The sum.golang.org checkpoint through the ordinary subcommand (its origin is not its key name).
+python3 - "$vectors/signed-note_c2sp_x-mod/signed-note-vectors.json" "$tmp" <<'EOF'
+import json, sys
+case = [c for c in json.load(open(sys.argv[1]))["cases"] if c["id"] == "sumdb-real-checkpoint"][0]
+open(sys.argv[2] + "/sumdb.note", "w", encoding="utf-8").write(case["note"])
+open(sys.argv[2] + "/sumdb.vkey", "w").write(case["vkey"] + "\n")
+EOF
+audit checkpoint "$tmp/sumdb.note" "$tmp/sumdb.vkey" --origin "go.sum database tree" >"$tmp/out" ||
+  fail "sum.golang.org checkpoint"
+grep -qx "size: 6476701" "$tmp/out" || fail "sum.golang.org checkpoint size"
+
+echo "audit.sh: ok"
