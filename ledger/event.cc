@@ -333,6 +333,20 @@ Result<Bytes> EventCodec::Parse(capnp::JsonValue::Reader value) const {
   return Bytes(bytes.begin(), bytes.end());
 }
 
+Status EventCodec::CheckBody(ByteSpan canonical) const {
+  auto view = EventView::FromCanonical(canonical);
+  if (!view.ok()) return view.status();
+  std::string json;
+  auto err = kj::runCatchingExceptions([&]() { json = ToJson(view->reader()); });
+  if (err != nullptr) return Status::Invalid("event body holds values outside the schema");
+  auto again = Parse(json);
+  if (!again.ok()) return again.status().WithContext("event body");
+  if (!std::equal(again->begin(), again->end(), canonical.begin(), canonical.end())) {
+    return Status::Invalid("event body carries bytes outside the schema (it does not re-encode to itself)");
+  }
+  return Status::Ok();
+}
+
 std::string EventCodec::ToJson(schema::Event::Reader event) const {
   return impl_->codec.encode(event).cStr();
 }

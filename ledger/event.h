@@ -59,6 +59,11 @@ class EventCodec {
   // The same for an already parsed JSON value (an envelope's `event`).
   Result<Bytes> Parse(capnp::JsonValue::Reader value) const;
 
+  // Refuses a body that is canonical but carries anything the schema does not: extra
+  // data or pointer words, an unknown type or enum value, a field the JSON form would
+  // not carry. A body passes only if re-encoding its own JSON gives the same bytes.
+  Status CheckBody(ByteSpan canonical) const;
+
   // Canonical bytes -> one line of JSON (no trailing newline).
   Result<std::string> ToJson(ByteSpan canonical) const;
   std::string ToJson(schema::Event::Reader event) const;

@@ -263,6 +263,16 @@ Result<std::string> Ledger::LatestCheckpoint() const {
   return **v;
 }
 
+Result<std::string> Ledger::CheckpointAt(uint64_t size) const {
+  auto v = store_->Get(Column::kCheckpoints, SeqKey(size));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) {
+    return Status::NotFound("no checkpoint was signed at size " + std::to_string(size) +
+                            " (one is signed after every submit)");
+  }
+  return **v;
+}
+
 Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
   std::lock_guard<std::mutex> lock(write_mu_);
   if (!checkpoint_key_) return Status::Refused("the ledger is open read-only");
@@ -322,6 +332,11 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   for (size_t i = 0; i < batch.size() && !refusal; ++i) {
     const Envelope& env = batch[i];
     uint64_t seq = frontier.size();
+    Status body_ok = codec_.CheckBody(env.body);
+    if (!body_ok.ok()) {
+      refusal.emplace(i, body_ok);
+      break;
+    }
     auto view = EventView::FromCanonical(env.body);
     if (!view.ok()) {
       refusal.emplace(i, view.status());

@@ -81,6 +81,8 @@ class Ledger {
 
   // The latest checkpoint as a signed note, and the key that verifies it.
   Result<std::string> LatestCheckpoint() const;
+  // The checkpoint signed when the log had `size` entries (one per submit).
+  Result<std::string> CheckpointAt(uint64_t size) const;
   const note::Verifier& checkpoint_verifier() const { return *verifier_; }
   const std::string& origin() const { return origin_; }
 

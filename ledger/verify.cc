@@ -1,6 +1,7 @@
 #include "ledger/verify.h"
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <thread>
 
@@ -55,7 +56,8 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   // The checkpoint: signed by the ledger's key, and of this origin.
   auto note_text = ledger.LatestCheckpoint();
   if (!note_text.ok()) return fail(std::nullopt, "checkpoint: " + note_text.status().message());
-  auto opened = note::Open(*note_text, {ledger.checkpoint_verifier()});
+  const note::Verifier& verifier = options.verifier ? *options.verifier : ledger.checkpoint_verifier();
+  auto opened = note::Open(*note_text, {verifier});
   if (!opened.ok()) return fail(std::nullopt, "checkpoint: " + opened.status().message());
   auto checkpoint = note::ParseCheckpoint(opened->text);
   if (!checkpoint.ok()) return fail(std::nullopt, "checkpoint: " + checkpoint.status().message());
@@ -64,6 +66,32 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
                                   ledger.origin() + "'");
   }
   report.checkpoint_size = checkpoint->size;
+
+  // Every checkpoint the ledger ever signed, by tree size: each must carry the root
+  // recomputed at its size, so a rewritten past cannot hide behind a fresh checkpoint.
+  std::map<uint64_t, std::string> stored_checkpoints;
+  {
+    auto cit = ledger.store().NewIterator(Column::kCheckpoints);
+    for (cit->SeekToFirst(); cit->Valid(); cit->Next()) {
+      auto k = cit->key();
+      if (k.size() != 8) return fail(std::nullopt, "checkpoints column holds a key that is not a size");
+      stored_checkpoints[SeqFromKey(std::string_view(k.data(), 8))] = cit->value().ToString();
+    }
+  }
+  auto check_stored = [&](uint64_t size, const Hash& root) -> std::optional<std::string> {
+    auto it = stored_checkpoints.find(size);
+    if (it == stored_checkpoints.end()) return std::nullopt;
+    auto opened_old = note::Open(it->second, {verifier});
+    if (!opened_old.ok()) return "checkpoint at size " + std::to_string(size) + ": " + opened_old.status().message();
+    auto cp = note::ParseCheckpoint(opened_old->text);
+    if (!cp.ok()) return "checkpoint at size " + std::to_string(size) + ": " + cp.status().message();
+    if (cp->size != size || cp->origin != ledger.origin() || !ConstantTimeEqual(cp->root, root)) {
+      return "checkpoint at size " + std::to_string(size) + " does not match the entries (root " +
+             HexEncode(cp->root) + ", recomputed " + HexEncode(root) + ")";
+    }
+    ++report.checkpoints_checked;
+    return std::nullopt;
+  };
 
   MemoryState state;
   merkle::Frontier frontier;
@@ -104,6 +132,8 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     }
     if (entry->recorded_at_us < last_recorded) return bad_here("recorded time goes backwards (reordered)");
     last_recorded = entry->recorded_at_us;
+    Status body_ok = ledger.codec().CheckBody(entry->envelope.body);
+    if (!body_ok.ok()) return bad_here(body_ok.message());
     auto view = EventView::FromCanonical(entry->envelope.body);
     if (!view.ok()) return bad_here(view.status().message());
     Hash leaf = merkle::LeafHash(bytes);
@@ -115,7 +145,11 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
                         std::to_string(node.index) + ") does not match the entries");
       }
     }
-    if (frontier.size() == checkpoint->size) report.root = frontier.Root();
+    if (frontier.size() == checkpoint->size || stored_checkpoints.count(frontier.size())) {
+      Hash root = frontier.Root();
+      if (frontier.size() == checkpoint->size) report.root = root;
+      if (auto problem = check_stored(frontier.size(), root)) return bad_here(*problem);
+    }
 
     StateTxn txn(state);
     auto event = view->reader();

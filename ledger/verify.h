@@ -18,6 +18,9 @@ struct VerifyOptions {
   const Rules* rules = nullptr;
   unsigned threads = 0;  // 0: one per core
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // The key checkpoints must be signed by. Give the auditor's own copy of the vkey:
+  // without it, verify trusts the key recorded in the store.
+  std::optional<note::Verifier> verifier;
 };
 
 struct VerifyReport {
@@ -25,6 +28,7 @@ struct VerifyReport {
   uint64_t checkpoint_size = 0;
   Hash root{};                    // recomputed root at checkpoint_size
   uint64_t signatures_checked = 0;
+  uint64_t checkpoints_checked = 0;  // every stored checkpoint, not only the latest
   std::optional<uint64_t> bad_seq;  // the first entry that does not check out
   std::string problem;              // empty when everything checks out
   bool ok() const { return problem.empty(); }

@@ -3,7 +3,7 @@
 # values are never reused or renumbered (a retired one stays as a comment),
 # and every change comes with a format version. Byte layout: docs/formats.md.
 #
-# JSON (docs/formats.md, ../shared/interface.md): one object per event, the
+# JSON (docs/formats.md, docs/interface.md): one object per event, the
 # discriminator `type` names the union member and the member's fields are
 # flattened beside it. Cap'n Proto's codec drops unknown keys, maps an unknown
 # `type` to the first member and defaults missing fields, so ledger/event_json.cc

@@ -29,6 +29,11 @@ int Verify(const Args& args) {
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
+  if (auto v = args.Option("vkey")) {
+    auto verifier = note::Verifier::FromVkey(*v);
+    if (!verifier.ok()) return Fail(args, kExitUsage, "--vkey: " + verifier.status().message());
+    options.verifier = *verifier;
+  }
   options.progress = ProgressReporter("verify");
   options.rules = &ProgramRulesInstance();
   auto report = VerifyLedger(**ledger, options);
@@ -36,7 +41,8 @@ int Verify(const Args& args) {
   if (args.Has("json")) {
     std::cout << "{\"ok\":" << (report->ok() ? "true" : "false") << ",\"entries\":" << report->size
               << ",\"checkpointSize\":" << report->checkpoint_size
-              << ",\"signaturesChecked\":" << report->signatures_checked;
+              << ",\"signaturesChecked\":" << report->signatures_checked
+              << ",\"checkpointsChecked\":" << report->checkpoints_checked;
     if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
     if (!report->ok()) std::cout << ",\"problem\":" << Quote(report->problem);
     else std::cout << ",\"root\":\"" << HexEncode(report->root) << "\"";
@@ -45,8 +51,9 @@ int Verify(const Args& args) {
   }
   if (!report->ok()) return Fail(args, kExitRefused, "FAILED: " + report->problem);
   std::cout << "ok: " << report->size << " entries, " << report->signatures_checked
-            << " signatures and signers' authority checked; root " << HexEncode(report->root)
-            << " matches the checkpoint at size " << report->checkpoint_size << "\n";
+            << " signatures and signers' authority, " << report->checkpoints_checked
+            << " checkpoints checked; root " << HexEncode(report->root) << " matches the checkpoint at size "
+            << report->checkpoint_size << (options.verifier ? " signed by the given vkey" : "") << "\n";
   return kExitOk;
 }
 
@@ -58,6 +65,11 @@ int Checkpoint(const Args& args) {
     return kExitOk;
   }
   auto note = (*ledger)->LatestCheckpoint();
+  if (auto s = args.Option("size")) {
+    auto size = ParseUint(*s);
+    if (!size) return Fail(args, kExitUsage, "--size must be a whole number");
+    note = (*ledger)->CheckpointAt(*size);
+  }
   if (!note.ok()) return FailStatus(args, note.status());
   if (args.Has("json")) {
     auto opened = note::Open(*note, {(*ledger)->checkpoint_verifier()});

@@ -71,19 +71,21 @@ const std::vector<Command>& Commands() {
        "keyId, signature, signed (base64 of the message the signature covers), event.\n"
        "Exit 1 if the signature does not verify.\n",
        Show},
-      {"verify", {{"from"}, {"json"}, 0, 0, "verify [--from SEQ] [--json]"},
+      {"verify", {{"from", "vkey"}, {"json"}, 0, 0, "verify [--from SEQ] [--vkey VKEY] [--json]"},
        "check every entry, signature, signer and the checkpoint",
        "Re-reads every entry, recomputes every leaf and the root, checks every signature and\n"
        "every signer's authority as of its seq, and the latest checkpoint's signature and\n"
        "root. Exit 0 with a one-line summary, or exit 1 naming the first bad seq. --from SEQ\n"
-       "checks signatures and authority from SEQ on (the tree is always checked whole).\n",
+       "checks signatures and authority from SEQ on (the tree is always checked whole).\n"
+       "Every checkpoint the ledger signed is checked against the root at its size. --vkey\n"
+       "VKEY checks them against your own copy of the verifier key instead of the store's.\n",
        Verify},
-      {"checkpoint", {{}, {"vkey", "json"}, 0, 0, "checkpoint [--vkey] [--json]"},
+      {"checkpoint", {{"size"}, {"vkey", "json"}, 0, 0, "checkpoint [--size N] [--vkey] [--json]"},
        "the latest signed checkpoint",
        "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
        "base64 root, then the signature line). --vkey prints the verifier key string that\n"
        "checks it; give it to auditors once, out of band. --json: origin, treeSize, root (hex),\n"
-       "note, vkey.\n",
+       "note, vkey. --size N prints the checkpoint signed when the log had N entries.\n",
        Checkpoint},
       {"prove", {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
        "RFC 9162 inclusion and consistency proofs",
