@@ -14,8 +14,9 @@ namespace {
 
 // Id of the `optional` annotation in schemas/event.capnp.
 constexpr uint64_t kOptionalAnnotationId = 0xd1f4f2a8e3c6b701ull;
-// The largest integer a JSON number (an IEEE double) carries exactly.
-constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+// The largest 64-bit value accepted in JSON: a double carries it exactly and the
+// codec prints it in plain digits (from 10^15 on it would print an exponent).
+constexpr double kMaxExactInteger = 999999999999999.0;
 // Field names that hold dates; each must be a real calendar date.
 const std::set<std::string> kDateFields = {"date", "from", "to", "until"};
 

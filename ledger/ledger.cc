@@ -213,7 +213,9 @@ Status Ledger::LoadMeta() {
   auto frontier = merkle::Frontier::Load(*nodes_, std::stoull(*size));
   if (!frontier.ok()) return frontier.status();
   frontier_.emplace(std::move(*frontier));
-  if (frontier_->size() > 0) {
+  // Only a writer needs the last recorded time; a reader must open even a store whose
+  // last entries are gone, so that verify can name them.
+  if (frontier_->size() > 0 && !store_->read_only()) {
     auto last = ReadEntry(frontier_->size() - 1);
     if (!last.ok()) return last.status();
     last_recorded_us_ = last->recorded_at_us;
@@ -362,7 +364,9 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
         }
       }
       if (earlier) {
-        if (earlier->body == env.body && earlier->key_id == env.key_id) {
+        // The same event is the same bytes: body, signer and (deterministic) signature.
+        if (earlier->body == env.body && earlier->key_id == env.key_id &&
+            earlier->signature == env.signature) {
           // The same bytes as an entry already checked: no new signature to verify.
           auto leaf = ReadEntryBytes(earlier_seq);
           Receipt r{earlier_seq, {}, true};
@@ -373,6 +377,11 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
           }
           receipts.push_back(r);
           continue;
+        }
+        if (earlier->body == env.body && earlier->key_id == env.key_id) {
+          refusal.emplace(i, Status::Refused("signature does not verify: a repeat of the event at seq " +
+                                             std::to_string(earlier_seq) + " with another signature"));
+          break;
         }
         refusal.emplace(i, Status::Refused("id '" + id + "' is already used by a different event at seq " +
                                            std::to_string(earlier_seq)));

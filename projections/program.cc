@@ -28,15 +28,32 @@ Result<T> Live(const StateReader& state, const std::string& key, const std::stri
   return std::move(**r);
 }
 
+// A registration may follow a withdrawn one (a corrected person, unit or city keeps
+// its id and its history); other ids (groups, assignments, evaluations) are never
+// reused, withdrawn or not, so no two events can share one.
 template <typename T>
 Status New(const StateReader& state, const std::string& key, const std::string& what,
-           const std::string& id) {
+           const std::string& id, bool reusable_after_withdrawal = false) {
   auto r = Get<T>(state, key);
   if (!r.ok()) return r.status();
-  if (r->has_value() && (*r)->live()) {
+  if (!r->has_value()) return Status::Ok();
+  if ((*r)->live()) {
     return Status::Refused(what + " '" + id + "' already exists (seq " + std::to_string((*r)->seq) + ")");
   }
-  return Status::Ok();
+  if (reusable_after_withdrawal) return Status::Ok();
+  return Status::Refused(what + " id '" + id + "' was used at seq " + std::to_string((*r)->seq) +
+                         " (withdrawn at seq " + std::to_string((*r)->withdrawn_by) + "); ids are never reused");
+}
+
+// The record to register into: a fresh one, or the withdrawn one it corrects.
+template <typename T>
+Result<T> Registration(StateTxn& txn, const std::string& key, uint64_t seq) {
+  auto r = Get<T>(txn, key);
+  if (!r.ok()) return r.status();
+  T record = r->has_value() ? std::move(**r) : T{};
+  record.seq = seq;
+  record.withdrawn_by = 0;
+  return record;
 }
 
 Status LiveSubject(const StateReader& state, schema::Subject::Reader s) {
@@ -95,7 +112,10 @@ Status CheckAssignment(const StateReader& state, E::Reader event) {
   if (!others.ok()) return others.status();
   for (const auto& o : *others) {
     Day last = o.last_day();
-    if (std::max(from, o.from) < std::min(to, last) || from == o.from) {
+    // Intervals are inclusive; they may share one day only if it ends one and starts the other.
+    bool share = std::max(from, o.from) <= std::min(to, last);
+    bool handover = (from == last && o.from < from) || (to == o.from && from < o.from);
+    if (share && !handover) {
       return Status::Refused("person '" + pid + "' is already assigned from " + FormatDay(o.from) + " to " +
                              FormatDay(last) + " (assignment '" + o.group + "/" + std::to_string(o.seq) +
                              "'); assignments may meet only on the hand-over day (R3)");
@@ -331,11 +351,11 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
     case E::KEY_REVOKED: return Status::Ok();  // ledger/authority.cc
     case E::UNIT_REGISTERED: {
       auto u = event.getUnitRegistered();
-      return New<Unit>(state, UnitKey(S(u.getUnit())), "unit", S(u.getUnit()));
+      return New<Unit>(state, UnitKey(S(u.getUnit())), "unit", S(u.getUnit()), true);
     }
     case E::PERSON_REGISTERED: {
       auto p = event.getPersonRegistered();
-      PROBITY_RETURN_IF_ERROR(New<Person>(state, PersonKey(S(p.getPerson())), "person", S(p.getPerson())));
+      PROBITY_RETURN_IF_ERROR(New<Person>(state, PersonKey(S(p.getPerson())), "person", S(p.getPerson()), true));
       return Live<Unit>(state, UnitKey(S(p.getUnit())), "unit", S(p.getUnit())).status();
     }
     case E::CITY_REGISTERED: {
@@ -344,7 +364,7 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) {
         return Status::Refused("city code '" + code + "' is not a six-digit GB/T 2260 code");
       }
-      PROBITY_RETURN_IF_ERROR(New<City>(state, CityKey(code), "city", code));
+      PROBITY_RETURN_IF_ERROR(New<City>(state, CityKey(code), "city", code, true));
       return Live<Unit>(state, UnitKey(S(c.getGuarantor())), "unit", S(c.getGuarantor())).status();
     }
     case E::GROUP_FORMED: {
@@ -483,8 +503,9 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     case E::REPORT_FILED: break;
     case E::UNIT_REGISTERED: {
       auto u = event.getUnitRegistered();
-      Unit r;
-      r.seq = seq;
+      auto reg = Registration<Unit>(txn, UnitKey(S(u.getUnit())), seq);
+      if (!reg.ok()) return reg.status();
+      Unit& r = *reg;
       r.name = S(u.getName());
       r.kind = static_cast<int>(u.getKind());
       touch.keys.push_back(UnitKey(S(u.getUnit())));
@@ -493,8 +514,9 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     }
     case E::PERSON_REGISTERED: {
       auto p = event.getPersonRegistered();
-      Person r;
-      r.seq = seq;
+      auto reg = Registration<Person>(txn, PersonKey(S(p.getPerson())), seq);
+      if (!reg.ok()) return reg.status();
+      Person& r = *reg;
       r.name = S(p.getName());
       r.unit = S(p.getUnit());
       r.category = static_cast<int>(p.getCategory());
@@ -504,8 +526,9 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     }
     case E::CITY_REGISTERED: {
       auto c = event.getCityRegistered();
-      City r;
-      r.seq = seq;
+      auto reg = Registration<City>(txn, CityKey(S(c.getCity())), seq);
+      if (!reg.ok()) return reg.status();
+      City& r = *reg;
       r.name = S(c.getName());
       r.guarantor = S(c.getGuarantor());
       r.region = static_cast<int>(c.getRegion());

@@ -174,11 +174,14 @@ Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const
     rc.city = key.substr(2);
     rc.name = c.name;
     rc.region = EnumName<schema::Region>(c.region);
+    // R8: the branch formed latest on or before the day, whatever order it was recorded in.
+    const Branch* branch = nullptr;
     for (const auto& b : c.branches) {
-      if (b.live() && b.date <= *day) {
-        rc.secretary = b.secretary;
-        rc.secretary_name = NameOf(ledger, true, b.secretary);
-      }
+      if (b.live() && b.date <= *day && (!branch || b.date >= branch->date)) branch = &b;
+    }
+    if (branch) {
+      rc.secretary = branch->secretary;
+      rc.secretary_name = NameOf(ledger, true, branch->secretary);
     }
     for (const auto& gid : c.groups) {
       auto g = Get<Group>(state, GroupKey(gid));

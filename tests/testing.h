@@ -4,6 +4,8 @@
 // Header-only; each test file uses it from one thread.
 #pragma once
 
+#include <capnp/message.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -100,6 +102,23 @@ inline Bytes BodyOf(const EventCodec& codec, std::string_view json) {
 
 inline Envelope SignJson(const EventCodec& codec, std::string_view json, const PrivateKey& key) {
   return SignEnvelope(BodyOf(codec, json), key);
+}
+
+// A unitRegistered body (kind ministryDepartment) exactly as a MallocMessageBuilder lays
+// it out, without canonicalization: a readable Event, but not canonical (the builder keeps
+// an all-zero data word that canonical form truncates, and `id` follows the member).
+inline Bytes NonCanonicalUnitBody(const std::string& unit) {
+  capnp::MallocMessageBuilder message;
+  auto event = message.initRoot<schema::Event>();
+  auto u = event.initUnitRegistered();
+  u.setUnit(unit);
+  u.setName("Unit " + unit);
+  u.setKind(schema::UnitKind::MINISTRY_DEPARTMENT);
+  event.setId("noncanonical-" + unit);
+  auto segments = message.getSegmentsForOutput();
+  REQUIRE(segments.size() == 1);
+  auto bytes = segments[0].asBytes();
+  return Bytes(bytes.begin(), bytes.end());
 }
 
 // JSON for a keyRegistered event; `extra` is appended verbatim (e.g. `,"unit":"U1"`).

@@ -183,8 +183,6 @@ int Append(const Args& args) {
 }
 
 int Log(const Args& args) {
-  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
-  if (!ledger.ok()) return FailStatus(args, ledger.status());
   uint64_t from = 0, limit = UINT64_MAX;
   if (auto f = args.Option("from")) {
     auto v = ParseUint(*f);
@@ -196,6 +194,8 @@ int Log(const Args& args) {
     if (!v) return Fail(args, kExitUsage, "--limit must be a whole number");
     limit = *v;
   }
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
   const auto& codec = (*ledger)->codec();
   uint64_t size = (*ledger)->size();
   for (uint64_t seq = from; seq < size && seq - from < limit; ++seq) {
