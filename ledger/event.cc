@@ -352,6 +352,17 @@ std::string EventCodec::ToJson(schema::Event::Reader event) const {
   return impl_->codec.encode(event).cStr();
 }
 
+std::string EventCodec::ToDisplayJson(schema::Event::Reader event, bool include_sensitive) const {
+  if (include_sensitive || !event.isRestrictionRecorded()) return ToJson(event);
+  capnp::MallocMessageBuilder message;
+  auto raw = message.initRoot<capnp::JsonValue>();
+  if (!ParseRaw(ToJson(event), raw).ok()) return "{}";  // our own output always parses
+  for (auto field : raw.getObject()) {
+    if (field.getName() == "reason") field.getValue().setString("withheld (sensitive, R1)");
+  }
+  return EncodeRaw(raw.asReader());
+}
+
 Result<std::string> EventCodec::ToJson(ByteSpan canonical) const {
   auto view = EventView::FromCanonical(canonical);
   if (!view.ok()) return view.status();

@@ -67,6 +67,9 @@ class EventCodec {
   // Canonical bytes -> one line of JSON (no trailing newline).
   Result<std::string> ToJson(ByteSpan canonical) const;
   std::string ToJson(schema::Event::Reader event) const;
+  // The JSON shown to people: the same, except that a sensitive value (a dispatch
+  // restriction's reason, R1) reads "withheld" unless `include_sensitive`.
+  std::string ToDisplayJson(schema::Event::Reader event, bool include_sensitive) const;
 
   // Raw JSON parsing, for callers that wrap events (envelopes, receipts).
   Status ParseRaw(std::string_view json, capnp::JsonValue::Builder out) const;

@@ -114,11 +114,12 @@ Status CheckAssignment(const StateReader& state, E::Reader event) {
     Day last = o.last_day();
     // Intervals are inclusive; they may share one day only if it ends one and starts the other.
     bool share = std::max(from, o.from) <= std::min(to, last);
-    bool handover = (from == last && o.from < from) || (to == o.from && from < o.from);
+    bool handover = (from == last && (o.from < from || to > from)) ||
+                    (to == o.from && (from < o.from || last > o.from));
     if (share && !handover) {
       return Status::Refused("person '" + pid + "' is already assigned from " + FormatDay(o.from) + " to " +
-                             FormatDay(last) + " (assignment '" + o.group + "/" + std::to_string(o.seq) +
-                             "'); assignments may meet only on the hand-over day (R3)");
+                             FormatDay(last) + " (assignment '" + o.id + "', seq " + std::to_string(o.seq) +
+                             "); assignments may meet only on the hand-over day (R3)");
     }
   }
   return Status::Ok();
@@ -211,8 +212,24 @@ Status CheckRetraction(const StateReader& state, uint64_t seq, E::Reader event) 
     return Status::Refused("seq " + std::to_string(target) + " is a " + EventTypeName(type) +
                            ", which cannot be retracted (keys are withdrawn with keyRevoked) (R15)");
   }
-  for (const auto& key : (*touch)->keys) {
-    (void)key;
+  // A retraction may not leave the record breaking a rule that the withdrawn event kept.
+  if (type == E::ASSIGNMENT_ENDED && !(*touch)->keys.empty()) {
+    auto a = Get<Assignment>(state, (*touch)->keys[0]);
+    if (!a.ok()) return a.status();
+    if (a->has_value() && (*a)->live()) {
+      auto person = Get<Person>(state, PersonKey((*a)->person));
+      if (!person.ok()) return person.status();
+      if (person->has_value()) {
+        auto others = LiveAssignments(state, **person);
+        if (!others.ok()) return others.status();
+        for (const auto& o : *others) {
+          if (o.id != (*a)->id && o.from < (*a)->to && o.from >= (*a)->last_day()) {
+            return Status::Refused("withdrawing this ending would make assignment '" + (*a)->id +
+                                   "' overlap assignment '" + o.id + "' (R3); retract that one first (R15)");
+          }
+        }
+      }
+    }
   }
   auto withdrawn = state.Get("w/" + TouchKey(target));
   if (!withdrawn.ok()) return withdrawn.status();
@@ -624,6 +641,7 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       r.to = D(a.getTo());
       r.position = static_cast<int>(a.getPosition());
       std::string id = S(a.getAssignment());
+      r.id = id;
       touch.keys.push_back(AssignmentKey(id));
       Put(txn, touch.keys.back(), r);
       st = Update<Person>(txn, PersonKey(r.person), [&](Person& p) { p.assignments.push_back(id); });

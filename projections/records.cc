@@ -32,7 +32,7 @@ template <typename Io> void Fields(Io& io, Group& r) {
 template <typename Io> void Fields(Io& io, Ending& r) { Fields(io, static_cast<Item&>(r)); io(r.date, r.reason); }
 template <typename Io> void Fields(Io& io, Assignment& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.person, r.group, r.from, r.to, r.position, r.endings);
+  io(r.person, r.group, r.from, r.to, r.position, r.endings, r.id);
 }
 template <typename Io> void Fields(Io& io, Evaluation& r) {
   Fields(io, static_cast<Item&>(r));

@@ -118,6 +118,7 @@ struct Assignment : Item {
   Day from = 0, to = 0;
   int position = 0;  // schema::Position
   std::vector<Ending> endings;
+  std::string id;
 
   // The live ending, if any.
   const Ending* ended() const;

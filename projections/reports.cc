@@ -135,15 +135,7 @@ Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string&
       report.unit = event.getPersonRegistered().getUnit();
       report.category = EnumName<schema::StaffCategory>(static_cast<int>(event.getPersonRegistered().getCategory()));
     }
-    line.event_json = codec.ToJson(event);
-    if (event.isRestrictionRecorded() && !include_sensitive) {
-      // R1: the reason is sensitive personal data.
-      auto r = event.getRestrictionRecorded();
-      line.event_json = "{\"type\":\"restrictionRecorded\",\"person\":" + std::string("\"") + person +
-                        "\",\"reason\":\"(withheld; --include-sensitive shows it)\",\"from\":\"" +
-                        std::string(r.getFrom()) + "\"" +
-                        (r.hasUntil() ? ",\"until\":\"" + std::string(r.getUntil()) + "\"" : std::string()) + "}";
-    }
+    line.event_json = codec.ToDisplayJson(event, include_sensitive);
     lines.push_back(std::move(line));
   }
   for (auto& line : lines) {

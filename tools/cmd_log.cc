@@ -64,8 +64,8 @@ int SubmitEnvelopes(const Args& args, const std::vector<Envelope>& envelopes,
 }
 
 // "type field=value ..." from the event's JSON, for one-line listings.
-std::string Summary(const EventCodec& codec, schema::Event::Reader event) {
-  std::string json = codec.ToJson(event);
+std::string Summary(const EventCodec& codec, schema::Event::Reader event, bool include_sensitive) {
+  std::string json = codec.ToDisplayJson(event, include_sensitive);
   capnp::MallocMessageBuilder message;
   auto raw = message.initRoot<capnp::JsonValue>();
   if (!codec.ParseRaw(json, raw).ok()) return json;
@@ -207,13 +207,13 @@ int Log(const Args& args) {
     if (args.Has("json")) {
       std::cout << "{\"seq\":" << seq << ",\"recordedAt\":" << Quote(FormatTimestamp(entry->recorded_at_us))
                 << ",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"event\":"
-                << codec.ToJson(event) << "}\n";
+                << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";
     } else {
       auto signer = LookUpKey((*ledger)->store().state(), entry->envelope.key_id);
       std::string who = HexEncode(entry->envelope.key_id).substr(0, 12);
       if (signer.ok() && signer->has_value()) who += "(" + RoleName((*signer)->role) + ")";
       std::cout << seq << "  " << FormatTimestamp(entry->recorded_at_us) << "  "
-                << EventTypeName(event.which()) << "  " << who << "  " << Summary(codec, event) << "\n";
+                << EventTypeName(event.which()) << "  " << who << "  " << Summary(codec, event, args.Has("include-sensitive")) << "\n";
     }
   }
   return kExitOk;
@@ -255,7 +255,7 @@ int Show(const Args& args) {
               << "\",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"signature\":\""
               << Base64Encode(entry->envelope.signature) << "\",\"signed\":\""
               << Base64Encode(signed_message) << "\",\"verified\":" << (verifies ? "true" : "false")
-              << ",\"event\":" << codec.ToJson(event) << "}\n";
+              << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";
   } else {
     std::cout << "seq:         " << *seq << "\n"
               << "recorded at: " << FormatTimestamp(entry->recorded_at_us) << "\n"
@@ -265,7 +265,7 @@ int Show(const Args& args) {
               << "signature:   " << Base64Encode(entry->envelope.signature) << "\n"
               << "verifies:    " << (verifies ? "yes" : "NO") << "\n"
               << "leaf hash:   " << HexEncode(leaf) << "\n"
-              << "event:       " << codec.ToJson(event) << "\n";
+              << "event:       " << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "\n";
   }
   return verifies ? kExitOk : kExitRefused;
 }

@@ -59,17 +59,20 @@ const std::vector<Command>& Commands() {
        "  echo '{\"type\":\"unitRegistered\",\"unit\":\"U1\",\"name\":\"Dept\",\"kind\":\"ministryDepartment\"}' \\\n"
        "    | probity append --key admin.pem\n",
        Append},
-      {"log", {{"from", "limit"}, {"json"}, 0, 0, "log [--from SEQ] [--limit N] [--json]"},
+      {"log", {{"from", "limit"}, {"json", "include-sensitive"}, 0, 0,
+               "log [--from SEQ] [--limit N] [--include-sensitive] [--json]"},
        "list entries",
        "One line per entry: seq, recorded time (UTC), type, signer, summary. --json gives one\n"
-       "object a line with seq, recordedAt, keyId and event.\n",
+       "object a line with seq, recordedAt, keyId and event. A dispatch restriction's reason\n"
+       "(R1) reads \"withheld\" unless --include-sensitive is given.\n",
        Log},
-      {"show", {{}, {"json"}, 1, 1, "show SEQ [--json]"},
+      {"show", {{}, {"json", "include-sensitive"}, 1, 1, "show SEQ [--include-sensitive] [--json]"},
        "one entry whole, with its signature",
        "Prints the entry, whether its signature verifies, and (--json) the exact bytes an\n"
        "auditor needs: entry (base64 of the bytes hashed into the Merkle leaf), leafHash,\n"
        "keyId, signature, signed (base64 of the message the signature covers), event.\n"
-       "Exit 1 if the signature does not verify.\n",
+       "Exit 1 if the signature does not verify. The event's restriction reason (R1) reads\n"
+       "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n",
        Show},
       {"verify", {{"from", "vkey"}, {"json"}, 0, 0, "verify [--from SEQ] [--vkey VKEY] [--json]"},
        "check every entry, signature, signer and the checkpoint",
