@@ -47,6 +47,32 @@ sys.exit("no keyRegistered event for key id " + key_id)
 EOF
 }
 
+# A small store like the demo's start (the full demo takes a minute): admin key in
+# DIR/demo-keys, several submits so that several checkpoints exist.
+small_store() {
+  local dir="$1"
+  mkdir -p "$dir/demo-keys"
+  "$probity" keygen "$dir/demo-keys/admin.pem" --quiet >/dev/null
+  "$probity" keygen "$dir/demo-keys/hr.pem" --quiet >/dev/null
+  "$probity" --data "$dir" init --admin-key "$dir/demo-keys/admin.pem" \
+    --origin demo.probity.local/blue-sky-2019 >/dev/null
+  local hr_pem
+  hr_pem=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$dir/demo-keys/hr.pub")
+  printf '%s\n' \
+    '{"type":"unitRegistered","unit":"U001","name":"大气环境司","kind":"ministryDepartment"}' \
+    '{"type":"unitRegistered","unit":"U002","name":"河北省生态环境厅","kind":"provincialDepartment"}' \
+    '{"type":"cityRegistered","city":"130100","name":"石家庄市","region":"jingjinji","guarantor":"U001"}' |
+    "$probity" --data "$dir" append --key "$dir/demo-keys/admin.pem" >/dev/null
+  echo "{\"type\":\"keyRegistered\",\"publicKey\":$hr_pem,\"holder\":\"人事司\",\"role\":\"hr\"}" |
+    "$probity" --data "$dir" append --key "$dir/demo-keys/admin.pem" >/dev/null
+  printf '%s\n' \
+    '{"type":"personRegistered","person":"P000001","name":"张伟","unit":"U001","category":"civilServant"}' \
+    '{"type":"personRegistered","person":"P000002","name":"王芳","unit":"U001","category":"publicInstitution"}' |
+    "$probity" --data "$dir" append --key "$dir/demo-keys/hr.pem" >/dev/null
+  echo '{"type":"restrictionRecorded","person":"P000002","reason":"health","from":"2019-05-01"}' |
+    "$probity" --data "$dir" append --key "$dir/demo-keys/hr.pem" >/dev/null
+}
+
 # ---- usage -------------------------------------------------------------------------------
 [ -x "$audit_tool" ] || fail "$audit_tool is not executable"
 "$audit_tool" --help >/dev/null || fail "--help"
@@ -56,7 +82,7 @@ rc=0; audit checkpoint only-one-arg >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "missing argument: exit $rc, expected 2"
 
 # ---- a store and its first checkpoint ------------------------------------------------------
-p demo >/dev/null
+small_store "$tmp/store"
 p checkpoint >"$tmp/old.note"
 vkey="$(p checkpoint --vkey)"
 printf '%s\n' "$vkey" >"$tmp/vkey"
@@ -132,8 +158,8 @@ expect_refused "flipped consistency hash" consistency "$tmp/old.note" "$tmp/new.
 expect_refused "swapped checkpoints" consistency "$tmp/new.note" "$tmp/old.note" "$vkey" "$tmp/cons.json"
 expect_refused "proof for another tree size" inclusion "$tmp/old.note" "$vkey" "$tmp/inc.json"
 
-# A wrong vkey: another demo store has the same origin but its own checkpoint key.
-"$probity" --data "$tmp/other" demo >/dev/null
+# A wrong vkey: another store has the same origin but its own checkpoint key.
+small_store "$tmp/other"
 other_vkey="$("$probity" --data "$tmp/other" checkpoint --vkey)"
 [ "$other_vkey" != "$vkey" ] || fail "two demo stores share a checkpoint key"
 expect_refused "wrong vkey" checkpoint "$tmp/new.note" "$other_vkey"
