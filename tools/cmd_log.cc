@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <random>
+#include <variant>
 
 #include "ledger/authority.h"
 #include "tools/commands.h"
@@ -137,17 +138,33 @@ int Init(const Args& args) {
   return kExitOk;
 }
 
-int Sign(const Args& args) {
+namespace {
+
+struct SignedInput {
+  std::vector<Line> lines;
+  std::vector<Envelope> envelopes;
+};
+
+// --key and the input lines, signed; on failure, the exit status already reported.
+std::variant<SignedInput, int> ReadAndSign(const Args& args, const EventCodec& codec) {
   if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
   auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
   if (!lines.ok()) return FailStatus(args, lines.status());
-  EventCodec codec;
   int code = kExitOk;
   auto envelopes = SignLines(args, *lines, *key, codec, &code);
   if (!envelopes) return code;
-  for (const auto& env : *envelopes) std::cout << EnvelopeToJson(env, codec) << "\n";
+  return SignedInput{std::move(*lines), std::move(*envelopes)};
+}
+
+}  // namespace
+
+int Sign(const Args& args) {
+  EventCodec codec;
+  auto input = ReadAndSign(args, codec);
+  if (auto* code = std::get_if<int>(&input)) return *code;
+  for (const auto& env : std::get<SignedInput>(input).envelopes) std::cout << EnvelopeToJson(env, codec) << "\n";
   return kExitOk;
 }
 
@@ -169,17 +186,12 @@ int Submit(const Args& args) {
 }
 
 int Append(const Args& args) {
-  if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
-  auto key = LoadSigningKey(args);
-  if (!key.ok()) return FailStatus(args, key.status());
-  auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
-  if (!lines.ok()) return FailStatus(args, lines.status());
   EventCodec codec;
-  int code = kExitOk;
-  auto envelopes = SignLines(args, *lines, *key, codec, &code);
-  if (!envelopes) return code;
-  if (envelopes->empty()) return Fail(args, kExitRefused, "no events to append");
-  return SubmitEnvelopes(args, *envelopes, *lines);
+  auto input = ReadAndSign(args, codec);
+  if (auto* code = std::get_if<int>(&input)) return *code;
+  auto& signed_input = std::get<SignedInput>(input);
+  if (signed_input.envelopes.empty()) return Fail(args, kExitRefused, "no events to append");
+  return SubmitEnvelopes(args, signed_input.envelopes, signed_input.lines);
 }
 
 int Log(const Args& args) {
