@@ -1,10 +1,21 @@
-// demo: a fresh store with a deterministic run of events, then a short tour.
+// demo: a fresh store loaded with a deterministic run of the program (tools/demo_plan.h),
+// every event signed by a key of the right role and appended through Ledger::Submit,
+// so the demo passes the same checks as real use; then a short tour of what it holds.
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
 
 #include "ledger/verify.h"
+#include "projections/reports.h"
 #include "tools/commands.h"
+#include "tools/demo_plan.h"
 
 namespace probity::cli {
 namespace {
@@ -12,6 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kDemoMarker[] = ".probity-demo";
+constexpr char kOrigin[] = "demo.probity.local/blue-sky-2019";
+constexpr size_t kMaxBatch = 4000;  // events per Submit
+constexpr int kWindowDays = 7;      // a Submit holds at most a week of business days
 
 // Keys derived from fixed seeds, so two demo runs build byte-identical logs.
 PrivateKey DemoKey(const std::string& name) {
@@ -21,36 +35,25 @@ PrivateKey DemoKey(const std::string& name) {
   return std::move(*key);
 }
 
-// A clock that starts at a fixed instant and ticks one second per reading.
-Clock DemoClock() {
-  auto t = std::make_shared<int64_t>(1556640000LL * 1000000);  // 2019-04-30T16:00:00Z
-  return [t]() { return *t += 1000000; };
-}
+// 18:00 China Standard Time on `day`, in microseconds since the epoch.
+int64_t EveningOf(Day day) { return (static_cast<int64_t>(day) * 86400 + 10 * 3600) * 1000000; }
 
-class DemoWriter {
- public:
-  DemoWriter(Ledger& ledger) : ledger_(ledger) {}
-  Status Append(const PrivateKey& key, const std::vector<std::string>& events) {
-    std::vector<Envelope> batch;
-    for (size_t i = 0; i < events.size(); ++i) {
-      auto body = ledger_.codec().Parse(events[i]);
-      if (!body.ok()) return body.status().WithContext("demo event " + events[i]);
-      batch.push_back(SignEnvelope(*body, key));
-    }
-    SubmitError error;
-    auto receipts = ledger_.Submit(batch, &error);
-    if (!receipts.ok()) return error.status.WithContext("demo event " + events[error.index]);
-    return Status::Ok();
+// A clock the demo sets to each batch's business days; it ticks one second per reading.
+struct DemoClock {
+  std::shared_ptr<int64_t> now = std::make_shared<int64_t>(EveningOf(*ParseDay("2019-04-14")));
+  Clock clock() const {
+    auto t = now;
+    return [t]() { return *t += 1000000; };
   }
-
- private:
-  Ledger& ledger_;
+  void Set(int64_t micros) { *now = std::max(*now, micros); }
 };
 
-std::string KeyEvent(const PrivateKey& key, const std::string& holder, const std::string& role,
-                     const std::string& scope) {
+std::string KeyEvent(const PrivateKey& key, const demo::KeySpec& spec) {
+  std::string scope;
+  if (!spec.unit.empty()) scope += ",\"unit\":" + Quote(spec.unit);
+  if (!spec.person.empty()) scope += ",\"person\":" + Quote(spec.person);
   return "{\"type\":\"keyRegistered\",\"publicKey\":" + Quote(key.Public().ToPem()) +
-         ",\"holder\":" + Quote(holder) + ",\"role\":\"" + role + "\"" + scope + "}";
+         ",\"holder\":" + Quote(spec.holder) + ",\"role\":\"" + spec.role + "\"" + scope + "}";
 }
 
 Status Prepare(const std::string& dir) {
@@ -65,67 +68,338 @@ Status Prepare(const std::string& dir) {
       if (ec) return Status::IoError("cannot remove the earlier demo's " + dir + "/" + name);
     }
   }
-  fs::create_directories(dir + "/demo-keys");
+  std::error_code ec;
+  fs::create_directories(dir + "/demo-keys", ec);
+  if (ec) return Status::IoError("cannot create " + dir + "/demo-keys: " + ec.message());
   std::ofstream(dir + "/" + kDemoMarker) << "this directory holds a probity demo store\n";
   return Status::Ok();
+}
+
+// Parses and signs events [begin, end) of the plan over a few threads.
+Result<std::vector<Envelope>> SignBatch(const EventCodec& codec,
+                                        const std::vector<demo::Planned>& events, size_t begin,
+                                        size_t end, const std::vector<PrivateKey>& keys) {
+  std::vector<Envelope> batch(end - begin);
+  std::vector<Status> errors(batch.size());
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  auto work = [&](unsigned t) {
+    for (size_t i = t; i < batch.size(); i += threads) {
+      auto body = codec.Parse(events[begin + i].json);
+      if (!body.ok()) {
+        errors[i] = body.status();
+        continue;
+      }
+      batch[i] = SignEnvelope(*body, keys[events[begin + i].signer]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (size_t i = 0; i < errors.size(); ++i) {
+    if (!errors[i].ok()) return errors[i].WithContext("demo event " + events[begin + i].json);
+  }
+  return batch;
+}
+
+// Appends the whole plan, a week of business days (at most kMaxBatch events) per Submit,
+// with the clock set to the evening of the last day in the batch. The next batch is
+// signed while the ledger checks and writes this one.
+Status AppendPlan(Ledger& ledger, DemoClock& clock, const demo::Plan& plan,
+                  const std::vector<PrivateKey>& keys) {
+  const auto& events = plan.events;
+  std::vector<std::pair<size_t, size_t>> batches;
+  Day base = events.empty() ? 0 : events.front().day;
+  for (size_t begin = 0; begin < events.size();) {
+    size_t end = begin + 1;
+    Day window = (events[begin].day - base) / kWindowDays;
+    while (end < events.size() && end - begin < kMaxBatch &&
+           (events[end].day - base) / kWindowDays == window)
+      ++end;
+    batches.push_back({begin, end});
+    begin = end;
+  }
+  auto sign = [&](size_t i) {
+    return SignBatch(ledger.codec(), events, batches[i].first, batches[i].second, keys);
+  };
+  auto progress = ProgressReporter("demo: appending events");
+  std::future<Result<std::vector<Envelope>>> next;
+  if (!batches.empty()) next = std::async(std::launch::async, sign, 0);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    auto batch = next.get();
+    if (i + 1 < batches.size()) next = std::async(std::launch::async, sign, i + 1);
+    if (!batch.ok()) return batch.status();
+    auto [begin, end] = batches[i];
+    clock.Set(EveningOf(events[end - 1].day));
+    SubmitError error;
+    auto receipts = ledger.Submit(*batch, &error);
+    if (!receipts.ok())
+      return error.status.WithContext("demo event " + events[begin + error.index].json);
+    if (progress) progress(end, events.size());
+  }
+  return Status::Ok();
+}
+
+std::string Thousands(uint64_t n) {
+  std::string s = std::to_string(n), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+std::string TypeOf(const std::string& json) {
+  constexpr std::string_view kPrefix = "{\"type\":\"";
+  size_t end = json.find('"', kPrefix.size());
+  return json.substr(kPrefix.size(), end - kPrefix.size());
+}
+
+uint64_t DiskBytes(const std::string& path) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& f : fs::recursive_directory_iterator(path, ec)) {
+    if (f.is_regular_file(ec)) total += f.file_size(ec);
+  }
+  return total;
+}
+
+// Display width of UTF-8 text: CJK characters take two columns.
+size_t Width(std::string_view s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    w += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return w;
+}
+
+// At most `width` columns of `s`, cut on a character boundary, with "…" when cut.
+std::string Clip(const std::string& s, size_t width) {
+  if (Width(s) <= width) return s;
+  size_t w = 0, i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    size_t cw = len >= 3 ? 2 : 1;
+    if (w + cw > width - 1) break;
+    w += cw;
+    i += len;
+  }
+  return s.substr(0, i) + "…";
+}
+
+// A record line's event JSON, shortened: without its type (shown beside it), the
+// person it is about (the record's own), and the list of recipients of an evaluation.
+std::string Details(const std::string& json, const std::string& person) {
+  std::string s = json;
+  if (size_t comma = s.find(','); s.rfind("{\"type\":", 0) == 0 && comma != std::string::npos)
+    s = "{" + s.substr(comma + 1);
+  auto erase_field = [&](const std::string& field) {
+    size_t at = s.find(field);
+    if (at == std::string::npos) return;
+    size_t end = at + field.size();
+    if (end < s.size() && s[end] == ',')
+      ++end;
+    else if (at > 0 && s[at - 1] == ',')
+      --at;
+    s.erase(at, end - at);
+  };
+  if (s.find("\"subject\":{\"person\"") == std::string::npos)
+    erase_field("\"person\":\"" + person + "\"");
+  if (size_t at = s.find("\"distributedTo\":["); at != std::string::npos) {
+    erase_field(s.substr(at, s.find(']', at) + 1 - at));
+  }
+  return Clip(s, 118);
+}
+
+void PrintSummary(const Ledger& ledger, const std::string& dir, const demo::Plan& plan,
+                  double seconds) {
+  std::map<std::string, uint64_t> by_type;
+  for (const auto& e : plan.events) by_type[TypeOf(e.json)]++;
+  by_type["keyRegistered"]++;  // the genesis entry
+  std::cout
+      << "probity demo: the Blue Sky strengthened-supervision program, May 2019 to March 2021\n"
+      << "  " << by_type["cityRegistered"] << " cities, " << by_type["groupFormed"] << " groups, "
+      << by_type["unitRegistered"] << " sending units, " << Thousands(by_type["personRegistered"])
+      << " staff, " << plan.rounds << " rounds of 15 days with same-day hand-over\n"
+      << "  " << Thousands(ledger.size()) << " events signed by " << plan.keys.size()
+      << " keys of their roles (private keys in " << dir << "/demo-keys/), appended in "
+      << std::fixed << std::setprecision(1) << seconds << " s\n";
+  std::vector<std::pair<std::string, uint64_t>> counts(by_type.begin(), by_type.end());
+  std::stable_sort(counts.begin(), counts.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::cout << "  by type:";
+  for (size_t i = 0; i < counts.size(); ++i) {
+    std::cout << (i % 4 == 0 ? "\n    " : ", ") << counts[i].first << " "
+              << Thousands(counts[i].second);
+  }
+  std::cout << "\n\nstore: " << dir << "\n  " << Thousands(ledger.size()) << " entries, "
+            << std::setprecision(1) << DiskBytes(dir + "/db") / 1048576.0 << " MiB on disk in "
+            << dir << "/db\n";
+  auto note = ledger.LatestCheckpoint();
+  if (note.ok()) {
+    std::cout << "  latest checkpoint (C2SP signed note):\n";
+    std::istringstream lines(*note);
+    for (std::string line; std::getline(lines, line);) std::cout << "    " << line << "\n";
+  }
+}
+
+Status PrintRoster(const Ledger& ledger, const demo::Plan& plan) {
+  auto report = probity::Roster(ledger, plan.roster_date, plan.roster_city);
+  if (!report.ok()) return report.status();
+  for (const auto& c : report->cities) {
+    size_t people = 0;
+    for (const auto& g : c.groups) people += g.members.size();
+    std::cout << "\nroster of " << c.city << " " << c.name << " on " << report->date << ": "
+              << c.groups.size() << " groups, " << people << " on site; party branch secretary "
+              << (c.secretary.empty() ? "none" : c.secretary + " " + c.secretary_name) << "\n";
+    for (const auto& g : c.groups) {
+      std::cout << "  " << std::left << std::setw(12) << g.group << std::setw(9) << g.kind
+                << "lead " << g.lead_unit << " " << g.lead_unit_name
+                << (g.task.empty() ? "" : ", " + g.task) << "\n    ";
+      if (!g.leader) std::cout << "(no leader on site) ";
+      std::vector<RosterMember> members = g.members;
+      std::stable_partition(members.begin(), members.end(),
+                            [](const RosterMember& m) { return m.position == "leader"; });
+      for (size_t i = 0; i < members.size(); ++i) {
+        const auto& m = members[i];
+        std::cout << (i ? ", " : "") << (m.position == "leader" ? "leader " : "") << m.person << " "
+                  << m.name << " (" << m.unit << (m.to == report->date ? ", hands over today" : "")
+                  << ")";
+      }
+      std::cout << "\n";
+    }
+  }
+  std::cout << std::right;
+  return Status::Ok();
+}
+
+Status PrintRecord(const Ledger& ledger, const std::string& person) {
+  auto report = ReplayRecord(ledger, person, AsOf{}, false);
+  if (!report.ok()) return report.status();
+  std::cout << "\nrecord of " << report->person << " " << report->name << " (unit " << report->unit
+            << ", " << report->category << "), " << report->lines.size() << " entries:\n";
+  for (const auto& l : report->lines) {
+    std::string signer = l.signer.substr(std::min(l.signer.size(), size_t{13}));
+    std::cout << "  " << std::setw(7) << l.seq << "  " << l.date << "  " << std::left
+              << std::setw(20) << l.type << std::right << " " << Details(l.event_json, person)
+              << "  [" << signer << "]\n";
+    if (l.withdrawn_by)
+      std::cout << "           ^ WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason
+                << "\n";
+  }
+  return Status::Ok();
+}
+
+Status PrintEligibility(const Ledger& ledger, int year) {
+  for (bool units : {false, true}) {
+    auto report = probity::Eligibility(ledger, year, units);
+    if (!report.ok()) return report.status();
+    std::map<std::string, uint64_t> outcomes;
+    uint64_t review = 0;
+    for (const auto& l : report->lines) {
+      for (const auto& o : l.outcomes) outcomes[o]++;
+      review += l.review_required;
+    }
+    std::cout << (units ? "  units:   "
+                        : "\neligibility " + std::to_string(year) +
+                              " (HR's year-end list):\n  persons: ")
+              << report->lines.size() << " listed;";
+    for (const auto& [name, n] : outcomes) std::cout << " " << name << " " << n << ",";
+    std::cout << " review required " << review << (units ? "" : " (commended and criticised: R13)")
+              << "\n";
+  }
+  return Status::Ok();
+}
+
+std::string SelfPath() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "probity" : self.string();
+}
+
+void PrintNext(const std::string& dir, const demo::Plan& plan) {
+  std::string p = SelfPath() + " --data " + dir;
+  std::cout << "\ntry next:\n"
+            << "  " << p << " roster --date " << plan.roster_date << " --city " << plan.roster_city
+            << "\n"
+            << "  " << p << " record " << plan.showcase_person << " --as-of 2019-12-31\n"
+            << "  " << p << " eligibility 2019 --format csv > eligibility-2019.csv\n"
+            << "  " << p << " eligibility 2019 --units\n"
+            << "  " << p << " leave " << plan.leave_person << "\n"
+            << "  " << p << " explanations\n"
+            << "  " << p << " show " << plan.commendation_seq << "\n"
+            << "  " << p << " prove inclusion " << plan.commendation_seq << " --json\n"
+            << "  " << p << " log --from " << plan.commendation_seq << " --limit 10\n";
+  if (!plan.restricted_person.empty()) {
+    std::cout << "  # the rules at work: this person has a restriction in force, so the "
+                 "assignment is refused (R1)\n"
+              << "  echo '{\"type\":\"assignmentMade\",\"assignment\":\"A9999999\",\"person\":\""
+              << plan.restricted_person << "\",\"group\":\"" << plan.open_group
+              << "\",\"from\":\"2021-03-22\",\"to\":\"2021-03-30\",\"position\":\"member\"}' |\n"
+              << "    " << p << " append --key " << dir << "/demo-keys/dispatcher-"
+              << plan.restricted_unit << ".pem\n";
+  }
+  std::cout << "  # and one accepted, signed by the Enforcement Bureau's key\n"
+            << "  echo '{\"type\":\"commendationIssued\",\"subject\":{\"person\":\""
+            << plan.showcase_person << "\"},\"reason\":\"示范\",\"date\":\"2021-03-30\"}' |\n"
+            << "    " << p << " append --key " << dir << "/demo-keys/enforcement.pem\n";
 }
 
 }  // namespace
 
 int Demo(const Args& args) {
   const std::string& dir = args.data_dir;
+  auto started = std::chrono::steady_clock::now();
   Status st = Prepare(dir);
   if (!st.ok()) return FailStatus(args, st);
-  PrivateKey admin = DemoKey("admin"), hr = DemoKey("hr"), dispatcher = DemoKey("dispatcher-U001"),
-             enforcement = DemoKey("enforcement");
-  st = WritePrivateKeyFile(dir + "/demo-keys/admin.pem", admin, std::nullopt);
+
+  demo::Plan plan = demo::BuildPlan();
+  std::vector<PrivateKey> keys;
+  for (const auto& spec : plan.keys) {
+    keys.push_back(DemoKey(spec.name));
+    st = WritePrivateKeyFile(dir + "/demo-keys/" + spec.name + ".pem", keys.back(), std::nullopt);
+    if (!st.ok()) return FailStatus(args, st);
+  }
+  for (auto& e : plan.events) {
+    if (e.registers_key >= 0) e.json = KeyEvent(keys[e.registers_key], plan.keys[e.registers_key]);
+  }
+
+  DemoClock clock;
+  Ledger::Options options;
+  options.clock = clock.clock();
+  options.rules = &ProgramRulesInstance();
+  auto ledger = Ledger::Init(dir, keys[0], kOrigin, options);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  st = AppendPlan(**ledger, clock, plan, keys);
+  if (!st.ok()) return FailStatus(args, st);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  PrintSummary(**ledger, dir, plan, seconds);
+  st = PrintRoster(**ledger, plan);
+  if (st.ok()) st = PrintRecord(**ledger, plan.showcase_person);
+  if (st.ok()) st = PrintEligibility(**ledger, 2019);
   if (!st.ok()) return FailStatus(args, st);
 
-  Ledger::Options options;
-  options.clock = DemoClock();
-  options.rules = &ProgramRulesInstance();
-  auto ledger = Ledger::Init(dir, admin, "demo.probity.local/blue-sky-2019", options);
-  if (!ledger.ok()) return FailStatus(args, ledger.status());
-  DemoWriter w(**ledger);
-  st = w.Append(admin, {
-      R"({"type":"unitRegistered","unit":"U001","name":"大气环境司","kind":"ministryDepartment"})",
-      R"({"type":"unitRegistered","unit":"U002","name":"河北省生态环境厅","kind":"provincialDepartment"})",
-      R"({"type":"cityRegistered","city":"130100","name":"石家庄市","region":"jingjinji","guarantor":"U001"})",
-      KeyEvent(hr, "人事司", "hr", ""),
-      KeyEvent(dispatcher, "大气环境司 dispatch office", "dispatcher", R"(,"unit":"U001")"),
-      KeyEvent(enforcement, "执法局", "enforcement", ""),
-      R"({"type":"groupFormed","group":"G130100-C","city":"130100","kind":"central","leadUnit":"U001","date":"2019-05-01"})",
-  });
-  if (st.ok()) {
-    st = w.Append(hr, {
-        R"({"type":"personRegistered","person":"P000001","name":"张伟","unit":"U001","category":"civilServant"})",
-        R"({"type":"personRegistered","person":"P000002","name":"王芳","unit":"U001","category":"publicInstitution"})",
-    });
-  }
-  if (st.ok()) {
-    st = w.Append(dispatcher, {
-        R"({"type":"trainingCompleted","person":"P000001","course":"business","mode":"centralized","date":"2019-04-25"})",
-        R"({"type":"trainingCompleted","person":"P000001","course":"integrity","mode":"video","date":"2019-04-26"})",
-        R"({"type":"assignmentMade","assignment":"A000001","person":"P000001","group":"G130100-C","from":"2019-05-01","to":"2019-05-15","position":"leader"})",
-    });
-  }
-  if (st.ok()) {
-    st = w.Append(enforcement, {
-        R"({"type":"commendationIssued","subject":{"person":"P000001"},"reason":"outstanding field work","date":"2019-05-20"})",
-    });
-  }
-  if (!st.ok()) return FailStatus(args, st);
-  auto note = (*ledger)->LatestCheckpoint();
-  if (!note.ok()) return FailStatus(args, note.status());
-  std::cout << "demo store: " << dir << " (" << (*ledger)->size() << " entries)\n\n"
-            << "latest checkpoint:\n" << *note << "\n";
   VerifyOptions verify_options;
   verify_options.rules = &ProgramRulesInstance();
+  verify_options.progress = ProgressReporter("demo: verifying");
+  auto verify_started = std::chrono::steady_clock::now();
   auto report = VerifyLedger(**ledger, verify_options);
   if (!report.ok()) return FailStatus(args, report.status());
   if (!report->ok()) return Fail(args, kExitRefused, "verify FAILED: " + report->problem);
-  std::cout << "verify: ok, " << report->size << " entries, " << report->signatures_checked
-            << " signatures checked; root matches the checkpoint\n";
+  double verify_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - verify_started).count();
+  std::cout << "\nverify: ok, " << Thousands(report->size) << " entries, "
+            << Thousands(report->signatures_checked)
+            << " signatures and every signer's authority checked, rules replayed; root "
+            << HexEncode(report->root) << " matches the checkpoint (" << std::fixed
+            << std::setprecision(1) << verify_seconds << " s)\n";
+  PrintNext(dir, plan);
   return kExitOk;
 }
 

@@ -23,11 +23,11 @@ struct KeySpec {
 };
 
 struct Planned {
-  Day day = 0;         // the business day it is recorded on
-  int phase = 0;       // order within a day: what an event relies on comes first
-  uint32_t order = 0;  // creation order, the last tie-break
-  int signer = 0;      // index into Plan::keys
-  std::string json;    // the event; for a key registration, filled in by the caller
+  Day day = 0;             // the business day it is recorded on
+  int phase = 0;           // order within a day: what an event relies on comes first
+  uint32_t order = 0;      // creation order, the last tie-break
+  int signer = 0;          // index into Plan::keys
+  std::string json;        // the event; for a key registration, filled in by the caller
   int registers_key = -1;  // keyRegistered of keys[registers_key]
 };
 

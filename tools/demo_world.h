@@ -4,6 +4,8 @@
 // (tools/demo_plan.cc schedules the run over it); plain values, not thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -22,11 +24,15 @@ class Rng {
   // Uniform in [0, n); n > 0.
   uint64_t Below(uint64_t n);
   // Uniform in [lo, hi].
-  int Between(int lo, int hi) { return lo + static_cast<int>(Below(static_cast<uint64_t>(hi - lo + 1))); }
+  int Between(int lo, int hi) {
+    return lo + static_cast<int>(Below(static_cast<uint64_t>(hi - lo + 1)));
+  }
   // True with probability per_mille / 1000.
   bool Chance(uint32_t per_mille) { return Below(1000) < per_mille; }
   template <typename T>
-  const T& Pick(const std::vector<T>& items) { return items[Below(items.size())]; }
+  const T& Pick(const std::vector<T>& items) {
+    return items[Below(items.size())];
+  }
   template <typename T>
   void Shuffle(std::vector<T>& items) {
     for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[Below(i)]);
@@ -38,8 +44,9 @@ class Rng {
 
 struct Unit {
   std::string id, name;
-  std::string kind;  // ministryDepartment, dispatchedAgency, affiliatedInstitution, provincialDepartment
-  int province = 0;  // GB/T 2260 province prefix of a provincial department, else 0
+  std::string
+      kind;  // ministryDepartment, dispatchedAgency, affiliatedInstitution, provincialDepartment
+  int province = 0;          // GB/T 2260 province prefix of a provincial department, else 0
   std::vector<int> leaders;  // persons of this unit in the leader pool
 };
 
@@ -62,17 +69,25 @@ struct Person {
   std::string id, name, category;
   int unit = 0;
   bool female = false;
-  bool leader = false;       // drawn for group-leader posts
-  bool in_rotation = true;   // a few are never sent (posts at home)
+  bool leader = false;      // drawn for group-leader posts
+  bool in_rotation = true;  // a few are never sent (posts at home)
   // Scheduling state (tools/demo_plan.cc).
   int last_round = -100;
   int stints = 0;
   bool trained = false;
-  std::vector<std::pair<Day, Day>> restricted;  // planned restriction periods, inclusive
-  int accrued = 0, granted = 0;                 // compensatory leave days (R5)
-  bool Restricted(Day from, Day to) const {
-    for (const auto& [a, b] : restricted) {
-      if (a <= to && from <= b) return true;
+  // Planned restrictions (R1): in force from `from` to `until`, or to the day before
+  // `lift` once the lift is on record.
+  struct Restriction {
+    Day from = 0, until = INT32_MAX, lift = INT32_MAX;
+  };
+  std::vector<Restriction> restricted;
+  int accrued = 0, granted = 0;  // compensatory leave days (R5)
+  // Whether a restriction is in force on a day of [from, to] as the ledger sees it on
+  // day `known`, when the dispatcher appends the assignment.
+  bool Restricted(Day from, Day to, Day known) const {
+    for (const auto& r : restricted) {
+      Day end = r.lift <= known ? std::min(r.until, r.lift - 1) : r.until;
+      if (r.from <= to && from <= end) return true;
     }
     return false;
   }
