@@ -202,8 +202,18 @@ Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const
         m.position = EnumName<schema::Position>((*a)->position);
         m.from = FormatDay((*a)->from);
         m.to = FormatDay((*a)->last_day());
-        if ((*a)->position == static_cast<int>(schema::Position::LEADER)) rg.leader = m;
+        // On a hand-over day a person staying on has two assignments here: list the new one.
+        auto same = std::find_if(rg.members.begin(), rg.members.end(),
+                                 [&](const RosterMember& x) { return x.person == m.person; });
+        if (same != rg.members.end()) {
+          if (same->from < m.from) *same = std::move(m);
+          continue;
+        }
         rg.members.push_back(std::move(m));
+      }
+      // The leader: the member on site as leader (the newest assignment on a hand-over day).
+      for (const auto& m : rg.members) {
+        if (m.position == "leader" && (!rg.leader || rg.leader->from < m.from)) rg.leader = m;
       }
       rc.groups.push_back(std::move(rg));
     }

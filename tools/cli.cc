@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -163,6 +164,36 @@ std::string Quote(const std::string& text) {
     }
   }
   return out + "\"";
+}
+
+namespace {
+size_t Utf8Length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4; }
+}  // namespace
+
+size_t Width(std::string_view s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size(); i += Utf8Length(static_cast<unsigned char>(s[i]))) {
+    w += Utf8Length(static_cast<unsigned char>(s[i])) >= 3 ? 2 : 1;
+  }
+  return w;
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  size_t w = Width(s);
+  return s + std::string(w < width ? width - w : 0, ' ');
+}
+
+std::string Clip(const std::string& s, size_t width) {
+  if (Width(s) <= width) return s;
+  size_t w = 0, i = 0;
+  while (i < s.size()) {
+    size_t len = Utf8Length(static_cast<unsigned char>(s[i]));
+    size_t cw = len >= 3 ? 2 : 1;
+    if (w + cw + 1 > width) break;
+    w += cw;
+    i += len;
+  }
+  return s.substr(0, std::min(i, s.size())) + "…";
 }
 
 std::function<void(uint64_t, uint64_t)> ProgressReporter(const std::string& what) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -69,6 +70,13 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
 
 // JSON string literal, escaped.
 std::string Quote(const std::string& text);
+
+// Display width of UTF-8 text: CJK characters take two columns.
+size_t Width(std::string_view s);
+// `s` padded with spaces to `width` columns.
+std::string Pad(const std::string& s, size_t width);
+// At most `width` columns of `s`, cut on a character boundary, with "…" when cut.
+std::string Clip(const std::string& s, size_t width);
 
 // Progress on stderr, only when stderr is a terminal.
 std::function<void(uint64_t, uint64_t)> ProgressReporter(const std::string& what);

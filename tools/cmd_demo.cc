@@ -164,33 +164,6 @@ uint64_t DiskBytes(const std::string& path) {
   return total;
 }
 
-// Display width of UTF-8 text: CJK characters take two columns.
-size_t Width(std::string_view s) {
-  size_t w = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    w += len >= 3 ? 2 : 1;
-    i += len;
-  }
-  return w;
-}
-
-// At most `width` columns of `s`, cut on a character boundary, with "…" when cut.
-std::string Clip(const std::string& s, size_t width) {
-  if (Width(s) <= width) return s;
-  size_t w = 0, i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    size_t cw = len >= 3 ? 2 : 1;
-    if (w + cw > width - 1) break;
-    w += cw;
-    i += len;
-  }
-  return s.substr(0, i) + "…";
-}
-
 // A record line's event JSON, shortened: without its type (shown beside it), the
 // person it is about (the record's own), and the list of recipients of an evaluation.
 std::string Details(const std::string& json, const std::string& person) {

@@ -76,7 +76,7 @@ std::string Summary(const EventCodec& codec, schema::Event::Reader event, bool i
     if (name == "type" || name == "publicKey") continue;
     auto v = f.getValue();
     std::string value = v.isString() ? std::string(v.getString().cStr()) : codec.EncodeRaw(v);
-    if (value.size() > 60) value = value.substr(0, 57) + "...";
+    value = Clip(value, 60);
     out += (out.empty() ? "" : " ") + name + "=" + value;
   }
   return out;

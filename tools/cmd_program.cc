@@ -38,23 +38,6 @@ std::string CsvField(const std::string& v) {
   return out + "\"";
 }
 
-// Display width of UTF-8 text: CJK characters take two columns.
-size_t Width(const std::string& s) {
-  size_t w = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    w += len >= 3 ? 2 : 1;
-    i += len;
-  }
-  return w;
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  size_t w = Width(s);
-  return s + std::string(w < width ? width - w : 0, ' ');
-}
-
 std::string TodayCst() { return FormatDay(CstDayOf(SystemClock()())); }
 
 }  // namespace
