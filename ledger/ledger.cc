@@ -181,6 +181,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
     ledger->options_.verify_threads = std::max(1u, std::thread::hardware_concurrency());
   }
   PROBITY_RETURN_IF_ERROR(ledger->LoadMeta());
+  if (ledger->options_.log) {
+    ledger->options_.log->debug("opened {} ({}), {} entries, origin {}", dir,
+                                mode == Store::Mode::kReadOnly ? "read-only" : "read-write",
+                                ledger->frontier_->size(), ledger->origin_);
+  }
   if (mode == Store::Mode::kReadWrite) {
     auto key = LoadPrivateKeyFile(dir + "/" + kCheckpointKeyFile, std::nullopt);
     if (!key.ok()) return key.status().WithContext("checkpoint key");
@@ -311,7 +316,10 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
     if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
   }
   for (const auto& [key, value] : state.records()) wb.Put(store_->handle(Column::kState), key, value);
-  return store_->Write(wb);
+  Status st = store_->Write(wb);
+  if (options_.log) options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
+                                       st.ok() ? "ok" : st.message());
+  return st;
 }
 
 Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, SubmitError* error) {
@@ -460,7 +468,13 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
                                             HexEncode(batch[*bad].key_id)));
     }
   }
-  if (refusal) return fail(refusal->first, refusal->second);
+  if (refusal) {
+    if (options_.log) {
+      options_.log->info("submit refused: item {} of {}: {}", refusal->first, batch.size(),
+                         refusal->second.message());
+    }
+    return fail(refusal->first, refusal->second);
+  }
   if (frontier.size() == frontier_->size()) return receipts;  // only duplicates: nothing to write
 
   for (const auto& [key, value] : txn.pending()) {
@@ -475,6 +489,11 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   wb.Put(store_->handle(Column::kCheckpoints), SeqKey(frontier.size()), *signed_note);
   Status st = store_->Write(wb);
   if (!st.ok()) return fail(batch.size(), st);
+  if (options_.log) {
+    options_.log->info("appended seqs {}..{} ({} of {} submitted; {} duplicates), tree size {}",
+                       frontier_->size(), frontier.size() - 1, frontier.size() - frontier_->size(),
+                       batch.size(), batch.size() - (frontier.size() - frontier_->size()), frontier.size());
+  }
   frontier_ = std::move(frontier);
   last_recorded_us_ = recorded;
   return receipts;

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+
+#include <spdlog/spdlog.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +55,8 @@ class Ledger {
     Clock clock;
     const Rules* rules = nullptr;  // not owned; must outlive the Ledger
     unsigned verify_threads = 0;   // 0: one per core
+    // Operational log (appends, refusals, rebuilds); never key material. May be null.
+    std::shared_ptr<spdlog::logger> log;
   };
 
   // Creates a store in DIR (which must not hold one): makes the ledger's checkpoint

@@ -2,10 +2,13 @@
 
 #include "projections/program.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -137,9 +140,21 @@ const Rules& ProgramRulesInstance() {
   return rules;
 }
 
+std::shared_ptr<spdlog::logger> OperationalLog() {
+  static std::shared_ptr<spdlog::logger> log = [] {
+    auto logger = spdlog::stderr_color_st("probity");
+    const char* level = std::getenv("PROBITY_LOG");
+    logger->set_level(level ? spdlog::level::from_str(level) : spdlog::level::warn);
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ probity %l: %v", spdlog::pattern_time_type::utc);
+    return logger;
+  }();
+  return log;
+}
+
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
   Ledger::Options options;
   options.clock = SystemClock();
+  options.log = OperationalLog();
   options.rules = &ProgramRulesInstance();
   return Ledger::Open(args.data_dir, mode, std::move(options));
 }

@@ -66,6 +66,9 @@ Result<PrivateKey> LoadSigningKey(const Args& args, const std::string& option = 
 // The program's rules (projections/program.h), shared by every command.
 const Rules& ProgramRulesInstance();
 
+// The operational log on stderr; its level is $PROBITY_LOG (debug, info, warn; default warn).
+std::shared_ptr<spdlog::logger> OperationalLog();
+
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
 
 // JSON string literal, escaped.

@@ -125,6 +125,7 @@ int Init(const Args& args) {
   Ledger::Options options;
   options.clock = SystemClock();
   options.rules = &ProgramRulesInstance();
+  options.log = OperationalLog();
   auto ledger = Ledger::Init(args.data_dir, *admin, origin, std::move(options));
   if (!ledger.ok()) {
     auto st = ledger.status();
