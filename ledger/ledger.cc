@@ -102,6 +102,11 @@ std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& 
   return out;
 }
 
+// Meta "projections": "<rules version> <entries applied>", written with every append.
+std::string ProjectionsRecord(const Rules* rules, uint64_t applied) {
+  return (rules ? rules->Version() : std::string("none")) + " " + std::to_string(applied);
+}
+
 Bytes GenesisBody(const PrivateKey& admin) {
   capnp::MallocMessageBuilder message;
   auto event = message.initRoot<schema::Event>();
@@ -162,6 +167,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
     auto receipts = (*staged)->Submit({SignEnvelope(GenesisBody(admin), admin)}, &error);
     if (!receipts.ok()) return receipts.status().WithContext("genesis");
   }
+  // The store holds personal data: only its owner may read it (the operator grants
+  // access by running probity, not by file permissions).
+  fs::permissions(staging + "/db", fs::perms::owner_all, fs::perm_options::replace, ec);
   fs::rename(staging + "/" + kCheckpointKeyFile, dir + "/" + kCheckpointKeyFile, ec);
   if (!ec) fs::rename(staging + "/db", dir + "/db", ec);
   if (ec) return Status::IoError("cannot move the new store into " + dir + ": " + ec.message());
@@ -270,6 +278,15 @@ Result<std::string> Ledger::LatestCheckpoint() const {
   return **v;
 }
 
+Status Ledger::CheckProjections() const {
+  auto v = store_->Get(Column::kMeta, "projections");
+  if (!v.ok()) return v.status();
+  std::string want = ProjectionsRecord(options_.rules, size());
+  if (v->has_value() && **v == want) return Status::Ok();
+  return Status::Unavailable("the projections are '" + v->value_or("missing") + "', not '" + want +
+                             "' (built by another version, or behind the log); run 'probity rebuild'");
+}
+
 Result<std::string> Ledger::CheckpointAt(uint64_t size) const {
   auto v = store_->Get(Column::kCheckpoints, SeqKey(size));
   if (!v.ok()) return v.status();
@@ -316,6 +333,7 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
     if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
   }
   for (const auto& [key, value] : state.records()) wb.Put(store_->handle(Column::kState), key, value);
+  wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, size));
   Status st = store_->Write(wb);
   if (options_.log) options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
                                        st.ok() ? "ok" : st.message());
@@ -486,6 +504,7 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   if (!signed_note.ok()) return fail(batch.size(), signed_note.status());
   wb.Put(store_->handle(Column::kMeta), "checkpoint", *signed_note);
   wb.Put(store_->handle(Column::kMeta), "size", std::to_string(frontier.size()));
+  wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, frontier.size()));
   wb.Put(store_->handle(Column::kCheckpoints), SeqKey(frontier.size()), *signed_note);
   Status st = store_->Write(wb);
   if (!st.ok()) return fail(batch.size(), st);

@@ -36,6 +36,9 @@ class Rules {
   virtual Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                        schema::Event::Reader event) const = 0;
   virtual Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const = 0;
+  // Names the layout of the records Apply writes; a store built under another version
+  // must be rebuilt before its projections are read.
+  virtual std::string Version() const = 0;
 };
 
 struct Receipt {
@@ -75,6 +78,10 @@ class Ledger {
   // Drops every derived record (state, subject and id indexes) and rebuilds them by
   // folding the whole log again, in one atomic write. Reports progress if given.
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress);
+
+  // Ok when the projections were built by this program's rules and have applied every
+  // entry; otherwise says why and that `probity rebuild` mends it.
+  Status CheckProjections() const;
 
   uint64_t size() const;
   Result<Entry> ReadEntry(uint64_t seq) const;

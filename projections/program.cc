@@ -231,7 +231,7 @@ Status CheckRetraction(const StateReader& state, uint64_t seq, E::Reader event) 
       }
     }
   }
-  auto withdrawn = state.Get("w/" + TouchKey(target));
+  auto withdrawn = state.Get(WithdrawnKey(target));
   if (!withdrawn.ok()) return withdrawn.status();
   if (withdrawn->has_value()) {
     return Status::Refused("seq " + std::to_string(target) + " was already withdrawn at seq " + **withdrawn + " (R15)");
@@ -265,7 +265,7 @@ Status ApplyRetraction(StateTxn& txn, uint64_t seq, uint64_t target) {
   auto touch = Get<Touch>(txn, TouchKey(target));
   if (!touch.ok()) return touch.status();
   if (!touch->has_value()) return Status::Corrupt("no record of what seq " + std::to_string(target) + " touched");
-  txn.Put("w/" + TouchKey(target), std::to_string(seq));
+  txn.Put(WithdrawnKey(target), std::to_string(seq));
   for (const auto& key : (*touch)->keys) {
     Status st;
     switch (key[0]) {

@@ -177,6 +177,7 @@ std::string TouchKey(uint64_t seq) {
   for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>((seq >> (8 * i)) & 0xff));
   return key;
 }
+std::string WithdrawnKey(uint64_t seq) { return "w/" + TouchKey(seq); }
 std::string YearIndexPrefix(int year) { return "year/" + std::to_string(year) + "/"; }
 std::string YearIndexKey(int year, bool person, const std::string& id) {
   return YearIndexPrefix(year) + (person ? "p/" : "u/") + id;

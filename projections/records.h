@@ -147,6 +147,8 @@ std::string GroupKey(const std::string& id);
 std::string AssignmentKey(const std::string& id);
 std::string EvaluationKey(const std::string& id);
 std::string TouchKey(uint64_t seq);
+// "w/t/<seq>": the seq of the retraction that withdrew `seq` (decimal text).
+std::string WithdrawnKey(uint64_t seq);
 // "year/<YYYY>/<p|u>/<id>": the persons and units with marks in a year (eligibility).
 std::string YearIndexKey(int year, bool person, const std::string& id);
 std::string YearIndexPrefix(int year);

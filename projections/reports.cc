@@ -80,7 +80,21 @@ std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
   return FormatDay(CstDayOf(recorded_at_us));
 }
 
+Result<std::optional<Withdrawal>> WithdrawalOf(const Ledger& ledger, uint64_t seq) {
+  auto v = ledger.store().state().Get(WithdrawnKey(seq));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<Withdrawal>();
+  Withdrawal w;
+  w.by = std::stoull(**v);
+  auto entry = ledger.ReadEntry(w.by);
+  if (!entry.ok()) return entry.status();
+  auto view = EventView::FromCanonical(entry->envelope.body);
+  if (view.ok() && view->reader().isRetraction()) w.reason = view->reader().getRetraction().getReason();
+  return std::optional<Withdrawal>(std::move(w));
+}
+
 Result<ReportBasis> BasisAt(const Ledger& ledger, uint64_t tree_size) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
   auto root = ledger.RootAt(tree_size);
   if (!root.ok()) return root.status();
   return ReportBasis{tree_size, *root};
@@ -255,9 +269,15 @@ Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units
       marks = (*p)->marks;
     }
     std::vector<uint64_t> commended, criticised;
+    std::string withdrawn;
     for (const auto& m : marks) {
       // Retracted marks count for nothing (R15); the year is the business date's (CST).
-      if (!m.live() || YearOf(m.date) != year) continue;
+      if (YearOf(m.date) != year) continue;
+      if (!m.live()) {
+        withdrawn += std::string(withdrawn.empty() ? "" : ", ") + (m.commendation ? "commendation" : "criticism") +
+                     " seq " + std::to_string(m.seq) + " (withdrawn by seq " + std::to_string(m.withdrawn_by) + ")";
+        continue;
+      }
       (m.commendation ? commended : criticised).push_back(m.seq);
       line.events.push_back(m.seq);
     }
@@ -302,6 +322,7 @@ Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units
                        "): performance grade raised one level, priority in award selection";
       }
     }
+    if (!withdrawn.empty()) line.reasons += "; not counted: " + withdrawn + " (R15)";
     report.lines.push_back(std::move(line));
     return Status::Ok();
   });

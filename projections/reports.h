@@ -101,6 +101,13 @@ struct ExplanationsReport {
 };
 Result<ExplanationsReport> OpenExplanations(const Ledger& ledger, std::optional<int> year);
 
+// The retraction that withdrew `seq` (R15): its seq and reason, or nullopt.
+struct Withdrawal {
+  uint64_t by = 0;
+  std::string reason;
+};
+Result<std::optional<Withdrawal>> WithdrawalOf(const Ledger& ledger, uint64_t seq);
+
 // The business date of an event: its date field (date, from), or else the CST day it
 // was recorded on.
 std::string BusinessDate(schema::Event::Reader event, int64_t recorded_at_us);

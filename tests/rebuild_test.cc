@@ -391,5 +391,43 @@ TEST_CASE("rebuild: randomized histories rebuild byte for byte, and verify", "[r
   CHECK(OpenExplanations(f.ledger(), std::nullopt).ok());
 }
 
+// The same rules under another version name, as a later release would have.
+class RulesV2 final : public Rules {
+ public:
+  Status Check(const StateReader& s, uint64_t seq, const KeyInfo* k, schema::Event::Reader e) const override {
+    return inner_.Check(s, seq, k, e);
+  }
+  Status Apply(StateTxn& t, uint64_t seq, schema::Event::Reader e) const override { return inner_.Apply(t, seq, e); }
+  std::string Version() const override { return "program-rules-v2"; }
+
+ private:
+  ProgramRules inner_;
+};
+
+TEST_CASE("rebuild: projections built by another rules version are refused until rebuilt", "[rebuild]") {
+  ProgramLedger f;
+  REQUIRE(Eligibility(f.ledger(), 2019, false).ok());
+  std::string dir = f.dir();
+  f.Close();
+  static const RulesV2 v2;
+  Ledger::Options options;
+  options.rules = &v2;
+  {
+    auto reader = Ledger::Open(dir, Store::Mode::kReadOnly, options);
+    REQUIRE(reader.ok());
+    auto report = Eligibility(**reader, 2019, false);
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.status().message().find("probity rebuild") != std::string::npos);
+    CHECK(report.status().message().find("program-rules-v1") != std::string::npos);
+  }
+  {
+    auto writer = Ledger::Open(dir, Store::Mode::kReadWrite, options);
+    REQUIRE(writer.ok());
+    REQUIRE((*writer)->Rebuild(nullptr).ok());
+    CHECK(Eligibility(**writer, 2019, false).ok());
+    CHECK((*writer)->CheckProjections().ok());
+  }
+}
+
 }  // namespace
 }  // namespace probity

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "ledger/authority.h"
+#include "projections/reports.h"
 #include "tools/commands.h"
 
 namespace probity::cli {
@@ -259,6 +260,8 @@ int Show(const Args& args) {
     role = RoleName((*info)->role);
   }
   bool verifies = key && VerifyEnvelope(entry->envelope, *key);
+  auto withdrawal = WithdrawalOf(**ledger, *seq);
+  if (!withdrawal.ok()) return FailStatus(args, withdrawal.status());
   Bytes signed_message = SignedMessage(entry->envelope.body);
   Hash leaf = merkle::LeafHash(*bytes);
   const auto& codec = (*ledger)->codec();
@@ -268,6 +271,11 @@ int Show(const Args& args) {
               << "\",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"signature\":\""
               << Base64Encode(entry->envelope.signature) << "\",\"signed\":\""
               << Base64Encode(signed_message) << "\",\"verified\":" << (verifies ? "true" : "false")
+              << ",\"withdrawn\":" << (*withdrawal ? "true" : "false");
+    if (*withdrawal) {
+      std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by << ",\"withdrawnReason\":" << Quote((*withdrawal)->reason);
+    }
+    std::cout
               << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";
   } else {
     std::cout << "seq:         " << *seq << "\n"
@@ -278,6 +286,9 @@ int Show(const Args& args) {
               << "signature:   " << Base64Encode(entry->envelope.signature) << "\n"
               << "verifies:    " << (verifies ? "yes" : "NO") << "\n"
               << "leaf hash:   " << HexEncode(leaf) << "\n"
+              << (*withdrawal ? "WITHDRAWN:   by seq " + std::to_string((*withdrawal)->by) + ": " +
+                                    (*withdrawal)->reason + " (R15)\n"
+                              : std::string())
               << "event:       " << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "\n";
   }
   return verifies ? kExitOk : kExitRefused;
