@@ -133,6 +133,17 @@ for seq in 1 $((new_size - 1)); do
     --pubkey "$tmp/signer.pem" >/dev/null || fail "inclusion of seq $seq in the grown log"
 done
 
+# ---- a report's basis (tree size and root on its last line) against a signed checkpoint ----
+basis_size=3
+basis_root="$(p prove consistency "$basis_size" "$new_size" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["oldRoot"])')"
+p prove consistency "$basis_size" "$new_size" --json >"$tmp/basis.json"
+audit report "$basis_size" "$basis_root" "$tmp/new.note" "$vkey" "$tmp/basis.json" >/dev/null ||
+  fail "a report basis at size $basis_size"
+wrong_root="$(printf '%s' "$basis_root" | sed 's/^./0/;s/^00/11/')"
+[ "$wrong_root" != "$basis_root" ] || wrong_root="f${basis_root:1}"
+expect_refused "a report basis with a wrong root" report "$basis_size" "$wrong_root" "$tmp/new.note" "$vkey" "$tmp/basis.json"
+expect_refused "a report basis with a malformed root" report "$basis_size" "xyz" "$tmp/new.note" "$vkey" "$tmp/basis.json"
+
 # ---- what must be refused -------------------------------------------------------------------
 p prove inclusion 1 --json >"$tmp/inc.json"
 p show 1 --json >"$tmp/show.json"
