@@ -231,6 +231,27 @@ Status CheckRetraction(const StateReader& state, uint64_t seq, E::Reader event) 
       }
     }
   }
+  if (type == E::GROUP_DISBANDED && !(*touch)->keys.empty()) {
+    // R7: bringing a central group back must not give its city two at a time.
+    auto g = Get<Group>(state, (*touch)->keys[0]);
+    if (!g.ok()) return g.status();
+    if (g->has_value() && (*g)->live() && (*g)->kind == static_cast<int>(schema::GroupKind::CENTRAL)) {
+      auto city = Get<City>(state, CityKey((*g)->city));
+      if (!city.ok()) return city.status();
+      for (const auto& other : city->has_value() ? (*city)->groups : std::vector<std::string>()) {
+        if (GroupKey(other) == (*touch)->keys[0]) continue;
+        auto o = Get<Group>(state, GroupKey(other));
+        if (!o.ok()) return o.status();
+        bool active = o->has_value() && (*o)->live() && (*o)->kind == static_cast<int>(schema::GroupKind::CENTRAL) &&
+                      std::none_of((*o)->disbandings.begin(), (*o)->disbandings.end(),
+                                   [](const Disbanding& d) { return d.live(); });
+        if (active) {
+          return Status::Refused("withdrawing this disbanding would give city " + (*g)->city +
+                                 " two central groups, with '" + other + "' (R7)");
+        }
+      }
+    }
+  }
   auto withdrawn = state.Get(WithdrawnKey(target));
   if (!withdrawn.ok()) return withdrawn.status();
   if (withdrawn->has_value()) {

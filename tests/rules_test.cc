@@ -193,6 +193,15 @@ TEST_CASE("R3/R15: an early ending cannot be retracted while a later assignment 
   f.Ok("admin", RetractJ(ending));
 }
 
+TEST_CASE("R7/R15: a central group's disbanding cannot be retracted once another central group stands", "[rules]") {
+  ProgramLedger f;
+  std::string json = R"({"type":"groupFormed","group":"GC1","city":"610100","kind":"central","leadUnit":"U1","date":"2019-05-01"})";
+  f.Ok("admin", json);
+  uint64_t disbanded = f.Ok("admin", R"({"type":"groupDisbanded","group":"GC1","date":"2019-06-01"})");
+  f.Ok("admin", R"({"type":"groupFormed","group":"GC2","city":"610100","kind":"central","leadUnit":"U1","date":"2019-06-01"})");
+  Mentions(f.Refuse("admin", RetractJ(disbanded)), {"(R7)", "GC2"});
+}
+
 TEST_CASE("R3: an ending must fall within the assignment and happen once", "[rules]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
