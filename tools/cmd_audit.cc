@@ -51,7 +51,7 @@ int Verify(const Args& args) {
   }
   if (!report->ok()) return Fail(args, kExitRefused, "FAILED: " + report->problem);
   std::cout << "ok: " << report->size << " entries, " << report->signatures_checked
-            << " signatures and signers' authority, " << report->checkpoints_checked
+            << " signatures and signers' authority, rules replayed, " << report->checkpoints_checked
             << " checkpoints checked; root " << HexEncode(report->root) << " matches the checkpoint at size "
             << report->checkpoint_size << (options.verifier ? " signed by the given vkey" : "") << "\n";
   return kExitOk;

@@ -75,13 +75,14 @@ const std::vector<Command>& Commands() {
        "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n",
        Show},
       {"verify", {{"from", "vkey"}, {"json"}, 0, 0, "verify [--from SEQ] [--vkey VKEY] [--json]"},
-       "check every entry, signature, signer and the checkpoint",
-       "Re-reads every entry, recomputes every leaf and the root, checks every signature and\n"
-       "every signer's authority as of its seq, and the latest checkpoint's signature and\n"
-       "root. Exit 0 with a one-line summary, or exit 1 naming the first bad seq. --from SEQ\n"
-       "checks signatures and authority from SEQ on (the tree is always checked whole).\n"
-       "Every checkpoint the ledger signed is checked against the root at its size. --vkey\n"
-       "VKEY checks them against your own copy of the verifier key instead of the store's.\n",
+       "check every entry, signature, signer, rule and checkpoint",
+       "Re-reads every entry, recomputes every leaf and the root, checks every signature, every\n"
+       "signer's authority as of its seq and the program's rules replayed, and every\n"
+       "checkpoint the ledger signed (one per submit) against the root at its size. Exit 0\n"
+       "with a one-line summary, or exit 1 naming the first bad seq. --from SEQ checks\n"
+       "signatures, authority and rules from SEQ on (the tree is always checked whole).\n"
+       "--vkey VKEY checks the checkpoints against your own copy of the verifier key instead\n"
+       "of the one recorded in the store.\n",
        Verify},
       {"checkpoint", {{"size"}, {"vkey", "json"}, 0, 0, "checkpoint [--size N] [--vkey] [--json]"},
        "the latest signed checkpoint",
