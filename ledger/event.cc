@@ -57,6 +57,32 @@ std::string Describe(capnp::JsonValue::Which which) {
 Status CheckStruct(capnp::StructSchema schema, capnp::JsonValue::Reader value,
                    const std::string& path);
 
+// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without
+// NUL or other C0 controls but tab and newline, so every text prints safely.
+bool IsCleanUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n') return false;
+      if (c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = c & (0x7f >> len);
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
 // Checks that `value` is a JSON value that the codec will decode into `type`
 // exactly, without rounding, defaulting or guessing.
 Status CheckValue(capnp::Type type, capnp::JsonValue::Reader value, const std::string& name,
@@ -70,6 +96,10 @@ Status CheckValue(capnp::Type type, capnp::JsonValue::Reader value, const std::s
       if (!value.isString()) return wrong("a string");
       auto text = value.getString();
       if (text.size() == 0) return Status::Invalid("field '" + path + "' is empty");
+      if (!IsCleanUtf8(std::string_view(text.begin(), text.size()))) {
+        return Status::Invalid("field '" + path +
+                               "' is not valid UTF-8 text (control characters other than tab and newline are refused)");
+      }
       if (kDateFields.count(name) && !IsCalendarDate(text.cStr())) {
         return Status::Invalid("field '" + path + "' is not a calendar date YYYY-MM-DD: '" +
                                std::string(text.cStr()) + "'");

@@ -640,3 +640,24 @@ TEST_CASE("Envelope JSON round-trips and refuses an event that does not match it
 
 }  // namespace
 }  // namespace probity
+
+namespace probity {
+namespace {
+TEST_CASE("Text must be clean UTF-8: invalid bytes and control characters are refused, CJK and newlines kept",
+          "[event]") {
+  EventCodec codec;
+  auto unit = [&](const std::string& name) {
+    return codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":")" + name + R"(","kind":"ministryDepartment"})");
+  };
+  CHECK(unit("大气环境司").ok());
+  CHECK(unit("line one\\nline two").ok());
+  for (const std::string& bad : {std::string("a\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                std::string("bell\\u0007"), std::string("nul\\u0000x"), std::string("\xe5\xa4")}) {
+    auto r = unit(bad);
+    INFO(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("'name'") != std::string::npos);
+  }
+}
+}  // namespace
+}  // namespace probity
