@@ -203,6 +203,22 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
                                       ": entries beyond the latest checkpoint (size " +
                                       std::to_string(checkpoint->size) + ")");
   }
+  // The projections the reports read must be exactly the fold of the log just replayed.
+  if (options.rules) {
+    auto it = ledger.store().NewIterator(Column::kState);
+    auto want = state.records().begin();
+    auto stale = [&](const std::string& key) {
+      return fail(std::nullopt, "the projections differ from the log at state record '" + key +
+                                    "' (altered or stale); run 'probity rebuild'");
+    };
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
+      std::string key = it->key().ToString();
+      if (want == state.records().end() || want->first != key) return stale(key);
+      if (want->second != it->value().ToString()) return stale(key);
+    }
+    if (!it->status().ok()) return Status::IoError("reading state: " + it->status().ToString());
+    if (want != state.records().end()) return stale(want->first);
+  }
   return report;
 }
 

@@ -429,5 +429,55 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
   }
 }
 
+TEST_CASE("verify reports projections altered behind the program's back; rebuild mends them", "[rebuild]") {
+  ProgramLedger f;
+  f.Ok("enforcement", R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})");
+  std::string dir = f.dir();
+  f.Close();
+  {
+    // Drop P1's commendation from their record, as someone editing the store would.
+    std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+    for (const char* name : {"default", "entries", "nodes", "ids", "subjects", "state", "checkpoints"}) {
+      columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir + "/db", columns, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string value;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), handles[5], "p/P1", &value).ok());
+    records::Person person;
+    REQUIRE(records::Decode(value, &person).ok());
+    REQUIRE(person.marks.size() == 1);
+    person.marks.clear();
+    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[5], "p/P1", records::Encode(person)).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    REQUIRE(db->Close().ok());
+  }
+  static const ProgramRules rules;
+  Ledger::Options options;
+  options.rules = &rules;
+  VerifyOptions verify;
+  verify.rules = &rules;
+  {
+    auto reader = Ledger::Open(dir, Store::Mode::kReadOnly, options);
+    REQUIRE(reader.ok());
+    auto report = VerifyLedger(**reader, verify);
+    REQUIRE(report.ok());
+    CHECK_FALSE(report->ok());
+    CHECK(report->problem.find("p/P1") != std::string::npos);
+    CHECK(report->problem.find("probity rebuild") != std::string::npos);
+  }
+  auto writer = Ledger::Open(dir, Store::Mode::kReadWrite, options);
+  REQUIRE(writer.ok());
+  REQUIRE((*writer)->Rebuild(nullptr).ok());
+  auto report = VerifyLedger(**writer, verify);
+  REQUIRE(report.ok());
+  CHECK(report->ok());
+  auto list = Eligibility(**writer, 2019, false);
+  REQUIRE(list.ok());
+  CHECK(list->lines.size() == 1);
+}
+
 }  // namespace
 }  // namespace probity
