@@ -109,7 +109,9 @@ Hash Sha256(std::initializer_list<ByteSpan> parts) {
   Hash out{};
   unsigned int len = 0;
   // These calls fail only on allocation failure or a broken OpenSSL: our bug, not input.
-  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
+  // Fetched once: OpenSSL 3 otherwise looks the algorithm up (under a lock) on every call.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  bool ok = ctx && kSha256 && EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) == 1;
   for (ByteSpan p : parts) ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1;
   ok = ok && EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == out.size();
   if (!ok) std::abort();

@@ -71,6 +71,42 @@ std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks, 
   return first_bad.load();
 }
 
+// Verifies, on worker threads, the signatures whose keys the committed state already
+// knows, while the calling thread runs the sequential checks of the same batch. A key's
+// id is the hash of the key, so a key known now is the key the fold will find.
+class EarlyVerifier {
+ public:
+  EarlyVerifier(std::vector<SignatureTask> tasks, unsigned threads) : tasks_(std::move(tasks)) {
+    if (tasks_.size() < kParallelVerifyThreshold) threads = 0;
+    for (unsigned i = 0; i < threads; ++i) pool_.emplace_back([this]() { Work(); });
+  }
+  ~EarlyVerifier() { Finish(); }
+  // Helps with what is left, waits for the workers; returns the lowest failing index.
+  std::optional<size_t> Finish() {
+    Work();
+    for (auto& t : pool_) t.join();
+    pool_.clear();
+    if (first_bad_.load() == SIZE_MAX) return std::nullopt;
+    return first_bad_.load();
+  }
+
+ private:
+  void Work() {
+    for (size_t i = next_++; i < tasks_.size(); i = next_++) {
+      const auto& t = tasks_[i];
+      if (!VerifyEnvelope(*t.envelope, t.key)) {
+        size_t cur = first_bad_.load();
+        while (t.index < cur && !first_bad_.compare_exchange_weak(cur, t.index)) {
+        }
+      }
+    }
+  }
+  std::vector<SignatureTask> tasks_;
+  std::atomic<size_t> next_{0};
+  std::atomic<size_t> first_bad_{SIZE_MAX};
+  std::vector<std::thread> pool_;
+};
+
 // The persons and units an event is about, for the subject index.
 std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& state) {
   std::vector<std::string> out;
@@ -357,6 +393,28 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   std::optional<std::pair<size_t, Status>> refusal;
   std::map<uint64_t, std::vector<std::string>> batch_subjects;
 
+  // Signatures by keys already registered are checked on other cores during the fold.
+  std::vector<bool> early(batch.size(), false);
+  std::vector<SignatureTask> early_tasks;
+  {
+    std::map<Hash, std::optional<PublicKey>> known;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto [it, fresh] = known.try_emplace(batch[i].key_id);
+      if (fresh) {
+        auto key = LookUpKey(store_->state(), batch[i].key_id);
+        if (key.ok() && key->has_value()) {
+          auto pub = PublicKey::FromRaw((*key)->public_key);
+          if (pub.ok()) it->second = *pub;
+        }
+      }
+      if (it->second) {
+        early[i] = true;
+        early_tasks.push_back({i, *it->second, &batch[i]});
+      }
+    }
+  }
+  EarlyVerifier early_verifier(std::move(early_tasks), options_.verify_threads);
+
   for (size_t i = 0; i < batch.size() && !refusal; ++i) {
     const Envelope& env = batch[i];
     uint64_t seq = frontier.size();
@@ -431,9 +489,11 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
       auto key = LookUpKey(txn, env.key_id);
       if (!key.ok()) return fail(i, key.status());
       signer = **key;
-      auto pub = PublicKey::FromRaw(signer->public_key);
-      if (!pub.ok()) return fail(i, pub.status());
-      tasks.push_back({i, *pub, &env});
+      if (!early[i]) {
+        auto pub = PublicKey::FromRaw(signer->public_key);
+        if (!pub.ok()) return fail(i, pub.status());
+        tasks.push_back({i, *pub, &env});
+      }
     }
     if (options_.rules) {
       st = options_.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
@@ -480,7 +540,9 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   }
 
   // Signatures, over the cores. A bad signature before the refused envelope comes first.
-  if (auto bad = VerifySignatures(tasks, options_.verify_threads)) {
+  std::optional<size_t> bad = early_verifier.Finish();
+  if (auto late = VerifySignatures(tasks, options_.verify_threads)) bad = std::min(bad.value_or(SIZE_MAX), *late);
+  if (bad) {
     if (!refusal || *bad < refusal->first) {
       refusal.emplace(*bad, Status::Refused("signature does not verify for key " +
                                             HexEncode(batch[*bad].key_id)));
