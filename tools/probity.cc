@@ -147,7 +147,7 @@ const std::vector<Command>& Commands() {
 }
 
 void PrintUsage(std::ostream& out) {
-  out << "usage: probity [--data DIR] COMMAND [ARGS]\n\n"
+  out << "usage: probity [--data DIR] COMMAND [ARGS]    (probity --version, probity --help)\n\n"
          "A signed, append-only ledger of the supervision program's personnel events.\n"
          "The store is --data DIR, else $PROBITY_DATA, else ./probity-data.\n\n"
          "commands:\n";
@@ -177,6 +177,10 @@ int main(int argc, char** argv) {
       data_dir = words[++i];
     } else if (words[i].rfind("--data=", 0) == 0) {
       data_dir = words[i].substr(7);
+    } else if (words[i] == "--version") {
+      std::cout << "probity 0.1.0 (store " << probity::kStoreFormat << ", signatures "
+                << "probity/event/v1, checkpoints C2SP tlog-checkpoint)\n";
+      return kExitOk;
     } else if (words[i] == "--help" || words[i] == "-h" || words[i] == "help") {
       PrintUsage(std::cout);
       return kExitOk;
