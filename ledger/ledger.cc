@@ -376,208 +376,203 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
   return st;
 }
 
+// One batch on its way in: the state and tree as they grow, and the write that lands it.
+struct Ledger::PendingBatch {
+  PendingBatch(const StateReader& base, merkle::Frontier tree, int64_t at)
+      : txn(base), frontier(std::move(tree)), recorded(at) {}
+  StateTxn txn;
+  merkle::Frontier frontier;
+  int64_t recorded;
+  rocksdb::WriteBatch wb;
+  std::vector<Receipt> receipts;
+  std::vector<SignatureTask> late_tasks;  // signers registered within this batch
+  std::map<std::string, std::pair<uint64_t, const Envelope*>> ids;
+  std::map<uint64_t, std::vector<std::string>> subjects;
+};
+
+Result<bool> Ledger::AdmitDuplicate(PendingBatch& b, const Envelope& env, schema::Event::Reader event) {
+  std::string id = event.getId();
+  std::optional<Envelope> earlier;
+  uint64_t earlier_seq = 0;
+  if (auto it = b.ids.find(id); it != b.ids.end()) {
+    earlier_seq = it->second.first;
+    earlier = *it->second.second;
+  } else {
+    auto stored = store_->Get(Column::kIds, id);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      earlier_seq = SeqFromKey(**stored);
+      auto e = ReadEntry(earlier_seq);
+      if (!e.ok()) return e.status();
+      earlier = e->envelope;
+    }
+  }
+  if (!earlier) {
+    b.ids[id] = {b.frontier.size(), &env};
+    b.wb.Put(store_->handle(Column::kIds), id, SeqKey(b.frontier.size()));
+    return false;
+  }
+  bool same_event = earlier->body == env.body && earlier->key_id == env.key_id;
+  if (same_event && earlier->signature == env.signature) {
+    // The same bytes as an entry already checked: a receipt, nothing new to verify.
+    Receipt r{earlier_seq, {}, true};
+    auto stored = ReadEntryBytes(earlier_seq);
+    if (stored.ok()) {
+      r.leaf_hash = merkle::LeafHash(*stored);
+    } else {
+      for (const auto& rr : b.receipts) {
+        if (rr.seq == earlier_seq) r.leaf_hash = rr.leaf_hash;  // stored earlier in this batch
+      }
+    }
+    b.receipts.push_back(r);
+    return true;
+  }
+  if (same_event) {
+    return Status::Refused("signature does not verify: a repeat of the event at seq " +
+                           std::to_string(earlier_seq) + " with another signature");
+  }
+  return Status::Refused("id '" + id + "' is already used by a different event at seq " +
+                         std::to_string(earlier_seq));
+}
+
+Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool signature_checked_early) {
+  uint64_t seq = b.frontier.size();
+  PROBITY_RETURN_IF_ERROR(codec_.CheckBody(env.body));
+  auto view = EventView::FromCanonical(env.body);
+  if (!view.ok()) return view.status();
+  auto event = view->reader();
+  // Idempotency: an id already stored names the same event or is refused.
+  if (event.hasId()) {
+    auto duplicate = AdmitDuplicate(b, env, event);
+    if (!duplicate.ok()) return duplicate.status();
+    if (*duplicate) return Status::Ok();
+  }
+  PROBITY_RETURN_IF_ERROR(CheckAuthority(b.txn, seq, env.key_id, event));
+  // The signer's public key: registered, or (genesis) the one the event registers.
+  std::optional<KeyInfo> signer;
+  if (seq == 0) {
+    auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
+    if (!pub.ok()) return pub.status();
+    b.late_tasks.push_back({index, *pub, &env});
+  } else {
+    auto key = LookUpKey(b.txn, env.key_id);
+    if (!key.ok()) return key.status();
+    signer = **key;
+    if (!signature_checked_early) {
+      auto pub = PublicKey::FromRaw(signer->public_key);
+      if (!pub.ok()) return pub.status();
+      b.late_tasks.push_back({index, *pub, &env});
+    }
+  }
+  if (options_.rules) {
+    PROBITY_RETURN_IF_ERROR(options_.rules->Check(b.txn, seq, signer ? &*signer : nullptr, event));
+  }
+  // The subject index; a retraction is filed under the subjects of what it withdraws.
+  std::vector<std::string> subjects;
+  if (event.isRetraction()) {
+    uint64_t target = event.getRetraction().getTarget();
+    if (auto it = b.subjects.find(target); it != b.subjects.end()) {
+      subjects = it->second;
+    } else if (target < seq) {
+      auto earlier = ReadEntry(target);
+      if (!earlier.ok()) return earlier.status();
+      auto earlier_view = EventView::FromCanonical(earlier->envelope.body);
+      if (earlier_view.ok()) subjects = SubjectsOf(earlier_view->reader(), b.txn);
+    }
+  } else {
+    subjects = SubjectsOf(event, b.txn);
+  }
+  for (const auto& s : subjects) b.wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
+  b.subjects[seq] = std::move(subjects);
+  PROBITY_RETURN_IF_ERROR(ApplyAuthority(b.txn, seq, event));
+  if (options_.rules) PROBITY_RETURN_IF_ERROR(options_.rules->Apply(b.txn, seq, event));
+  Bytes bytes = EncodeEntry(Entry{seq, b.recorded, env});
+  Hash leaf = merkle::LeafHash(bytes);
+  b.wb.Put(store_->handle(Column::kEntries), SeqKey(seq),
+           rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  for (const auto& node : b.frontier.Append(leaf)) {
+    b.wb.Put(store_->handle(Column::kNodes), NodeKey(node.level, node.index),
+             rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
+  }
+  b.receipts.push_back({seq, leaf, false});
+  return Status::Ok();
+}
+
+Status Ledger::Commit(PendingBatch& b) {
+  for (const auto& [key, value] : b.txn.pending()) {
+    if (value) b.wb.Put(store_->handle(Column::kState), key, *value);
+    else b.wb.Delete(store_->handle(Column::kState), key);
+  }
+  uint64_t size = b.frontier.size();
+  note::Checkpoint cp{origin_, size, b.frontier.Root(), {}};
+  auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin_, *checkpoint_key_);
+  if (!signed_note.ok()) return signed_note.status();
+  b.wb.Put(store_->handle(Column::kMeta), "checkpoint", *signed_note);
+  b.wb.Put(store_->handle(Column::kMeta), "size", std::to_string(size));
+  b.wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, size));
+  b.wb.Put(store_->handle(Column::kCheckpoints), SeqKey(size), *signed_note);
+  return store_->Write(b.wb);
+}
+
 Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, SubmitError* error) {
   std::lock_guard<std::mutex> lock(write_mu_);
   auto fail = [&](size_t index, Status status) -> Status {
     if (error) *error = SubmitError{index, status};
+    if (options_.log) options_.log->info("submit refused: item {} of {}: {}", index, batch.size(), status.message());
     return status;
   };
   if (!checkpoint_key_) return fail(0, Status::Refused("the ledger is open read-only"));
-  StateTxn txn(store_->state());
-  merkle::Frontier frontier = *frontier_;
-  int64_t recorded = std::max(last_recorded_us_, options_.clock());
-  rocksdb::WriteBatch wb;
-  std::vector<Receipt> receipts;
-  std::vector<SignatureTask> tasks;
-  std::map<std::string, std::pair<uint64_t, const Envelope*>> ids_in_batch;
-  std::optional<std::pair<size_t, Status>> refusal;
-  std::map<uint64_t, std::vector<std::string>> batch_subjects;
 
-  // Signatures by keys already registered are checked on other cores during the fold.
+  // Signatures by keys already registered are checked on other cores during the fold;
+  // a key id is the hash of its key, so the key the fold will find is this one.
   std::vector<bool> early(batch.size(), false);
   std::vector<SignatureTask> early_tasks;
-  {
-    std::map<Hash, std::optional<PublicKey>> known;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto [it, fresh] = known.try_emplace(batch[i].key_id);
-      if (fresh) {
-        auto key = LookUpKey(store_->state(), batch[i].key_id);
-        if (key.ok() && key->has_value()) {
-          auto pub = PublicKey::FromRaw((*key)->public_key);
-          if (pub.ok()) it->second = *pub;
-        }
+  std::map<Hash, std::optional<PublicKey>> known;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto [it, fresh] = known.try_emplace(batch[i].key_id);
+    if (fresh) {
+      auto key = LookUpKey(store_->state(), batch[i].key_id);
+      if (key.ok() && key->has_value()) {
+        auto pub = PublicKey::FromRaw((*key)->public_key);
+        if (pub.ok()) it->second = *pub;
       }
-      if (it->second) {
-        early[i] = true;
-        early_tasks.push_back({i, *it->second, &batch[i]});
-      }
+    }
+    if (it->second) {
+      early[i] = true;
+      early_tasks.push_back({i, *it->second, &batch[i]});
     }
   }
   EarlyVerifier early_verifier(std::move(early_tasks), options_.verify_threads);
 
-  for (size_t i = 0; i < batch.size() && !refusal; ++i) {
-    const Envelope& env = batch[i];
-    uint64_t seq = frontier.size();
-    Status body_ok = codec_.CheckBody(env.body);
-    if (!body_ok.ok()) {
-      refusal.emplace(i, body_ok);
-      break;
-    }
-    auto view = EventView::FromCanonical(env.body);
-    if (!view.ok()) {
-      refusal.emplace(i, view.status());
-      break;
-    }
-    auto event = view->reader();
-    // Idempotency: an id already stored names the same event or is refused.
-    if (event.hasId()) {
-      std::string id = event.getId();
-      std::optional<Envelope> earlier;
-      uint64_t earlier_seq = 0;
-      if (auto it = ids_in_batch.find(id); it != ids_in_batch.end()) {
-        earlier_seq = it->second.first;
-        earlier = *it->second.second;
-      } else {
-        auto stored = store_->Get(Column::kIds, id);
-        if (!stored.ok()) return fail(i, stored.status());
-        if (stored->has_value()) {
-          earlier_seq = SeqFromKey(**stored);
-          auto e = ReadEntry(earlier_seq);
-          if (!e.ok()) return fail(i, e.status());
-          earlier = e->envelope;
-        }
-      }
-      if (earlier) {
-        // The same event is the same bytes: body, signer and (deterministic) signature.
-        if (earlier->body == env.body && earlier->key_id == env.key_id &&
-            earlier->signature == env.signature) {
-          // The same bytes as an entry already checked: no new signature to verify.
-          auto leaf = ReadEntryBytes(earlier_seq);
-          Receipt r{earlier_seq, {}, true};
-          if (leaf.ok()) r.leaf_hash = merkle::LeafHash(*leaf);
-          else {
-            // Stored earlier in this same batch: its leaf hash is in the receipts.
-            for (const auto& rr : receipts) if (rr.seq == earlier_seq) r.leaf_hash = rr.leaf_hash;
-          }
-          receipts.push_back(r);
-          continue;
-        }
-        if (earlier->body == env.body && earlier->key_id == env.key_id) {
-          refusal.emplace(i, Status::Refused("signature does not verify: a repeat of the event at seq " +
-                                             std::to_string(earlier_seq) + " with another signature"));
-          break;
-        }
-        refusal.emplace(i, Status::Refused("id '" + id + "' is already used by a different event at seq " +
-                                           std::to_string(earlier_seq)));
-        break;
-      }
-      ids_in_batch[id] = {seq, &env};
-      wb.Put(store_->handle(Column::kIds), id, SeqKey(seq));
-    }
-    Status st = CheckAuthority(txn, seq, env.key_id, event);
+  PendingBatch b(store_->state(), *frontier_, std::max(last_recorded_us_, options_.clock()));
+  std::optional<std::pair<size_t, Status>> refusal;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Status st = Admit(b, batch[i], i, early[i]);
     if (!st.ok()) {
       refusal.emplace(i, st);
       break;
     }
-    // The signer's public key: registered, or (genesis) the one the event registers.
-    std::optional<KeyInfo> signer;
-    if (seq == 0) {
-      auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
-      if (!pub.ok()) return fail(i, pub.status());
-      tasks.push_back({i, *pub, &env});
-    } else {
-      auto key = LookUpKey(txn, env.key_id);
-      if (!key.ok()) return fail(i, key.status());
-      signer = **key;
-      if (!early[i]) {
-        auto pub = PublicKey::FromRaw(signer->public_key);
-        if (!pub.ok()) return fail(i, pub.status());
-        tasks.push_back({i, *pub, &env});
-      }
-    }
-    if (options_.rules) {
-      st = options_.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
-      if (!st.ok()) {
-        refusal.emplace(i, st);
-        break;
-      }
-    }
-    // The subject index; a retraction is filed under the subjects of what it withdraws.
-    std::vector<std::string> subjects;
-    if (event.isRetraction()) {
-      uint64_t target = event.getRetraction().getTarget();
-      if (auto it = batch_subjects.find(target); it != batch_subjects.end()) {
-        subjects = it->second;
-      } else if (target < seq) {
-        auto earlier = ReadEntry(target);
-        if (!earlier.ok()) return fail(i, earlier.status());
-        auto earlier_view = EventView::FromCanonical(earlier->envelope.body);
-        if (earlier_view.ok()) subjects = SubjectsOf(earlier_view->reader(), txn);
-      }
-    } else {
-      subjects = SubjectsOf(event, txn);
-    }
-    for (const auto& s : subjects) {
-      wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
-    }
-    batch_subjects[seq] = std::move(subjects);
-    st = ApplyAuthority(txn, seq, event);
-    if (st.ok() && options_.rules) st = options_.rules->Apply(txn, seq, event);
-    if (!st.ok()) {
-      refusal.emplace(i, st);
-      break;
-    }
-    Entry entry{seq, recorded, env};
-    Bytes bytes = EncodeEntry(entry);
-    Hash leaf = merkle::LeafHash(bytes);
-    wb.Put(store_->handle(Column::kEntries), SeqKey(seq),
-           rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    for (const auto& node : frontier.Append(leaf)) {
-      wb.Put(store_->handle(Column::kNodes), NodeKey(node.level, node.index),
-             rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
-    }
-    receipts.push_back({seq, leaf, false});
   }
-
-  // Signatures, over the cores. A bad signature before the refused envelope comes first.
+  // A bad signature before the refused envelope is the first problem of the batch.
   std::optional<size_t> bad = early_verifier.Finish();
-  if (auto late = VerifySignatures(tasks, options_.verify_threads)) bad = std::min(bad.value_or(SIZE_MAX), *late);
-  if (bad) {
-    if (!refusal || *bad < refusal->first) {
-      refusal.emplace(*bad, Status::Refused("signature does not verify for key " +
-                                            HexEncode(batch[*bad].key_id)));
-    }
+  if (auto late = VerifySignatures(b.late_tasks, options_.verify_threads)) {
+    bad = std::min(bad.value_or(SIZE_MAX), *late);
   }
-  if (refusal) {
-    if (options_.log) {
-      options_.log->info("submit refused: item {} of {}: {}", refusal->first, batch.size(),
-                         refusal->second.message());
-    }
-    return fail(refusal->first, refusal->second);
+  if (bad && (!refusal || *bad < refusal->first)) {
+    refusal.emplace(*bad, Status::Refused("signature does not verify for key " + HexEncode(batch[*bad].key_id)));
   }
-  if (frontier.size() == frontier_->size()) return receipts;  // only duplicates: nothing to write
-
-  for (const auto& [key, value] : txn.pending()) {
-    if (value) wb.Put(store_->handle(Column::kState), key, *value);
-    else wb.Delete(store_->handle(Column::kState), key);
-  }
-  note::Checkpoint cp{origin_, frontier.size(), frontier.Root(), {}};
-  auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin_, *checkpoint_key_);
-  if (!signed_note.ok()) return fail(batch.size(), signed_note.status());
-  wb.Put(store_->handle(Column::kMeta), "checkpoint", *signed_note);
-  wb.Put(store_->handle(Column::kMeta), "size", std::to_string(frontier.size()));
-  wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, frontier.size()));
-  wb.Put(store_->handle(Column::kCheckpoints), SeqKey(frontier.size()), *signed_note);
-  Status st = store_->Write(wb);
+  if (refusal) return fail(refusal->first, refusal->second);
+  uint64_t appended = b.frontier.size() - frontier_->size();
+  if (appended == 0) return std::move(b.receipts);  // only duplicates: nothing to write
+  Status st = Commit(b);
   if (!st.ok()) return fail(batch.size(), st);
   if (options_.log) {
-    options_.log->info("appended seqs {}..{} ({} of {} submitted; {} duplicates), tree size {}",
-                       frontier_->size(), frontier.size() - 1, frontier.size() - frontier_->size(),
-                       batch.size(), batch.size() - (frontier.size() - frontier_->size()), frontier.size());
+    options_.log->info("appended seqs {}..{} ({} of {} submitted; {} duplicates), tree size {}", frontier_->size(),
+                       b.frontier.size() - 1, appended, batch.size(), batch.size() - appended, b.frontier.size());
   }
-  frontier_ = std::move(frontier);
-  last_recorded_us_ = recorded;
-  return receipts;
+  frontier_ = std::move(b.frontier);
+  last_recorded_us_ = b.recorded;
+  return std::move(b.receipts);
 }
 
 }  // namespace probity

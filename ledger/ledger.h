@@ -103,6 +103,13 @@ class Ledger {
  private:
   Ledger() = default;
   Status LoadMeta();
+  struct PendingBatch;
+  // Checks envelope `index` of a batch and folds it into `batch`; a failure refuses it.
+  Status Admit(PendingBatch& batch, const Envelope& envelope, size_t index, bool signature_checked_early);
+  // True when the event's id names an event already stored (a receipt was added).
+  Result<bool> AdmitDuplicate(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event);
+  // The batch's state, checkpoint and everything admitted, in one synced write.
+  Status Commit(PendingBatch& batch);
 
   std::unique_ptr<Store> store_;
   Options options_;
