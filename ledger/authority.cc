@@ -223,7 +223,7 @@ Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& k
 }
 
 Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer,
-                      schema::Event::Reader event) {
+                      schema::Event::Reader event, std::optional<KeyInfo>* signer_info) {
   if (seq == 0) {
     // Genesis: the admin key registers itself; nothing else can be first.
     if (!event.isKeyRegistered() || event.getKeyRegistered().getRole() != schema::Role::ADMIN) {
@@ -240,6 +240,7 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
   if (!found.ok()) return found.status();
   if (!found->has_value()) return Status::Refused("signer key " + HexEncode(signer) + " is not registered");
   const KeyInfo& key = **found;
+  if (signer_info) *signer_info = key;
   if (key.revoked_seq) {
     return Status::Refused("signer key " + HexEncode(signer) + " was revoked at seq " +
                            std::to_string(*key.revoked_seq));

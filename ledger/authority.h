@@ -32,9 +32,10 @@ Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& k
 // Whether the key `signer` may append `event` as entry `seq`, judged on the state
 // built from entries [0, seq). Refusals are Status::Refused and say why, with the
 // rule id where program-rules.md has one. At seq 0 only the genesis event is allowed:
-// an admin key registering itself.
+// an admin key registering itself. When it passes and `signer_info` is given, it holds
+// the signer's registered key (left empty for the genesis entry).
 Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer,
-                      schema::Event::Reader event);
+                      schema::Event::Reader event, std::optional<KeyInfo>* signer_info = nullptr);
 
 // Folds the registry's part of `event` (keys, units, persons, cities, assignments)
 // into `txn`. Call only after CheckAuthority passed.

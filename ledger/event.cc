@@ -364,11 +364,10 @@ Result<Bytes> EventCodec::Parse(capnp::JsonValue::Reader value) const {
   return Bytes(bytes.begin(), bytes.end());
 }
 
-Status EventCodec::CheckBody(ByteSpan canonical) const {
-  auto view = EventView::FromCanonical(canonical);
-  if (!view.ok()) return view.status();
+Status EventCodec::CheckBody(const EventView& body) const {
+  ByteSpan canonical = body.bytes();
   std::string json;
-  auto err = kj::runCatchingExceptions([&]() { json = ToJson(view->reader()); });
+  auto err = kj::runCatchingExceptions([&]() { json = ToJson(body.reader()); });
   if (err != nullptr) return Status::Invalid("event body holds values outside the schema");
   auto again = Parse(json);
   if (!again.ok()) return again.status().WithContext("event body");

@@ -62,7 +62,7 @@ class EventCodec {
   // Refuses a body that is canonical but carries anything the schema does not: extra
   // data or pointer words, an unknown type or enum value, a field the JSON form would
   // not carry. A body passes only if re-encoding its own JSON gives the same bytes.
-  Status CheckBody(ByteSpan canonical) const;
+  Status CheckBody(const EventView& body) const;
 
   // Canonical bytes -> one line of JSON (no trailing newline).
   Result<std::string> ToJson(ByteSpan canonical) const;

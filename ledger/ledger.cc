@@ -437,9 +437,9 @@ Result<bool> Ledger::AdmitDuplicate(PendingBatch& b, const Envelope& env, schema
 
 Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool signature_checked_early) {
   uint64_t seq = b.frontier.size();
-  PROBITY_RETURN_IF_ERROR(codec_.CheckBody(env.body));
   auto view = EventView::FromCanonical(env.body);
   if (!view.ok()) return view.status();
+  PROBITY_RETURN_IF_ERROR(codec_.CheckBody(*view));
   auto event = view->reader();
   // Idempotency: an id already stored names the same event or is refused.
   if (event.hasId()) {
@@ -447,17 +447,14 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
     if (!duplicate.ok()) return duplicate.status();
     if (*duplicate) return Status::Ok();
   }
-  PROBITY_RETURN_IF_ERROR(CheckAuthority(b.txn, seq, env.key_id, event));
-  // The signer's public key: registered, or (genesis) the one the event registers.
   std::optional<KeyInfo> signer;
+  PROBITY_RETURN_IF_ERROR(CheckAuthority(b.txn, seq, env.key_id, event, &signer));
+  // The signer's public key: registered, or (genesis) the one the event registers.
   if (seq == 0) {
     auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
     if (!pub.ok()) return pub.status();
     b.late_tasks.push_back({index, *pub, &env});
   } else {
-    auto key = LookUpKey(b.txn, env.key_id);
-    if (!key.ok()) return key.status();
-    signer = **key;
     if (!signature_checked_early) {
       auto pub = PublicKey::FromRaw(signer->public_key);
       if (!pub.ok()) return pub.status();

@@ -132,10 +132,10 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     }
     if (entry->recorded_at_us < last_recorded) return bad_here("recorded time goes backwards (reordered)");
     last_recorded = entry->recorded_at_us;
-    Status body_ok = ledger.codec().CheckBody(entry->envelope.body);
-    if (!body_ok.ok()) return bad_here(body_ok.message());
     auto view = EventView::FromCanonical(entry->envelope.body);
     if (!view.ok()) return bad_here(view.status().message());
+    Status body_ok = ledger.codec().CheckBody(*view);
+    if (!body_ok.ok()) return bad_here(body_ok.message());
     Hash leaf = merkle::LeafHash(bytes);
     for (const auto& node : frontier.Append(leaf)) {
       auto stored = ledger.store().Get(Column::kNodes, NodeKey(node.level, node.index));
@@ -155,21 +155,16 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     auto event = view->reader();
     Pending pending{seq, std::move(*entry), std::nullopt};
     if (seq >= options.from) {
-      Status st = CheckAuthority(txn, seq, pending.entry.envelope.key_id, event);
-      if (st.ok() && options.rules) {
-        auto signer = LookUpKey(txn, pending.entry.envelope.key_id);
-        const KeyInfo* info = signer.ok() && signer->has_value() ? &**signer : nullptr;
-        st = options.rules->Check(txn, seq, info, event);
-      }
+      std::optional<KeyInfo> signer;
+      Status st = CheckAuthority(txn, seq, pending.entry.envelope.key_id, event, &signer);
+      if (st.ok() && options.rules) st = options.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
       if (!st.ok()) return bad_here(st.message());
       if (seq == 0) {
         auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
         if (!pub.ok()) return bad_here(pub.status().message());
         pending.key = *pub;
       } else {
-        auto signer = LookUpKey(txn, pending.entry.envelope.key_id);
-        if (!signer.ok()) return signer.status();
-        auto pub = PublicKey::FromRaw((*signer)->public_key);
+        auto pub = PublicKey::FromRaw(signer->public_key);
         if (!pub.ok()) return bad_here(pub.status().message());
         pending.key = *pub;
       }
