@@ -6,6 +6,7 @@
 #include <kj/exception.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -232,6 +233,28 @@ class SeqHandler final : public capnp::JsonCodec::Handler<uint64_t> {
 };
 
 }  // namespace
+
+std::string JsonQuote(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
 
 bool IsCalendarDate(std::string_view t) {
   if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;

@@ -41,6 +41,9 @@ class EventView {
 // The event's type name as it appears in JSON ("assignmentMade").
 std::string EventTypeName(schema::Event::Which which);
 
+// `text` as a JSON string literal, quotes included, with every control character escaped.
+std::string JsonQuote(std::string_view text);
+
 // True when `text` is a real calendar date written YYYY-MM-DD.
 bool IsCalendarDate(std::string_view text);
 

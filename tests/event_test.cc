@@ -14,7 +14,6 @@
 namespace probity {
 namespace {
 
-using test::JsonString;
 using test::KeyFor;
 
 // Asserts that the codec refuses `json` as kInvalid with a message containing `needle`
@@ -38,7 +37,7 @@ std::vector<std::pair<std::string, std::string>> ValidExamples() {
        R"({"type":"unitRegistered","unit":"U1","name":"生态环境部 执法局","kind":"ministryDepartment"})"},
       {"personRegistered",
        R"({"type":"personRegistered","person":"P1","name":"Li \"Wei\"","unit":"U1","category":"contract"})"},
-      {"keyRegistered", R"({"type":"keyRegistered","publicKey":)" + JsonString(KeyPem()) +
+      {"keyRegistered", R"({"type":"keyRegistered","publicKey":)" + JsonQuote(KeyPem()) +
                             R"(,"holder":"Dispatch office","role":"dispatcher","unit":"U1"})"},
       {"keyRevoked", R"({"type":"keyRevoked","keyId":")" + key_id + R"(","reason":"lost laptop"})"},
       {"cityRegistered",
@@ -444,7 +443,7 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
     CHECK(text.find("\"evaluation\"") == std::string::npos);
   }
   {
-    auto [view, text] = read(R"({"type":"keyRegistered","publicKey":)" + JsonString(KeyPem()) +
+    auto [view, text] = read(R"({"type":"keyRegistered","publicKey":)" + JsonQuote(KeyPem()) +
                              R"(,"holder":"HR office","role":"hr"})");
     CHECK_FALSE(view.reader().getKeyRegistered().hasUnit());
     CHECK_FALSE(view.reader().getKeyRegistered().hasPerson());
@@ -452,7 +451,7 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
     CHECK(text.find("\"person\"") == std::string::npos);
   }
   {
-    auto [view, text] = read(R"({"type":"keyRegistered","publicKey":)" + JsonString(KeyPem()) +
+    auto [view, text] = read(R"({"type":"keyRegistered","publicKey":)" + JsonQuote(KeyPem()) +
                              R"(,"holder":"Leader","role":"groupLeader","person":"P1"})");
     CHECK(std::string(view.reader().getKeyRegistered().getPerson()) == "P1");
     CHECK_FALSE(view.reader().getKeyRegistered().hasUnit());
@@ -658,6 +657,23 @@ TEST_CASE("Text must be clean UTF-8: invalid bytes and control characters are re
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("'name'") != std::string::npos);
   }
+}
+}  // namespace
+}  // namespace probity
+
+namespace probity {
+namespace {
+TEST_CASE("JsonQuote escapes quotes, backslashes and every control character, and round-trips", "[event]") {
+  CHECK(JsonQuote("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(JsonQuote(std::string("x\x01y\n", 4)) == R"("x\u0001y\n")");
+  CHECK(JsonQuote("大气") == "\"大气\"");
+  EventCodec codec;
+  auto body = codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":)" + JsonQuote("名\"称\\ \t") +
+                          R"(,"kind":"ministryDepartment"})");
+  REQUIRE(body.ok());
+  auto view = EventView::FromCanonical(*body);
+  REQUIRE(view.ok());
+  CHECK(std::string(view->reader().getUnitRegistered().getName()) == "名\"称\\ \t");
 }
 }  // namespace
 }  // namespace probity

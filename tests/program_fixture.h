@@ -24,7 +24,6 @@ namespace probity::ptest {
 using test::DumpColumn;
 using test::DumpStore;
 using test::FixedClock;
-using test::JsonString;
 using test::KeyFor;
 using test::KeyRegisteredJson;
 using test::TempDir;
@@ -47,12 +46,12 @@ inline int64_t Utc(const std::string& text) {
 //   Ev("assignmentMade").S("assignment", "A1").S("person", "P1")...
 class Ev {
  public:
-  explicit Ev(const std::string& type) : json_("{\"type\":" + JsonString(type)) {}
-  Ev& S(const std::string& key, const std::string& value) { return Raw(key, JsonString(value)); }
+  explicit Ev(const std::string& type) : json_("{\"type\":" + JsonQuote(type)) {}
+  Ev& S(const std::string& key, const std::string& value) { return Raw(key, JsonQuote(value)); }
   Ev& N(const std::string& key, int64_t value) { return Raw(key, std::to_string(value)); }
   Ev& B(const std::string& key, bool value) { return Raw(key, value ? "true" : "false"); }
   Ev& Raw(const std::string& key, const std::string& json) {
-    json_ += "," + JsonString(key) + ":" + json;
+    json_ += "," + JsonQuote(key) + ":" + json;
     return *this;
   }
   std::string str() const { return json_ + "}"; }
@@ -63,8 +62,8 @@ class Ev {
 };
 
 // Subjects: {"person": ID} or {"unit": ID}.
-inline std::string PersonSubject(const std::string& id) { return "{\"person\":" + JsonString(id) + "}"; }
-inline std::string UnitSubject(const std::string& id) { return "{\"unit\":" + JsonString(id) + "}"; }
+inline std::string PersonSubject(const std::string& id) { return "{\"person\":" + JsonQuote(id) + "}"; }
+inline std::string UnitSubject(const std::string& id) { return "{\"unit\":" + JsonQuote(id) + "}"; }
 
 // ---- one builder per event type, with the defaults the tests rarely vary ----
 inline std::string UnitJ(const std::string& unit, const std::string& name = "",

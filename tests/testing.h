@@ -76,21 +76,6 @@ class FixedClock {
   std::shared_ptr<int64_t> now_;
 };
 
-// A JSON string literal.
-inline std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // The canonical body of one JSON event; the test fails if the codec refuses it.
 inline Bytes BodyOf(const EventCodec& codec, std::string_view json) {
@@ -124,8 +109,8 @@ inline Bytes NonCanonicalUnitBody(const std::string& unit) {
 // JSON for a keyRegistered event; `extra` is appended verbatim (e.g. `,"unit":"U1"`).
 inline std::string KeyRegisteredJson(const PublicKey& key, const std::string& role,
                                      const std::string& holder, const std::string& extra = "") {
-  return "{\"type\":\"keyRegistered\",\"publicKey\":" + JsonString(key.ToPem()) +
-         ",\"holder\":" + JsonString(holder) + ",\"role\":\"" + role + "\"" + extra + "}";
+  return "{\"type\":\"keyRegistered\",\"publicKey\":" + JsonQuote(key.ToPem()) +
+         ",\"holder\":" + JsonQuote(holder) + ",\"role\":\"" + role + "\"" + extra + "}";
 }
 
 // Every record of one column family, in key order.

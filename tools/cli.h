@@ -71,8 +71,6 @@ std::shared_ptr<spdlog::logger> OperationalLog();
 
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
 
-// JSON string literal, escaped.
-std::string Quote(const std::string& text);
 
 // Display width of UTF-8 text: CJK characters take two columns.
 size_t Width(std::string_view s);

@@ -44,7 +44,7 @@ int Verify(const Args& args) {
               << ",\"signaturesChecked\":" << report->signatures_checked
               << ",\"checkpointsChecked\":" << report->checkpoints_checked;
     if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
-    if (!report->ok()) std::cout << ",\"problem\":" << Quote(report->problem);
+    if (!report->ok()) std::cout << ",\"problem\":" << JsonQuote(report->problem);
     else std::cout << ",\"root\":\"" << HexEncode(report->root) << "\"";
     std::cout << "}\n";
     return report->ok() ? kExitOk : kExitRefused;
@@ -76,9 +76,9 @@ int Checkpoint(const Args& args) {
     if (!opened.ok()) return Fail(args, kExitStore, "the stored checkpoint does not verify: " + opened.status().message());
     auto cp = note::ParseCheckpoint(opened->text);
     if (!cp.ok()) return Fail(args, kExitStore, "the stored checkpoint does not parse: " + cp.status().message());
-    std::cout << "{\"origin\":" << Quote(cp->origin) << ",\"treeSize\":" << cp->size << ",\"root\":\""
-              << HexEncode(cp->root) << "\",\"note\":" << Quote(*note)
-              << ",\"vkey\":" << Quote((*ledger)->checkpoint_verifier().Vkey()) << "}\n";
+    std::cout << "{\"origin\":" << JsonQuote(cp->origin) << ",\"treeSize\":" << cp->size << ",\"root\":\""
+              << HexEncode(cp->root) << "\",\"note\":" << JsonQuote(*note)
+              << ",\"vkey\":" << JsonQuote((*ledger)->checkpoint_verifier().Vkey()) << "}\n";
     return kExitOk;
   }
   std::cout << *note;

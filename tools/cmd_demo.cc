@@ -50,10 +50,10 @@ struct DemoClock {
 
 std::string KeyEvent(const PrivateKey& key, const demo::KeySpec& spec) {
   std::string scope;
-  if (!spec.unit.empty()) scope += ",\"unit\":" + Quote(spec.unit);
-  if (!spec.person.empty()) scope += ",\"person\":" + Quote(spec.person);
-  return "{\"type\":\"keyRegistered\",\"publicKey\":" + Quote(key.Public().ToPem()) +
-         ",\"holder\":" + Quote(spec.holder) + ",\"role\":\"" + spec.role + "\"" + scope + "}";
+  if (!spec.unit.empty()) scope += ",\"unit\":" + JsonQuote(spec.unit);
+  if (!spec.person.empty()) scope += ",\"person\":" + JsonQuote(spec.person);
+  return "{\"type\":\"keyRegistered\",\"publicKey\":" + JsonQuote(key.Public().ToPem()) +
+         ",\"holder\":" + JsonQuote(spec.holder) + ",\"role\":\"" + spec.role + "\"" + scope + "}";
 }
 
 Status Prepare(const std::string& dir) {

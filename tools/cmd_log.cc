@@ -219,7 +219,7 @@ int Log(const Args& args) {
     if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(seq) + ": " + view.status().message());
     auto event = view->reader();
     if (args.Has("json")) {
-      std::cout << "{\"seq\":" << seq << ",\"recordedAt\":" << Quote(FormatTimestamp(entry->recorded_at_us))
+      std::cout << "{\"seq\":" << seq << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
                 << ",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"event\":"
                 << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";
     } else {
@@ -266,14 +266,14 @@ int Show(const Args& args) {
   Hash leaf = merkle::LeafHash(*bytes);
   const auto& codec = (*ledger)->codec();
   if (args.Has("json")) {
-    std::cout << "{\"seq\":" << *seq << ",\"recordedAt\":" << Quote(FormatTimestamp(entry->recorded_at_us))
+    std::cout << "{\"seq\":" << *seq << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
               << ",\"entry\":\"" << Base64Encode(*bytes) << "\",\"leafHash\":\"" << HexEncode(leaf)
               << "\",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"signature\":\""
               << Base64Encode(entry->envelope.signature) << "\",\"signed\":\""
               << Base64Encode(signed_message) << "\",\"verified\":" << (verifies ? "true" : "false")
               << ",\"withdrawn\":" << (*withdrawal ? "true" : "false");
     if (*withdrawal) {
-      std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by << ",\"withdrawnReason\":" << Quote((*withdrawal)->reason);
+      std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by << ",\"withdrawnReason\":" << JsonQuote((*withdrawal)->reason);
     }
     std::cout
               << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";

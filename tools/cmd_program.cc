@@ -59,18 +59,18 @@ int Record(const Args& args) {
   auto report = ReplayRecord(**ledger, args.positional[0], as_of, args.Has("include-sensitive"));
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"person\":" << Quote(report->person) << ",\"name\":" << Quote(report->name)
-              << ",\"unit\":" << Quote(report->unit) << ",\"category\":" << Quote(report->category);
-    if (as_of.date) std::cout << ",\"asOf\":" << Quote(*as_of.date);
+    std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"name\":" << JsonQuote(report->name)
+              << ",\"unit\":" << JsonQuote(report->unit) << ",\"category\":" << JsonQuote(report->category);
+    if (as_of.date) std::cout << ",\"asOf\":" << JsonQuote(*as_of.date);
     if (as_of.seq) std::cout << ",\"asOfSeq\":" << *as_of.seq;
     std::cout << ",\"events\":[";
     bool first = true;
     for (const auto& l : report->lines) {
-      std::cout << (first ? "" : ",") << "{\"seq\":" << l.seq << ",\"date\":" << Quote(l.date)
-                << ",\"type\":" << Quote(l.type) << ",\"signer\":" << Quote(l.signer)
+      std::cout << (first ? "" : ",") << "{\"seq\":" << l.seq << ",\"date\":" << JsonQuote(l.date)
+                << ",\"type\":" << JsonQuote(l.type) << ",\"signer\":" << JsonQuote(l.signer)
                 << ",\"withdrawn\":" << (l.withdrawn_by ? "true" : "false");
       if (l.withdrawn_by) {
-        std::cout << ",\"withdrawnBy\":" << *l.withdrawn_by << ",\"withdrawnReason\":" << Quote(l.withdrawn_reason);
+        std::cout << ",\"withdrawnBy\":" << *l.withdrawn_by << ",\"withdrawnReason\":" << JsonQuote(l.withdrawn_reason);
       }
       std::cout << ",\"event\":" << l.event_json << "}";
       first = false;
@@ -101,20 +101,20 @@ int Roster(const Args& args) {
   auto report = probity::Roster(**ledger, date, args.Option("city"));
   if (!report.ok()) return FailStatus(args, report.status());
   auto member_json = [](const RosterMember& m) {
-    return "{\"person\":" + Quote(m.person) + ",\"name\":" + Quote(m.name) + ",\"unit\":" + Quote(m.unit) +
-           ",\"position\":" + Quote(m.position) + ",\"from\":" + Quote(m.from) + ",\"to\":" + Quote(m.to) + "}";
+    return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) + ",\"unit\":" + JsonQuote(m.unit) +
+           ",\"position\":" + JsonQuote(m.position) + ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) + "}";
   };
   if (args.Has("json")) {
-    std::cout << "{\"date\":" << Quote(report->date) << ",\"cities\":[";
+    std::cout << "{\"date\":" << JsonQuote(report->date) << ",\"cities\":[";
     for (size_t i = 0; i < report->cities.size(); ++i) {
       const auto& c = report->cities[i];
-      std::cout << (i ? "," : "") << "{\"city\":" << Quote(c.city) << ",\"name\":" << Quote(c.name)
-                << ",\"region\":" << Quote(c.region) << ",\"secretary\":" << Quote(c.secretary)
-                << ",\"secretaryName\":" << Quote(c.secretary_name) << ",\"groups\":[";
+      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(c.city) << ",\"name\":" << JsonQuote(c.name)
+                << ",\"region\":" << JsonQuote(c.region) << ",\"secretary\":" << JsonQuote(c.secretary)
+                << ",\"secretaryName\":" << JsonQuote(c.secretary_name) << ",\"groups\":[";
       for (size_t j = 0; j < c.groups.size(); ++j) {
         const auto& g = c.groups[j];
-        std::cout << (j ? "," : "") << "{\"group\":" << Quote(g.group) << ",\"kind\":" << Quote(g.kind)
-                  << ",\"leadUnit\":" << Quote(g.lead_unit) << ",\"leadUnitName\":" << Quote(g.lead_unit_name)
+        std::cout << (j ? "," : "") << "{\"group\":" << JsonQuote(g.group) << ",\"kind\":" << JsonQuote(g.kind)
+                  << ",\"leadUnit\":" << JsonQuote(g.lead_unit) << ",\"leadUnitName\":" << JsonQuote(g.lead_unit_name)
                   << ",\"leader\":" << (g.leader ? member_json(*g.leader) : "null") << ",\"members\":[";
         for (size_t k = 0; k < g.members.size(); ++k) std::cout << (k ? "," : "") << member_json(g.members[k]);
         std::cout << "]}";
@@ -163,12 +163,12 @@ int Eligibility(const Args& args) {
     std::cout << "[";
     for (size_t i = 0; i < report->lines.size(); ++i) {
       const auto& l = report->lines[i];
-      std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << Quote(l.id) << ",\"name\":" << Quote(l.name);
-      if (!units) std::cout << ",\"unit\":" << Quote(l.unit) << ",\"category\":" << Quote(l.category);
+      std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << JsonQuote(l.id) << ",\"name\":" << JsonQuote(l.name);
+      if (!units) std::cout << ",\"unit\":" << JsonQuote(l.unit) << ",\"category\":" << JsonQuote(l.category);
       std::cout << ",\"outcomes\":[";
-      for (size_t j = 0; j < l.outcomes.size(); ++j) std::cout << (j ? "," : "") << Quote(l.outcomes[j]);
+      for (size_t j = 0; j < l.outcomes.size(); ++j) std::cout << (j ? "," : "") << JsonQuote(l.outcomes[j]);
       std::cout << "],\"reviewRequired\":" << (l.review_required ? "true" : "false")
-                << ",\"reasons\":" << Quote(l.reasons) << ",\"events\":[" << JoinSeqs(l.events, ",") << "]}";
+                << ",\"reasons\":" << JsonQuote(l.reasons) << ",\"events\":[" << JoinSeqs(l.events, ",") << "]}";
     }
     std::cout << "]\n";
     std::cerr << BasisLine(report->basis) << "\n";
@@ -204,7 +204,7 @@ int Leave(const Args& args) {
   auto report = LeaveBalance(**ledger, args.positional[0]);
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"person\":" << Quote(report->person) << ",\"accrued\":" << report->accrued
+    std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"accrued\":" << report->accrued
               << ",\"granted\":" << report->granted << ",\"left\":" << report->left
               << ",\"rotationGranted\":" << report->rotation_granted << ",\"checkpoint\":" << BasisJson(report->basis)
               << "}\n";
@@ -232,9 +232,9 @@ int Explanations(const Args& args) {
     std::cout << "{\"open\":[";
     for (size_t i = 0; i < report->open.size(); ++i) {
       const auto& o = report->open[i];
-      std::cout << (i ? "," : "") << "{\"city\":" << Quote(o.city) << ",\"name\":" << Quote(o.name)
-                << ",\"year\":" << o.year << ",\"scope\":" << Quote(o.scope) << ",\"guarantor\":" << Quote(o.guarantor)
-                << ",\"assessedOn\":" << Quote(o.assessed_on) << ",\"seq\":" << o.seq << "}";
+      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(o.city) << ",\"name\":" << JsonQuote(o.name)
+                << ",\"year\":" << o.year << ",\"scope\":" << JsonQuote(o.scope) << ",\"guarantor\":" << JsonQuote(o.guarantor)
+                << ",\"assessedOn\":" << JsonQuote(o.assessed_on) << ",\"seq\":" << o.seq << "}";
     }
     std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
     return kExitOk;

@@ -46,13 +46,13 @@ enum Phase {
 class Json {
  public:
   explicit Json(const char* type) : text_(std::string("{\"type\":\"") + type + "\"") {}
-  Json& S(const char* key, const std::string& value) { return Raw(key, Quote(value)); }
-  Json& D(const char* key, Day day) { return Raw(key, Quote(FormatDay(day))); }
+  Json& S(const char* key, const std::string& value) { return Raw(key, JsonQuote(value)); }
+  Json& D(const char* key, Day day) { return Raw(key, JsonQuote(FormatDay(day))); }
   Json& N(const char* key, uint64_t value) { return Raw(key, std::to_string(value)); }
   Json& B(const char* key, bool value) { return Raw(key, value ? "true" : "false"); }
   Json& Subject(bool person, const std::string& id) {
     return Raw("subject",
-               std::string("{\"") + (person ? "person" : "unit") + "\":" + Quote(id) + "}");
+               std::string("{\"") + (person ? "person" : "unit") + "\":" + JsonQuote(id) + "}");
   }
   Json& Raw(const char* key, const std::string& raw) {
     text_ += std::string(",\"") + key + "\":" + raw;
