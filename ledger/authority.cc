@@ -19,6 +19,8 @@ std::string UnitKey(const std::string& unit) { return "unit/" + unit; }
 std::string PersonUnitKey(const std::string& person) { return "person-unit/" + person; }
 std::string AssignmentPersonKey(const std::string& a) { return "assignment-person/" + a; }
 std::string CityGuarantorKey(const std::string& city) { return "city-guarantor/" + city; }
+// "erasure/SEQ" (decimal) marks entry SEQ as an erasure, which may never be retracted.
+std::string ErasureKey(uint64_t seq) { return "erasure/" + std::to_string(seq); }
 const char kActiveAdminsKey[] = "active-admins";
 
 std::string EncodeKeyInfo(const KeyInfo& info) {
@@ -85,7 +87,11 @@ std::optional<schema::Role> RoleFor(schema::Event::Which which) {
     case E::CITY_REGISTERED:
     case E::GROUP_FORMED:
     case E::GROUP_DISBANDED:
+    case E::CALENDAR_PUBLISHED:
     case E::RETRACTION: return R::ADMIN;
+    case E::PRINCIPAL_NAMED:
+    case E::ERASURE:  // or admin: CheckAuthority
+
     case E::PERSON_REGISTERED:
     case E::RESTRICTION_RECORDED:
     case E::RESTRICTION_LIFTED:
@@ -248,7 +254,8 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
   std::string type = EventTypeName(event.which());
   auto needed = RoleFor(event.which());
   if (!needed) return Status::Invalid("event has no type");
-  if (key.role != *needed) {
+  bool admin_erases = event.isErasure() && key.role == schema::Role::ADMIN;
+  if (key.role != *needed && !admin_erases) {
     return Status::Refused("a " + RoleName(key.role) + " key may not append " + type +
                            " (only " + RoleName(*needed) + ")");
   }
@@ -259,6 +266,16 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
     case schema::Event::ASSIGNMENT_ENDED:
     case schema::Event::TRAINING_COMPLETED: return CheckDispatcherScope(state, key, event);
     case schema::Event::EXPLANATION_SUBMITTED: return CheckGuarantorScope(state, key, event);
+    case schema::Event::RETRACTION: {
+      // An erasure deleted data for good: withdrawing it could not bring it back.
+      auto erasure = Exists(state, ErasureKey(event.getRetraction().getTarget()));
+      if (!erasure.ok()) return erasure.status();
+      if (*erasure) {
+        return Status::Refused("seq " + std::to_string(event.getRetraction().getTarget()) +
+                               " is an erasure, which cannot be retracted (R15, sealed fields)");
+      }
+      return Status::Ok();
+    }
     default: return Status::Ok();
   }
 }
@@ -320,6 +337,9 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       txn.Put(CityGuarantorKey(c.getCity()), c.getGuarantor());
       return Status::Ok();
     }
+    case schema::Event::ERASURE:
+      txn.Put(ErasureKey(seq), "");
+      return Status::Ok();
     default: return Status::Ok();
   }
 }

@@ -4,6 +4,7 @@
 #include <capnp/serialize.h>
 
 #include <cstring>
+#include <optional>
 #include <ctime>
 
 #include "ledger/crypto.h"
@@ -13,27 +14,63 @@ namespace {
 
 capnp::Data::Reader AsData(ByteSpan b) { return capnp::Data::Reader(b.data(), b.size()); }
 
-}  // namespace
-
-Bytes SignedMessage(ByteSpan body) {
-  Bytes out(kEventSignaturePrefix.size() + body.size());
-  std::memcpy(out.data(), kEventSignaturePrefix.data(), kEventSignaturePrefix.size());
-  if (!body.empty()) std::memcpy(out.data() + kEventSignaturePrefix.size(), body.data(), body.size());
+// "sealed": [{"field": name, "salt": hex64, "value": text}, ...], strictly.
+Result<std::vector<SealedValue>> SealedValuesFromJson(capnp::JsonValue::Reader v) {
+  if (!v.isArray()) return Status::Invalid("field 'sealed' must be an array");
+  std::vector<SealedValue> out;
+  for (auto item : v.getArray()) {
+    std::string where = "field 'sealed[" + std::to_string(out.size()) + "]";
+    if (!item.isObject()) return Status::Invalid(where + "' must be an object");
+    std::optional<std::string> field, salt, value;
+    for (auto f : item.getObject()) {
+      std::string name = f.getName();
+      std::optional<std::string>* slot = name == "field" ? &field : name == "salt" ? &salt : name == "value" ? &value : nullptr;
+      if (slot == nullptr) return Status::Invalid(where + "." + name + "' is unknown; expected field, salt, value");
+      if (*slot) return Status::Invalid(where + "." + name + "' appears twice");
+      if (!f.getValue().isString()) return Status::Invalid(where + "." + name + "' must be a string");
+      *slot = f.getValue().getString().cStr();
+    }
+    if (!field || !salt || !value) return Status::Invalid(where + "' needs field, salt and value");
+    SealedValue sv;
+    sv.field = *field;
+    sv.value = *value;
+    auto bytes = HexDecode(*salt);
+    if (!bytes.ok() || bytes->size() != sv.salt.size()) {
+      return Status::Invalid(where + ".salt' must be 64 lower-case hex digits");
+    }
+    std::copy(bytes->begin(), bytes->end(), sv.salt.begin());
+    for (const auto& earlier : out) {
+      if (earlier.field == sv.field) return Status::Invalid(where + "' repeats field '" + sv.field + "'");
+    }
+    out.push_back(std::move(sv));
+  }
   return out;
 }
 
-Envelope SignEnvelope(ByteSpan canonical_body, const PrivateKey& key) {
+}  // namespace
+
+Bytes SignedMessage(std::string_view origin, ByteSpan body) {
+  Bytes out;
+  out.reserve(kEventSignaturePrefix.size() + origin.size() + 1 + body.size());
+  out.insert(out.end(), kEventSignaturePrefix.begin(), kEventSignaturePrefix.end());
+  out.insert(out.end(), origin.begin(), origin.end());
+  out.push_back('\n');
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+Envelope SignEnvelope(ByteSpan canonical_body, std::string_view origin, const PrivateKey& key) {
   Envelope env;
   env.body.assign(canonical_body.begin(), canonical_body.end());
   env.key_id = key.Public().KeyId();
-  Bytes sig = key.Sign(SignedMessage(canonical_body));
+  Bytes sig = key.Sign(SignedMessage(origin, canonical_body));
   std::copy(sig.begin(), sig.end(), env.signature.begin());
   return env;
 }
 
-bool VerifyEnvelope(const Envelope& envelope, const PublicKey& key) {
+bool VerifyEnvelope(const Envelope& envelope, std::string_view origin, const PublicKey& key) {
   return ConstantTimeEqual(key.KeyId(), envelope.key_id) &&
-         key.Verify(SignedMessage(envelope.body), envelope.signature);
+         key.Verify(SignedMessage(origin, envelope.body), envelope.signature);
 }
 
 Bytes EncodeEntry(const Entry& entry) {
@@ -95,6 +132,15 @@ std::string EnvelopeToJson(const Envelope& envelope, const EventCodec& codec) {
                     Base64Encode(envelope.signature) + "\",\"body\":\"" +
                     Base64Encode(envelope.body) + "\"";
   if (event.ok()) out += ",\"event\":" + *event;
+  if (!envelope.sealed.empty()) {
+    out += ",\"sealed\":[";
+    for (size_t i = 0; i < envelope.sealed.size(); ++i) {
+      const auto& v = envelope.sealed[i];
+      out += std::string(i ? "," : "") + "{\"field\":" + JsonQuote(v.field) + ",\"salt\":\"" +
+             HexEncode(ByteSpan(v.salt.data(), v.salt.size())) + "\",\"value\":" + JsonQuote(v.value) + "}";
+    }
+    out += "]";
+  }
   return out + "}";
 }
 
@@ -106,6 +152,7 @@ Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec
   if (!value.isObject()) return Status::Invalid("an envelope must be a JSON object");
   std::optional<std::string> key_id, signature, body;
   std::optional<capnp::JsonValue::Reader> event;
+  std::optional<capnp::JsonValue::Reader> sealed;
   for (auto field : value.getObject()) {
     std::string name = field.getName();
     auto v = field.getValue();
@@ -121,9 +168,12 @@ Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec
     else if (name == "event") {
       if (event) return Status::Invalid("field 'event' appears twice");
       event = v;
+    } else if (name == "sealed") {
+      if (sealed) return Status::Invalid("field 'sealed' appears twice");
+      sealed = v;
     } else {
       return Status::Invalid("unknown field '" + name +
-                             "' in an envelope; expected keyId, signature, body, event");
+                             "' in an envelope; expected keyId, signature, body, event, sealed");
     }
   }
   if (!key_id) return Status::Invalid("missing required field 'keyId' (is this an unsigned event? use 'probity sign' or 'append')");
@@ -145,6 +195,11 @@ Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec
     auto parsed = codec.Parse(*event);
     if (!parsed.ok()) return parsed.status().WithContext("field 'event'");
     if (*parsed != env.body) return Status::Invalid("field 'event' does not match the signed 'body'");
+  }
+  if (sealed) {
+    auto values = SealedValuesFromJson(*sealed);
+    if (!values.ok()) return values.status();
+    env.sealed = std::move(*values);
   }
   return env;
 }

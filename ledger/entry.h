@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/bytes.h"
 #include "ledger/event.h"
+#include "ledger/sealed.h"
 #include "ledger/status.h"
 
 namespace probity {
@@ -19,12 +21,16 @@ class PrivateKey;
 class PublicKey;
 
 // The domain-separation prefix of every event signature (17 bytes, ends in "\n").
-inline constexpr std::string_view kEventSignaturePrefix = "probity/event/v1\n";
+// Format v2; v1 ("probity/event/v1\n", no origin) is no longer read (docs/formats.md).
+inline constexpr std::string_view kEventSignaturePrefix = "probity/event/v2\n";
 
 struct Envelope {
   Bytes body;                         // canonical Event bytes
   Hash key_id{};                      // SHA-256 of the signer's raw public key
   std::array<uint8_t, 64> signature{};
+  // The clear values of the body's sealed fields: carried beside the signature, never
+  // signed or hashed into the log (an erasure deletes them). Empty once stored.
+  std::vector<SealedValue> sealed;
 };
 
 struct Entry {
@@ -33,18 +39,22 @@ struct Entry {
   Envelope envelope;
 };
 
-// The exact message an event signature covers: prefix || body.
-Bytes SignedMessage(ByteSpan body);
+// The exact message an event signature covers (format v2):
+//   "probity/event/v2\n" || origin || "\n" || body
+// The origin (the ledger's name in its checkpoints, no "\n") binds an envelope to one
+// ledger: the same event signed for another store does not verify here.
+Bytes SignedMessage(std::string_view origin, ByteSpan body);
 
-Envelope SignEnvelope(ByteSpan canonical_body, const PrivateKey& key);
-bool VerifyEnvelope(const Envelope& envelope, const PublicKey& key);
+Envelope SignEnvelope(ByteSpan canonical_body, std::string_view origin, const PrivateKey& key);
+bool VerifyEnvelope(const Envelope& envelope, std::string_view origin, const PublicKey& key);
 
 // Canonical Cap'n Proto encoding of an Entry: the Merkle leaf's input.
 Bytes EncodeEntry(const Entry& entry);
 // Refuses anything but a canonical Entry with a 32-byte key id and 64-byte signature.
 Result<Entry> DecodeEntry(ByteSpan bytes);
 
-// Envelope JSON line: {"keyId":hex,"signature":base64,"body":base64,"event":{...}}.
+// Envelope JSON line: {"keyId":hex,"signature":base64,"body":base64,"event":{...}}
+// and, when the event has sealed fields, "sealed":[{"field","salt":hex,"value"}].
 // `event` is for people; `body` is what was signed. On reading, `event` is optional
 // but, when present, must encode to exactly `body`.
 std::string EnvelopeToJson(const Envelope& envelope, const EventCodec& codec);

@@ -8,18 +8,20 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 
 namespace probity {
 namespace {
 
-// Id of the `optional` annotation in schemas/event.capnp.
+// Ids of the `optional` and `sealed` annotations in schemas/event.capnp.
 constexpr uint64_t kOptionalAnnotationId = 0xd1f4f2a8e3c6b701ull;
+constexpr uint64_t kSealedAnnotationId = 0xe7a3c1f25b8d4e09ull;
 // The largest 64-bit value accepted in JSON: a double carries it exactly and the
 // codec prints it in plain digits (from 10^15 on it would print an exponent).
 constexpr double kMaxExactInteger = 999999999999999.0;
 // Field names that hold dates; each must be a real calendar date.
-const std::set<std::string> kDateFields = {"date", "from", "to", "until"};
+const std::set<std::string> kDateFields = {"date", "from", "to", "until", "holidays", "workdays"};
 
 // Hostile input bounds when reading stored or submitted bytes.
 capnp::ReaderOptions BoundedReaderOptions() {
@@ -144,6 +146,14 @@ Status CheckValue(capnp::Type type, capnp::JsonValue::Reader value, const std::s
       }
       return Status::Ok();
     }
+    case capnp::schema::Type::DATA: {
+      // Data fields are annotated $Json.hex: lower-case hex digits, two a byte.
+      if (!value.isString()) return wrong("a string of hex digits");
+      std::string_view text(value.getString().begin(), value.getString().size());
+      bool hex = text.size() % 2 == 0 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+      if (!hex) return Status::Invalid("field '" + path + "' must be lower-case hex digits, two a byte");
+      return Status::Ok();
+    }
     case capnp::schema::Type::STRUCT:
       return CheckStruct(type.asStruct(), value, path);
     default:
@@ -203,6 +213,13 @@ Status CheckStruct(capnp::StructSchema schema, capnp::JsonValue::Reader value,
     return Status::Invalid("field '" + path + "' must be an object, not " + Describe(value.which()));
   }
   PROBITY_RETURN_IF_ERROR(CheckObject(value, path, {}, FieldsOf(schema.getFields())));
+  if (schema == capnp::Schema::from<schema::Sealed>()) {
+    for (auto field : value.getObject()) {
+      if (field.getValue().getString().size() != 2 * sizeof(Hash)) {
+        return Status::Invalid("field '" + path + ".commitment' must be 64 hex digits (SHA-256)");
+      }
+    }
+  }
   if (schema.getUnionFields().size() > 0) {
     int present = 0;
     std::vector<std::string> names;
@@ -270,6 +287,16 @@ bool IsCalendarDate(std::string_view t) {
   return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
+bool IsValidEventId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::string EventTypeName(schema::Event::Which which) {
   auto schema = capnp::Schema::from<schema::Event>();
   for (auto f : schema.getUnionFields()) {
@@ -315,6 +342,8 @@ EventCodec::EventCodec() : impl_(std::make_unique<Impl>()) {
   impl_->codec.handleByAnnotation<schema::Event>();
   auto retraction = capnp::Schema::from<schema::Retraction>();
   impl_->codec.addFieldHandler(retraction.getFieldByName("target"), impl_->seq_handler);
+  auto erasure = capnp::Schema::from<schema::Erasure>();
+  impl_->codec.addFieldHandler(erasure.getFieldByName("target"), impl_->seq_handler);
 }
 
 EventCodec::~EventCodec() = default;
@@ -371,6 +400,11 @@ Result<Bytes> EventCodec::Parse(capnp::JsonValue::Reader value) const {
   FieldVec fields = FieldsOf(event_schema.getNonUnionFields());
   for (auto f : member.getType().asStruct().getFields()) fields.push_back(f);
   PROBITY_RETURN_IF_ERROR(CheckObject(value, "", {"type"}, fields).WithContext(type_name));
+  for (auto field : value.getObject()) {
+    if (field.getName() == "id" && !IsValidEventId(field.getValue().getString().cStr())) {
+      return Status::Invalid(type_name + ": field 'id' must be 1 to 64 of A-Z a-z 0-9 . _ : -");
+    }
+  }
 
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<schema::Event>();
@@ -385,6 +419,69 @@ Result<Bytes> EventCodec::Parse(capnp::JsonValue::Reader value) const {
   auto canonical = capnp::canonicalize(root.asReader());
   auto bytes = canonical.asBytes();
   return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<PreparedEvent> EventCodec::Prepare(std::string_view json, const RandomFn& random) const {
+  capnp::MallocMessageBuilder message;
+  auto raw = message.initRoot<capnp::JsonValue>();
+  PROBITY_RETURN_IF_ERROR(ParseRaw(json, raw));
+  auto in = raw.asReader();
+  if (!in.isObject()) return Status::Invalid("an event must be a JSON object");
+  // The sealed fields of this event's type, by name and clear-value type.
+  std::map<std::string, std::string> sealed_types;
+  std::string type_name;
+  for (auto field : in.getObject()) {
+    if (field.getName() == "type" && field.getValue().isString()) type_name = field.getValue().getString().cStr();
+  }
+  auto event_schema = capnp::Schema::from<schema::Event>();
+  KJ_IF_MAYBE(member, event_schema.findFieldByName(type_name)) {
+    if (member->getType().isStruct()) {
+      for (auto f : member->getType().asStruct().getFields()) {
+        for (auto a : f.getProto().getAnnotations()) {
+          if (a.getId() == kSealedAnnotationId) sealed_types[f.getProto().getName()] = a.getValue().getText();
+        }
+      }
+    }
+  }
+  bool has_id = false;
+  for (auto field : in.getObject()) has_id |= field.getName() == "id";
+  capnp::MallocMessageBuilder out_message;
+  auto out = out_message.initRoot<capnp::JsonValue>();
+  auto fields = out.initObject(in.getObject().size() + (has_id ? 0 : 1));
+  PreparedEvent prepared;
+  unsigned i = 0;
+  if (!has_id) {
+    uint8_t id[16];
+    random(id, sizeof(id));
+    fields[i].setName("id");
+    fields[i++].initValue().setString("ev-" + HexEncode(ByteSpan(id, sizeof(id))));
+  }
+  for (auto field : in.getObject()) {
+    std::string name = field.getName();
+    fields[i].setName(name);
+    auto it = sealed_types.find(name);
+    if (it == sealed_types.end()) {
+      fields[i++].setValue(field.getValue());
+      continue;
+    }
+    if (!field.getValue().isString()) {
+      return Status::Invalid(type_name + ": field '" + name + "' is sealed: give its value (a string); " +
+                             "signing commits to it");
+    }
+    SealedValue sv;
+    sv.field = name;
+    sv.value = field.getValue().getString().cStr();
+    PROBITY_RETURN_IF_ERROR(CheckSealedText(name, it->second, sv.value).WithContext(type_name));
+    random(sv.salt.data(), sv.salt.size());
+    auto commitment = fields[i++].initValue().initObject(1);
+    commitment[0].setName("commitment");
+    commitment[0].initValue().setString(HexEncode(SealCommitment(sv.salt, sv.value)));
+    prepared.sealed.push_back(std::move(sv));
+  }
+  auto body = Parse(out.asReader());
+  if (!body.ok()) return body.status();
+  prepared.body = std::move(*body);
+  return prepared;
 }
 
 Status EventCodec::CheckBody(const EventView& body) const {
@@ -404,13 +501,25 @@ std::string EventCodec::ToJson(schema::Event::Reader event) const {
   return impl_->codec.encode(event).cStr();
 }
 
-std::string EventCodec::ToDisplayJson(schema::Event::Reader event, bool include_sensitive) const {
-  if (include_sensitive || !event.isRestrictionRecorded()) return ToJson(event);
+std::string EventCodec::ToDisplayJson(schema::Event::Reader event, bool include_sensitive,
+                                      const std::vector<SealedValue>& sealed) const {
+  auto sealed_fields = SealedFieldsOf(event);
+  if (sealed_fields.empty()) return ToJson(event);
   capnp::MallocMessageBuilder message;
   auto raw = message.initRoot<capnp::JsonValue>();
   if (!ParseRaw(ToJson(event), raw).ok()) return "{}";  // our own output always parses
   for (auto field : raw.getObject()) {
-    if (field.getName() == "reason") field.getValue().setString("withheld (sensitive, R1)");
+    for (const auto& sf : sealed_fields) {
+      if (std::string(field.getName().cStr()) != sf.name) continue;
+      std::string shown = "withheld (sensitive)";
+      if (include_sensitive) {
+        shown = "erased";
+        for (const auto& v : sealed) {
+          if (v.field == sf.name) shown = v.value;
+        }
+      }
+      field.getValue().setString(shown);
+    }
   }
   return EncodeRaw(raw.asReader());
 }

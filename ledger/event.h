@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "ledger/bytes.h"
+#include "ledger/sealed.h"
 #include "ledger/status.h"
 #include "schemas/event.capnp.h"
 
@@ -47,6 +48,15 @@ std::string JsonQuote(std::string_view text);
 // True when `text` is a real calendar date written YYYY-MM-DD.
 bool IsCalendarDate(std::string_view text);
 
+// True when `id` is a valid event id: 1 to 64 of A-Z a-z 0-9 . _ : -
+bool IsValidEventId(std::string_view id);
+
+// An event ready to sign: its canonical body and the clear values of its sealed fields.
+struct PreparedEvent {
+  Bytes body;
+  std::vector<SealedValue> sealed;
+};
+
 class EventCodec {
  public:
   EventCodec();
@@ -62,6 +72,12 @@ class EventCodec {
   // The same for an already parsed JSON value (an envelope's `event`).
   Result<Bytes> Parse(capnp::JsonValue::Reader value) const;
 
+  // An event as a user writes it -> the body `sign` signs. Differs from Parse in two
+  // ways: an event without an `id` gets a fresh one ("ev-" and 32 random hex digits),
+  // and each sealed field takes its clear value (e.g. "reason":"health"), which is
+  // replaced by its commitment under a fresh random salt and returned beside the body.
+  Result<PreparedEvent> Prepare(std::string_view json, const RandomFn& random) const;
+
   // Refuses a body that is canonical but carries anything the schema does not: extra
   // data or pointer words, an unknown type or enum value, a field the JSON form would
   // not carry. A body passes only if re-encoding its own JSON gives the same bytes.
@@ -70,9 +86,12 @@ class EventCodec {
   // Canonical bytes -> one line of JSON (no trailing newline).
   Result<std::string> ToJson(ByteSpan canonical) const;
   std::string ToJson(schema::Event::Reader event) const;
-  // The JSON shown to people: the same, except that a sensitive value (a dispatch
-  // restriction's reason, R1) reads "withheld" unless `include_sensitive`.
-  std::string ToDisplayJson(schema::Event::Reader event, bool include_sensitive) const;
+  // The JSON shown to people: the same, except that each sealed field (a dispatch
+  // restriction's reason, R1) shows its clear value from `sealed` when
+  // `include_sensitive`, "erased" when its value is not there, and otherwise reads
+  // "withheld (sensitive)".
+  std::string ToDisplayJson(schema::Event::Reader event, bool include_sensitive,
+                            const std::vector<SealedValue>& sealed = {}) const;
 
   // Raw JSON parsing, for callers that wrap events (envelopes, receipts).
   Status ParseRaw(std::string_view json, capnp::JsonValue::Builder out) const;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ledger/authority.h"
+#include "ledger/indexes.h"
 
 namespace probity {
 namespace {
@@ -46,13 +47,14 @@ struct SignatureTask {
 
 // Verifies every task, spreading them over `threads` threads; returns the lowest
 // batch index whose signature fails, or nullopt.
-std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks, unsigned threads) {
+std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks, std::string_view origin,
+                                       unsigned threads) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> first_bad{SIZE_MAX};
   auto work = [&]() {
     for (size_t i = next++; i < tasks.size(); i = next++) {
       const auto& t = tasks[i];
-      if (!VerifyEnvelope(*t.envelope, t.key)) {
+      if (!VerifyEnvelope(*t.envelope, origin, t.key)) {
         size_t cur = first_bad.load();
         while (t.index < cur && !first_bad.compare_exchange_weak(cur, t.index)) {
         }
@@ -76,7 +78,8 @@ std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks, 
 // id is the hash of the key, so a key known now is the key the fold will find.
 class EarlyVerifier {
  public:
-  EarlyVerifier(std::vector<SignatureTask> tasks, unsigned threads) : tasks_(std::move(tasks)) {
+  EarlyVerifier(std::vector<SignatureTask> tasks, std::string origin, unsigned threads)
+      : tasks_(std::move(tasks)), origin_(std::move(origin)) {
     if (tasks_.size() < kParallelVerifyThreshold) threads = 0;
     for (unsigned i = 0; i < threads; ++i) pool_.emplace_back([this]() { Work(); });
   }
@@ -94,7 +97,7 @@ class EarlyVerifier {
   void Work() {
     for (size_t i = next_++; i < tasks_.size(); i = next_++) {
       const auto& t = tasks_[i];
-      if (!VerifyEnvelope(*t.envelope, t.key)) {
+      if (!VerifyEnvelope(*t.envelope, origin_, t.key)) {
         size_t cur = first_bad_.load();
         while (t.index < cur && !first_bad_.compare_exchange_weak(cur, t.index)) {
         }
@@ -102,50 +105,31 @@ class EarlyVerifier {
     }
   }
   std::vector<SignatureTask> tasks_;
+  std::string origin_;
   std::atomic<size_t> next_{0};
   std::atomic<size_t> first_bad_{SIZE_MAX};
   std::vector<std::thread> pool_;
 };
 
-// The persons and units an event is about, for the subject index.
-std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& state) {
-  std::vector<std::string> out;
-  auto person = [&](capnp::Text::Reader p) { out.push_back("person/" + std::string(p)); };
-  auto unit = [&](capnp::Text::Reader u) { out.push_back("unit/" + std::string(u)); };
-  auto subject = [&](schema::Subject::Reader s) {
-    if (s.isPerson()) person(s.getPerson());
-    else unit(s.getUnit());
-  };
-  switch (e.which()) {
-    case schema::Event::PERSON_REGISTERED: person(e.getPersonRegistered().getPerson()); break;
-    case schema::Event::UNIT_REGISTERED: unit(e.getUnitRegistered().getUnit()); break;
-    case schema::Event::TRAINING_COMPLETED: person(e.getTrainingCompleted().getPerson()); break;
-    case schema::Event::RESTRICTION_RECORDED: person(e.getRestrictionRecorded().getPerson()); break;
-    case schema::Event::RESTRICTION_LIFTED: person(e.getRestrictionLifted().getPerson()); break;
-    case schema::Event::ASSIGNMENT_MADE: person(e.getAssignmentMade().getPerson()); break;
-    case schema::Event::ASSIGNMENT_ENDED: {
-      auto p = state.Get("assignment-person/" + std::string(e.getAssignmentEnded().getAssignment()));
-      if (p.ok() && p->has_value()) out.push_back("person/" + **p);
-      break;
-    }
-    case schema::Event::LEAVE_GRANTED: person(e.getLeaveGranted().getPerson()); break;
-    case schema::Event::EVALUATION_RECORDED: subject(e.getEvaluationRecorded().getSubject()); break;
-    case schema::Event::COMMENDATION_ISSUED: subject(e.getCommendationIssued().getSubject()); break;
-    case schema::Event::CRITICISM_ISSUED: subject(e.getCriticismIssued().getSubject()); break;
-    case schema::Event::PARTY_BRANCH_FORMED: person(e.getPartyBranchFormed().getSecretary()); break;
-    default: break;
+// The checkpoint key at `path`, decrypted with the passphrase in `passphrase_path` if any.
+Result<PrivateKey> LoadCheckpointKeyFile(const std::string& path, const std::string& passphrase_path) {
+  std::optional<std::string> passphrase;
+  if (!passphrase_path.empty()) {
+    auto p = ReadPassphraseFile(passphrase_path);
+    if (!p.ok()) return p.status().WithContext("checkpoint key passphrase");
+    passphrase = std::move(*p);
   }
-  return out;
+  return LoadPrivateKeyFile(path, passphrase);
 }
 
-// Meta "projections": "<rules version> <entries applied>", written with every append.
-std::string ProjectionsRecord(const Rules* rules, uint64_t applied) {
-  return (rules ? rules->Version() : std::string("none")) + " " + std::to_string(applied);
-}
+// The genesis event's id: the same in every store (the origin in the signed message
+// tells one store's genesis from another's).
+constexpr char kGenesisId[] = "genesis";
 
 Bytes GenesisBody(const PrivateKey& admin) {
   capnp::MallocMessageBuilder message;
   auto event = message.initRoot<schema::Event>();
+  event.setId(kGenesisId);
   auto k = event.initKeyRegistered();
   k.setPublicKey(admin.Public().ToPem());
   k.setHolder("ledger administrator");
@@ -166,7 +150,8 @@ Clock SystemClock() {
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const PrivateKey& admin,
-                                             const std::string& origin, Options options) {
+                                             const std::string& origin, const CheckpointKeySource& key_source,
+                                             Options options) {
   if (origin.empty() || origin.find_first_of("+ \t\n") != std::string::npos) {
     return Status::Invalid("origin must be non-empty with no '+' or white space: '" + origin + "'");
   }
@@ -174,16 +159,33 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
   if (fs::exists(dir + "/db")) return Status::Refused("a store is already at " + dir);
+  if (key_source.path.empty() && fs::exists(dir + "/" + kCheckpointKeyFile)) {
+    return Status::Refused(dir + "/" + kCheckpointKeyFile + " exists without a store; move it away first " +
+                           "(it may be the key of another ledger's checkpoints)");
+  }
   // Build the whole store, genesis included, in DIR/.init; the rename of DIR/.init/db
   // to DIR/db is the commit point, so a failure or crash before it leaves no store.
   std::string staging = dir + "/.init";
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   if (ec) return Status::IoError("cannot create " + staging + ": " + ec.message());
-  auto checkpoint_key = PrivateKey::Generate();
-  if (!checkpoint_key.ok()) return checkpoint_key.status();
-  PROBITY_RETURN_IF_ERROR(
-      WritePrivateKeyFile(staging + "/" + kCheckpointKeyFile, *checkpoint_key, std::nullopt));
+  std::optional<PrivateKey> checkpoint_key;
+  std::string key_path, passphrase_path;
+  if (key_source.path.empty()) {
+    auto made = PrivateKey::Generate();
+    if (!made.ok()) return made.status();
+    checkpoint_key.emplace(std::move(*made));
+    PROBITY_RETURN_IF_ERROR(
+        WritePrivateKeyFile(staging + "/" + kCheckpointKeyFile, *checkpoint_key, std::nullopt));
+  } else {
+    key_path = fs::absolute(key_source.path, ec).lexically_normal().string();
+    if (key_source.passphrase_file) {
+      passphrase_path = fs::absolute(*key_source.passphrase_file, ec).lexically_normal().string();
+    }
+    auto loaded = LoadCheckpointKeyFile(key_path, passphrase_path);
+    if (!loaded.ok()) return loaded.status();
+    checkpoint_key.emplace(std::move(*loaded));
+  }
   {
     auto store = Store::Create(staging);
     if (!store.ok()) return store.status();
@@ -194,19 +196,23 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
     meta.Put((*store)->handle(Column::kMeta), "origin", origin);
     meta.Put((*store)->handle(Column::kMeta), "checkpoint-vkey", verifier.Vkey());
     meta.Put((*store)->handle(Column::kMeta), "size", "0");
+    if (!key_path.empty()) meta.Put((*store)->handle(Column::kMeta), "checkpoint-key", key_path);
+    if (!passphrase_path.empty()) {
+      meta.Put((*store)->handle(Column::kMeta), "checkpoint-key-passphrase-file", passphrase_path);
+    }
     PROBITY_RETURN_IF_ERROR((*store)->Write(meta));
   }
   {
     auto staged = Open(staging, Store::Mode::kReadWrite, options);
     if (!staged.ok()) return staged.status();
     SubmitError error;
-    auto receipts = (*staged)->Submit({SignEnvelope(GenesisBody(admin), admin)}, &error);
+    auto receipts = (*staged)->Submit({SignEnvelope(GenesisBody(admin), origin, admin)}, &error);
     if (!receipts.ok()) return receipts.status().WithContext("genesis");
   }
   // The store holds personal data: only its owner may read it (the operator grants
   // access by running probity, not by file permissions).
   fs::permissions(staging + "/db", fs::perms::owner_all, fs::perm_options::replace, ec);
-  fs::rename(staging + "/" + kCheckpointKeyFile, dir + "/" + kCheckpointKeyFile, ec);
+  if (key_path.empty()) fs::rename(staging + "/" + kCheckpointKeyFile, dir + "/" + kCheckpointKeyFile, ec);
   if (!ec) fs::rename(staging + "/db", dir + "/db", ec);
   if (ec) return Status::IoError("cannot move the new store into " + dir + ": " + ec.message());
   fs::remove_all(staging, ec);
@@ -231,14 +237,76 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
                                 ledger->frontier_->size(), ledger->origin_);
   }
   if (mode == Store::Mode::kReadWrite) {
-    auto key = LoadPrivateKeyFile(dir + "/" + kCheckpointKeyFile, std::nullopt);
-    if (!key.ok()) return key.status().WithContext("checkpoint key");
-    if (key->Public().raw() != ledger->verifier_->key.raw()) {
-      return Status::Corrupt(dir + "/" + kCheckpointKeyFile + " is not the key of this store's checkpoints");
+    PROBITY_RETURN_IF_ERROR(ledger->LoadCheckpointKey(dir));
+    Status consistent = ledger->CheckConsistent();
+    if (!consistent.ok()) {
+      return Status::Unavailable("store damaged: " + consistent.message() +
+                                 "; writes are refused (run 'probity verify' to see what differs)");
     }
-    ledger->checkpoint_key_.emplace(std::move(*key));
   }
   return ledger;
+}
+
+Status Ledger::LoadCheckpointKey(const std::string& dir) {
+  auto external = store_->Get(Column::kMeta, "checkpoint-key");
+  if (!external.ok()) return external.status();
+  auto passphrase = store_->Get(Column::kMeta, "checkpoint-key-passphrase-file");
+  if (!passphrase.ok()) return passphrase.status();
+  std::string path = external->value_or(dir + "/" + kCheckpointKeyFile);
+  if (!fs::exists(path)) {
+    return Status::Unavailable("the checkpoint key " + path + " is gone" +
+                               (external->has_value() ? " (the store was made with --checkpoint-key)" : "") +
+                               "; restore it to append (reads need no key)");
+  }
+  auto key = LoadCheckpointKeyFile(path, passphrase->value_or(""));
+  if (!key.ok()) return key.status().WithContext("checkpoint key " + path);
+  if (key->Public().raw() != verifier_->key.raw()) {
+    return Status::Corrupt(path + " is not the key of this store's checkpoints");
+  }
+  checkpoint_key_.emplace(std::move(*key));
+  return Status::Ok();
+}
+
+Status Ledger::CheckConsistent() const {
+  uint64_t size = frontier_->size();
+  auto it = store_->NewIterator(Column::kEntries);
+  it->SeekToLast();
+  if (!it->status().ok()) return Status::IoError("reading entries: " + it->status().ToString());
+  if (size == 0) {
+    // A store being made by Init: nothing appended, nothing signed yet.
+    if (it->Valid()) return Status::Corrupt("the size record says 0 but entries are stored");
+    auto cps = store_->NewIterator(Column::kCheckpoints);
+    cps->SeekToFirst();
+    if (cps->Valid()) return Status::Corrupt("the size record says 0 but checkpoints are stored");
+    return Status::Ok();
+  } else {
+    if (!it->Valid() || it->key().size() != 8) {
+      return Status::Corrupt("the size record says " + std::to_string(size) + " but no entry is stored");
+    }
+    uint64_t last = SeqFromKey(std::string_view(it->key().data(), it->key().size()));
+    if (last + 1 != size) {
+      return Status::Corrupt("the size record says " + std::to_string(size) + " but the last entry is seq " +
+                             std::to_string(last));
+    }
+    auto entry = DecodeEntry(AsBytes(std::string_view(it->value().data(), it->value().size())));
+    if (!entry.ok() || entry->seq != last) return Status::Corrupt("the last entry (seq " + std::to_string(last) + ") does not decode as itself");
+    auto leaf = nodes_->Get(0, last);
+    if (!leaf.ok() || !ConstantTimeEqual(merkle::LeafHash(AsBytes(std::string_view(it->value().data(), it->value().size()))),
+                                         *leaf)) {
+      return Status::Corrupt("the last entry (seq " + std::to_string(last) + ") is not the tree's last leaf");
+    }
+  }
+  auto note_text = LatestCheckpoint();
+  if (!note_text.ok()) return note_text.status();
+  auto opened = note::Open(*note_text, {*verifier_});
+  if (!opened.ok()) return opened.status().WithContext("latest checkpoint");
+  auto cp = note::ParseCheckpoint(opened->text);
+  if (!cp.ok()) return cp.status().WithContext("latest checkpoint");
+  if (cp->origin != origin_ || cp->size != size || !ConstantTimeEqual(cp->root, frontier_->Root())) {
+    return Status::Corrupt("the latest checkpoint (size " + std::to_string(cp->size) +
+                           ") does not match the tree (size " + std::to_string(size) + ")");
+  }
+  return Status::Ok();
 }
 
 Status Ledger::LoadMeta() {
@@ -258,8 +326,12 @@ Status Ledger::LoadMeta() {
   verifier_.emplace(std::move(*verifier));
   auto size = get("size");
   if (!size.ok()) return size.status();
+  uint64_t n = 0;
+  bool digits = !size->empty() && size->size() <= 15 && size->find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) return Status::Corrupt("the store's size record is not a number: '" + *size + "'");
+  n = std::stoull(*size);
   nodes_ = std::make_unique<StoreNodes>(*store_);
-  auto frontier = merkle::Frontier::Load(*nodes_, std::stoull(*size));
+  auto frontier = merkle::Frontier::Load(*nodes_, n);
   if (!frontier.ok()) return frontier.status();
   frontier_.emplace(std::move(*frontier));
   // Only a writer needs the last recorded time; a reader must open even a store whose
@@ -308,10 +380,67 @@ Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t n
 }
 
 Result<std::string> Ledger::LatestCheckpoint() const {
-  auto v = store_->Get(Column::kMeta, "checkpoint");
+  auto v = store_->Get(Column::kCheckpoints, SeqKey(size()));
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return Status::NotFound("the store has no checkpoint yet");
+  if (!v->has_value()) return Status::Corrupt("no checkpoint is stored for the log's size " + std::to_string(size()));
   return **v;
+}
+
+Result<std::vector<SealedValue>> Ledger::ReadSealed(uint64_t seq) const {
+  std::vector<SealedValue> out;
+  auto it = store_->NewIterator(Column::kSealed);
+  std::string prefix = SeqKey(seq);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string field = it->key().ToString().substr(prefix.size());
+    auto v = DecodeSealedValue(field, std::string_view(it->value().data(), it->value().size()));
+    if (!v.ok()) return v.status().WithContext("seq " + std::to_string(seq));
+    out.push_back(std::move(*v));
+  }
+  if (!it->status().ok()) return Status::IoError("reading sealed values: " + it->status().ToString());
+  return out;
+}
+
+Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (!checkpoint_key_) return Status::Refused("the ledger is open read-only");
+  auto opened = note::Open(cosigned, {*verifier_});
+  if (!opened.ok()) return opened.status().WithContext("cosigned checkpoint");
+  auto cp = note::ParseCheckpoint(opened->text);
+  if (!cp.ok()) return cp.status().WithContext("cosigned checkpoint");
+  if (cp->origin != origin_) return Status::Refused("the checkpoint is of origin '" + cp->origin + "', not this ledger's");
+  auto stored = store_->Get(Column::kCheckpoints, SeqKey(cp->size));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return Status::NotFound("no checkpoint is stored at size " + std::to_string(cp->size));
+  std::string text = opened->text;
+  if ((*stored)->compare(0, text.size(), text) != 0) {
+    return Status::Refused("the checkpoint at size " + std::to_string(cp->size) + " stored here has other text");
+  }
+  // Signature lines: each ends in "\n"; keep the stored ones and add the new.
+  auto lines_of = [&](std::string_view note) {
+    std::vector<std::string> lines;
+    std::string_view rest = note.substr(text.size() + 1);
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      lines.emplace_back(rest.substr(0, nl + 1));
+      rest.remove_prefix(nl + 1);
+    }
+    return lines;
+  };
+  std::string updated = **stored;
+  size_t added = 0;
+  auto have = lines_of(updated);
+  for (const auto& line : lines_of(cosigned)) {
+    if (std::find(have.begin(), have.end(), line) != have.end()) continue;
+    if (have.size() >= note::kMaxSignatures) return Status::Refused("the checkpoint carries too many signatures");
+    updated += line;
+    have.push_back(line);
+    ++added;
+  }
+  if (added == 0) return added;
+  rocksdb::WriteBatch wb;
+  wb.Put(store_->handle(Column::kCheckpoints), SeqKey(cp->size), updated);
+  PROBITY_RETURN_IF_ERROR(store_->Write(wb));
+  return added;
 }
 
 Status Ledger::CheckProjections() const {
@@ -344,7 +473,7 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
   for (Column c : {Column::kState, Column::kSubjects, Column::kIds}) {
     wb.DeleteRange(store_->handle(c), "", std::string(8, '\xff'));
   }
-  std::map<uint64_t, std::vector<std::string>> subjects_of;
+  IndexFold indexes;
   for (uint64_t seq = 0; seq < size; ++seq) {
     auto entry = ReadEntry(seq);
     if (!entry.ok()) return entry.status();
@@ -352,16 +481,7 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
     if (!view.ok()) return view.status().WithContext("seq " + std::to_string(seq));
     auto event = view->reader();
     StateTxn txn(state);
-    std::vector<std::string> subjects;
-    if (event.isRetraction()) {
-      auto it = subjects_of.find(event.getRetraction().getTarget());
-      if (it != subjects_of.end()) subjects = it->second;
-    } else {
-      subjects = SubjectsOf(event, txn);
-    }
-    for (const auto& s : subjects) wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
-    subjects_of[seq] = std::move(subjects);
-    if (event.hasId()) wb.Put(store_->handle(Column::kIds), std::string(event.getId()), SeqKey(seq));
+    indexes.Add(seq, event, txn);
     Status st = ApplyAuthority(txn, seq, event);
     if (st.ok() && options_.rules) st = options_.rules->Apply(txn, seq, event);
     if (!st.ok()) return st.WithContext("seq " + std::to_string(seq));
@@ -369,6 +489,8 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
     if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
   }
   for (const auto& [key, value] : state.records()) wb.Put(store_->handle(Column::kState), key, value);
+  for (const auto& [key, value] : indexes.ids()) wb.Put(store_->handle(Column::kIds), key, value);
+  for (const auto& [key, value] : indexes.subjects()) wb.Put(store_->handle(Column::kSubjects), key, value);
   wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, size));
   Status st = store_->Write(wb);
   if (options_.log) options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
@@ -388,6 +510,8 @@ struct Ledger::PendingBatch {
   std::vector<SignatureTask> late_tasks;  // signers registered within this batch
   std::map<std::string, std::pair<uint64_t, const Envelope*>> ids;
   std::map<uint64_t, std::vector<std::string>> subjects;
+  std::map<uint64_t, const Envelope*> admitted;   // seq -> envelope, this batch
+  std::map<std::string, bool> sealed;             // sealed-column key -> kept (false: erased)
 };
 
 Result<bool> Ledger::AdmitDuplicate(PendingBatch& b, const Envelope& env, schema::Event::Reader event) {
@@ -441,12 +565,15 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
   if (!view.ok()) return view.status();
   PROBITY_RETURN_IF_ERROR(codec_.CheckBody(*view));
   auto event = view->reader();
-  // Idempotency: an id already stored names the same event or is refused.
-  if (event.hasId()) {
-    auto duplicate = AdmitDuplicate(b, env, event);
-    if (!duplicate.ok()) return duplicate.status();
-    if (*duplicate) return Status::Ok();
+  // Idempotency: every event has an id; an id already stored names the same event
+  // (its first receipt is returned) or is refused.
+  if (!event.hasId()) {
+    return Status::Invalid("event has no 'id' (format v2 requires one; 'probity sign' adds one)");
   }
+  auto duplicate = AdmitDuplicate(b, env, event);
+  if (!duplicate.ok()) return duplicate.status();
+  if (*duplicate) return Status::Ok();
+  PROBITY_RETURN_IF_ERROR(AdmitSealed(b, env, event, seq));
   std::optional<KeyInfo> signer;
   PROBITY_RETURN_IF_ERROR(CheckAuthority(b.txn, seq, env.key_id, event, &signer));
   // The signer's public key: registered, or (genesis) the one the event registers.
@@ -466,8 +593,8 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
   }
   // The subject index; a retraction is filed under the subjects of what it withdraws.
   std::vector<std::string> subjects;
-  if (event.isRetraction()) {
-    uint64_t target = event.getRetraction().getTarget();
+  if (auto target_of = CorrectionTarget(event)) {
+    uint64_t target = *target_of;
     if (auto it = b.subjects.find(target); it != b.subjects.end()) {
       subjects = it->second;
     } else if (target < seq) {
@@ -479,7 +606,7 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
   } else {
     subjects = SubjectsOf(event, b.txn);
   }
-  for (const auto& s : subjects) b.wb.Put(store_->handle(Column::kSubjects), s + '\0' + SeqKey(seq), "");
+  for (const auto& s : subjects) b.wb.Put(store_->handle(Column::kSubjects), SubjectKey(s, seq), "");
   b.subjects[seq] = std::move(subjects);
   PROBITY_RETURN_IF_ERROR(ApplyAuthority(b.txn, seq, event));
   if (options_.rules) PROBITY_RETURN_IF_ERROR(options_.rules->Apply(b.txn, seq, event));
@@ -492,6 +619,64 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
              rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), node.hash.size()));
   }
   b.receipts.push_back({seq, leaf, false});
+  b.admitted[seq] = &env;
+  return Status::Ok();
+}
+
+Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::Reader event, uint64_t seq) {
+  // Each sealed field's clear value comes with the envelope and matches its commitment.
+  auto fields = SealedFieldsOf(event);
+  for (const auto& value : env.sealed) {
+    auto f = std::find_if(fields.begin(), fields.end(), [&](const SealedField& sf) { return sf.name == value.field; });
+    if (f == fields.end()) {
+      return Status::Invalid("sealed value for '" + value.field + "', which is not a sealed field of " +
+                             EventTypeName(event.which()));
+    }
+  }
+  for (const auto& field : fields) {
+    auto v = std::find_if(env.sealed.begin(), env.sealed.end(), [&](const SealedValue& sv) { return sv.field == field.name; });
+    if (v == env.sealed.end()) {
+      return Status::Invalid("sealed field '" + field.name + "' came without its value (the envelope's 'sealed')");
+    }
+    PROBITY_RETURN_IF_ERROR(CheckSealedValue(field, *v));
+    std::string key = SealedKey(seq, field.name);
+    b.wb.Put(store_->handle(Column::kSealed), key, EncodeSealedValue(*v));
+    b.sealed[key] = true;
+  }
+  if (!event.isErasure()) return Status::Ok();
+  // An erasure deletes every value its target still keeps, in the same write.
+  uint64_t target = event.getErasure().getTarget();
+  if (target >= seq) return Status::Refused("erasure: seq " + std::to_string(target) + " is not in the log");
+  Bytes body;
+  if (auto it = b.admitted.find(target); it != b.admitted.end()) {
+    body = it->second->body;
+  } else {
+    auto e = ReadEntry(target);
+    if (!e.ok()) return e.status();
+    body = e->envelope.body;
+  }
+  auto target_view = EventView::FromCanonical(body);
+  if (!target_view.ok()) return target_view.status().WithContext("erasure target");
+  size_t erased = 0;
+  for (const auto& field : SealedFieldsOf(target_view->reader())) {
+    std::string key = SealedKey(target, field.name);
+    bool kept;
+    if (auto it = b.sealed.find(key); it != b.sealed.end()) {
+      kept = it->second;
+    } else {
+      auto stored = store_->Get(Column::kSealed, key);
+      if (!stored.ok()) return stored.status();
+      kept = stored->has_value();
+    }
+    if (!kept) continue;
+    b.wb.Delete(store_->handle(Column::kSealed), key);
+    b.sealed[key] = false;
+    ++erased;
+  }
+  if (erased == 0) {
+    return Status::Refused("erasure: seq " + std::to_string(target) + " keeps no sealed value (" +
+                           (SealedFieldsOf(target_view->reader()).empty() ? "it has no sealed field" : "already erased") + ")");
+  }
   return Status::Ok();
 }
 
@@ -504,10 +689,24 @@ Status Ledger::Commit(PendingBatch& b) {
   note::Checkpoint cp{origin_, size, b.frontier.Root(), {}};
   auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin_, *checkpoint_key_);
   if (!signed_note.ok()) return signed_note.status();
-  b.wb.Put(store_->handle(Column::kMeta), "checkpoint", *signed_note);
   b.wb.Put(store_->handle(Column::kMeta), "size", std::to_string(size));
   b.wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, size));
   b.wb.Put(store_->handle(Column::kCheckpoints), SeqKey(size), *signed_note);
+  // An append never writes over what is stored: no entry at or past the first new seq,
+  // and no checkpoint past the old size, checked under the writer's lock just before the
+  // write (the only writer holds DIR/writer.lock, so nothing can land in between).
+  for (auto [column, from, what] : {std::tuple{Column::kEntries, frontier_->size(), "an entry"},
+                                    std::tuple{Column::kCheckpoints, frontier_->size() + 1, "a checkpoint"}}) {
+    auto it = store_->NewIterator(column);
+    it->Seek(SeqKey(from));
+    if (!it->status().ok()) return Status::IoError("reading the store: " + it->status().ToString());
+    if (it->Valid()) {
+      return Status::Unavailable(std::string("store damaged: ") + what + " is already stored at " +
+                                 std::to_string(SeqFromKey(std::string_view(it->key().data(), it->key().size()))) +
+                                 ", past the size record (" + std::to_string(frontier_->size()) +
+                                 "); nothing was written");
+    }
+  }
   return store_->Write(b.wb);
 }
 
@@ -539,7 +738,7 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
       early_tasks.push_back({i, *it->second, &batch[i]});
     }
   }
-  EarlyVerifier early_verifier(std::move(early_tasks), options_.verify_threads);
+  EarlyVerifier early_verifier(std::move(early_tasks), origin_, options_.verify_threads);
 
   PendingBatch b(store_->state(), *frontier_, std::max(last_recorded_us_, options_.clock()));
   std::optional<std::pair<size_t, Status>> refusal;
@@ -552,7 +751,7 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   }
   // A bad signature before the refused envelope is the first problem of the batch.
   std::optional<size_t> bad = early_verifier.Finish();
-  if (auto late = VerifySignatures(b.late_tasks, options_.verify_threads)) {
+  if (auto late = VerifySignatures(b.late_tasks, origin_, options_.verify_threads)) {
     bad = std::min(bad.value_or(SIZE_MAX), *late);
   }
   if (bad && (!refusal || *bad < refusal->first)) {
@@ -569,6 +768,7 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   }
   frontier_ = std::move(b.frontier);
   last_recorded_us_ = b.recorded;
+  if (options_.after_commit) options_.after_commit();
   return std::move(b.receipts);
 }
 

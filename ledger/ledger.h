@@ -60,19 +60,37 @@ class Ledger {
     unsigned verify_threads = 0;   // 0: one per core
     // Operational log (appends, refusals, rebuilds); never key material. May be null.
     std::shared_ptr<spdlog::logger> log;
+    // Runs after a batch is durable and before its receipts are returned (tests use it
+    // to kill the process between commit and receipt). May be empty.
+    std::function<void()> after_commit;
   };
 
-  // Creates a store in DIR (which must not hold one): makes the ledger's checkpoint
-  // key (DIR/checkpoint-key.pem, mode 0600) and appends the genesis entry, the admin
-  // key's registration signed by itself. Built in a sibling temporary directory and
-  // renamed into place, so a failure leaves nothing behind.
+  // Where the checkpoint key lives. Empty `path`: Init makes one in DIR/checkpoint-key.pem.
+  // Otherwise an existing key file outside the store (made by `probity keygen`); the
+  // store records its absolute path (and the passphrase file's), never the key.
+  struct CheckpointKeySource {
+    std::string path;
+    std::optional<std::string> passphrase_file;
+  };
+
+  // Creates a store in DIR (which must not hold one) with the checkpoint key of
+  // `key_source`, and appends the genesis entry, the admin key's registration signed by
+  // itself. Built in a sibling temporary directory and renamed into place, so a
+  // failure leaves nothing behind.
   static Result<std::unique_ptr<Ledger>> Init(const std::string& dir, const PrivateKey& admin,
-                                              const std::string& origin, Options options);
+                                              const std::string& origin, const CheckpointKeySource& key_source,
+                                              Options options);
+  // Opens the store in DIR. For writing, first checks that the stored size, the last
+  // entry, the tree's frontier and the latest checkpoint agree, and that the checkpoint
+  // key is the store's; otherwise Status::Unavailable("store damaged: ...") and nothing
+  // can be written until `probity verify` has named the damage and it is mended.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, Store::Mode mode,
                                               Options options);
 
   // Appends `batch` atomically: every envelope lands, with its checkpoint, or none does
-  // and `error` names the first one refused. Receipts are in batch order.
+  // and `error` names the first one refused. Receipts are in batch order. An envelope
+  // whose event id is stored already gets that entry's receipt (duplicate = true).
+  // Every event must have an id and carry the clear value of each sealed field.
   Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error);
 
   // Drops every derived record (state, subject and id indexes) and rebuilds them by
@@ -90,8 +108,15 @@ class Ledger {
   Result<std::vector<Hash>> InclusionProof(uint64_t seq, uint64_t size) const;
   Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
 
-  // The latest checkpoint as a signed note, and the key that verifies it.
+  // The latest checkpoint as a signed note (with any witness cosignatures).
   Result<std::string> LatestCheckpoint() const;
+  // Stores the cosignature lines of `note` (a checkpoint this ledger signed, carrying
+  // witness cosignatures) with the stored checkpoint of the same size, which must have
+  // exactly the same text. Lines already stored are kept once. Returns how many lines
+  // were new. The cosignatures are not trusted here: verify --witness checks them.
+  Result<size_t> AddCosignatures(std::string_view note);
+  // The clear values of entry `seq`'s sealed fields still kept (none after an erasure).
+  Result<std::vector<SealedValue>> ReadSealed(uint64_t seq) const;
   // The checkpoint signed when the log had `size` entries (one per submit).
   Result<std::string> CheckpointAt(uint64_t size) const;
   const note::Verifier& checkpoint_verifier() const { return *verifier_; }
@@ -103,6 +128,9 @@ class Ledger {
  private:
   Ledger() = default;
   Status LoadMeta();
+  // The size, last entry, frontier and latest checkpoint agree (see Open).
+  Status CheckConsistent() const;
+  Status LoadCheckpointKey(const std::string& dir);
   struct PendingBatch;
   // Checks envelope `index` of a batch and folds it into `batch`; a failure refuses it.
   Status Admit(PendingBatch& batch, const Envelope& envelope, size_t index, bool signature_checked_early);
@@ -110,6 +138,8 @@ class Ledger {
   Result<bool> AdmitDuplicate(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event);
   // The batch's state, checkpoint and everything admitted, in one synced write.
   Status Commit(PendingBatch& batch);
+  // Checks and stages the sealed values of an admitted event, and an erasure's deletions.
+  Status AdmitSealed(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event, uint64_t seq);
 
   std::unique_ptr<Store> store_;
   Options options_;

@@ -7,13 +7,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 namespace probity {
 namespace {
 
 // Column family names, in Column order. Never renamed: they are on disk.
 const std::vector<std::string> kColumnNames = {
-    "default", "entries", "nodes", "ids", "subjects", "state", "checkpoints"};
+    "default", "entries", "nodes", "ids", "subjects", "state", "checkpoints", "sealed"};
 
 class ColumnState final : public StateReader {
  public:
@@ -68,6 +69,39 @@ std::string NodeKey(uint32_t level, uint64_t index) {
   return std::string(1, static_cast<char>(level)) + SeqKey(index);
 }
 
+std::string SubjectKey(std::string_view subject, uint64_t seq) {
+  return std::string(subject) + '\0' + SeqKey(seq);
+}
+
+std::string SealedKey(uint64_t seq, std::string_view field) { return SeqKey(seq) + std::string(field); }
+
+namespace {
+
+// A store whose column families are not this format's: name its format if it has one.
+Status OtherFormat(const std::string& dir, const std::vector<std::string>& families) {
+  std::string format = "unknown";
+  std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+  for (const auto& name : families) columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::DBOptions options;
+  if (rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &handles, &raw).ok()) {
+    std::string value;
+    if (raw->Get(rocksdb::ReadOptions(), handles[0], "format", &value).ok()) format = value;
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  if (format == "probity-store-v1") {
+    return Status::Corrupt("store at " + dir + " has format probity-store-v1, which this probity no longer " +
+                           "reads: v1 signatures do not bind the ledger's origin and v1 events may lack ids " +
+                           "(docs/formats.md, \"Versions\"); keep it with the probity that wrote it, or " +
+                           "re-sign its events into a new store");
+  }
+  return Status::Corrupt("store at " + dir + " has format '" + format + "'; this probity reads " + kStoreFormat);
+}
+
+}  // namespace
+
 Store::~Store() {
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -112,6 +146,15 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   options.error_if_exists = create;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
+  if (!create) {
+    std::vector<std::string> families;
+    auto listed = rocksdb::DB::ListColumnFamilies(options, DbPath(dir), &families);
+    if (!listed.ok()) return Status::Corrupt("cannot open the store at " + dir + ": " + listed.ToString());
+    if (std::set<std::string>(families.begin(), families.end()) !=
+        std::set<std::string>(kColumnNames.begin(), kColumnNames.end())) {
+      return OtherFormat(dir, families);
+    }
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> columns;
   for (const auto& name : kColumnNames) {
     columns.emplace_back(name, rocksdb::ColumnFamilyOptions());

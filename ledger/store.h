@@ -18,14 +18,20 @@
 
 namespace probity {
 
-inline constexpr char kStoreFormat[] = "probity-store-v1";
+// v2: events signed under format v2 (origin-bound, ids required, sealed fields), the
+// "sealed" column family, no "checkpoint" meta record. v1 stores are refused.
+inline constexpr char kStoreFormat[] = "probity-store-v2";
 
-enum class Column { kMeta = 0, kEntries, kNodes, kIds, kSubjects, kState, kCheckpoints };
+enum class Column { kMeta = 0, kEntries, kNodes, kIds, kSubjects, kState, kCheckpoints, kSealed };
 
 // Key encodings. Integers are big-endian so that RocksDB's byte order is numeric order.
 std::string SeqKey(uint64_t seq);
 uint64_t SeqFromKey(std::string_view key);  // key must be 8 bytes
 std::string NodeKey(uint32_t level, uint64_t index);
+// Column "subjects": "person/ID" or "unit/ID", 0x00, SeqKey(seq) -> "".
+std::string SubjectKey(std::string_view subject, uint64_t seq);
+// Column "sealed": SeqKey(seq) || field name -> salt[32] || value.
+std::string SealedKey(uint64_t seq, std::string_view field);
 
 class Store {
  public:

@@ -1,11 +1,19 @@
 #include "ledger/verify.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <map>
 #include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "ledger/authority.h"
+#include "ledger/indexes.h"
+#include "ledger/sealed.h"
 
 namespace probity {
 namespace {
@@ -20,14 +28,15 @@ struct Pending {
   std::optional<PublicKey> key;
 };
 
-std::optional<uint64_t> FirstBadSignature(const std::vector<Pending>& chunk, unsigned threads) {
+std::optional<uint64_t> FirstBadSignature(const std::vector<Pending>& chunk, std::string_view origin,
+                                          unsigned threads) {
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> first_bad{UINT64_MAX};
   auto work = [&]() {
     for (size_t i = next++; i < chunk.size(); i = next++) {
       const auto& p = chunk[i];
       if (!p.key) continue;
-      if (!VerifyEnvelope(p.entry.envelope, *p.key)) {
+      if (!VerifyEnvelope(p.entry.envelope, origin, *p.key)) {
         uint64_t cur = first_bad.load();
         while (p.seq < cur && !first_bad.compare_exchange_weak(cur, p.seq)) {
         }
@@ -42,6 +51,76 @@ std::optional<uint64_t> FirstBadSignature(const std::vector<Pending>& chunk, uns
   return first_bad.load();
 }
 
+// A stored key or value for a message: printable ASCII as is, other bytes as \xNN,
+// and an 8-byte big-endian seq prefix shown as its number where that is what it is.
+std::string Printable(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out.size() > 120 ? out.substr(0, 120) + "..." : out;
+}
+
+// Compares column `column` with `want`, key by key in byte order. Returns the first
+// difference as a sentence, or nullopt; `checked` counts the records compared.
+Result<std::optional<std::string>> CompareColumn(const Store& store, Column column, const std::string& what,
+                                                 const std::map<std::string, std::string>& want,
+                                                 uint64_t* checked) {
+  auto it = store.NewIterator(column);
+  auto w = want.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++w) {
+    std::string key = it->key().ToString();
+    if (w == want.end() || key < w->first) {
+      return std::optional<std::string>(what + " record '" + Printable(key) +
+                                        "' is stored but not derived from the log (added)");
+    }
+    if (w->first < key) {
+      return std::optional<std::string>(what + " record '" + Printable(w->first) +
+                                        "' is derived from the log but not stored (deleted)");
+    }
+    if (it->value().ToString() != w->second) {
+      return std::optional<std::string>(what + " record '" + Printable(key) + "' holds '" +
+                                        Printable(it->value().ToString()) + "', the log gives '" +
+                                        Printable(w->second) + "' (altered)");
+    }
+    ++*checked;
+  }
+  if (!it->status().ok()) return Status::IoError("reading " + what + ": " + it->status().ToString());
+  if (w != want.end()) {
+    return std::optional<std::string>(what + " record '" + Printable(w->first) +
+                                      "' is derived from the log but not stored (deleted)");
+  }
+  return std::optional<std::string>();
+}
+
+// What replaying the log derives, beside the state: every index and sealed record.
+struct Derived {
+  MemoryState state;
+  IndexFold indexes;
+  std::map<std::string, Hash> sealed;  // sealed-column key -> the signed commitment
+  std::map<uint64_t, Hash> roots;      // tree size -> root, for every size asked
+};
+
+// Tracks the sealed values entry `seq` must keep and those an erasure deletes.
+std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::Reader event,
+                                      const std::map<uint64_t, std::vector<std::string>>& fields_of) {
+  if (!event.isErasure()) return std::nullopt;
+  uint64_t target = event.getErasure().getTarget();
+  size_t erased = 0;
+  if (auto it = fields_of.find(target); it != fields_of.end()) {
+    for (const auto& name : it->second) erased += d.sealed.erase(SealedKey(target, name));
+  }
+  if (erased == 0) return "erasure of seq " + std::to_string(target) + ", which keeps no sealed value";
+  (void)seq;
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& options) {
@@ -52,60 +131,72 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     report.problem = std::move(problem);
     return report;
   };
-
-  // The checkpoint: signed by the ledger's key, and of this origin.
-  auto note_text = ledger.LatestCheckpoint();
-  if (!note_text.ok()) return fail(std::nullopt, "checkpoint: " + note_text.status().message());
+  const Store& store = ledger.store();
   const note::Verifier& verifier = options.verifier ? *options.verifier : ledger.checkpoint_verifier();
-  auto opened = note::Open(*note_text, {verifier});
-  if (!opened.ok()) return fail(std::nullopt, "checkpoint: " + opened.status().message());
-  auto checkpoint = note::ParseCheckpoint(opened->text);
-  if (!checkpoint.ok()) return fail(std::nullopt, "checkpoint: " + checkpoint.status().message());
-  if (checkpoint->origin != ledger.origin()) {
-    return fail(std::nullopt, "checkpoint: origin '" + checkpoint->origin + "' is not this ledger's '" +
-                                  ledger.origin() + "'");
-  }
-  report.checkpoint_size = checkpoint->size;
 
-  // Every checkpoint the ledger ever signed, by tree size: each must carry the root
-  // recomputed at its size, so a rewritten past cannot hide behind a fresh checkpoint.
+  // Every checkpoint the ledger ever signed, by tree size: each must be signed by the
+  // checkpoint key and carry the root recomputed at its size.
   std::map<uint64_t, std::string> stored_checkpoints;
   {
-    auto cit = ledger.store().NewIterator(Column::kCheckpoints);
+    auto cit = store.NewIterator(Column::kCheckpoints);
     for (cit->SeekToFirst(); cit->Valid(); cit->Next()) {
       auto k = cit->key();
       if (k.size() != 8) return fail(std::nullopt, "checkpoints column holds a key that is not a size");
       stored_checkpoints[SeqFromKey(std::string_view(k.data(), 8))] = cit->value().ToString();
     }
+    if (!cit->status().ok()) return Status::IoError("reading checkpoints: " + cit->status().ToString());
   }
-  auto check_stored = [&](uint64_t size, const Hash& root) -> std::optional<std::string> {
-    auto it = stored_checkpoints.find(size);
-    if (it == stored_checkpoints.end()) return std::nullopt;
-    auto opened_old = note::Open(it->second, {verifier});
-    if (!opened_old.ok()) return "checkpoint at size " + std::to_string(size) + ": " + opened_old.status().message();
-    auto cp = note::ParseCheckpoint(opened_old->text);
-    if (!cp.ok()) return "checkpoint at size " + std::to_string(size) + ": " + cp.status().message();
-    if (cp->size != size || cp->origin != ledger.origin() || !ConstantTimeEqual(cp->root, root)) {
-      return "checkpoint at size " + std::to_string(size) + " does not match the entries (root " +
-             HexEncode(cp->root) + ", recomputed " + HexEncode(root) + ")";
+  if (stored_checkpoints.empty()) return fail(std::nullopt, "checkpoint: the store holds none");
+  std::map<uint64_t, note::Checkpoint> checkpoints;
+  for (const auto& [size, text] : stored_checkpoints) {
+    auto where = "checkpoint at size " + std::to_string(size) + ": ";
+    auto opened = note::Open(text, {verifier});
+    if (!opened.ok()) return fail(std::nullopt, where + opened.status().message());
+    auto cp = note::ParseCheckpoint(opened->text);
+    if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
+    if (cp->size != size) return fail(std::nullopt, where + "it says size " + std::to_string(cp->size));
+    if (cp->origin != ledger.origin()) {
+      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" + ledger.origin() + "'");
     }
-    ++report.checkpoints_checked;
-    return std::nullopt;
-  };
+    checkpoints[size] = std::move(*cp);
+  }
+  const note::Checkpoint& latest = checkpoints.rbegin()->second;
+  report.checkpoint_size = latest.size;
+  report.checkpoint = stored_checkpoints.rbegin()->second;
 
-  MemoryState state;
+  // Checkpoints the auditor kept: each verified with the same key, of this origin.
+  std::vector<note::Checkpoint> since;
+  for (size_t i = 0; i < options.since.size(); ++i) {
+    auto where = "saved checkpoint " + std::to_string(i + 1) + ": ";
+    auto opened = note::Open(options.since[i], {verifier});
+    if (!opened.ok()) return fail(std::nullopt, where + opened.status().message());
+    auto cp = note::ParseCheckpoint(opened->text);
+    if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
+    if (cp->origin != ledger.origin()) {
+      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" + ledger.origin() + "'");
+    }
+    since.push_back(std::move(*cp));
+  }
+
+  Derived derived;
+  std::set<uint64_t> root_sizes;
+  for (const auto& [size, cp] : checkpoints) root_sizes.insert(size);
+  for (const auto& cp : since) root_sizes.insert(cp.size);
+  std::map<uint64_t, std::vector<std::string>> sealed_fields_of;  // seq -> its sealed field names
   merkle::Frontier frontier;
-  auto it = ledger.store().NewIterator(Column::kEntries);
+  if (root_sizes.count(0)) derived.roots[0] = frontier.Root();
+  auto it = store.NewIterator(Column::kEntries);
   std::vector<Pending> chunk;
   uint64_t expected = 0;
   int64_t last_recorded = INT64_MIN;
+  std::map<std::string, uint64_t> id_seen;
 
   // Checks the chunk's signatures; on failure returns the bad seq.
   auto flush = [&]() -> std::optional<uint64_t> {
-    auto bad = FirstBadSignature(chunk, threads);
+    auto bad = FirstBadSignature(chunk, ledger.origin(), threads);
     for (const auto& p : chunk) report.signatures_checked += p.key.has_value();
     chunk.clear();
-    if (options.progress) options.progress(expected, checkpoint->size);
+    if (options.progress) options.progress(expected, latest.size);
     return bad;
   };
 
@@ -136,23 +227,35 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     if (!view.ok()) return bad_here(view.status().message());
     Status body_ok = ledger.codec().CheckBody(*view);
     if (!body_ok.ok()) return bad_here(body_ok.message());
+    auto event = view->reader();
+    if (!event.hasId()) return bad_here("event has no id (format v2 requires one)");
+    std::string id = event.getId();
+    if (auto [prev, fresh] = id_seen.emplace(id, seq); !fresh) {
+      return bad_here("id '" + id + "' was already used at seq " + std::to_string(prev->second) + " (replayed)");
+    }
     Hash leaf = merkle::LeafHash(bytes);
     for (const auto& node : frontier.Append(leaf)) {
-      auto stored = ledger.store().Get(Column::kNodes, NodeKey(node.level, node.index));
+      auto stored = store.Get(Column::kNodes, NodeKey(node.level, node.index));
       if (!stored.ok()) return stored.status();
       if (!stored->has_value() || !ConstantTimeEqual(AsBytes(**stored), node.hash)) {
         return bad_here("stored tree node (level " + std::to_string(node.level) + ", index " +
                         std::to_string(node.index) + ") does not match the entries");
       }
     }
-    if (frontier.size() == checkpoint->size || stored_checkpoints.count(frontier.size())) {
+    if (root_sizes.count(frontier.size())) {
       Hash root = frontier.Root();
-      if (frontier.size() == checkpoint->size) report.root = root;
-      if (auto problem = check_stored(frontier.size(), root)) return bad_here(*problem);
+      derived.roots[frontier.size()] = root;
+      if (auto cp = checkpoints.find(frontier.size()); cp != checkpoints.end()) {
+        if (!ConstantTimeEqual(cp->second.root, root)) {
+          return bad_here("checkpoint at size " + std::to_string(frontier.size()) +
+                          " does not match the entries (root " + HexEncode(cp->second.root) + ", recomputed " +
+                          HexEncode(root) + ")");
+        }
+        ++report.checkpoints_checked;
+      }
     }
 
-    StateTxn txn(state);
-    auto event = view->reader();
+    StateTxn txn(derived.state);
     Pending pending{seq, std::move(*entry), std::nullopt};
     if (seq >= options.from) {
       std::optional<KeyInfo> signer;
@@ -169,10 +272,17 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
         pending.key = *pub;
       }
     }
+    derived.indexes.Add(seq, event, txn);
+    auto fields = SealedFieldsOf(event);
+    for (const auto& f : fields) {
+      derived.sealed[SealedKey(seq, f.name)] = f.commitment;
+      sealed_fields_of[seq].push_back(f.name);
+    }
+    if (auto problem = FoldSealed(derived, seq, event, sealed_fields_of)) return bad_here(*problem);
     Status st = ApplyAuthority(txn, seq, event);
     if (st.ok() && options.rules) st = options.rules->Apply(txn, seq, event);
     if (!st.ok()) return bad_here(st.message());
-    state.Commit(txn);
+    derived.state.Commit(txn);
     chunk.push_back(std::move(pending));
     ++expected;
     if (chunk.size() >= kChunk) {
@@ -183,38 +293,193 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   if (auto bad = flush()) return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
   report.size = expected;
 
-  if (expected < checkpoint->size) {
+  if (expected < latest.size) {
     return fail(expected, "seq " + std::to_string(expected) + ": entry is missing (the checkpoint covers " +
-                              std::to_string(checkpoint->size) + " entries, the log holds " +
+                              std::to_string(latest.size) + " entries, the log holds " +
                               std::to_string(expected) + ")");
   }
-  if (!ConstantTimeEqual(report.root, checkpoint->root)) {
-    return fail(std::nullopt, "the root recomputed at size " + std::to_string(checkpoint->size) + " (" +
-                                  HexEncode(report.root) + ") is not the checkpoint's (" +
-                                  HexEncode(checkpoint->root) + ")");
+  if (expected > latest.size) {
+    return fail(latest.size, "seq " + std::to_string(latest.size) + ": entries beyond the latest checkpoint (size " +
+                                 std::to_string(latest.size) + ")");
   }
-  if (expected > checkpoint->size) {
-    return fail(checkpoint->size, "seq " + std::to_string(checkpoint->size) +
-                                      ": entries beyond the latest checkpoint (size " +
-                                      std::to_string(checkpoint->size) + ")");
-  }
-  // The projections the reports read must be exactly the fold of the log just replayed.
-  if (options.rules) {
-    auto it = ledger.store().NewIterator(Column::kState);
-    auto want = state.records().begin();
-    auto stale = [&](const std::string& key) {
-      return fail(std::nullopt, "the projections differ from the log at state record '" + key +
-                                    "' (altered or stale); run 'probity rebuild'");
-    };
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
-      std::string key = it->key().ToString();
-      if (want == state.records().end() || want->first != key) return stale(key);
-      if (want->second != it->value().ToString()) return stale(key);
+  report.root = derived.roots.count(latest.size) ? derived.roots[latest.size] : frontier.Root();
+
+  // The auditor's saved checkpoints: a smaller log is a rollback, another root a fork.
+  for (size_t i = 0; i < since.size(); ++i) {
+    const auto& cp = since[i];
+    if (cp.size > expected) {
+      return fail(std::nullopt, "rollback: the log holds " + std::to_string(expected) +
+                                    " entries, but a checkpoint saved earlier (saved checkpoint " +
+                                    std::to_string(i + 1) + ") covers " + std::to_string(cp.size) +
+                                    " (an older copy restored, or entries lost)");
     }
-    if (!it->status().ok()) return Status::IoError("reading state: " + it->status().ToString());
-    if (want != state.records().end()) return stale(want->first);
+    if (!ConstantTimeEqual(derived.roots[cp.size], cp.root)) {
+      return fail(std::nullopt, "fork: the log's root at size " + std::to_string(cp.size) + " (" +
+                                    HexEncode(derived.roots[cp.size]) + ") is not the root of the checkpoint saved " +
+                                    "earlier at that size (" + HexEncode(cp.root) +
+                                    "): history was rewritten or the copies diverged");
+    }
+    ++report.since_checked;
+  }
+
+  // Every derived record against the fold just replayed.
+  uint64_t n = 0;
+  auto compare = [&](Column column, const std::string& what,
+                     const std::map<std::string, std::string>& want) -> Result<std::optional<std::string>> {
+    return CompareColumn(store, column, what, want, &n);
+  };
+  std::map<std::string, std::string> meta;
+  for (const char* config : {"checkpoint-key", "checkpoint-key-passphrase-file"}) {
+    auto v = store.Get(Column::kMeta, config);
+    if (!v.ok()) return v.status();
+    if (v->has_value()) meta[config] = **v;  // configuration, not derived: kept as stored
+  }
+  meta["format"] = kStoreFormat;
+  meta["origin"] = ledger.origin();
+  meta["checkpoint-vkey"] = ledger.checkpoint_verifier().Vkey();
+  meta["size"] = std::to_string(expected);
+  meta["projections"] = ProjectionsRecord(options.rules, expected);
+  std::map<std::string, std::string> sealed_want;
+  for (const auto& [key, commitment] : derived.sealed) sealed_want[key] = "";
+  std::map<std::string, std::string> state_want(derived.state.records().begin(), derived.state.records().end());
+  struct Check {
+    Column column;
+    const char* what;
+    const std::map<std::string, std::string>* want;
+  };
+  std::vector<Check> checks = {{Column::kMeta, "meta", &meta},
+                               {Column::kIds, "ids index", &derived.indexes.ids()},
+                               {Column::kSubjects, "subjects index", &derived.indexes.subjects()}};
+  if (options.rules) checks.push_back({Column::kState, "projections (state)", &state_want});
+  for (const auto& c : checks) {
+    auto problem = compare(c.column, c.what, *c.want);
+    if (!problem.ok()) return problem.status();
+    if (*problem) return fail(std::nullopt, "derived record differs: " + **problem + "; run 'probity rebuild' if only projections or indexes differ");
+  }
+  // Sealed values: exactly the keys the log keeps, each matching its commitment.
+  {
+    auto sit = store.NewIterator(Column::kSealed);
+    auto w = derived.sealed.begin();
+    for (sit->SeekToFirst(); sit->Valid(); sit->Next(), ++w) {
+      std::string key = sit->key().ToString();
+      if (w == derived.sealed.end() || key != w->first) {
+        bool added = w == derived.sealed.end() || key < w->first;
+        return fail(std::nullopt, "sealed value '" + Printable(added ? key : w->first) +
+                                      (added ? "' is stored for no sealed field of the log (added)"
+                                             : "' is missing though no erasure deleted it (deleted)"));
+      }
+      uint64_t seq = SeqFromKey(key);
+      auto value = DecodeSealedValue(key.substr(8), sit->value().ToString());
+      if (!value.ok()) return fail(seq, "seq " + std::to_string(seq) + ": " + value.status().message());
+      SealedField field{key.substr(8), "RestrictionReason", w->second};
+      auto entry = ledger.ReadEntry(seq);
+      if (entry.ok()) {
+        if (auto view = EventView::FromCanonical(entry->envelope.body); view.ok()) {
+          for (const auto& f : SealedFieldsOf(view->reader())) {
+            if (f.name == field.name) field = f;
+          }
+        }
+      }
+      Status st = CheckSealedValue(field, *value);
+      if (!st.ok()) return fail(seq, "seq " + std::to_string(seq) + ": sealed value altered: " + st.message());
+      ++n;
+    }
+    if (!sit->status().ok()) return Status::IoError("reading sealed values: " + sit->status().ToString());
+    if (w != derived.sealed.end()) {
+      return fail(SeqFromKey(w->first), "sealed value '" + Printable(w->first) +
+                                            "' is missing though no erasure deleted it (deleted)");
+    }
+  }
+  // Tree nodes: every node the replay made was compared above; nothing else may be stored.
+  {
+    auto nit = store.NewIterator(Column::kNodes);
+    for (nit->SeekToFirst(); nit->Valid(); nit->Next()) {
+      auto k = nit->key();
+      uint32_t level = k.size() == 9 ? static_cast<uint8_t>(k[0]) : 64;
+      uint64_t index = k.size() == 9 ? SeqFromKey(std::string_view(k.data() + 1, 8)) : 0;
+      bool in_tree = level < 64 && index < (expected >> level);
+      if (!in_tree) return fail(std::nullopt, "tree node '" + Printable(k.ToString()) + "' is not a node of the log's tree (added)");
+      ++n;
+    }
+    if (!nit->status().ok()) return Status::IoError("reading tree nodes: " + nit->status().ToString());
+  }
+  report.derived_checked = n;
+
+  // Witnesses: the latest checkpoint carries enough valid cosignatures.
+  if (!options.witnesses.empty()) {
+    auto cosigned = witness::VerifyCosignatures(report.checkpoint, options.witnesses);
+    if (!cosigned.ok()) return fail(std::nullopt, "witness: " + cosigned.status().message());
+    for (const auto& c : *cosigned) report.cosigned_by.push_back(c.name);
+    size_t quorum = options.quorum ? options.quorum : options.witnesses.size();
+    if (report.cosigned_by.size() < quorum) {
+      return fail(std::nullopt, "witness: the latest checkpoint (size " + std::to_string(latest.size) + ") carries " +
+                                    std::to_string(report.cosigned_by.size()) + " valid cosignature(s) of the " +
+                                    std::to_string(options.witnesses.size()) + " witness(es) given; " +
+                                    std::to_string(quorum) + " required");
+    }
   }
   return report;
+}
+
+namespace {
+
+std::string TrustFile(const std::string& dir, const std::string& origin) {
+  std::string name;
+  for (unsigned char c : origin) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      name += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      name += buf;
+    }
+  }
+  return dir + "/" + name + ".checkpoint";
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir, const std::string& origin) {
+  std::string path = TrustFile(dir, origin);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Status::IoError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  char buf[4096];
+  ssize_t got;
+  while ((got = ::read(fd, buf, sizeof(buf))) > 0) {
+    out.append(buf, static_cast<size_t>(got));
+    if (out.size() > (1 << 20)) {
+      ::close(fd);
+      return Status::Invalid(path + " is larger than a checkpoint can be");
+    }
+  }
+  ::close(fd);
+  if (got < 0) return Status::IoError("cannot read " + path + ": " + std::strerror(errno));
+  return std::optional<std::string>(std::move(out));
+}
+
+Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin, const std::string& note) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  std::string path = TrustFile(dir, origin);
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
+  bool ok = ::write(fd, note.data(), note.size()) == static_cast<ssize_t>(note.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
 }
 
 }  // namespace probity

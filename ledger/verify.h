@@ -1,15 +1,19 @@
 // Full verification of a store: every entry re-read and decoded, every leaf and the
 // root recomputed, every signature and every signer's authority checked as of its
-// seq, stored tree nodes compared, and the latest checkpoint's signature and root.
-// Trusts nothing derived (state, indexes); reads only entries, nodes and meta.
+// seq, and then every derived record (size and other meta, the id and subject indexes,
+// the projections, sealed values, tree nodes, checkpoints) compared with a fresh fold
+// of the log. Trusts nothing stored that is not signed or re-derived here. Checks the
+// log against checkpoints the auditor kept (rollback, fork) and witness cosignatures.
 // Runs on one Ledger; spreads signature checks over threads internally.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
+#include "ledger/witness.h"
 
 namespace probity {
 
@@ -21,14 +25,24 @@ struct VerifyOptions {
   // The key checkpoints must be signed by. Give the auditor's own copy of the vkey:
   // without it, verify trusts the key recorded in the store.
   std::optional<note::Verifier> verifier;
+  // Checkpoint notes the auditor saved earlier: the log must extend each consistently
+  // (a smaller log is a rollback, another root at that size a fork).
+  std::vector<std::string> since;
+  // Witnesses whose cosignatures the latest checkpoint must carry, at least `quorum`.
+  std::vector<witness::CosignerKey> witnesses;
+  size_t quorum = 0;
 };
 
 struct VerifyReport {
   uint64_t size = 0;              // entries read
   uint64_t checkpoint_size = 0;
   Hash root{};                    // recomputed root at checkpoint_size
+  std::string checkpoint;         // the latest checkpoint note, as stored
   uint64_t signatures_checked = 0;
   uint64_t checkpoints_checked = 0;  // every stored checkpoint, not only the latest
+  uint64_t derived_checked = 0;      // derived records compared with the fold
+  uint64_t since_checked = 0;        // saved checkpoints the log extends
+  std::vector<std::string> cosigned_by;  // witnesses whose cosignature verified
   std::optional<uint64_t> bad_seq;  // the first entry that does not check out
   std::string problem;              // empty when everything checks out
   bool ok() const { return problem.empty(); }
@@ -37,5 +51,11 @@ struct VerifyReport {
 // Fails (Status) only when the store cannot be read; a tampered store is a report
 // with `problem` set.
 Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& options);
+
+// The auditor's trust directory (verify --trust-dir): per origin, the largest checkpoint
+// verified so far, in DIR/<origin, percent-encoded>.checkpoint. Read returns nullopt when
+// none is kept yet; Write replaces it atomically (temporary file, fsync, rename).
+Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir, const std::string& origin);
+Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin, const std::string& note);
 
 }  // namespace probity

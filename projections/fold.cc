@@ -226,7 +226,6 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       st = Update<Person>(txn, touch.keys.back(), [&](Person& p) {
         Restriction x;
         x.seq = seq;
-        x.reason = static_cast<int>(r.getReason());
         x.from = D(r.getFrom());
         if (r.hasUntil()) x.until = D(r.getUntil());
         p.restrictions.push_back(x);
@@ -337,6 +336,9 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       break;
     }
     case E::RETRACTION: st = ApplyRetraction(txn, seq, event.getRetraction().getTarget()); break;
+    case E::PRINCIPAL_NAMED:
+    case E::CALENDAR_PUBLISHED:
+    case E::ERASURE: break;
   }
   PROBITY_RETURN_IF_ERROR(st);
   Put(txn, TouchKey(seq), touch);

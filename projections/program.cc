@@ -418,6 +418,12 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       return Status::Ok();
     }
     case E::RETRACTION: return CheckRetraction(state, seq, event);
+    case E::PRINCIPAL_NAMED: {
+      auto p = event.getPrincipalNamed();
+      return Live<Unit>(state, UnitKey(S(p.getUnit())), "unit", S(p.getUnit())).status();
+    }
+    case E::CALENDAR_PUBLISHED:
+    case E::ERASURE: return Status::Ok();  // ledger/ledger.cc checks an erasure's target
   }
   return Status::Invalid("unknown event type");
 }

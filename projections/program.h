@@ -17,7 +17,7 @@ class ProgramRules final : public Rules {
                schema::Event::Reader event) const override;
   Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const override;
   // Bump when the records' layout or meaning changes (docs/formats.md, "State records").
-  std::string Version() const override { return "program-rules-v1"; }
+  std::string Version() const override { return "program-rules-v2"; }
 };
 
 // The compensatory leave a person has accrued (R5): one day per Saturday and Sunday

@@ -8,7 +8,7 @@ namespace {
 // Field order is the stored format: append new fields at the end, never reorder.
 template <typename Io> void Fields(Io& io, Item& r) { io(r.seq, r.withdrawn_by); }
 template <typename Io> void Fields(Io& io, Training& r) { Fields(io, static_cast<Item&>(r)); io(r.course, r.mode, r.date); }
-template <typename Io> void Fields(Io& io, Restriction& r) { Fields(io, static_cast<Item&>(r)); io(r.reason, r.from, r.until); }
+template <typename Io> void Fields(Io& io, Restriction& r) { Fields(io, static_cast<Item&>(r)); io(r.from, r.until); }
 template <typename Io> void Fields(Io& io, Lift& r) { Fields(io, static_cast<Item&>(r)); io(r.date); }
 template <typename Io> void Fields(Io& io, Leave& r) { Fields(io, static_cast<Item&>(r)); io(r.days, r.kind, r.from); }
 template <typename Io> void Fields(Io& io, Mark& r) { Fields(io, static_cast<Item&>(r)); io(r.commendation, r.ground, r.date); }

@@ -29,7 +29,6 @@ struct Training : Item {
 };
 
 struct Restriction : Item {
-  int reason = 0;  // schema::RestrictionReason; sensitive (R1)
   Day from = 0;
   std::optional<Day> until;
 };

@@ -20,6 +20,17 @@ using Json = import "/capnp/compat/json.capnp";
 annotation optional @0xd1f4f2a8e3c6b701 (field) :Void;
 # The field may be absent in JSON. Every other field is required.
 
+annotation sealed @0xe7a3c1f25b8d4e09 (field) :Text;
+# A sealed field (format v2; program-rules.md, "Sealed fields") is of type Sealed:
+# the signed body holds only a salted commitment to the value, and the value with
+# its salt is kept beside the log (docs/formats.md, "Sealed values"). The annotation
+# names the type of the clear value: an enum of this file, written in JSON by its
+# enumerant's name. To seal another field later, give it type Sealed and this mark.
+
+struct Sealed {
+  commitment @0 :Data $Json.hex;   # SHA-256(salt[32] || value), 32 bytes
+}
+
 struct Subject {
   union {
     person @0 :Text;
@@ -50,6 +61,7 @@ enum Role {
   partyCommittee @5;
   guarantor @6;
   auditor @7;
+  reviewer @8;
 }
 
 enum Region {
@@ -72,6 +84,7 @@ enum TrainingMode {
   centralized @0;
   video @1;
   tiered @2;
+  other @3;                        # the notice's list is open (等); a note says which
 }
 
 enum RestrictionReason {
@@ -135,6 +148,24 @@ struct UnitRegistered {
   unit @0 :Text;
   name @1 :Text;
   kind @2 :UnitKind;
+  province @3 :Text $optional;     # two-digit GB/T 2260 code; provincialDepartment only (R16)
+}
+
+struct PrincipalNamed {
+  unit @0 :Text;
+  name @1 :Text;
+  date @2 :Text;
+}
+
+struct CalendarPublished {
+  year @0 :UInt16;
+  holidays @1 :List(Text);         # statutory public holidays (dates)
+  workdays @2 :List(Text);         # make-up working days (调休)
+}
+
+struct Erasure {
+  target @0 :UInt64;               # the seq whose sealed values are deleted
+  reason @1 :Text;
 }
 
 struct PersonRegistered {
@@ -148,7 +179,7 @@ struct KeyRegistered {
   publicKey @0 :Text;              # SubjectPublicKeyInfo PEM of an Ed25519 key
   holder @1 :Text;
   role @2 :Role;
-  unit @3 :Text $optional;         # required for dispatcher and guarantor
+  unit @3 :Text $optional;         # required for dispatcher, guarantor and partyCommittee
   person @4 :Text $optional;       # required for groupLeader
 }
 
@@ -190,11 +221,12 @@ struct TrainingCompleted {
   course @1 :Course;
   mode @2 :TrainingMode;
   date @3 :Text;
+  note @4 :Text $optional;         # required for mode `other`
 }
 
 struct RestrictionRecorded {
   person @0 :Text;
-  reason @1 :RestrictionReason;
+  reason @1 :Sealed $sealed("RestrictionReason");  # v1: RestrictionReason in the clear
   from @2 :Text;
   until @3 :Text $optional;
 }
@@ -247,7 +279,7 @@ struct CommendationIssued {
   subject @0 :Subject;
   reason @1 :Text;
   date @2 :Text;
-  evaluation @3 :Text $optional;
+  evaluation @3 :Text;             # R11 (optional in format v1)
 }
 
 struct CriticismIssued {
@@ -255,7 +287,7 @@ struct CriticismIssued {
   ground @1 :Ground;
   reason @2 :Text;
   date @3 :Text;
-  evaluation @4 :Text $optional;
+  evaluation @4 :Text;             # R12 (optional in format v1)
 }
 
 struct TargetAssessed {
@@ -273,6 +305,7 @@ struct ExplanationSubmitted {
   unit @3 :Text;
   date @4 :Text;
   summary @5 :Text;
+  principal @6 :Text;              # the guarantor unit's principal (R17)
 }
 
 struct Retraction {
@@ -282,7 +315,8 @@ struct Retraction {
 
 # The signed body. Signed bytes: docs/formats.md ("Signature").
 struct Event $Json.discriminator(name = "type") {
-  id @0 :Text $optional;           # makes a submission idempotent
+  id @0 :Text $optional;           # required from format v2 on ('sign' makes one); makes
+                                   # every submission idempotent
   union {
     invalid @1 :Void;              # never valid; what a defaulted Event reads as
     unitRegistered @2 :UnitRegistered $Json.flatten();
@@ -306,6 +340,9 @@ struct Event $Json.discriminator(name = "type") {
     targetAssessed @20 :TargetAssessed $Json.flatten();
     explanationSubmitted @21 :ExplanationSubmitted $Json.flatten();
     retraction @22 :Retraction $Json.flatten();
+    principalNamed @23 :PrincipalNamed $Json.flatten();
+    calendarPublished @24 :CalendarPublished $Json.flatten();
+    erasure @25 :Erasure $Json.flatten();
   }
 }
 

@@ -1,5 +1,8 @@
 #include "tools/cli.h"
 
+#include <csignal>
+#include <cstdlib>
+
 #include "projections/program.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -10,6 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 namespace probity::cli {
@@ -18,6 +24,42 @@ std::optional<std::string> Args::Option(const std::string& name) const {
   auto it = options.find(name);
   if (it == options.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::Options(const std::string& name) const {
+  auto it = repeated.find(name);
+  return it == repeated.end() ? std::vector<std::string>() : it->second;
+}
+
+Result<std::string> ValueOrFile(const std::string& text) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(text, ec)) return text;
+  std::ifstream in(text);
+  std::string line;
+  if (!std::getline(in, line)) return Status::Invalid(text + " is empty");
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+Result<std::string> ReadInput(const std::optional<std::string>& path, size_t limit) {
+  std::string out;
+  std::FILE* f = stdin;
+  if (path && *path != "-") {
+    f = std::fopen(path->c_str(), "rb");
+    if (f == nullptr) return Status::Invalid("cannot read " + *path + ": " + std::strerror(errno));
+  }
+  char buf[8192];
+  size_t got;
+  while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+    out.append(buf, got);
+    if (out.size() > limit) {
+      if (f != stdin) std::fclose(f);
+      return Status::Invalid(std::string(path && *path != "-" ? *path : "standard input") + " is larger than " +
+                             std::to_string(limit) + " bytes");
+    }
+  }
+  if (f != stdin) std::fclose(f);
+  return out;
 }
 
 int Fail(const Args& args, int code, const std::string& message) {
@@ -70,6 +112,7 @@ Result<Args> Parse(const std::string& command, const std::vector<std::string>& w
           value = words[++i];
         }
         args.options[name] = value;
+        args.repeated[name].push_back(value);
       } else {
         return usage("unknown option --" + name);
       }
@@ -156,6 +199,10 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
   options.clock = SystemClock();
   options.log = OperationalLog();
   options.rules = &ProgramRulesInstance();
+  // For the crash tests only: die between a durable commit and its receipts.
+  if (const char* v = std::getenv("PROBITY_TEST_KILL_AFTER_COMMIT"); v && std::string(v) == "1") {
+    options.after_commit = []() { ::raise(SIGKILL); };
+  }
   return Ledger::Open(args.data_dir, mode, std::move(options));
 }
 

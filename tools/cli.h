@@ -23,12 +23,14 @@ enum Exit : int { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitStore = 3 
 struct Args {
   std::string command;                        // "submit", "prove", ...
   std::vector<std::string> positional;
-  std::map<std::string, std::string> options;  // --name value
+  std::map<std::string, std::string> options;  // --name value (the last, if repeated)
+  std::map<std::string, std::vector<std::string>> repeated;  // every value of --name, in order
   std::set<std::string> flags;                 // --name
   std::string data_dir;                        // --data, $PROBITY_DATA, or ./probity-data
 
   bool Has(const std::string& flag) const { return flags.count(flag) > 0; }
   std::optional<std::string> Option(const std::string& name) const;
+  std::vector<std::string> Options(const std::string& name) const;
 };
 
 // What a command accepts: options that take a value, and flags that do not.
@@ -49,6 +51,12 @@ int FailStatus(const Args& args, const Status& status);
 // Parses `words` (after the command name) against `spec`; on error prints usage.
 Result<Args> Parse(const std::string& command, const std::vector<std::string>& words,
                    const Spec& spec, const std::string& data_dir);
+
+// A value given inline or, when `text` names an existing file, that file's first line
+// (verifier keys are passed either way).
+Result<std::string> ValueOrFile(const std::string& text);
+// The whole of FILE, or stdin for "-" or none, at most `limit` bytes.
+Result<std::string> ReadInput(const std::optional<std::string>& path, size_t limit = 1 << 20);
 
 // Reads an unsigned 64-bit decimal, refusing signs, spaces and overflow.
 std::optional<uint64_t> ParseUint(const std::string& text);

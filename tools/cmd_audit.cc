@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "ledger/verify.h"
+#include "ledger/witness.h"
 #include "tools/commands.h"
 
 namespace probity::cli {
@@ -34,15 +35,61 @@ int Verify(const Args& args) {
     if (!verifier.ok()) return Fail(args, kExitUsage, "--vkey: " + verifier.status().message());
     options.verifier = *verifier;
   }
+  for (const auto& path : args.Options("since")) {
+    auto note_text = ReadInput(path, 64 << 10);
+    if (!note_text.ok()) return Fail(args, kExitUsage, "--since: " + note_text.status().message());
+    options.since.push_back(std::move(*note_text));
+  }
+  std::optional<std::string> trusted;
+  auto trust_dir = args.Option("trust-dir");
+  if (trust_dir) {
+    auto kept = ReadTrustedCheckpoint(*trust_dir, (*ledger)->origin());
+    if (!kept.ok()) return Fail(args, kExitUsage, "--trust-dir: " + kept.status().message());
+    trusted = *kept;
+    if (trusted) options.since.push_back(*trusted);
+  }
+  for (const auto& w : args.Options("witness")) {
+    auto text = ValueOrFile(w);
+    if (!text.ok()) return Fail(args, kExitUsage, "--witness: " + text.status().message());
+    auto key = witness::CosignerKey::FromVkey(*text);
+    if (!key.ok()) return Fail(args, kExitUsage, "--witness: " + key.status().message());
+    options.witnesses.push_back(std::move(*key));
+  }
+  if (auto q = args.Option("quorum")) {
+    auto v = ParseUint(*q);
+    if (!v || *v == 0 || *v > options.witnesses.size()) {
+      return Fail(args, kExitUsage, "--quorum must be from 1 to the number of --witness keys given");
+    }
+    options.quorum = *v;
+  }
   options.progress = ProgressReporter("verify");
   options.rules = &ProgramRulesInstance();
   auto report = VerifyLedger(**ledger, options);
   if (!report.ok()) return FailStatus(args, report.status());
+  // The trust directory keeps the largest checkpoint verified so far.
+  bool trust_updated = false;
+  if (trust_dir && report->ok()) {
+    uint64_t kept_size = 0;
+    if (trusted) {
+      auto opened = note::Open(*trusted, {options.verifier ? *options.verifier : (*ledger)->checkpoint_verifier()});
+      auto cp = opened.ok() ? note::ParseCheckpoint(opened->text) : Result<note::Checkpoint>(opened.status());
+      if (cp.ok()) kept_size = cp->size;
+    }
+    if (!trusted || report->checkpoint_size > kept_size) {
+      Status st = WriteTrustedCheckpoint(*trust_dir, (*ledger)->origin(), report->checkpoint);
+      if (!st.ok()) return Fail(args, kExitStore, "--trust-dir: " + st.message());
+      trust_updated = true;
+    }
+  }
   if (args.Has("json")) {
     std::cout << "{\"ok\":" << (report->ok() ? "true" : "false") << ",\"entries\":" << report->size
               << ",\"checkpointSize\":" << report->checkpoint_size
               << ",\"signaturesChecked\":" << report->signatures_checked
-              << ",\"checkpointsChecked\":" << report->checkpoints_checked;
+              << ",\"checkpointsChecked\":" << report->checkpoints_checked
+              << ",\"derivedChecked\":" << report->derived_checked << ",\"sinceChecked\":" << report->since_checked
+              << ",\"cosignedBy\":[";
+    for (size_t i = 0; i < report->cosigned_by.size(); ++i) std::cout << (i ? "," : "") << JsonQuote(report->cosigned_by[i]);
+    std::cout << "]";
     if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
     if (!report->ok()) std::cout << ",\"problem\":" << JsonQuote(report->problem);
     else std::cout << ",\"root\":\"" << HexEncode(report->root) << "\"";
@@ -52,8 +99,19 @@ int Verify(const Args& args) {
   if (!report->ok()) return Fail(args, kExitRefused, "FAILED: " + report->problem);
   std::cout << "ok: " << report->size << " entries, " << report->signatures_checked
             << " signatures and signers' authority, rules replayed, " << report->checkpoints_checked
-            << " checkpoints checked; root " << HexEncode(report->root) << " matches the checkpoint at size "
-            << report->checkpoint_size << (options.verifier ? " signed by the given vkey" : "") << "\n";
+            << " checkpoints and " << report->derived_checked << " derived records checked; root "
+            << HexEncode(report->root) << " matches the checkpoint at size " << report->checkpoint_size
+            << (options.verifier ? " signed by the given vkey" : "") << "\n";
+  if (report->since_checked) {
+    std::cout << "consistent with " << report->since_checked << " checkpoint(s) saved earlier"
+              << (trusted ? " (including the one kept in " + *trust_dir + ")" : std::string()) << "\n";
+  }
+  if (trust_updated) std::cout << "trust dir: now keeps the checkpoint at size " << report->checkpoint_size << "\n";
+  if (!options.witnesses.empty()) {
+    std::cout << "cosigned by " << report->cosigned_by.size() << " of " << options.witnesses.size() << " witness(es):";
+    for (const auto& w : report->cosigned_by) std::cout << " " << w;
+    std::cout << "\n";
+  }
   return kExitOk;
 }
 
@@ -62,6 +120,28 @@ int Checkpoint(const Args& args) {
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   if (args.Has("vkey")) {
     std::cout << (*ledger)->checkpoint_verifier().Vkey() << "\n";
+    return kExitOk;
+  }
+  if (args.Has("witness-request")) {
+    // The body of a tlog-witness add-checkpoint request for the latest checkpoint.
+    uint64_t size = (*ledger)->size();
+    uint64_t old_size = 0;
+    if (auto o = args.Option("old")) {
+      auto v = ParseUint(*o);
+      if (!v || *v > size) return Fail(args, kExitUsage, "--old must be a size from 0 to the log's " + std::to_string(size));
+      old_size = *v;
+    }
+    witness::WitnessRequest request;
+    request.old_size = old_size;
+    if (old_size > 0 && old_size < size) {
+      auto proof = (*ledger)->ConsistencyProof(old_size, size);
+      if (!proof.ok()) return FailStatus(args, proof.status());
+      request.proof = std::move(*proof);
+    }
+    auto latest = (*ledger)->LatestCheckpoint();
+    if (!latest.ok()) return FailStatus(args, latest.status());
+    request.note = *latest;
+    std::cout << witness::FormatWitnessRequest(request);
     return kExitOk;
   }
   auto note = (*ledger)->LatestCheckpoint();

@@ -84,12 +84,14 @@ Result<std::vector<Envelope>> SignBatch(const EventCodec& codec,
   unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   auto work = [&](unsigned t) {
     for (size_t i = t; i < batch.size(); i += threads) {
-      auto body = codec.Parse(events[begin + i].json);
-      if (!body.ok()) {
-        errors[i] = body.status();
+      // Ids and salts drawn from the event's place in the plan: the same every run.
+      auto prepared = codec.Prepare(events[begin + i].json, SeededRandom("probity-demo/" + std::to_string(begin + i)));
+      if (!prepared.ok()) {
+        errors[i] = prepared.status();
         continue;
       }
-      batch[i] = SignEnvelope(*body, keys[events[begin + i].signer]);
+      batch[i] = SignEnvelope(prepared->body, kOrigin, keys[events[begin + i].signer]);
+      batch[i].sealed = std::move(prepared->sealed);
     }
   };
   std::vector<std::thread> pool;
@@ -345,7 +347,7 @@ int Demo(const Args& args) {
   Ledger::Options options;
   options.clock = clock.clock();
   options.rules = &ProgramRulesInstance();
-  auto ledger = Ledger::Init(dir, keys[0], kOrigin, options);
+  auto ledger = Ledger::Init(dir, keys[0], kOrigin, {}, options);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   st = AppendPlan(**ledger, clock, plan, keys);
   if (!st.ok()) return FailStatus(args, st);

@@ -1,6 +1,8 @@
 // keygen, init, sign, submit, append, log, show: writing to and reading the log.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <variant>
@@ -21,21 +23,36 @@ std::string PubPathFor(const std::string& pem_path) {
 }
 
 // Signs each line; on the first bad line, reports it and returns nullopt.
+// Each event gets a fresh id if it has none, and its sealed fields fresh salts.
 std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vector<Line>& lines,
-                                               const PrivateKey& key, const EventCodec& codec,
-                                               int* exit_code) {
+                                               const PrivateKey& key, const std::string& origin,
+                                               const EventCodec& codec, int* exit_code) {
   std::vector<Envelope> out;
   out.reserve(lines.size());
+  RandomFn random = SystemRandom();
   for (const auto& line : lines) {
-    auto body = codec.Parse(line.text);
-    if (!body.ok()) {
+    auto prepared = codec.Prepare(line.text, random);
+    if (!prepared.ok()) {
       *exit_code = Fail(args, kExitRefused, "line " + std::to_string(line.number) +
-                                                ": refused: " + body.status().message());
+                                                ": refused: " + prepared.status().message());
       return std::nullopt;
     }
-    out.push_back(SignEnvelope(*body, key));
+    out.push_back(SignEnvelope(prepared->body, origin, key));
+    out.back().sealed = std::move(prepared->sealed);
   }
   return out;
+}
+
+// The origin an envelope is signed for: --origin, else the store's at --data.
+Result<std::string> SigningOrigin(const Args& args) {
+  if (auto o = args.Option("origin")) return *o;
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) {
+    return Status::Unavailable("a signature covers the ledger's origin: pass --origin NAME (from the ledger's " +
+                               std::string("'probity checkpoint'), or --data DIR of its store (") +
+                               ledger.status().message() + ")");
+  }
+  return (*ledger)->origin();
 }
 
 int SubmitEnvelopes(const Args& args, const std::vector<Envelope>& envelopes,
@@ -66,8 +83,9 @@ int SubmitEnvelopes(const Args& args, const std::vector<Envelope>& envelopes,
 }
 
 // "type field=value ..." from the event's JSON, for one-line listings.
-std::string Summary(const EventCodec& codec, schema::Event::Reader event, bool include_sensitive) {
-  std::string json = codec.ToDisplayJson(event, include_sensitive);
+std::string Summary(const EventCodec& codec, schema::Event::Reader event, bool include_sensitive,
+                    const std::vector<SealedValue>& sealed) {
+  std::string json = codec.ToDisplayJson(event, include_sensitive, sealed);
   capnp::MallocMessageBuilder message;
   auto raw = message.initRoot<capnp::JsonValue>();
   if (!codec.ParseRaw(json, raw).ok()) return json;
@@ -127,7 +145,13 @@ int Init(const Args& args) {
   options.clock = SystemClock();
   options.rules = &ProgramRulesInstance();
   options.log = OperationalLog();
-  auto ledger = Ledger::Init(args.data_dir, *admin, origin, std::move(options));
+  Ledger::CheckpointKeySource key_source;
+  if (auto k = args.Option("checkpoint-key")) key_source.path = *k;
+  key_source.passphrase_file = args.Option("checkpoint-passphrase-file");
+  if (key_source.passphrase_file && key_source.path.empty()) {
+    return Fail(args, kExitUsage, "--checkpoint-passphrase-file goes with --checkpoint-key FILE");
+  }
+  auto ledger = Ledger::Init(args.data_dir, *admin, origin, key_source, std::move(options));
   if (!ledger.ok()) {
     auto st = ledger.status();
     return Fail(args, st.code() == Code::kRefused || st.code() == Code::kInvalid ? kExitRefused : kExitStore,
@@ -136,7 +160,11 @@ int Init(const Args& args) {
   std::cout << "initialised " << args.data_dir << "\n"
             << "origin: " << (*ledger)->origin() << "\n"
             << "admin key: " << HexEncode(admin->Public().KeyId()) << "\n"
-            << "checkpoint vkey: " << (*ledger)->checkpoint_verifier().Vkey() << "\n";
+            << "checkpoint vkey: " << (*ledger)->checkpoint_verifier().Vkey() << "\n"
+            << "checkpoint key: "
+            << (key_source.path.empty() ? args.data_dir + "/checkpoint-key.pem (inside the store; see docs/operator.md)"
+                                        : std::filesystem::absolute(key_source.path).string() + " (outside the store)")
+            << "\n";
   return kExitOk;
 }
 
@@ -152,10 +180,12 @@ std::variant<SignedInput, int> ReadAndSign(const Args& args, const EventCodec& c
   if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
+  auto origin = SigningOrigin(args);
+  if (!origin.ok()) return FailStatus(args, origin.status());
   auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
   if (!lines.ok()) return FailStatus(args, lines.status());
   int code = kExitOk;
-  auto envelopes = SignLines(args, *lines, *key, codec, &code);
+  auto envelopes = SignLines(args, *lines, *key, *origin, codec, &code);
   if (!envelopes) return code;
   return SignedInput{std::move(*lines), std::move(*envelopes)};
 }
@@ -218,16 +248,23 @@ int Log(const Args& args) {
     auto view = EventView::FromCanonical(entry->envelope.body);
     if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(seq) + ": " + view.status().message());
     auto event = view->reader();
+    std::vector<SealedValue> sealed;
+    if (args.Has("include-sensitive")) {
+      auto values = (*ledger)->ReadSealed(seq);
+      if (!values.ok()) return FailStatus(args, values.status());
+      sealed = std::move(*values);
+    }
     if (args.Has("json")) {
       std::cout << "{\"seq\":" << seq << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
                 << ",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"event\":"
-                << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";
+                << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "}\n";
     } else {
       auto signer = LookUpKey((*ledger)->store().state(), entry->envelope.key_id);
       std::string who = HexEncode(entry->envelope.key_id).substr(0, 12);
       if (signer.ok() && signer->has_value()) who += "(" + RoleName((*signer)->role) + ")";
       std::cout << seq << "  " << FormatTimestamp(entry->recorded_at_us) << "  "
-                << EventTypeName(event.which()) << "  " << who << "  " << Summary(codec, event, args.Has("include-sensitive")) << "\n";
+                << EventTypeName(event.which()) << "  " << who << "  "
+                << Summary(codec, event, args.Has("include-sensitive"), sealed) << "\n";
     }
   }
   return kExitOk;
@@ -259,10 +296,16 @@ int Show(const Args& args) {
     holder = (*info)->holder;
     role = RoleName((*info)->role);
   }
-  bool verifies = key && VerifyEnvelope(entry->envelope, *key);
+  bool verifies = key && VerifyEnvelope(entry->envelope, (*ledger)->origin(), *key);
+  std::vector<SealedValue> sealed;
+  if (args.Has("include-sensitive")) {
+    auto values = (*ledger)->ReadSealed(*seq);
+    if (!values.ok()) return FailStatus(args, values.status());
+    sealed = std::move(*values);
+  }
   auto withdrawal = WithdrawalOf(**ledger, *seq);
   if (!withdrawal.ok()) return FailStatus(args, withdrawal.status());
-  Bytes signed_message = SignedMessage(entry->envelope.body);
+  Bytes signed_message = SignedMessage((*ledger)->origin(), entry->envelope.body);
   Hash leaf = merkle::LeafHash(*bytes);
   const auto& codec = (*ledger)->codec();
   if (args.Has("json")) {
@@ -275,8 +318,27 @@ int Show(const Args& args) {
     if (*withdrawal) {
       std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by << ",\"withdrawnReason\":" << JsonQuote((*withdrawal)->reason);
     }
-    std::cout
-              << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "}\n";
+    // With --include-sensitive, each sealed field's value and salt (or that it was erased),
+    // so that anyone holding them can check them against the signed commitment.
+    if (args.Has("include-sensitive")) {
+      auto fields = SealedFieldsOf(event);
+      if (!fields.empty()) {
+        std::cout << ",\"sealed\":[";
+        for (size_t i = 0; i < fields.size(); ++i) {
+          auto v = std::find_if(sealed.begin(), sealed.end(), [&](const SealedValue& x) { return x.field == fields[i].name; });
+          std::cout << (i ? "," : "") << "{\"field\":" << JsonQuote(fields[i].name);
+          if (v == sealed.end()) {
+            std::cout << ",\"erased\":true}";
+          } else {
+            std::cout << ",\"salt\":\"" << HexEncode(ByteSpan(v->salt.data(), v->salt.size()))
+                      << "\",\"value\":" << JsonQuote(v->value) << "}";
+          }
+        }
+        std::cout << "]";
+      }
+    }
+    std::cout << ",\"origin\":" << JsonQuote((*ledger)->origin())
+              << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "}\n";
   } else {
     std::cout << "seq:         " << *seq << "\n"
               << "recorded at: " << FormatTimestamp(entry->recorded_at_us) << "\n"
@@ -289,7 +351,7 @@ int Show(const Args& args) {
               << (*withdrawal ? "WITHDRAWN:   by seq " + std::to_string((*withdrawal)->by) + ": " +
                                     (*withdrawal)->reason + " (R15)\n"
                               : std::string())
-              << "event:       " << codec.ToDisplayJson(event, args.Has("include-sensitive")) << "\n";
+              << "event:       " << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "\n";
   }
   return verifies ? kExitOk : kExitRefused;
 }

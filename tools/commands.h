@@ -23,5 +23,8 @@ int Eligibility(const Args& args);
 int Leave(const Args& args);
 int Explanations(const Args& args);
 int Rebuild(const Args& args);
+int Witness(const Args& args);
+int Cosign(const Args& args);
+int Erase(const Args& args);
 
 }  // namespace probity::cli

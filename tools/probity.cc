@@ -28,22 +28,29 @@ const std::vector<Command>& Commands() {
        "  probity keygen hr.pem\n"
        "  probity keygen admin.pem --passphrase-file admin.pass\n",
        Keygen},
-      {"init", {{"admin-key", "origin", "passphrase-file"}, {}, 0, 0,
-                "init --admin-key ADMIN.pem [--origin NAME] [--passphrase-file F]"},
+      {"init", {{"admin-key", "origin", "passphrase-file", "checkpoint-key", "checkpoint-passphrase-file"}, {}, 0, 0,
+                "init --admin-key ADMIN.pem [--origin NAME] [--checkpoint-key FILE [--checkpoint-passphrase-file F]]"},
        "create a new store",
        "Creates the store in --data DIR. Its first entry (seq 0) registers the admin key,\n"
-       "signed by that key; the store also gets its own checkpoint key\n"
-       "(DIR/checkpoint-key.pem) and signs a checkpoint after every append. --origin names\n"
-       "the log in its checkpoints (default: probity.local/<random>). Refuses if a store\n"
-       "is already there.\n\n"
-       "  probity --data ./ledger init --admin-key admin.pem --origin ministry.example/supervision\n",
+       "signed by that key. A checkpoint is signed after every append, by the checkpoint key:\n"
+       "by default a new one in DIR/checkpoint-key.pem; with --checkpoint-key FILE an existing\n"
+       "key (from 'probity keygen', encrypted with --checkpoint-passphrase-file F) kept outside\n"
+       "the store, which then holds no private key: appends find it at the path recorded at\n"
+       "init, and are refused while it is gone. --origin names the log in its checkpoints and\n"
+       "every signature (default: probity.local/<random>). Refuses if a store is there.\n\n"
+       "  probity --data ./ledger init --admin-key admin.pem --origin ministry.example/supervision\n"
+       "  probity --data ./ledger init --admin-key admin.pem --checkpoint-key /secure/cp.pem\n",
        Init},
-      {"sign", {{"key", "passphrase-file"}, {}, 0, 1, "sign --key KEY.pem [FILE|-]"},
+      {"sign", {{"key", "passphrase-file", "origin"}, {}, 0, 1, "sign --key KEY.pem [--origin NAME] [FILE|-]"},
        "sign events (JSON lines) without touching the store",
        "Reads events, one JSON object a line, and writes signed envelopes, one a line:\n"
-       "{\"keyId\",\"signature\",\"body\",\"event\"}. Any bad line refuses the whole input,\n"
-       "naming the line and the field.\n\n"
-       "  probity sign --key dispatch.pem events.jsonl > signed.jsonl\n",
+       "{\"keyId\",\"signature\",\"body\",\"event\"}. The signature covers the ledger's origin\n"
+       "(--origin NAME, else the store's at --data), so the envelope is valid for that ledger\n"
+       "only. An event without an \"id\" gets a fresh random one: resubmitting the envelope\n"
+       "never stores it twice. A sealed field (a restriction's reason) is signed as a salted\n"
+       "commitment; its value and salt ride beside it in \"sealed\". Any bad line refuses the\n"
+       "whole input, naming the line and the field.\n\n"
+       "  probity sign --key dispatch.pem --origin ministry.example/supervision events.jsonl > signed.jsonl\n",
        Sign},
       {"submit", {{}, {"json"}, 0, 1, "submit [FILE|-] [--json]"},
        "append signed envelopes, all or nothing",
@@ -74,22 +81,37 @@ const std::vector<Command>& Commands() {
        "Exit 1 if the signature does not verify. The event's restriction reason (R1) reads\n"
        "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n",
        Show},
-      {"verify", {{"from", "vkey"}, {"json"}, 0, 0, "verify [--from SEQ] [--vkey VKEY] [--json]"},
-       "check every entry, signature, signer, rule and checkpoint",
+      {"verify", {{"from", "vkey", "since", "trust-dir", "witness", "quorum"}, {"json"}, 0, 0,
+                  "verify [--from SEQ] [--vkey VKEY] [--since NOTE]... [--trust-dir DIR] [--witness VKEY]... [--quorum K] [--json]"},
+       "check every entry, signature, signer, rule, checkpoint and derived record",
        "Re-reads every entry, recomputes every leaf and the root, checks every signature, every\n"
-       "signer's authority as of its seq and the program's rules replayed, and every\n"
-       "checkpoint the ledger signed (one per submit) against the root at its size. Exit 0\n"
-       "with a one-line summary, or exit 1 naming the first bad seq. --from SEQ checks\n"
-       "signatures, authority and rules from SEQ on (the tree is always checked whole).\n"
-       "--vkey VKEY checks the checkpoints against your own copy of the verifier key instead\n"
-       "of the one recorded in the store.\n",
+       "signer's authority as of its seq and the program's rules replayed, every checkpoint the\n"
+       "ledger signed (one per submit) against the root at its size, and then every derived\n"
+       "record (the size and other meta, the id and subject indexes, the projections, the\n"
+       "sealed values against their commitments, the tree nodes) against a fresh fold of the\n"
+       "log. Exit 0 with a summary, or exit 1 naming the first bad seq or record.\n"
+       "  --from SEQ        signatures, authority and rules from SEQ on (the tree always whole)\n"
+       "  --vkey VKEY       checkpoints must be signed by your own copy of the verifier key\n"
+       "  --since NOTE      a checkpoint you saved earlier (a file): the log must extend it;\n"
+       "                    a smaller log is a rollback, another root a fork (repeatable)\n"
+       "  --trust-dir DIR   keeps, per origin, the largest checkpoint verified so far, and\n"
+       "                    checks every later run against it (as Go's sumdb client does)\n"
+       "  --witness VKEY    a witness's C2SP cosigner key (or a file holding it); the latest\n"
+       "                    checkpoint must carry its cosignature (repeatable)\n"
+       "  --quorum K        how many of the witnesses must have cosigned (default: all)\n\n"
+       "  probity verify --vkey \"$(cat log.vkey)\" --trust-dir ~/.probity-trust --witness w1.vkey\n",
        Verify},
-      {"checkpoint", {{"size"}, {"vkey", "json"}, 0, 0, "checkpoint [--size N] [--vkey] [--json]"},
+      {"checkpoint", {{"size", "old"}, {"vkey", "json", "witness-request"}, 0, 0,
+                      "checkpoint [--size N] [--vkey] [--json] | checkpoint --witness-request [--old SIZE]"},
        "the latest signed checkpoint",
        "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
-       "base64 root, then the signature line). --vkey prints the verifier key string that\n"
-       "checks it; give it to auditors once, out of band. --json: origin, treeSize, root (hex),\n"
-       "note, vkey. --size N prints the checkpoint signed when the log had N entries.\n",
+       "base64 root, then the signature line and any witness cosignatures). --vkey prints the\n"
+       "verifier key string that checks it; give it to auditors once, out of band. --json:\n"
+       "origin, treeSize, root (hex), note, vkey. --size N prints the checkpoint signed when the\n"
+       "log had N entries. --witness-request prints a C2SP tlog-witness add-checkpoint request\n"
+       "for the latest checkpoint: 'old SIZE' (--old, the size the witness last cosigned, default\n"
+       "0), the consistency proof from it, a blank line, the note.\n\n"
+       "  probity checkpoint --witness-request --old 120 | probity witness add-checkpoint --key w.pem --state w/ | probity cosign\n",
        Checkpoint},
       {"prove", {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
        "RFC 9162 inclusion and consistency proofs",
@@ -132,6 +154,36 @@ const std::vector<Command>& Commands() {
        "missed targets awaiting an explanation (R9)",
        "Each city's missed annual or final target that its guarantor unit has not yet explained.\n",
        Explanations},
+      {"erase", {{"key", "passphrase-file", "reason"}, {}, 1, 1, "erase SEQ --key KEY.pem --reason TEXT"},
+       "delete the sealed values of an entry (hr or admin)",
+       "Appends an erasure event, signed by an hr or admin key, that deletes the sealed values\n"
+       "of entry SEQ (a restriction's reason, R1) in the same write. The entry, its signature,\n"
+       "the tree and every proof stay valid: the signed bytes only ever held a salted\n"
+       "commitment. The record then reads \"erased\". An erasure cannot be retracted.\n\n"
+       "  probity erase 4711 --key hr.pem --reason \"retention period over\"\n",
+       Erase},
+      {"cosign", {{}, {}, 0, 1, "cosign [FILE|-]"},
+       "store witness cosignatures with their checkpoint",
+       "Reads a checkpoint note carrying witness cosignature lines (C2SP tlog-cosignature, as\n"
+       "'probity witness add-checkpoint' prints it) and stores its new signature lines with the\n"
+       "stored checkpoint of the same size and text. 'checkpoint' prints them from then on;\n"
+       "'verify --witness' checks them.\n",
+       Cosign},
+      {"witness", {{"key", "passphrase-file", "log-vkey", "state", "name"}, {}, 1, 2,
+                   "witness init --key W.pem --log-vkey VKEY --state DIR --name NAME | witness add-checkpoint --key W.pem --state DIR [FILE|-]"},
+       "an independent witness that cosigns consistent checkpoints",
+       "Run by someone other than the ledger's operator, on another machine.\n"
+       "  witness init            makes the witness's state in DIR: the log it follows (its\n"
+       "                          verifier key, whose name is the origin) and its own name;\n"
+       "                          prints the witness's C2SP cosigner vkey as the last line\n"
+       "  witness add-checkpoint  reads an add-checkpoint request ('probity checkpoint\n"
+       "                          --witness-request'); cosigns only if the checkpoint verifies\n"
+       "                          with the log's key and consistently extends the last one it\n"
+       "                          cosigned, printing the note with its cosignature appended;\n"
+       "                          otherwise exit 1 naming why (conflict, rollback, fork), state\n"
+       "                          unchanged\n\n"
+       "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --state w/ --name witness.example\n",
+       Witness},
       {"rebuild", {{}, {}, 0, 0, "rebuild"},
        "rebuild every projection from the log",
        "Drops every derived record and folds the whole log again, in one atomic write.\n",
