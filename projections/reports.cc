@@ -149,7 +149,13 @@ Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string&
       report.unit = event.getPersonRegistered().getUnit();
       report.category = EnumName<schema::StaffCategory>(static_cast<int>(event.getPersonRegistered().getCategory()));
     }
-    line.event_json = codec.ToDisplayJson(event, include_sensitive);
+    std::vector<SealedValue> sealed;
+    if (include_sensitive) {
+      auto values = ledger.ReadSealed(seq);
+      if (!values.ok()) return values.status();
+      sealed = std::move(*values);
+    }
+    line.event_json = codec.ToDisplayJson(event, include_sensitive, sealed);
     lines.push_back(std::move(line));
   }
   for (auto& line : lines) {

@@ -612,8 +612,8 @@ TEST_CASE("Envelope JSON round-trips and refuses an event that does not match it
   auto key = KeyFor("envelope-signer");
   auto body = codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})");
   REQUIRE(body.ok());
-  Envelope env = SignEnvelope(*body, key);
-  CHECK(VerifyEnvelope(env, key.Public()));
+  Envelope env = SignEnvelope(*body, test::kTestOrigin, key);
+  CHECK(VerifyEnvelope(env, test::kTestOrigin, key.Public()));
   std::string line = EnvelopeToJson(env, codec);
   auto back = EnvelopeFromJson(line, codec);
   INFO(line);

@@ -1,16 +1,19 @@
 // Shared fixtures for the ledger's tests: a temporary directory that removes itself,
-// deterministic keys, an injected clock, and a ledger populated with the admin, units,
-// persons and one key per role, with helpers to sign JSON lines and submit them.
+// deterministic keys, an injected clock, a ledger populated with the admin, units,
+// persons and one key per role, with helpers to sign JSON lines and submit them, and the
+// store opened with plain RocksDB for changes made behind the program's back.
 // Header-only; each test file uses it from one thread.
 #pragma once
 
 #include <capnp/message.h>
+#include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -20,6 +23,8 @@
 #include "ledger/entry.h"
 #include "ledger/event.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
 #include "ledger/store.h"
 
 namespace probity::test {
@@ -85,8 +90,25 @@ inline Bytes BodyOf(const EventCodec& codec, std::string_view json) {
   return std::move(*body);
 }
 
-inline Envelope SignJson(const EventCodec& codec, std::string_view json, const PrivateKey& key) {
-  return SignEnvelope(BodyOf(codec, json), key);
+// The origin of LedgerFixture's ledger unless a test names another.
+inline constexpr char kTestOrigin[] = "probity.test/ledger";
+
+// Ids and salts for events signed in tests: deterministic, and different for every call.
+inline const RandomFn& TestRandom() {
+  static const RandomFn random = SeededRandom("probity-test");
+  return random;
+}
+
+// Signs an event as `probity sign` does (a fresh id if it has none, sealed fields
+// committed with their values beside them) for the ledger of `origin`.
+inline Envelope SignJson(const EventCodec& codec, std::string_view json, const PrivateKey& key,
+                         std::string_view origin = kTestOrigin) {
+  auto prepared = codec.Prepare(json, TestRandom());
+  INFO(json << " -> " << (prepared.ok() ? std::string("ok") : prepared.status().message()));
+  REQUIRE(prepared.ok());
+  Envelope env = SignEnvelope(prepared->body, origin, key);
+  env.sealed = std::move(prepared->sealed);
+  return env;
 }
 
 // A unitRegistered body (kind ministryDepartment) exactly as a MallocMessageBuilder lays
@@ -126,10 +148,176 @@ inline std::map<std::string, std::string> DumpColumn(const Store& store, Column 
 inline std::vector<std::map<std::string, std::string>> DumpStore(const Store& store) {
   std::vector<std::map<std::string, std::string>> out;
   for (Column c : {Column::kMeta, Column::kEntries, Column::kNodes, Column::kIds, Column::kSubjects,
-                   Column::kState, Column::kCheckpoints}) {
+                   Column::kState, Column::kCheckpoints, Column::kSealed}) {
     out.push_back(DumpColumn(store, c));
   }
   return out;
+}
+
+// ---- the store behind the program's back ----
+
+// The store's column families, in ledger/store.cc's order (Column's values index it).
+inline const std::vector<std::string>& ColumnNames() {
+  static const std::vector<std::string> names = {"default",  "entries", "nodes",       "ids",
+                                                 "subjects", "state",   "checkpoints", "sealed"};
+  return names;
+}
+
+// The store in DATA_DIR/db opened with plain RocksDB: what someone with the files can do.
+// The ledger must be closed (RocksDB locks the store).
+class RawDb {
+ public:
+  explicit RawDb(const std::string& data_dir) {
+    rocksdb::DBOptions options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+    for (const auto& name : ColumnNames()) columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* db = nullptr;
+    auto s = rocksdb::DB::Open(options, data_dir + "/db", columns, &handles_, &db);
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    db_.reset(db);
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  // The value at `key`; the test fails if there is none.
+  std::string Get(Column c, const std::string& key) {
+    auto v = Find(c, key);
+    INFO("no record at that key");
+    REQUIRE(v.has_value());
+    return *v;
+  }
+  std::optional<std::string> Find(Column c, const std::string& key) {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), handle(c), key, &value);
+    if (s.IsNotFound()) return std::nullopt;
+    REQUIRE(s.ok());
+    return value;
+  }
+  void Put(Column c, const std::string& key, const std::string& value) {
+    REQUIRE(db_->Put(rocksdb::WriteOptions(), handle(c), key, value).ok());
+  }
+  void Delete(Column c, const std::string& key) {
+    REQUIRE(db_->Delete(rocksdb::WriteOptions(), handle(c), key).ok());
+  }
+  std::vector<std::string> Keys(Column c) {
+    std::vector<std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
+    REQUIRE(it->status().ok());
+    return keys;
+  }
+  std::map<std::string, std::string> All(Column c) {
+    std::map<std::string, std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) out[it->key().ToString()] = it->value().ToString();
+    REQUIRE(it->status().ok());
+    return out;
+  }
+  Entry GetEntry(uint64_t seq) {
+    std::string v = Get(Column::kEntries, SeqKey(seq));
+    auto e = DecodeEntry(AsBytes(v));
+    REQUIRE(e.ok());
+    return *e;
+  }
+  void PutEntry(const Entry& e, uint64_t at) {
+    Bytes b = EncodeEntry(e);
+    Put(Column::kEntries, SeqKey(at), std::string(AsChars(b)));
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(Column c) { return handles_[static_cast<size_t>(c)]; }
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+// What an operator holding the checkpoint key can do to a closed store in DATA_DIR whose
+// entries are seqs 0..n-1 (whatever was done to them): every tree node recomputed from the
+// entries (nodes beyond the tree deleted), each stored checkpoint up to size n re-signed at
+// the recomputed root and one signed at n (later ones dropped), meta "size" set to n, and
+// then the indexes and projections rebuilt by the program itself (Ledger::Rebuild with
+// `rules`). The result is self-consistent: only the event signatures and checkpoints an
+// auditor saved can tell. With `new_key`, the checkpoints are signed by it, the store's
+// vkey replaced and DATA_DIR/checkpoint-key.pem replaced by it.
+inline void RewriteTreeAndCheckpoints(const std::string& data_dir, const PrivateKey* new_key = nullptr,
+                                      const Rules* rules = nullptr) {
+  const std::string key_file = data_dir + "/checkpoint-key.pem";
+  auto own_key = LoadPrivateKeyFile(key_file, std::nullopt);
+  INFO(key_file << ": " << (own_key.ok() ? std::string("ok") : own_key.status().message()));
+  REQUIRE(own_key.ok());
+  const PrivateKey& key = new_key ? *new_key : *own_key;
+  {
+    RawDb db(data_dir);
+    std::string origin = db.Get(Column::kMeta, "origin");
+    std::map<uint64_t, Hash> roots;
+    merkle::Frontier frontier;
+    for (const auto& k : db.Keys(Column::kNodes)) db.Delete(Column::kNodes, k);
+    const uint64_t n = db.Keys(Column::kEntries).size();  // entries 0..n-1
+    for (uint64_t seq = 0; seq < n; ++seq) {
+      std::string v = db.Get(Column::kEntries, SeqKey(seq));
+      for (const auto& node : frontier.Append(merkle::LeafHash(AsBytes(v)))) {
+        db.Put(Column::kNodes, NodeKey(node.level, node.index), std::string(AsChars(node.hash)));
+      }
+      roots[frontier.size()] = frontier.Root();
+    }
+    auto sign = [&](uint64_t size) {
+      note::Checkpoint cp{origin, size, roots.at(size), {}};
+      auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin, key);
+      REQUIRE(signed_note.ok());
+      return *signed_note;
+    };
+    for (const auto& k : db.Keys(Column::kCheckpoints)) {
+      if (SeqFromKey(k) > n) db.Delete(Column::kCheckpoints, k);
+      else db.Put(Column::kCheckpoints, k, sign(SeqFromKey(k)));
+    }
+    db.Put(Column::kCheckpoints, SeqKey(n), sign(n));
+    db.Put(Column::kMeta, "size", std::to_string(n));
+    if (new_key) {
+      note::Verifier v{origin, note::KeyIdFor(origin, new_key->Public()), new_key->Public()};
+      db.Put(Column::kMeta, "checkpoint-vkey", v.Vkey());
+    }
+  }
+  if (new_key) {
+    fs::remove(key_file);
+    REQUIRE(WritePrivateKeyFile(key_file, *new_key, std::nullopt).ok());
+  }
+  Ledger::Options options;
+  options.rules = rules;
+  options.verify_threads = 1;
+  auto ledger = Ledger::Open(data_dir, Store::Mode::kReadWrite, options);
+  INFO((ledger.ok() ? std::string("ok") : ledger.status().message()));
+  REQUIRE(ledger.ok());
+  Status rebuilt = (*ledger)->Rebuild(nullptr);
+  INFO(rebuilt.message());
+  REQUIRE(rebuilt.ok());
+}
+
+// Behind the program's back, in a closed store: deletes entry k and moves every later entry
+// (and its sealed values) down one seq, each re-encoded with the seq it now sits at. The
+// events and their signatures are untouched (a signature covers the body, not the seq).
+// RewriteTreeAndCheckpoints then makes the shorter history self-consistent.
+inline void EraseEntryAndRenumber(const std::string& data_dir, uint64_t k) {
+  RawDb db(data_dir);
+  const uint64_t n = db.Keys(Column::kEntries).size();
+  REQUIRE(k < n);
+  auto sealed = db.All(Column::kSealed);
+  for (const auto& [key, value] : sealed) {
+    if (SeqFromKey(key.substr(0, 8)) >= k) db.Delete(Column::kSealed, key);
+  }
+  for (uint64_t seq = k + 1; seq < n; ++seq) {
+    Entry e = db.GetEntry(seq);
+    e.seq = seq - 1;
+    db.PutEntry(e, seq - 1);
+  }
+  db.Delete(Column::kEntries, SeqKey(n - 1));
+  for (const auto& [key, value] : sealed) {
+    uint64_t seq = SeqFromKey(key.substr(0, 8));
+    if (seq > k) db.Put(Column::kSealed, SeqKey(seq - 1) + key.substr(8), value);
+  }
 }
 
 // A ledger in a temporary directory with an injected clock, and the keys of its world.
@@ -141,9 +329,9 @@ inline std::vector<std::map<std::string, std::string>> DumpStore(const Store& st
 // (groupLeader, person P1).
 class LedgerFixture {
  public:
-  explicit LedgerFixture(std::string origin = "probity.test/ledger")
+  explicit LedgerFixture(std::string origin = kTestOrigin)
       : admin_(KeyFor("admin")), origin_(std::move(origin)) {
-    auto ledger = Ledger::Init(dir(), admin_, origin_, Options());
+    auto ledger = Ledger::Init(dir(), admin_, origin_, {}, Options());
     INFO((ledger.ok() ? std::string("ok") : ledger.status().message()));
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
@@ -177,8 +365,9 @@ class LedgerFixture {
   }
 
   Envelope Sign(const std::string& json, const PrivateKey& key) const {
-    return SignJson(codec_, json, key);
+    return SignJson(codec_, json, key, origin_);
   }
+  const std::string& origin() const { return origin_; }
 
   Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error = nullptr) {
     SubmitError ignored;

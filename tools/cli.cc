@@ -211,6 +211,14 @@ namespace {
 size_t Utf8Length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4; }
 }  // namespace
 
+std::string WithoutId(const std::string& json) {
+  const std::string head = "{\"id\":\"";
+  if (json.rfind(head, 0) != 0) return json;
+  size_t end = json.find('"', head.size());  // ids hold no quote or backslash
+  if (end == std::string::npos || end + 1 >= json.size() || json[end + 1] != ',') return json;
+  return "{" + json.substr(end + 2);
+}
+
 size_t Width(std::string_view s) {
   size_t w = 0;
   for (size_t i = 0; i < s.size(); i += Utf8Length(static_cast<unsigned char>(s[i]))) {

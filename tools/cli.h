@@ -80,6 +80,10 @@ std::shared_ptr<spdlog::logger> OperationalLog();
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
 
 
+// An event's display JSON without its leading "id" member (one-line human views show
+// what happened; --json keeps the id).
+std::string WithoutId(const std::string& event_json);
+
 // Display width of UTF-8 text: CJK characters take two columns.
 size_t Width(std::string_view s);
 // `s` padded with spaces to `width` columns.

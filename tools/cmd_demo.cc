@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ledger/verify.h"
+#include "ledger/witness.h"
 #include "projections/reports.h"
 #include "tools/commands.h"
 #include "tools/demo_plan.h"
@@ -63,7 +64,8 @@ Status Prepare(const std::string& dir) {
                              "; pass --data with a new directory");
     }
     std::error_code ec;
-    for (const char* name : {"db", "demo-keys", "checkpoint-key.pem", "writer.lock", kDemoMarker}) {
+    for (const char* name : {"db", "demo-keys", "demo-witness", "demo-trust", "checkpoint-key.pem", "writer.lock",
+                             kDemoMarker}) {
       fs::remove_all(dir + "/" + name, ec);
       if (ec) return Status::IoError("cannot remove the earlier demo's " + dir + "/" + name);
     }
@@ -169,7 +171,7 @@ uint64_t DiskBytes(const std::string& path) {
 // A record line's event JSON, shortened: without its type (shown beside it), the
 // person it is about (the record's own), and the list of recipients of an evaluation.
 std::string Details(const std::string& json, const std::string& person) {
-  std::string s = json;
+  std::string s = WithoutId(json);
   if (size_t comma = s.find(','); s.rfind("{\"type\":", 0) == 0 && comma != std::string::npos)
     s = "{" + s.substr(comma + 1);
   auto erase_field = [&](const std::string& field) {
@@ -290,6 +292,27 @@ Status PrintEligibility(const Ledger& ledger, int year) {
   return Status::Ok();
 }
 
+// Sets up a demo witness in DIR/demo-witness (its key in DIR/demo-keys/witness.pem, its
+// vkey in DIR/demo-keys/witness.vkey), has it cosign the latest checkpoint and stores the
+// cosignature with the checkpoint. Returns the witness's cosigner key.
+Result<witness::CosignerKey> WitnessCosign(Ledger& ledger, const std::string& dir, const DemoClock& clock) {
+  PrivateKey key = DemoKey("witness");
+  PROBITY_RETURN_IF_ERROR(WritePrivateKeyFile(dir + "/demo-keys/witness.pem", key, std::nullopt));
+  std::string state = dir + "/demo-witness";
+  PROBITY_RETURN_IF_ERROR(witness::InitWitness(state, "witness.demo.probity.local", ledger.checkpoint_verifier()));
+  auto vkey = witness::WitnessVkey(state, key);
+  if (!vkey.ok()) return vkey.status();
+  std::ofstream(dir + "/demo-keys/witness.vkey") << *vkey << "\n";
+  auto latest = ledger.LatestCheckpoint();
+  if (!latest.ok()) return latest.status();
+  std::string request = witness::FormatWitnessRequest({0, {}, *latest});
+  auto cosigned = witness::AddCheckpoint(state, key, request, static_cast<uint64_t>(clock.clock()() / 1000000));
+  if (!cosigned.ok()) return cosigned.status().WithContext("demo witness");
+  auto stored = ledger.AddCosignatures(cosigned->note);
+  if (!stored.ok()) return stored.status();
+  return witness::CosignerKey::FromVkey(*vkey);
+}
+
 std::string SelfPath() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
@@ -306,6 +329,8 @@ void PrintNext(const std::string& dir, const demo::Plan& plan) {
             << "  " << p << " eligibility 2019 --units\n"
             << "  " << p << " leave " << plan.leave_person << "\n"
             << "  " << p << " explanations\n"
+            << "  " << p << " verify --trust-dir " << dir << "/demo-trust --witness " << dir
+            << "/demo-keys/witness.vkey\n"
             << "  " << p << " show " << plan.commendation_seq << "\n"
             << "  " << p << " prove inclusion " << plan.commendation_seq << " --json\n"
             << "  " << p << " log --from " << plan.commendation_seq << " --limit 10\n";
@@ -320,7 +345,8 @@ void PrintNext(const std::string& dir, const demo::Plan& plan) {
   }
   std::cout << "  # and one accepted, signed by the Enforcement Bureau's key\n"
             << "  echo '{\"type\":\"commendationIssued\",\"subject\":{\"person\":\""
-            << plan.showcase_person << "\"},\"reason\":\"示范\",\"date\":\"2021-03-30\"}' |\n"
+            << plan.showcase_person << "\"},\"reason\":\"示范\",\"date\":\"2021-03-30\",\"evaluation\":\""
+            << plan.showcase_evaluation << "\"}' |\n"
             << "    " << p << " append --key " << dir << "/demo-keys/enforcement.pem\n";
 }
 
@@ -360,9 +386,15 @@ int Demo(const Args& args) {
   if (st.ok()) st = PrintEligibility(**ledger, 2019);
   if (!st.ok()) return FailStatus(args, st);
 
+  // A witness (in real life another party, on another machine) cosigns the latest
+  // checkpoint; the auditor's verify then needs its cosignature and keeps the checkpoint.
+  auto witness_key = WitnessCosign(**ledger, dir, clock);
+  if (!witness_key.ok()) return FailStatus(args, witness_key.status());
   VerifyOptions verify_options;
   verify_options.rules = &ProgramRulesInstance();
   verify_options.progress = ProgressReporter("demo: verifying");
+  verify_options.witnesses = {*witness_key};
+  verify_options.quorum = 1;
   auto verify_started = std::chrono::steady_clock::now();
   auto report = VerifyLedger(**ledger, verify_options);
   if (!report.ok()) return FailStatus(args, report.status());
@@ -372,8 +404,12 @@ int Demo(const Args& args) {
   std::cout << "\nverify: ok, " << Thousands(report->size) << " entries, "
             << Thousands(report->signatures_checked)
             << " signatures and every signer's authority checked, rules replayed; root "
-            << HexEncode(report->root) << " matches the checkpoint (" << std::fixed
-            << std::setprecision(1) << verify_seconds << " s)\n";
+            << HexEncode(report->root) << " matches the checkpoint (" << std::fixed << std::setprecision(1)
+            << verify_seconds << " s)\n        every derived record (" << Thousands(report->derived_checked)
+            << ") matches a fresh fold of the log; the checkpoint is cosigned by witness "
+            << report->cosigned_by.front() << "\n";
+  st = WriteTrustedCheckpoint(dir + "/demo-trust", (*ledger)->origin(), report->checkpoint);
+  if (!st.ok()) return FailStatus(args, st);
   PrintNext(dir, plan);
   return kExitOk;
 }

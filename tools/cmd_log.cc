@@ -92,7 +92,7 @@ std::string Summary(const EventCodec& codec, schema::Event::Reader event, bool i
   std::string out;
   for (auto f : raw.asReader().getObject()) {
     std::string name = f.getName();
-    if (name == "type" || name == "publicKey") continue;
+    if (name == "type" || name == "publicKey" || name == "id") continue;
     auto v = f.getValue();
     std::string value = v.isString() ? std::string(v.getString().cStr()) : codec.EncodeRaw(v);
     value = Clip(value, 60);

@@ -84,7 +84,7 @@ int Record(const Args& args) {
   if (as_of.seq) std::cout << " as the ledger stood after seq " << *as_of.seq;
   std::cout << "\n";
   for (const auto& l : report->lines) {
-    std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22) << l.event_json
+    std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22) << WithoutId(l.event_json)
               << "\n         signed by " << l.signer << "\n";
     if (l.withdrawn_by) {
       std::cout << "         WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason << "\n";

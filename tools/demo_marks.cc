@@ -163,6 +163,7 @@ void Planner::Targets() {
                 .N("year", static_cast<uint64_t>(a.year))
                 .S("scope", a.scope)
                 .S("unit", w_.units[c.guarantor].id)
+                .S("principal", w_.units[c.guarantor].name + "主要负责人")
                 .D("date", when)
                 .S("summary", c.name + kWhy[rng_.Below(3)])
                 .Done());
@@ -240,13 +241,26 @@ void Planner::Retractions() {
     touched[right->person] = true;
     Day day = c.day + rng_.Between(15, 30);
     const City& city = w_.cities[w_.groups[c.group].city];
-    // Reissued to the right person first, then the mistaken one withdrawn, naming it.
+    // Reissued to the right person first, resting on their own evaluation (R11), then
+    // the mistaken one withdrawn, naming it.
+    std::string eid = Fmt("EV-R%02d-", c.round + 1) + b.id + "-review";
+    Add(day, kEvaluate, enforcement_,
+        Json("evaluationRecorded")
+            .S("evaluation", eid)
+            .Subject(true, b.id)
+            .S("period", Period(c.round))
+            .S("grade", "outstanding")
+            .S("summary", "复核:工作绩效突出、作风硬朗")
+            .D("date", day)
+            .Raw("distributedTo", R"(["ministryLeaders","hrDepartment","partyCommittee","sendingUnit"])")
+            .Done());
     size_t reissued = Add(day, kMark, enforcement_,
                           Json("commendationIssued")
                               .Subject(true, b.id)
                               .S("reason", "在" + city.name + "强化监督定点帮扶" + Period(c.round) +
                                                "中工作绩效突出、作风硬朗(更正后重新发出)")
                               .D("date", day)
+                              .S("evaluation", eid)
                               .Done());
     retract(c.event, day,
             "表扬函对象有误:应为同组的" + b.name + "(" + b.id + "),误录为" + a.name +

@@ -433,6 +433,13 @@ Plan Planner::Build() {
   if (plan_.showcase_person.empty()) {
     plan_.showcase_person = w_.persons[commendations_.front().person].id;
   }
+  // The evaluation a commendation of the showcase person rests on (R11).
+  for (const auto& c : commendations_) {
+    if (c.person >= 0 && w_.persons[c.person].id == plan_.showcase_person) {
+      plan_.showcase_evaluation = Fmt("EV-R%02d-", c.round + 1) + plan_.showcase_person;
+      break;
+    }
+  }
   plan_.roster_city = "130100";
   plan_.roster_date = FormatDay(RoundStart(13) + 7);
   for (const auto& g : w_.groups) {

@@ -76,24 +76,24 @@ grep -q "BEGIN ENCRYPTED PRIVATE KEY" enc.pem || fail "enc.pem is not encrypted"
 [ "$(stat -c %a enc.pem)" = "600" ] || fail "enc.pem has mode $(stat -c %a enc.pem)"
 openssl pkey -in enc.pem -passin file:pass.txt -noout 2>/dev/null || fail "openssl cannot open enc.pem with its passphrase"
 echo '{"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"}' > one.jsonl
-expect 1 sign --key enc.pem one.jsonl
+expect 1 sign --origin probity.test/core --key enc.pem one.jsonl
 grep -qi "encrypted" err || fail "using an encrypted key without a passphrase does not say it is encrypted"
 contains err "--passphrase-file"
 [ ! -s out ] || fail "sign printed something although the key could not be used"
-run sign --key enc.pem --passphrase-file wrong.txt one.jsonl
+run sign --origin probity.test/core --key enc.pem --passphrase-file wrong.txt one.jsonl
 [ "$rc" -ne 0 ] || fail "a wrong passphrase was accepted"
-expect 0 sign --key enc.pem --passphrase-file pass.txt one.jsonl
+expect 0 sign --origin probity.test/core --key enc.pem --passphrase-file pass.txt one.jsonl
 [ "$(json_get keyId < out)" = "$enc_id" ] || fail "envelope signed with enc.pem does not carry its key id"
 
 step="a key readable by others is refused"
 expect 0 keygen loose.pem
 chmod 644 loose.pem
-run sign --key loose.pem one.jsonl
+run sign --origin probity.test/core --key loose.pem one.jsonl
 [ "$rc" -ne 0 ] || fail "a mode 0644 private key was used"
 grep -qi "too open\|permission" err || fail "refusal of a 0644 key does not name the permissions"
 contains err "loose.pem"
 chmod 600 loose.pem
-expect 0 sign --key loose.pem one.jsonl
+expect 0 sign --origin probity.test/core --key loose.pem one.jsonl
 
 # ---------------------------------------------------------------------------------------
 step="exit 2 for bad usage"
@@ -111,7 +111,7 @@ for args in "log" "verify" "checkpoint" "show 0" "prove inclusion 0" "log --json
   expect 3 $args
   [ -s err ] || fail "probity $args: no message on stderr"
 done
-"$probity" sign --key admin.pem one.jsonl > one-signed.jsonl || fail "sign needs no store"
+"$probity" sign --origin probity.test/core --key admin.pem one.jsonl > one-signed.jsonl || fail "sign needs no store"
 expect 3 submit one-signed.jsonl
 expect 3 append --key admin.pem one.jsonl
 [ ! -e "$data/db" ] || fail "a failed command created a store"
@@ -196,8 +196,17 @@ python3 /dev/fd/3 "$hr_id" <signed.jsonl 3<<'EOF' || fail "signed envelopes lack
 import base64, json, sys
 for line in sys.stdin:
     env = json.loads(line)
-    assert set(env) == {"keyId", "signature", "body", "event"}, env.keys()
+    event = env["event"]
+    want = {"keyId", "signature", "body", "event"} | ({"sealed"} if event["type"] == "restrictionRecorded" else set())
+    assert set(env) == want, env.keys()
     assert env["keyId"] == sys.argv[1]
+    # Format v2: every event has an id (sign makes one); a sealed field is signed as a
+    # commitment, its clear value travels beside the signature.
+    assert event["id"], event
+    if event["type"] == "restrictionRecorded":
+        assert set(event["reason"]) == {"commitment"}, event
+        assert env["sealed"][0]["field"] == "reason" and env["sealed"][0]["value"] == "health", env
+        assert b"health" not in base64.b64decode(env["body"]), "the clear reason is in the signed body"
     assert len(base64.b64decode(env["signature"], validate=True)) == 64
     assert len(base64.b64decode(env["body"], validate=True)) % 8 == 0
 EOF
@@ -312,8 +321,11 @@ assert hashlib.sha256(b"\x00" + entry).hexdigest() == s["leafHash"], "leafHash i
 assert s["leafHash"] == sys.argv[2], "leafHash differs from the submit receipt"
 assert s["keyId"] == sys.argv[3], "keyId is not the hr key"
 signed = base64.b64decode(s["signed"], validate=True)
-assert signed.startswith(b"probity/event/v1\n"), signed[:20]
-assert signed[len(b"probity/event/v1\n"):] in entry, "the signed body is not inside the entry"
+# Format v2: the signature covers the ledger's origin, then the body.
+prefix = b"probity/event/v2\n" + s["origin"].encode() + b"\n"
+assert s["origin"] == "probity.test/core", s["origin"]
+assert signed.startswith(prefix), signed[:40]
+assert signed[len(prefix):] in entry, "the signed body is not inside the entry"
 assert len(base64.b64decode(s["signature"], validate=True)) == 64
 assert s["event"]["type"] == "personRegistered" and s["event"]["person"] == "P3", s["event"]
 assert s["event"]["id"] == "hr-2019-0003", s["event"]

@@ -153,10 +153,16 @@ refused admin \
   '{"type":"groupFormed","group":"G3","city":"130100","kind":"central","leadUnit":"U2","date":"2019-06-01"}' \
   "(R7)"
 
+# ---- R10: evaluations the marks below rest on (R11, R12) -------------------------------------------
+for subject in person:P1 person:P2 person:P3 person:P4 person:P5 unit:U1 unit:U2; do
+  kind="${subject%%:*}"; id="${subject#*:}"
+  append_as enforcement "{\"type\":\"evaluationRecorded\",\"evaluation\":\"EV-$id\",\"subject\":{\"$kind\":\"$id\"},\"period\":\"2019 round 1\",\"grade\":\"good\",\"summary\":\"s\",\"date\":\"2019-05-20\",\"distributedTo\":[\"ministryLeaders\",\"hrDepartment\",\"partyCommittee\",\"sendingUnit\"]}" >/dev/null
+done
+
 # ---- group leaders' reports; roles ---------------------------------------------------------------
 append_as leader-p1 '{"type":"reportFiled","group":"G1","date":"2019-05-15","kind":"workReport","summary":"week 1"}' >/dev/null
 refused leader-p1 '{"type":"reportFiled","group":"G2","date":"2019-05-15","kind":"workReport","summary":"x"}' "G2"
-refused hr '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-01"}' "enforcement"
+refused hr '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-01","evaluation":"EV-P1"}' "enforcement"
 refused enforcement \
   '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-01","evaluation":"E404"}' \
   "E404"
@@ -174,8 +180,8 @@ refused dispatcher-u1 \
 # ---- all or nothing: a refused line appends nothing, naming the line -----------------------------
 before="$(size)"
 printf '%s\n' \
-  '{"type":"commendationIssued","subject":{"person":"P5"},"reason":"r","date":"2019-06-01"}' \
-  '{"type":"commendationIssued","subject":{"person":"P404"},"reason":"r","date":"2019-06-01"}' \
+  '{"type":"commendationIssued","subject":{"person":"P5"},"reason":"r","date":"2019-06-01","evaluation":"EV-P5"}' \
+  '{"type":"commendationIssued","subject":{"person":"P404"},"reason":"r","date":"2019-06-01","evaluation":"EV-P404"}' \
   >"$tmp/batch.jsonl"
 rc=0; p append --key "$keys/enforcement.pem" "$tmp/batch.jsonl" >/dev/null 2>"$tmp/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "a batch with a refused line: exit $rc"
@@ -185,14 +191,14 @@ grep -q "P404" "$tmp/err" || fail "the missing person is not named: $(cat "$tmp/
 
 # ---- marks ---------------------------------------------------------------------------------------
 append_as party '{"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P5","date":"2019-05-05"}' >/dev/null
-c_p1="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"组织有力","date":"2019-06-01"}')"
-c_p2="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P2"},"reason":"r","date":"2019-08-01"}')"
-k_p2="$(append_as enforcement '{"type":"criticismIssued","subject":{"person":"P2"},"ground":"workDiscipline","reason":"r","date":"2019-07-01"}')"
-c_p3="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P3"},"reason":"r","date":"2019-12-31"}')"
-c_p4="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P4"},"reason":"r","date":"2019-09-01"}')"
-c_p1b="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2020-01-01"}')"
-c_u1="$(append_as enforcement '{"type":"commendationIssued","subject":{"unit":"U1"},"reason":"r","date":"2019-06-01"}')"
-k_u2="$(append_as enforcement '{"type":"criticismIssued","subject":{"unit":"U2"},"ground":"poorOrganisation","reason":"r","date":"2019-06-01"}')"
+c_p1="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"组织有力","date":"2019-06-01","evaluation":"EV-P1"}')"
+c_p2="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P2"},"reason":"r","date":"2019-08-01","evaluation":"EV-P2"}')"
+k_p2="$(append_as enforcement '{"type":"criticismIssued","subject":{"person":"P2"},"ground":"workDiscipline","reason":"r","date":"2019-07-01","evaluation":"EV-P2"}')"
+c_p3="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P3"},"reason":"r","date":"2019-12-31","evaluation":"EV-P3"}')"
+c_p4="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P4"},"reason":"r","date":"2019-09-01","evaluation":"EV-P4"}')"
+c_p1b="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2020-01-01","evaluation":"EV-P1"}')"
+c_u1="$(append_as enforcement '{"type":"commendationIssued","subject":{"unit":"U1"},"reason":"r","date":"2019-06-01","evaluation":"EV-U1"}')"
+k_u2="$(append_as enforcement '{"type":"criticismIssued","subject":{"unit":"U2"},"ground":"poorOrganisation","reason":"r","date":"2019-06-01","evaluation":"EV-U2"}')"
 
 # ---- R15: retractions ----------------------------------------------------------------------------
 refused admin '{"type":"retraction","target":99999,"reason":"no such seq"}' "(R15)"
@@ -206,13 +212,13 @@ append_as enforcement '{"type":"targetAssessed","city":"130100","year":2019,"sco
 p explanations --json >"$tmp/x.json" || fail "explanations"
 check_json "$tmp/x.json" 'assert [(o["city"], o["year"], o["scope"], o["guarantor"]) for o in d["open"]] == [("130100", 2019, "annual", "U1")], d'
 refused guarantor-u2 \
-  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U2","date":"2020-02-01","summary":"s"}' \
+  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U2","principal":"Wang Wu","date":"2020-02-01","summary":"s"}' \
   "(R9)"
 append_as guarantor-u1 \
-  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","date":"2020-02-01","summary":"s"}' \
+  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","principal":"Li Si","date":"2020-02-01","summary":"s"}' \
   >/dev/null
 refused guarantor-u1 \
-  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","date":"2020-02-02","summary":"s"}' \
+  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","principal":"Li Si","date":"2020-02-02","summary":"s"}' \
   "(R9)"
 p explanations --json >"$tmp/x.json" || fail "explanations"
 check_json "$tmp/x.json" 'assert d["open"] == [], d'
