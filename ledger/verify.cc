@@ -103,13 +103,18 @@ Result<std::optional<std::string>> CompareColumn(const Store& store, Column colu
 struct Derived {
   MemoryState state;
   IndexFold indexes;
-  std::map<std::string, Hash> sealed;  // sealed-column key -> the signed commitment
+  std::map<std::string, SealedField> sealed;  // sealed-column key -> the field as signed
   std::map<uint64_t, Hash> roots;      // tree size -> root, for every size asked
 };
 
-// Tracks the sealed values entry `seq` must keep and those an erasure deletes.
+// Tracks the sealed values entry `seq` must keep, and those an erasure deletes (as
+// Ledger::Submit does: an erasure must delete at least one value).
 std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::Reader event,
-                                      const std::map<uint64_t, std::vector<std::string>>& fields_of) {
+                                      std::map<uint64_t, std::vector<std::string>>& fields_of) {
+  for (auto& f : SealedFieldsOf(event)) {
+    fields_of[seq].push_back(f.name);
+    d.sealed[SealedKey(seq, f.name)] = std::move(f);
+  }
   if (!event.isErasure()) return std::nullopt;
   uint64_t target = event.getErasure().getTarget();
   size_t erased = 0;
@@ -117,7 +122,6 @@ std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::R
     for (const auto& name : it->second) erased += d.sealed.erase(SealedKey(target, name));
   }
   if (erased == 0) return "erasure of seq " + std::to_string(target) + ", which keeps no sealed value";
-  (void)seq;
   return std::nullopt;
 }
 
@@ -273,11 +277,6 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
       }
     }
     derived.indexes.Add(seq, event, txn);
-    auto fields = SealedFieldsOf(event);
-    for (const auto& f : fields) {
-      derived.sealed[SealedKey(seq, f.name)] = f.commitment;
-      sealed_fields_of[seq].push_back(f.name);
-    }
     if (auto problem = FoldSealed(derived, seq, event, sealed_fields_of)) return bad_here(*problem);
     Status st = ApplyAuthority(txn, seq, event);
     if (st.ok() && options.rules) st = options.rules->Apply(txn, seq, event);
@@ -371,16 +370,7 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
       uint64_t seq = SeqFromKey(key);
       auto value = DecodeSealedValue(key.substr(8), sit->value().ToString());
       if (!value.ok()) return fail(seq, "seq " + std::to_string(seq) + ": " + value.status().message());
-      SealedField field{key.substr(8), "RestrictionReason", w->second};
-      auto entry = ledger.ReadEntry(seq);
-      if (entry.ok()) {
-        if (auto view = EventView::FromCanonical(entry->envelope.body); view.ok()) {
-          for (const auto& f : SealedFieldsOf(view->reader())) {
-            if (f.name == field.name) field = f;
-          }
-        }
-      }
-      Status st = CheckSealedValue(field, *value);
+      Status st = CheckSealedValue(w->second, *value);
       if (!st.ok()) return fail(seq, "seq " + std::to_string(seq) + ": sealed value altered: " + st.message());
       ++n;
     }

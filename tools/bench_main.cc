@@ -99,7 +99,8 @@ int Run(uint64_t events, size_t batch, std::string dir) {
   static const ProgramRules rules;
   Ledger::Options options;
   options.rules = &rules;
-  auto ledger = Ledger::Init(dir + "/store", *key, "bench.probity.local/run", options);
+  const std::string origin = "bench.probity.local/run";
+  auto ledger = Ledger::Init(dir + "/store", *key, origin, {}, options);
   if (!ledger.ok()) {
     std::cerr << "probity-bench: " << ledger.status().message() << "\n";
     return 1;
@@ -109,10 +110,10 @@ int Run(uint64_t events, size_t batch, std::string dir) {
   std::vector<Envelope> envelopes;
   envelopes.reserve(events);
   for (uint64_t i = 0; i < events; ++i) {
-    auto body = codec.Parse(R"({"type":"unitRegistered","unit":"B)" + std::to_string(i) +
-                            R"(","name":"bench unit","kind":"affiliatedInstitution"})");
+    auto body = codec.Parse(R"({"type":"unitRegistered","id":"bench-)" + std::to_string(i) + R"(","unit":"B)" +
+                            std::to_string(i) + R"(","name":"bench unit","kind":"affiliatedInstitution"})");
     if (!body.ok()) return 1;
-    envelopes.push_back(SignEnvelope(*body, *key));
+    envelopes.push_back(SignEnvelope(*body, origin, *key));
   }
   auto start = Clock::now();
   for (uint64_t i = 0; i < events; i += batch) {
