@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "ledger/crypto.h"
+#include "ledger/json.h"
 
 namespace probity {
 namespace {
@@ -15,22 +16,27 @@ namespace {
 capnp::Data::Reader AsData(ByteSpan b) { return capnp::Data::Reader(b.data(), b.size()); }
 
 // "sealed": [{"field": name, "salt": hex64, "value": text}, ...], strictly.
-Result<std::vector<SealedValue>> SealedValuesFromJson(capnp::JsonValue::Reader v) {
-  if (!v.isArray()) return Status::Invalid("field 'sealed' must be an array");
+Result<std::vector<SealedValue>> SealedValuesFromJson(json::Element v) {
+  json::Array items;
+  if (v.get(items)) return Status::Invalid("field 'sealed' must be an array");
   std::vector<SealedValue> out;
-  for (auto item : v.getArray()) {
+  for (auto item : items) {
     std::string where = "field 'sealed[" + std::to_string(out.size()) + "]";
-    if (!item.isObject()) return Status::Invalid(where + "' must be an object");
+    json::Object object;
+    if (item.get(object)) return Status::Invalid(where + "' must be an object");
     std::optional<std::string> field, salt, value;
-    for (auto f : item.getObject()) {
-      std::string name = f.getName();
+    for (auto f : object) {
+      std::string name(f.key);
       std::optional<std::string>* slot = name == "field" ? &field : name == "salt" ? &salt : name == "value" ? &value : nullptr;
       if (slot == nullptr) return Status::Invalid(where + "." + name + "' is unknown; expected field, salt, value");
-      if (*slot) return Status::Invalid(where + "." + name + "' appears twice");
-      if (!f.getValue().isString()) return Status::Invalid(where + "." + name + "' must be a string");
-      *slot = f.getValue().getString().cStr();
+      std::string_view text;
+      if (f.value.get(text)) return Status::Invalid(where + "." + name + "' must be a string");
+      *slot = std::string(text);
     }
     if (!field || !salt || !value) return Status::Invalid(where + "' needs field, salt and value");
+    if (!json::IsCleanText(*value, false) || !json::IsCleanText(*field, false)) {
+      return Status::Invalid(where + "' holds control characters");
+    }
     SealedValue sv;
     sv.field = *field;
     sv.value = *value;
@@ -145,33 +151,27 @@ std::string EnvelopeToJson(const Envelope& envelope, const EventCodec& codec) {
 }
 
 Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec) {
-  capnp::MallocMessageBuilder message;
-  auto raw = message.initRoot<capnp::JsonValue>();
-  PROBITY_RETURN_IF_ERROR(codec.ParseRaw(line, raw));
-  auto value = raw.asReader();
-  if (!value.isObject()) return Status::Invalid("an envelope must be a JSON object");
+  thread_local json::Parser parser;
+  auto parsed = parser.Parse(line);
+  if (!parsed.ok()) return parsed.status();
+  json::Object object;
+  if (parsed->get(object)) return Status::Invalid("an envelope must be a JSON object");
   std::optional<std::string> key_id, signature, body;
-  std::optional<capnp::JsonValue::Reader> event;
-  std::optional<capnp::JsonValue::Reader> sealed;
-  for (auto field : value.getObject()) {
-    std::string name = field.getName();
-    auto v = field.getValue();
+  std::optional<json::Element> event, sealed;
+  for (auto field : object) {
+    std::string name(field.key);
     auto text = [&](std::optional<std::string>& slot) -> Status {
-      if (slot) return Status::Invalid("field '" + name + "' appears twice");
-      if (!v.isString()) return Status::Invalid("field '" + name + "' must be a string");
-      slot = v.getString().cStr();
+      std::string_view v;
+      if (field.value.get(v)) return Status::Invalid("field '" + name + "' must be a string");
+      slot = std::string(v);
       return Status::Ok();
     };
     if (name == "keyId") PROBITY_RETURN_IF_ERROR(text(key_id));
     else if (name == "signature") PROBITY_RETURN_IF_ERROR(text(signature));
     else if (name == "body") PROBITY_RETURN_IF_ERROR(text(body));
-    else if (name == "event") {
-      if (event) return Status::Invalid("field 'event' appears twice");
-      event = v;
-    } else if (name == "sealed") {
-      if (sealed) return Status::Invalid("field 'sealed' appears twice");
-      sealed = v;
-    } else {
+    else if (name == "event") event = field.value;
+    else if (name == "sealed") sealed = field.value;
+    else {
       return Status::Invalid("unknown field '" + name +
                              "' in an envelope; expected keyId, signature, body, event, sealed");
     }
@@ -192,9 +192,9 @@ Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec
   if (!view.ok()) return view.status().WithContext("field 'body'");
   env.body = std::move(*b);
   if (event) {
-    auto parsed = codec.Parse(*event);
-    if (!parsed.ok()) return parsed.status().WithContext("field 'event'");
-    if (*parsed != env.body) return Status::Invalid("field 'event' does not match the signed 'body'");
+    auto parsed_event = codec.Parse(*event);
+    if (!parsed_event.ok()) return parsed_event.status().WithContext("field 'event'");
+    if (*parsed_event != env.body) return Status::Invalid("field 'event' does not match the signed 'body'");
   }
   if (sealed) {
     auto values = SealedValuesFromJson(*sealed);

@@ -2,14 +2,19 @@
 
 #include <capnp/message.h>
 #include <capnp/schema.h>
+#include <capnp/dynamic.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
+
+#include "ledger/json.h"
 
 namespace probity {
 namespace {
@@ -31,11 +36,24 @@ capnp::ReaderOptions BoundedReaderOptions() {
   return options;
 }
 
-bool IsOptional(capnp::StructSchema::Field field) {
+// Free text (names, summaries, reasons) may hold tab and newline; every other Text field
+// is an identifier or a code, refused with any control, bidirectional or zero-width
+// character so that two different ids can never print alike.
+const std::set<std::string> kFreeTextFields = {"name", "summary", "reason", "holder", "task",
+                                               "note", "period", "publicKey", "principal"};
+
+bool HasAnnotation(capnp::StructSchema::Field field, uint64_t id) {
   for (auto a : field.getProto().getAnnotations()) {
-    if (a.getId() == kOptionalAnnotationId) return true;
+    if (a.getId() == id) return true;
   }
   return false;
+}
+
+std::string SealedType(capnp::StructSchema::Field field) {
+  for (auto a : field.getProto().getAnnotations()) {
+    if (a.getId() == kSealedAnnotationId) return a.getValue().getText();
+  }
+  return "";
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -44,196 +62,233 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string Describe(capnp::JsonValue::Which which) {
-  switch (which) {
-    case capnp::JsonValue::NULL_: return "null";
-    case capnp::JsonValue::BOOLEAN: return "a boolean";
-    case capnp::JsonValue::NUMBER: return "a number";
-    case capnp::JsonValue::STRING: return "a string";
-    case capnp::JsonValue::ARRAY: return "an array";
-    case capnp::JsonValue::OBJECT: return "an object";
-    case capnp::JsonValue::CALL: return "a call";
+// How a JSON object becomes an Event: `input` is an event a user wrote for `sign`
+// (sealed fields take clear values, committed under fresh salts); otherwise it is the
+// JSON form of a signed body (sealed fields are {"commitment": hex}).
+struct BuildContext {
+  bool input = false;
+  const RandomFn* random = nullptr;
+  std::vector<SealedValue>* sealed = nullptr;
+};
+
+Status CheckText(std::string_view text, const std::string& name, const std::string& path) {
+  if (text.empty()) return Status::Invalid("field '" + path + "' is empty");
+  bool free_text = kFreeTextFields.count(name) > 0;
+  if (!json::IsCleanText(text, free_text)) {
+    return Status::Invalid("field '" + path + "' is not valid UTF-8 text (control characters" +
+                           (free_text ? std::string(" other than tab and newline") : std::string()) + " are refused)");
   }
-  return "an unknown value";
+  if (!free_text && json::HasInvisibleOrBidi(text)) {
+    return Status::Invalid("field '" + path + "' holds a bidirectional-control or zero-width character");
+  }
+  if (kDateFields.count(name) && !IsCalendarDate(text)) {
+    return Status::Invalid("field '" + path + "' is not a calendar date YYYY-MM-DD: '" + std::string(text) + "'");
+  }
+  return Status::Ok();
 }
 
-Status CheckStruct(capnp::StructSchema schema, capnp::JsonValue::Reader value,
-                   const std::string& path);
-
-// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without
-// NUL or other C0 controls but tab and newline, so every text prints safely.
-bool IsCleanUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\n') return false;
-      if (c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    uint32_t cp = c & (0x7f >> len);
-    for (size_t k = 1; k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += len;
-  }
-  return true;
-}
-
-// Checks that `value` is a JSON value that the codec will decode into `type`
-// exactly, without rounding, defaulting or guessing.
-Status CheckValue(capnp::Type type, capnp::JsonValue::Reader value, const std::string& name,
-                  const std::string& path) {
+// The JSON value `v` as a value of `type`, passed to `set` (which copies it).
+Status Convert(capnp::Type type, json::Element v, const std::string& name, const std::string& path,
+               const std::function<void(capnp::DynamicValue::Reader)>& set) {
   auto wrong = [&](const char* expected) {
-    return Status::Invalid("field '" + path + "' must be " + expected + ", not " +
-                           Describe(value.which()));
+    return Status::Invalid("field '" + path + "' must be " + expected + ", not " + json::Describe(v));
   };
   switch (type.which()) {
     case capnp::schema::Type::TEXT: {
-      if (!value.isString()) return wrong("a string");
-      auto text = value.getString();
-      if (text.size() == 0) return Status::Invalid("field '" + path + "' is empty");
-      if (!IsCleanUtf8(std::string_view(text.begin(), text.size()))) {
-        return Status::Invalid("field '" + path +
-                               "' is not valid UTF-8 text (control characters other than tab and newline are refused)");
-      }
-      if (kDateFields.count(name) && !IsCalendarDate(text.cStr())) {
-        return Status::Invalid("field '" + path + "' is not a calendar date YYYY-MM-DD: '" +
-                               std::string(text.cStr()) + "'");
-      }
+      std::string_view text;
+      if (v.get(text)) return wrong("a string");
+      PROBITY_RETURN_IF_ERROR(CheckText(text, name, path));
+      set(capnp::Text::Reader(text.data(), text.size()));
       return Status::Ok();
     }
-    case capnp::schema::Type::BOOL:
-      return value.isBoolean() ? Status::Ok() : wrong("true or false");
+    case capnp::schema::Type::BOOL: {
+      bool b;
+      if (v.get(b)) return wrong("true or false");
+      set(b);
+      return Status::Ok();
+    }
     case capnp::schema::Type::UINT16:
     case capnp::schema::Type::UINT32:
     case capnp::schema::Type::UINT64: {
-      if (!value.isNumber()) return wrong("a whole number");
-      double n = value.getNumber();
-      double max = type.which() == capnp::schema::Type::UINT16   ? 65535.0
-                   : type.which() == capnp::schema::Type::UINT32 ? 4294967295.0
-                                                                 : kMaxExactInteger;
-      if (!(n >= 0 && n <= max) || std::floor(n) != n) {
-        return Status::Invalid("field '" + path + "' must be a whole number from 0 to " +
-                               std::to_string(static_cast<uint64_t>(max)));
+      uint64_t max = type.which() == capnp::schema::Type::UINT16   ? 65535
+                     : type.which() == capnp::schema::Type::UINT32 ? 4294967295ull
+                                                                   : static_cast<uint64_t>(kMaxExactInteger);
+      if (!v.is_number()) return wrong("a whole number");
+      uint64_t n;
+      bool integral = v.type() == simdjson::dom::element_type::INT64 || v.type() == simdjson::dom::element_type::UINT64;
+      if (!integral || v.get(n) || n > max) {
+        return Status::Invalid("field '" + path + "' must be a whole number from 0 to " + std::to_string(max));
       }
+      set(n);
       return Status::Ok();
     }
     case capnp::schema::Type::ENUM: {
-      if (!value.isString()) return wrong("a string");
-      auto schema = type.asEnum();
+      std::string_view text;
+      if (v.get(text)) return wrong("a string");
       std::vector<std::string> names;
-      for (auto e : schema.getEnumerants()) {
+      for (auto e : type.asEnum().getEnumerants()) {
         names.push_back(e.getProto().getName());
-        if (names.back() == value.getString().cStr()) return Status::Ok();
+        if (names.back() == text) {
+          set(capnp::DynamicEnum(e));
+          return Status::Ok();
+        }
       }
-      return Status::Invalid("field '" + path + "': '" + std::string(value.getString().cStr()) +
-                             "' is not one of " + Join(names));
-    }
-    case capnp::schema::Type::LIST: {
-      if (!value.isArray()) return wrong("an array");
-      auto element = type.asList().getElementType();
-      uint32_t i = 0;
-      for (auto item : value.getArray()) {
-        PROBITY_RETURN_IF_ERROR(
-            CheckValue(element, item, name, path + "[" + std::to_string(i++) + "]"));
-      }
-      return Status::Ok();
+      return Status::Invalid("field '" + path + "': '" + std::string(text) + "' is not one of " + Join(names));
     }
     case capnp::schema::Type::DATA: {
       // Data fields are annotated $Json.hex: lower-case hex digits, two a byte.
-      if (!value.isString()) return wrong("a string of hex digits");
-      std::string_view text(value.getString().begin(), value.getString().size());
-      bool hex = text.size() % 2 == 0 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-      if (!hex) return Status::Invalid("field '" + path + "' must be lower-case hex digits, two a byte");
+      std::string_view text;
+      if (v.get(text)) return wrong("a string of hex digits");
+      auto bytes = text.find_first_not_of("0123456789abcdef") == std::string_view::npos ? HexDecode(text)
+                                                                                      : Result<Bytes>(Status::Invalid(""));
+      if (!bytes.ok() || text.size() % 2 != 0) {
+        return Status::Invalid("field '" + path + "' must be lower-case hex digits, two a byte");
+      }
+      set(capnp::Data::Reader(bytes->data(), bytes->size()));
       return Status::Ok();
     }
-    case capnp::schema::Type::STRUCT:
-      return CheckStruct(type.asStruct(), value, path);
     default:
-      // schemas/event.capnp uses no other types; a new one must be handled here.
+      // schemas/event.capnp uses no other scalar types; a new one must be handled here.
       return Status::Invalid("field '" + path + "' has a type this codec does not handle");
   }
 }
 
-using FieldVec = std::vector<capnp::StructSchema::Field>;
+Status FillStruct(capnp::DynamicStruct::Builder out, json::Element value, const std::string& path,
+                  const std::set<std::string>& skip, BuildContext& ctx);
 
-template <typename List>
-FieldVec FieldsOf(List list) {
-  FieldVec out;
-  for (auto f : list) out.push_back(f);
-  return out;
+// Sets field `f` of `out` from `v`.
+Status FillField(capnp::DynamicStruct::Builder out, capnp::StructSchema::Field f, json::Element v,
+                 const std::string& path, BuildContext& ctx) {
+  std::string name = f.getProto().getName();
+  auto type = f.getType();
+  std::string sealed_type = SealedType(f);
+  if (!sealed_type.empty() && ctx.input) {
+    std::string_view text;
+    if (v.get(text)) {
+      return Status::Invalid("field '" + path + "' is sealed: give its value (a string); signing commits to it");
+    }
+    SealedValue sv;
+    sv.field = name;
+    sv.value = std::string(text);
+    PROBITY_RETURN_IF_ERROR(CheckSealedText(path, sealed_type, sv.value));
+    (*ctx.random)(sv.salt.data(), sv.salt.size());
+    Hash c = SealCommitment(sv.salt, sv.value);
+    out.init(f).as<capnp::DynamicStruct>().set("commitment", capnp::Data::Reader(c.data(), c.size()));
+    ctx.sealed->push_back(std::move(sv));
+    return Status::Ok();
+  }
+  if (type.isStruct()) {
+    auto child = out.init(f).as<capnp::DynamicStruct>();
+    PROBITY_RETURN_IF_ERROR(FillStruct(child, v, path, {}, ctx));
+    if (child.getSchema() == capnp::Schema::from<schema::Sealed>() &&
+        child.get("commitment").as<capnp::Data>().size() != sizeof(Hash)) {
+      return Status::Invalid("field '" + path + ".commitment' must be 64 hex digits (SHA-256)");
+    }
+    return Status::Ok();
+  }
+  if (type.isList()) {
+    json::Array items;
+    if (v.get(items)) return Status::Invalid("field '" + path + "' must be an array, not " + json::Describe(v));
+    auto list = out.init(f, static_cast<unsigned>(items.size())).as<capnp::DynamicList>();
+    unsigned i = 0;
+    for (auto item : items) {
+      unsigned at = i++;
+      PROBITY_RETURN_IF_ERROR(Convert(type.asList().getElementType(), item, name, path + "[" + std::to_string(at) + "]",
+                                      [&](capnp::DynamicValue::Reader x) { list.set(at, x); }));
+    }
+    return Status::Ok();
+  }
+  return Convert(type, v, name, path, [&](capnp::DynamicValue::Reader x) { out.set(f, x); });
 }
 
-// Checks an object's keys against `fields`: no unknown or repeated key, no null, every
-// required non-union field present, each value of the right type. `allowed_extra` names
-// keys the caller has checked already (the discriminator).
-Status CheckObject(capnp::JsonValue::Reader value, const std::string& path,
-                   const std::set<std::string>& allowed_extra, const FieldVec& fields) {
+// Fills `out` from the JSON object `value`: no unknown key, no null, every required
+// non-union field present, exactly one union member, each value of the right type.
+// `skip` names keys the caller handles (the discriminator).
+Status FillStruct(capnp::DynamicStruct::Builder out, json::Element value, const std::string& path,
+                  const std::set<std::string>& skip, BuildContext& ctx) {
+  json::Object object;
+  if (value.get(object)) {
+    return Status::Invalid("field '" + path + "' must be an object, not " + json::Describe(value));
+  }
+  auto schema = out.getSchema();
   std::string prefix = path.empty() ? "" : path + ".";
   std::set<std::string> seen;
-  for (auto field : value.getObject()) {
-    std::string key = field.getName();
-    if (!seen.insert(key).second) return Status::Invalid("field '" + prefix + key + "' appears twice");
-    if (allowed_extra.count(key)) continue;
-    const capnp::StructSchema::Field* match = nullptr;
-    for (const auto& f : fields) {
-      if (key == f.getProto().getName().cStr()) match = &f;
-    }
-    if (match == nullptr) {
+  int union_members = 0;
+  for (auto field : object) {
+    std::string key(field.key);
+    if (skip.count(key)) continue;
+    seen.insert(key);
+    KJ_IF_MAYBE(f, schema.findFieldByName(key)) {
+      if (field.value.is_null()) {
+        return Status::Invalid("field '" + prefix + key + "' is null; omit an optional field instead");
+      }
+      union_members += f->getProto().getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
+      PROBITY_RETURN_IF_ERROR(FillField(out, *f, field.value, prefix + key, ctx));
+    } else {
       std::vector<std::string> names;
-      for (const auto& f : fields) names.push_back(f.getProto().getName());
+      for (auto f : schema.getFields()) names.push_back(f.getProto().getName());
       return Status::Invalid("unknown field '" + prefix + key + "'; expected " +
                              (names.empty() ? std::string("no fields") : Join(names)));
     }
-    if (field.getValue().isNull()) {
-      return Status::Invalid("field '" + prefix + key + "' is null; omit an optional field instead");
-    }
-    PROBITY_RETURN_IF_ERROR(CheckValue(match->getType(), field.getValue(), key, prefix + key));
   }
-  for (const auto& f : fields) {
+  for (auto f : schema.getNonUnionFields()) {
     std::string name = f.getProto().getName();
-    bool in_union = f.getProto().getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
-    if (!in_union && !IsOptional(f) && !seen.count(name)) {
+    if (!HasAnnotation(f, kOptionalAnnotationId) && !seen.count(name)) {
       return Status::Invalid("missing required field '" + prefix + name + "'");
     }
+  }
+  if (schema.getUnionFields().size() > 0 && union_members != 1) {
+    std::vector<std::string> names;
+    for (auto f : schema.getUnionFields()) names.push_back(f.getProto().getName());
+    return Status::Invalid("field '" + path + "' must have exactly one of " + Join(names));
   }
   return Status::Ok();
 }
 
-Status CheckStruct(capnp::StructSchema schema, capnp::JsonValue::Reader value,
-                   const std::string& path) {
-  if (!value.isObject()) {
-    return Status::Invalid("field '" + path + "' must be an object, not " + Describe(value.which()));
+// One event object -> its canonical bytes (see EventCodec::Parse and ::Prepare).
+Result<Bytes> BuildEvent(json::Element value, BuildContext& ctx) {
+  json::Object object;
+  if (value.get(object)) return Status::Invalid("an event must be a JSON object");
+  std::string_view type_name;
+  auto type = object["type"];
+  if (type.error()) return Status::Invalid("missing required field 'type'");
+  if (type.get(type_name)) return Status::Invalid("field 'type' must be a string");
+  auto event_schema = capnp::Schema::from<schema::Event>();
+  std::vector<std::string> names;
+  std::optional<capnp::StructSchema::Field> member;
+  for (auto f : event_schema.getUnionFields()) {
+    std::string n = f.getProto().getName();
+    if (n == "invalid") continue;
+    names.push_back(n);
+    if (n == type_name) member = f;
   }
-  PROBITY_RETURN_IF_ERROR(CheckObject(value, path, {}, FieldsOf(schema.getFields())));
-  if (schema == capnp::Schema::from<schema::Sealed>()) {
-    for (auto field : value.getObject()) {
-      if (field.getValue().getString().size() != 2 * sizeof(Hash)) {
-        return Status::Invalid("field '" + path + ".commitment' must be 64 hex digits (SHA-256)");
-      }
-    }
+  std::string tn(type_name);
+  if (!member) return Status::Invalid("unknown event type '" + tn + "'; expected one of " + Join(names));
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<capnp::DynamicStruct>(event_schema);
+  auto body = root.init(*member).as<capnp::DynamicStruct>();
+  // The member's fields sit beside `type` and `id` ($Json.flatten).
+  std::set<std::string> skip = {"type", "id"};
+  PROBITY_RETURN_IF_ERROR(FillStruct(body, value, "", skip, ctx).WithContext(tn));
+  auto id = object["id"];
+  if (!id.error()) {
+    std::string_view text;
+    if (id.get(text)) return Status::Invalid(tn + ": field 'id' must be a string, not " + json::Describe(id.value()));
+    if (!IsValidEventId(text)) return Status::Invalid(tn + ": field 'id' must be 1 to 64 of A-Z a-z 0-9 . _ : -");
+    root.set("id", capnp::Text::Reader(text.data(), text.size()));
+  } else if (ctx.input) {
+    uint8_t fresh[16];
+    (*ctx.random)(fresh, sizeof(fresh));
+    root.set("id", capnp::Text::Reader("ev-" + HexEncode(ByteSpan(fresh, sizeof(fresh)))));
   }
-  if (schema.getUnionFields().size() > 0) {
-    int present = 0;
-    std::vector<std::string> names;
-    for (auto f : schema.getUnionFields()) {
-      names.push_back(f.getProto().getName());
-      for (auto field : value.getObject()) {
-        if (field.getName() == f.getProto().getName()) ++present;
-      }
-    }
-    if (present != 1) {
-      return Status::Invalid("field '" + path + "' must have exactly one of " + Join(names));
-    }
-  }
-  return Status::Ok();
+  auto canonical = capnp::canonicalize(root.asReader().as<schema::Event>());
+  auto bytes = canonical.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+json::Parser& ThreadParser() {
+  thread_local json::Parser parser;
+  return parser;
 }
 
 // Encodes the seq of a retraction as a JSON number (the codec would write a string).
@@ -363,122 +418,22 @@ std::string EventCodec::EncodeRaw(capnp::JsonValue::Reader value) const {
 }
 
 Result<Bytes> EventCodec::Parse(std::string_view json) const {
-  capnp::MallocMessageBuilder message;
-  auto raw = message.initRoot<capnp::JsonValue>();
-  PROBITY_RETURN_IF_ERROR(ParseRaw(json, raw));
-  return Parse(raw.asReader());
+  auto value = ThreadParser().Parse(json);
+  if (!value.ok()) return value.status();
+  return Parse(*value);
 }
 
-Result<Bytes> EventCodec::Parse(capnp::JsonValue::Reader value) const {
-  if (!value.isObject()) return Status::Invalid("an event must be a JSON object");
-  auto event_schema = capnp::Schema::from<schema::Event>();
-  kj::Maybe<capnp::JsonValue::Reader> type;
-  for (auto field : value.getObject()) {
-    if (field.getName() == "type") type = field.getValue();
-  }
-  capnp::JsonValue::Reader type_value;
-  KJ_IF_MAYBE(t, type) { type_value = *t; }
-  else return Status::Invalid("missing required field 'type'");
-  if (!type_value.isString()) return Status::Invalid("field 'type' must be a string");
-  std::string type_name = type_value.getString();
-  capnp::StructSchema::Field member;
-  bool found = false;
-  std::vector<std::string> names;
-  for (auto f : event_schema.getUnionFields()) {
-    std::string n = f.getProto().getName();
-    if (n == "invalid") continue;
-    names.push_back(n);
-    if (n == type_name) {
-      member = f;
-      found = true;
-    }
-  }
-  if (!found) {
-    return Status::Invalid("unknown event type '" + type_name + "'; expected one of " + Join(names));
-  }
-  // Keys allowed: `type`, the event's own non-union fields (`id`), the member's fields.
-  FieldVec fields = FieldsOf(event_schema.getNonUnionFields());
-  for (auto f : member.getType().asStruct().getFields()) fields.push_back(f);
-  PROBITY_RETURN_IF_ERROR(CheckObject(value, "", {"type"}, fields).WithContext(type_name));
-  for (auto field : value.getObject()) {
-    if (field.getName() == "id" && !IsValidEventId(field.getValue().getString().cStr())) {
-      return Status::Invalid(type_name + ": field 'id' must be 1 to 64 of A-Z a-z 0-9 . _ : -");
-    }
-  }
-
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<schema::Event>();
-  auto err = kj::runCatchingExceptions([&]() { impl_->codec.decode(value, root); });
-  KJ_IF_MAYBE(e, err) {
-    // The checks above should make this unreachable; report rather than crash.
-    return Status::Invalid(type_name + ": " + std::string(e->getDescription().cStr()));
-  }
-  if (static_cast<uint16_t>(root.which()) != member.getProto().getDiscriminantValue()) {
-    return Status::Invalid("event type did not decode as '" + type_name + "'");
-  }
-  auto canonical = capnp::canonicalize(root.asReader());
-  auto bytes = canonical.asBytes();
-  return Bytes(bytes.begin(), bytes.end());
+Result<Bytes> EventCodec::Parse(json::Element value) const {
+  BuildContext ctx;
+  return BuildEvent(value, ctx);
 }
 
 Result<PreparedEvent> EventCodec::Prepare(std::string_view json, const RandomFn& random) const {
-  capnp::MallocMessageBuilder message;
-  auto raw = message.initRoot<capnp::JsonValue>();
-  PROBITY_RETURN_IF_ERROR(ParseRaw(json, raw));
-  auto in = raw.asReader();
-  if (!in.isObject()) return Status::Invalid("an event must be a JSON object");
-  // The sealed fields of this event's type, by name and clear-value type.
-  std::map<std::string, std::string> sealed_types;
-  std::string type_name;
-  for (auto field : in.getObject()) {
-    if (field.getName() == "type" && field.getValue().isString()) type_name = field.getValue().getString().cStr();
-  }
-  auto event_schema = capnp::Schema::from<schema::Event>();
-  KJ_IF_MAYBE(member, event_schema.findFieldByName(type_name)) {
-    if (member->getType().isStruct()) {
-      for (auto f : member->getType().asStruct().getFields()) {
-        for (auto a : f.getProto().getAnnotations()) {
-          if (a.getId() == kSealedAnnotationId) sealed_types[f.getProto().getName()] = a.getValue().getText();
-        }
-      }
-    }
-  }
-  bool has_id = false;
-  for (auto field : in.getObject()) has_id |= field.getName() == "id";
-  capnp::MallocMessageBuilder out_message;
-  auto out = out_message.initRoot<capnp::JsonValue>();
-  auto fields = out.initObject(in.getObject().size() + (has_id ? 0 : 1));
+  auto value = ThreadParser().Parse(json);
+  if (!value.ok()) return value.status();
   PreparedEvent prepared;
-  unsigned i = 0;
-  if (!has_id) {
-    uint8_t id[16];
-    random(id, sizeof(id));
-    fields[i].setName("id");
-    fields[i++].initValue().setString("ev-" + HexEncode(ByteSpan(id, sizeof(id))));
-  }
-  for (auto field : in.getObject()) {
-    std::string name = field.getName();
-    fields[i].setName(name);
-    auto it = sealed_types.find(name);
-    if (it == sealed_types.end()) {
-      fields[i++].setValue(field.getValue());
-      continue;
-    }
-    if (!field.getValue().isString()) {
-      return Status::Invalid(type_name + ": field '" + name + "' is sealed: give its value (a string); " +
-                             "signing commits to it");
-    }
-    SealedValue sv;
-    sv.field = name;
-    sv.value = field.getValue().getString().cStr();
-    PROBITY_RETURN_IF_ERROR(CheckSealedText(name, it->second, sv.value).WithContext(type_name));
-    random(sv.salt.data(), sv.salt.size());
-    auto commitment = fields[i++].initValue().initObject(1);
-    commitment[0].setName("commitment");
-    commitment[0].initValue().setString(HexEncode(SealCommitment(sv.salt, sv.value)));
-    prepared.sealed.push_back(std::move(sv));
-  }
-  auto body = Parse(out.asReader());
+  BuildContext ctx{true, &random, &prepared.sealed};
+  auto body = BuildEvent(*value, ctx);
   if (!body.ok()) return body.status();
   prepared.body = std::move(*body);
   return prepared;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "ledger/bytes.h"
+#include "ledger/json.h"
 #include "ledger/sealed.h"
 #include "ledger/status.h"
 #include "schemas/event.capnp.h"
@@ -70,7 +71,7 @@ class EventCodec {
   // the message names the field.
   Result<Bytes> Parse(std::string_view json) const;
   // The same for an already parsed JSON value (an envelope's `event`).
-  Result<Bytes> Parse(capnp::JsonValue::Reader value) const;
+  Result<Bytes> Parse(json::Element value) const;
 
   // An event as a user writes it -> the body `sign` signs. Differs from Parse in two
   // ways: an event without an `id` gets a fresh one ("ev-" and 32 random hex digits),
@@ -93,7 +94,8 @@ class EventCodec {
   std::string ToDisplayJson(schema::Event::Reader event, bool include_sensitive,
                             const std::vector<SealedValue>& sealed = {}) const;
 
-  // Raw JSON parsing, for callers that wrap events (envelopes, receipts).
+  // Cap'n Proto's raw JSON, only for re-shaping JSON this codec wrote itself (display);
+  // never for input: its decoder is not trusted (Debian's 0.9.2 mis-decodes \uXXXX).
   Status ParseRaw(std::string_view json, capnp::JsonValue::Builder out) const;
   std::string EncodeRaw(capnp::JsonValue::Reader value) const;
 

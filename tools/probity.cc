@@ -230,8 +230,9 @@ int main(int argc, char** argv) {
     } else if (words[i].rfind("--data=", 0) == 0) {
       data_dir = words[i].substr(7);
     } else if (words[i] == "--version") {
-      std::cout << "probity 0.1.0 (store " << probity::kStoreFormat << ", signatures "
-                << "probity/event/v1, checkpoints C2SP tlog-checkpoint)\n";
+      std::cout << "probity 0.2.0 (store " << probity::kStoreFormat << ", signatures "
+                << probity::kEventSignaturePrefix.substr(0, probity::kEventSignaturePrefix.size() - 1)
+                << " (origin-bound), checkpoints C2SP tlog-checkpoint, cosignatures C2SP cosignature/v1)\n";
       return kExitOk;
     } else if (words[i] == "--help" || words[i] == "-h" || words[i] == "help") {
       PrintUsage(std::cout);

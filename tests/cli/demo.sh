@@ -9,7 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "demo.sh: $*" >&2; exit 1; }
 
 "$probity" --data "$tmp/a" demo >"$tmp/a.out" || fail "demo exited $?"
-for part in "39 cities" "latest checkpoint" "roster of" "record of" "eligibility 2019" "verify: ok"; do
+for part in "39 cities" "latest checkpoint" "roster of" "record of" "eligibility 2019" "verify: ok" \
+            "cosigned by witness"; do
   grep -q "$part" "$tmp/a.out" || fail "the tour does not show '$part'"
 done
 
@@ -22,6 +23,13 @@ size="$("$probity" --data "$tmp/a" checkpoint --json | python3 -c 'import json,s
 [ "$size" -gt 50000 ] || fail "the demo holds only $size entries"
 
 # Re-running replaces the earlier demo store, and never another store.
+# The demo's store passes an auditor's verify with a trust dir and a witness quorum; an
+# append afterwards is not cosigned, so the quorum fails until the witness cosigns again.
+"$probity" --data "$tmp/a" verify --trust-dir "$tmp/a/demo-trust" --witness "$tmp/a/demo-keys/witness.vkey" \
+  --quorum 1 >"$tmp/v.out" || fail "the demo store does not pass verify --trust-dir with its witness"
+grep -q "cosigned by 1 of 1 witness(es): witness.demo.probity.local" "$tmp/v.out" || fail "no cosignature: $(cat "$tmp/v.out")"
+grep -q "consistent with 1 checkpoint" "$tmp/v.out" || fail "the trust dir was not used: $(cat "$tmp/v.out")"
+
 "$probity" --data "$tmp/a" demo >/dev/null || fail "re-running the demo in place failed"
 "$probity" keygen "$tmp/admin.pem" --quiet >/dev/null
 "$probity" --data "$tmp/real" init --admin-key "$tmp/admin.pem" >/dev/null

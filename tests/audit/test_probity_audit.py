@@ -1,0 +1,727 @@
+#!/usr/bin/env python3
+"""Format v2 tests of tools/probity-audit on hand-built data, without the probity binary.
+
+Builds canonical Cap'n Proto Events and Entries by hand (a small encoder below, checked
+against bytes probity wrote), signs them with Ed25519 keys from fixed seeds through the
+openssl command, builds RFC 9162 proofs, a C2SP checkpoint note and tlog-cosignature
+(cosignature/v1) lines, then runs the auditor's command line and checks that it accepts
+what is right and refuses (exit 1, one line on stderr) what is not: a wrong origin, a
+flipped byte, a wrong salt or value, a bad cosignature, a quorum not met, and more.
+One cosignature is real: a checkpoint of a public CT log cosigned by a public witness.
+
+Run: python3 tests/audit/test_probity_audit.py [-v]   (tests/cli/audit.sh runs it)
+Needs python3 and openssl; the schema check also needs `capnp` (skipped without it).
+"""
+
+import base64
+import hashlib
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+TOOL = os.path.join(ROOT, "tools", "probity-audit")
+
+
+def load_tool():
+    loader = importlib.machinery.SourceFileLoader("probity_audit", TOOL)
+    spec = importlib.util.spec_from_loader("probity_audit", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+audit = load_tool()
+
+ORIGIN = "audit.test/probity-v2"
+OTHER_ORIGIN = "audit.test/another-ledger"
+PREFIX = b"probity/event/v2\n"
+RECORDED = 1555408801000000  # 2019-04-16T10:00:01Z in microseconds
+
+
+# ---- a canonical Cap'n Proto encoder (single segment, pre-order, truncated) ---------------
+
+def S(data=(), ptrs=()):
+    return ("struct", list(data), list(ptrs))
+
+
+def T(text):
+    return None if text is None else ("text", text)
+
+
+def D(raw):
+    return ("data", raw)
+
+
+def TL(items):
+    return ("textlist", list(items))
+
+
+def encode(root):
+    buf = bytearray(8)
+
+    def alloc(words):
+        start = len(buf) // 8
+        buf.extend(bytes(8 * words))
+        return start
+
+    def put(at, value):
+        buf[8 * at:8 * at + 8] = value.to_bytes(8, "little")
+
+    def offset(at, start):
+        return ((start - at - 1) & 0x3FFFFFFF) << 2
+
+    def write(at, obj):
+        if obj is None:
+            return
+        kind = obj[0]
+        if kind == "struct":
+            data, ptrs = list(obj[1]), list(obj[2])
+            while data and data[-1] == 0:
+                data.pop()
+            while ptrs and ptrs[-1] is None:
+                ptrs.pop()
+            if not data and not ptrs:
+                put(at, 0xFFFFFFFC)  # empty struct: offset -1
+                return
+            start = alloc(len(data) + len(ptrs))
+            put(at, offset(at, start) | len(data) << 32 | len(ptrs) << 48)
+            for i, word in enumerate(data):
+                put(start + i, word)
+            for i, child in enumerate(ptrs):
+                write(start + len(data) + i, child)
+        elif kind in ("text", "data"):
+            raw = obj[1].encode("utf-8") + b"\0" if kind == "text" else obj[1]
+            start = alloc((len(raw) + 7) // 8)
+            buf[8 * start:8 * start + len(raw)] = raw
+            put(at, 1 | offset(at, start) | 2 << 32 | len(raw) << 35)
+        elif kind == "textlist":
+            start = alloc(len(obj[1]))
+            put(at, 1 | offset(at, start) | 6 << 32 | len(obj[1]) << 35)
+            for i, item in enumerate(obj[1]):
+                write(start + i, ("text", item))
+        else:
+            raise ValueError(kind)
+
+    write(0, root)
+    return bytes(buf)
+
+
+TAGS = {name: tag for tag, (name, _, _) in enumerate(audit.EVENT_TYPES)}
+
+
+def event(etype, event_id, member):
+    return encode(S([TAGS[etype]], [T(event_id), member]))
+
+
+def entry_bytes(seq, body, key_id, signature, recorded=RECORDED):
+    return encode(S([seq, recorded], [S([], [D(body), D(key_id), D(signature)])]))
+
+
+def commitment(salt, value):
+    return hashlib.sha256(salt + value.encode("utf-8")).digest()
+
+
+# ---- keys from fixed seeds ----------------------------------------------------------------
+
+def public_key(seed):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "k.pem")
+        with open(path, "w") as f:
+            f.write(audit.pem("PRIVATE KEY", audit.PKCS8_ED25519_PREFIX + seed))
+        der = subprocess.run(["openssl", "pkey", "-in", path, "-pubout", "-outform", "DER"],
+                             check=True, stdout=subprocess.PIPE).stdout
+    assert len(der) == 44 and der[:12] == audit.SPKI_ED25519_PREFIX
+    return der[12:]
+
+
+def sign(seed, message):
+    return audit.ed25519_sign_from_seed(seed, message)
+
+
+class Key:
+    def __init__(self, name, seed, alg):
+        self.name, self.seed, self.alg = name, seed, alg
+        self.public = public_key(seed)
+        self.key_id = hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + self.public).digest()[:4]
+        self.vkey = f"{name}+{self.key_id.hex()}+{base64.b64encode(bytes([alg]) + self.public).decode()}"
+
+    def note_line(self, text):  # signed-note Ed25519 (0x01): the signature covers the text
+        sig = sign(self.seed, text.encode())
+        return f"\u2014 {self.name} {base64.b64encode(self.key_id + sig).decode()}\n"
+
+    def cosign_line(self, text, timestamp, signed_text=None, signed_time=None):
+        """c2sp.org/tlog-cosignature: "cosignature/v1\\ntime T\\n" || note text, and
+        key id || timestamp (8 bytes, big-endian) || signature on the line."""
+        message = (b"cosignature/v1\ntime " + str(timestamp if signed_time is None else
+                                                   signed_time).encode() + b"\n" +
+                   (text if signed_text is None else signed_text).encode())
+        raw = self.key_id + timestamp.to_bytes(8, "big") + sign(self.seed, message)
+        return f"\u2014 {self.name} {base64.b64encode(raw).decode()}\n"
+
+
+def signer_pem(public):
+    return audit.pem("PUBLIC KEY", audit.SPKI_ED25519_PREFIX + public)
+
+
+# ---- RFC 9162 proofs (2.1.3.1 PATH, 2.1.4.1 PROOF) ------------------------------------------
+
+def split(n):
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def path(m, leaves):
+    if len(leaves) <= 1:
+        return []
+    k = split(len(leaves))
+    if m < k:
+        return path(m, leaves[:k]) + [audit.merkle_root(leaves[k:])]
+    return path(m - k, leaves[k:]) + [audit.merkle_root(leaves[:k])]
+
+
+def subproof(m, leaves, complete):
+    n = len(leaves)
+    if m == n:
+        return [] if complete else [audit.merkle_root(leaves)]
+    k = split(n)
+    if m <= k:
+        return subproof(m, leaves[:k], complete) + [audit.merkle_root(leaves[k:])]
+    return subproof(m - k, leaves[k:], False) + [audit.merkle_root(leaves[:k])]
+
+
+# ---- a hand-built v2 ledger -----------------------------------------------------------------
+
+SEEDS = {name: hashlib.sha256(b"probity-audit test seed " + name.encode()).digest()
+         for name in ("admin", "hr", "log", "other-log", "w1", "w2", "w3", "stranger")}
+SALT = bytes.fromhex("5a" * 16 + "c3" * 16)
+SALT2 = hashlib.sha256(b"second salt").digest()
+WITNESS_TIMES = {"w1": 1767225600, "w2": 1767225601}
+
+
+class Ledger:
+    """Entries signed for `origin`, the checkpoint note at the full size, proofs and shows."""
+
+    def __init__(self, tmp, name, bodies, origin=ORIGIN, log_key=None, signed_origin=None,
+                 cosigners=("w1", "w2"), keys=None):
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        self.keys = keys
+        self.origin = origin
+        self.log = log_key
+        self.bodies = bodies
+        admin = keys["admin"]
+        self.entries, self.signed = [], []
+        for seq, body in enumerate(bodies):
+            signed = PREFIX + (signed_origin or origin).encode() + b"\n" + body
+            sig = sign(admin.seed, signed)
+            self.signed.append(signed)
+            self.entries.append(entry_bytes(seq, body, hashlib.sha256(admin.public).digest(), sig))
+        self.leaves = [audit.leaf_hash(e) for e in self.entries]
+        self.text = self.checkpoint_text(len(self.entries))
+        self.note = self.write("note", self.text + "\n" + self.log.note_line(self.text) + "".join(
+            keys[w].cosign_line(self.text, WITNESS_TIMES[w]) for w in cosigners))
+        self.pubkey = self.write("admin.pub", signer_pem(admin.public))
+
+    def checkpoint_text(self, size):
+        root = audit.merkle_root(self.leaves[:size])
+        return f"{self.origin}\n{size}\n{base64.b64encode(root).decode()}\n"
+
+    def write(self, name, content):
+        path_ = os.path.join(self.dir, name)
+        with open(path_, "w" if isinstance(content, str) else "wb") as f:
+            f.write(content)
+        return path_
+
+    def inclusion(self, seq, size=None):
+        size = len(self.leaves) if size is None else size
+        return self.write(f"inc-{seq}-{size}.json", json.dumps({
+            "index": seq, "treeSize": size, "leafHash": self.leaves[seq].hex(),
+            "hashes": [h.hex() for h in path(seq, self.leaves[:size])],
+            "root": audit.merkle_root(self.leaves[:size]).hex()}))
+
+    def consistency(self, old, new):
+        return self.write(f"cons-{old}-{new}.json", json.dumps({
+            "oldSize": old, "newSize": new,
+            "hashes": [h.hex() for h in subproof(old, self.leaves[:new], True)],
+            "oldRoot": audit.merkle_root(self.leaves[:old]).hex(),
+            "newRoot": audit.merkle_root(self.leaves[:new]).hex()}))
+
+    def show(self, seq, name=None, event_json=None, **extra):
+        decoded = audit.decode_entry(self.entries[seq])
+        value = {
+            "seq": seq, "recordedAt": "2019-04-16T10:00:01.000000Z",
+            "entry": base64.b64encode(self.entries[seq]).decode(),
+            "leafHash": self.leaves[seq].hex(), "keyId": decoded["keyId"].hex(),
+            "signature": base64.b64encode(decoded["signature"]).decode(),
+            "signed": base64.b64encode(self.signed[seq]).decode(), "verified": True,
+            "event": event_json or {"id": f"e-{seq}", "type": audit.event_type(self.bodies[seq])}}
+        value.update(extra)
+        return self.write(name or f"show-{seq}.json", json.dumps(value, ensure_ascii=False))
+
+
+def restriction(event_id, value=None, salt=SALT, sealed=None):
+    reason = sealed if sealed is not None else S([], [D(commitment(salt, value))])
+    return event("restrictionRecorded", event_id, S([], [T("P000002"), reason, T("2019-05-01")]))
+
+
+def good_bodies():
+    return [
+        event("unitRegistered", "e-0", S([0], [T("U001"), T("大气环境司")])),
+        event("unitRegistered", "e-1", S([3], [T("U002"), T("河北省生态环境厅"), T("13")])),
+        restriction("e-2", "health"),
+        event("principalNamed", "e-3", S([], [T("U002"), T("李明"), T("2019-06-01")])),
+        event("calendarPublished", "e-4", S([2020], [TL(["2020-01-01", "2020-10-01"]),
+                                                    TL(["2020-01-19"])])),
+        event("erasure", "e-5", S([2], [T("the person asked (R1)")])),
+        event("explanationSubmitted", "e-6", S([2019 | 1 << 16], [
+            T("130100"), T("U002"), T("2020-01-10"), T("说明"), T("王强")])),
+        event("trainingCompleted", "e-7", S([1 | 3 << 16], [
+            T("P000001"), T("2019-05-02"), T("a provincial session")])),
+        restriction("e-8", "pregnancy", salt=SALT2),
+        event("retraction", "e-9", S([3], [T("entered twice")])),
+    ]
+
+
+class AuditTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("no openssl")
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix="probity-audit-test-")
+        cls.tmp = cls.tmpdir.name
+        k = {}
+        k["admin"] = Key("admin", SEEDS["admin"], 0x01)
+        k["log"] = Key(ORIGIN, SEEDS["log"], 0x01)
+        k["other-log"] = Key(OTHER_ORIGIN, SEEDS["other-log"], 0x01)
+        for w in ("w1", "w2", "w3", "stranger"):
+            k[w] = Key(f"witness.test/{w}", SEEDS[w], 0x04)
+        cls.k = k
+        cls.ledger = Ledger(cls.tmp, "good", good_bodies(), log_key=k["log"], keys=k)
+        cls.vkey = k["log"].vkey
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmpdir.cleanup()
+
+    # -- helpers --
+
+    def run_tool(self, *args):
+        return subprocess.run([sys.executable, TOOL, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+
+    def accept(self, *args):
+        r = self.run_tool(*args)
+        self.assertEqual(r.returncode, 0, f"{args}: {r.stderr}")
+        return r.stdout
+
+    def refuse(self, expected, *args):
+        r = self.run_tool(*args)
+        self.assertEqual(r.returncode, 1, f"{args}: exit {r.returncode}: {r.stderr}{r.stdout}")
+        self.assertEqual(r.stderr.count("\n"), 1, f"not one line on stderr: {r.stderr!r}")
+        self.assertTrue(r.stderr.startswith("probity-audit: FAILED: "), r.stderr)
+        self.assertIn(expected, r.stderr)
+
+    def usage_error(self, *args):
+        r = self.run_tool(*args)
+        self.assertEqual(r.returncode, 2, f"{args}: exit {r.returncode}: {r.stderr}")
+
+    def write(self, name, content):
+        return self.ledger.write(name, content)
+
+    def inclusion(self, show, seq, *extra, ledger=None):
+        lg = ledger or self.ledger
+        return ["inclusion", lg.note, lg.log.vkey, lg.inclusion(seq), show, *extra]
+
+    # -- the encoder reproduces bytes probity wrote (docs/formats.md, format v1 examples) --
+
+    def test_encoder_matches_probity(self):
+        body = event("unitRegistered", "example-1", S([2], [T("U003"), T("Example unit")]))
+        self.assertEqual(base64.b64encode(body).decode(), "AAAAAAEAAgABAAAAAAAAAAUAAABSAAAACAAAAAE"
+                         "AAgBleGFtcGxlLTEAAAAAAAAAAgAAAAAAAAAFAAAAKgAAAAUAAABqAAAAVTAwMwAAAABFeG"
+                         "FtcGxlIHVuaXQAAAAA")
+        entry63 = base64.b64decode(
+            "AAAAAAIAAQA/AAAAAAAAAEBqENWihgUAAAAAAAAAAwAJAAAAwgIAADEAAAACAQAAPQAAAAICAAAAAAAAAQAC"
+            "AAUAAAAAAAAAAAAAAAAAAAAAAAAAAAADAAkAAAA6AAAACQAAAGoAAAANAAAAKgAAADEzMDEwMAAA55+z5a62"
+            "5bqE5biCAAAAAFUwMzYAAAAAIymIRnS3HvUhWK/6UqSV92NcFkNjPczsj89MSlHcW91qS9EoyaeB0M8JVh53"
+            "JLpwo5I+aXzW1AI3USyjzVx7ugqwUpHOWhWMt0tYLjIHwLoljDqJh5EiiSAVSURFAUsG")
+        e = audit.decode_entry(entry63)
+        city = encode(S([5], [None, S([0], [T("130100"), T("石家庄市"), T("U036")])]))
+        self.assertEqual(e["body"], city)
+        self.assertEqual(entry_bytes(63, city, e["keyId"], e["signature"],
+                                     recorded=1555408801000000), entry63)
+
+    # -- schema table against the compiler --
+
+    def test_schema_table_matches_capnp(self):
+        capnp = shutil.which("capnp")
+        if capnp is None:
+            self.skipTest("no capnp")
+        include = os.path.join(os.path.dirname(os.path.dirname(capnp)), "include")
+        layout = subprocess.run([capnp, "compile", f"-I{include}", "-ocapnp",
+                                 os.path.join(ROOT, "schemas", "event.capnp")],
+                                check=True, stdout=subprocess.PIPE, text=True).stdout
+        good = self.write("layout.txt", layout)
+        self.accept("selftest-schema", good)
+        drifts = {
+            "a pointer added": ("struct RestrictionRecorded", "# 0 bytes, 4 ptrs", "# 0 bytes, 5 ptrs"),
+            "a member renamed": ("erasure @25", "erasure @25", "erased @25"),
+            "an enumerant added": ("  health @2;", "  health @2;", "  health @2;\n  other @3;"),
+            "a data field added": ("  principal @6 :Text;  # ptr[4]", "  principal @6 :Text;  # ptr[4]",
+                                   "  principal @6 :Text;  # ptr[4]\n  extra @7 :UInt8;  # bits[32, 40)"),
+        }
+        for what, (anchor, old, new) in drifts.items():
+            line = next(l for l in layout.splitlines() if anchor in l)
+            bad = self.write("layout-bad.txt", layout.replace(line, line.replace(old, new)))
+            with self.subTest(what):
+                self.refuse("schema:", "selftest-schema", bad)
+
+    # -- cosignatures: a real one, from a public witness --
+
+    REAL_NOTE = (
+        "arche2025h1.staging.ct.transparency.dev\n1432088532\n"
+        "U7WM79jrzyhGZ5/GUBTpM7NzwdyfFx61t3RovgcC4Ro=\n\n"
+        "\u2014 arche2025h1.staging.ct.transparency.dev zTM8sQAAAZ5W0WdjBAMARjBEAiBjW5IQf9pvsYLfQFX"
+        "6hoGREPMHbdQ3urbllzalApkptQIgIpwtEroeW2BXaHAI4kJXFbon5Ch9MNL5zRNZ55lvGt0=\n"
+        "\u2014 arche2025h1.staging.ct.transparency.dev ui8GwCF1+kWqZrxGdhj4aX3gcw7XUlXQQabg/27lefw"
+        "hUkzbC3NygNI75MdhL1bfTW9g8Ei59RA23oHP7Ry1k3ZFWwQ=\n"
+        "\u2014 transparency.dev/DEV:witness-little-garden 2AQqhwAAAABqEiEgzgFIqqhbUoDwjMWE6UP8nd8/"
+        "KYTzwZ2rhIgcqoXHAwVkjZr4AscylP3v7sEodkRAErumC2q44vdgJY096st5BQ==\n"
+        "\u2014 witness1.smartit.nu/witness1 pIyCDwAAAABqEiEghIp82KWebrw7/oHQwlTAm3g2RKS4+eebl8eO0W"
+        "H+/iEcxZ75W3u5hNI7TOQtmJbqmNWVuE0tgh0XwzdZsDsUAQ==\n"
+        "\u2014 remora.n621.de 2net5wAAAABqEiEgPlfF3V06o0Y+fHM+J5J9s27wgxxcOVSpZ/2g/KSiXCg9DEZI+aVC"
+        "IobWX9sXTynk5XeU/zZ0WBxtqB0DrAWfBw==\n"
+        "\u2014 witness.stagemole.eu Z/euoAAAAABqEiEgw0i+7g2ENfDAWHmtRzCfKTHSDwYDJA2NmKeGi9Y8FtEyOUv"
+        "Vr+AJmIY/2TUFucgKi7lI7cUiOvKFYe/TmN9DAg==\n")
+    REAL_LOG = "arche2025h1.staging.ct.transparency.dev+ba2f06c0+AU0vHmlGCS/PdN8b2OaGmKprLI8HKM+dJ472xgFYh15f"
+    REAL_WITNESS = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"
+
+    def test_real_cosignature(self):
+        # Checkpoint and keys as published in florolf/tlog-scales tests/test_signing.py.
+        note = self.write("real.note", self.REAL_NOTE)
+        out = self.accept("checkpoint", note, self.REAL_LOG, "--witness", self.REAL_WITNESS)
+        self.assertIn("cosigned by witness remora.n621.de+da77ade7 at 1779573024", out)
+        self.assertIn("witnesses: 1 of 1 cosigned (quorum 1)", out)
+        bad = self.write("real-bad.note", self.REAL_NOTE.replace("1432088532", "1432088533", 1))
+        self.refuse("does not verify", "checkpoint", bad, self.REAL_LOG, "--witness", self.REAL_WITNESS)
+        # The log's key is no witness: no cosignature/v1 line carries its key id.
+        self.refuse("0 of 1 witnesses", "checkpoint", note, self.REAL_LOG, "--witness", self.REAL_LOG)
+        self.refuse("not 0x01", "checkpoint", note, self.REAL_WITNESS)
+        # The log key re-signs other text and the witness line is copied: refused.
+        # (Simulated with our own log key: see test_cosignature_over_other_text.)
+
+    def test_cosigned_message_is_the_spec_example(self):
+        text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+        self.assertEqual(audit.cosigned_message(text, 1679315147),
+                         b"cosignature/v1\ntime 1679315147\n" + text.encode())
+
+    # -- checkpoints with witnesses --
+
+    def test_checkpoint_witnesses(self):
+        lg, k = self.ledger, self.k
+        out = self.accept("checkpoint", lg.note, self.vkey)
+        self.assertNotIn("witnesses", out)
+        out = self.accept("checkpoint", lg.note, self.vkey, "--witness", k["w1"].vkey,
+                          "--witness", k["w2"].vkey)
+        self.assertIn("witnesses: 2 of 2 cosigned (quorum 2)", out)
+        self.accept("checkpoint", lg.note, self.vkey, "--witness", k["w1"].vkey,
+                    "--witness", k["w3"].vkey, "--quorum", "1")
+        wfile = self.write("witnesses.txt", f"# trusted witnesses\n{k['w1'].vkey}\n{k['w2'].vkey}\n")
+        self.accept("checkpoint", lg.note, self.vkey, "--witness", wfile)
+        self.accept("checkpoint", lg.note, self.vkey, "--witness", k["w1"].vkey,
+                    "--witness", k["w1"].vkey)  # the same witness twice is one witness
+
+    def test_quorum_not_met(self):
+        lg, k = self.ledger, self.k
+        self.refuse("1 of 2 witnesses cosigned the checkpoint, the quorum is 2", "checkpoint",
+                    lg.note, self.vkey, "--witness", k["w1"].vkey, "--witness", k["w3"].vkey)
+        self.refuse("0 of 1 witnesses", "checkpoint", lg.note, self.vkey,
+                    "--witness", k["stranger"].vkey)
+        self.refuse("quorum is 2", "checkpoint", lg.note, self.vkey, "--witness", k["w1"].vkey,
+                    "--witness", k["w3"].vkey, "--quorum", "2")
+        self.usage_error("checkpoint", lg.note, self.vkey, "--witness", k["w1"].vkey,
+                         "--witness", k["w2"].vkey, "--quorum", "3")
+        self.usage_error("checkpoint", lg.note, self.vkey, "--quorum", "1")
+        self.usage_error("checkpoint", lg.note, self.vkey, "--witness", k["w1"].vkey,
+                         "--witness", k["w1"].vkey, "--quorum", "2")
+
+    def note_with(self, name, text, lines):
+        return self.write(name, text + "\n" + self.k["log"].note_line(text) + "".join(lines))
+
+    def test_bad_cosignature(self):
+        lg, k = self.ledger, self.k
+        w1, w2 = k["w1"], k["w2"]
+        good_w1 = w1.cosign_line(lg.text, WITNESS_TIMES["w1"])
+        raw = bytearray(base64.b64decode(good_w1.split(" ")[2]))
+        raw[40] ^= 0x01  # a byte of the signature
+        flipped = f"\u2014 {w1.name} {base64.b64encode(bytes(raw)).decode()}\n"
+        args = ["--witness", w1.vkey, "--witness", w2.vkey]
+        self.refuse("cosignature by witness witness.test/w1", "checkpoint",
+                    self.note_with("flip.note", lg.text, [flipped, w2.cosign_line(lg.text, 1)]),
+                    self.vkey, *args)
+        # Even when the quorum is met without it, a given witness's bad line fails.
+        self.refuse("does not verify", "checkpoint",
+                    self.note_with("flip1.note", lg.text, [flipped, w2.cosign_line(lg.text, 1)]),
+                    self.vkey, *args, "--quorum", "1")
+        # The timestamp on the line is not the one signed.
+        self.refuse("(time 1767225700) does not verify", "checkpoint",
+                    self.note_with("time.note", lg.text, [
+                        w1.cosign_line(lg.text, 1767225700, signed_time=1767225600),
+                        w2.cosign_line(lg.text, 1)]), self.vkey, *args)
+        # A line by w1 that is a plain note signature (no timestamp).
+        sig = sign(w1.seed, lg.text.encode())
+        plain = f"\u2014 {w1.name} {base64.b64encode(w1.key_id + sig).decode()}\n"
+        self.refuse("is not a cosignature/v1", "checkpoint",
+                    self.note_with("plain.note", lg.text, [plain]), self.vkey, *args)
+        # A timestamp above 2^63-1.
+        self.refuse("above 2^63-1", "checkpoint",
+                    self.note_with("big.note", lg.text, [w1.cosign_line(lg.text, 2 ** 63)]),
+                    self.vkey, *args)
+        # An unknown witness's line, even a bad one, is ignored.
+        junk = f"\u2014 {k['stranger'].name} {base64.b64encode(k['stranger'].key_id + bytes(72)).decode()}\n"
+        self.accept("checkpoint", self.note_with("junk.note", lg.text, [
+            junk, good_w1, w2.cosign_line(lg.text, 5)]), self.vkey, *args)
+
+    def test_cosignature_over_other_text(self):
+        # The log signs a second tree of the same size (a split view) and copies the
+        # witnesses' lines from the first: the log's signature verifies, the cosignatures not.
+        lg, k = self.ledger, self.k
+        fork = lg.text.replace(lg.text.split("\n")[2], base64.b64encode(bytes(32)).decode())
+        lines = [k[w].cosign_line(lg.text, WITNESS_TIMES[w]) for w in ("w1", "w2")]
+        note = self.note_with("fork.note", fork, lines)
+        self.accept("checkpoint", note, self.vkey)
+        self.refuse("does not verify", "checkpoint", note, self.vkey, "--witness", k["w1"].vkey)
+
+    def test_witness_vkey_malformed(self):
+        lg, k = self.ledger, self.k
+        self.refuse("witness vkey key id does not match", "checkpoint", lg.note, self.vkey,
+                    "--witness", k["w1"].vkey.replace(k["w1"].key_id.hex(), "00000000"))
+        w1 = k["w1"]
+        mldsa = f"{w1.name}+{w1.key_id.hex()}+{base64.b64encode(bytes([6]) + w1.public).decode()}"
+        self.refuse("witness vkey key is not 0x04", "checkpoint", lg.note, self.vkey,
+                    "--witness", mldsa)
+        # A witness's plain Ed25519 vkey (0x01) names the same key for cosignature/v1.
+        plain = Key(w1.name, w1.seed, 0x01)
+        self.accept("checkpoint", lg.note, self.vkey, "--witness", plain.vkey)
+        self.refuse("0 of 1 witnesses", "checkpoint", lg.note, self.vkey, "--witness", k["log"].vkey)
+
+    def test_armored_witness_vectors(self):
+        # tests/vectors/cosignature_c2sp (see its README.txt): production cosignatures by the
+        # Armored Witness fleet, whose vkeys are published as plain Ed25519 (0x01) vkeys.
+        d = os.path.join(ROOT, "tests", "vectors", "cosignature_c2sp")
+        if not os.path.isdir(d):
+            self.skipTest("no tests/vectors/cosignature_c2sp")
+        note = os.path.join(d, "armored-witness-ftlog-ci-3.note")
+        log = os.path.join(d, "armored-witness-ftlog-ci-3.vkey")
+        witnesses = os.path.join(d, "armored-witness-prod.vkeys")
+        origin = "transparency.dev/armored-witness/firmware_transparency/ci/3"
+        out = self.accept("checkpoint", note, log, "--origin", origin, "--witness", witnesses,
+                          "--quorum", "2")
+        self.assertIn("ArmoredWitness-weathered-rain+0a78df20 at 1729698503", out)
+        self.assertIn("ArmoredWitness-floral-sky+c7cf0b6d at 1729698499", out)
+        self.refuse("2 of 4 witnesses", "checkpoint", note, log, "--origin", origin,
+                    "--witness", witnesses)
+        # The transparency-dev/witness test key cosigns the monkeys log's checkpoint; its
+        # cosignature/v1 vkey, computed independently in README.txt, names the same key.
+        with open(os.path.join(d, "witness.skey")) as f:
+            seed = base64.b64decode(f.read().strip().split("+", 4)[4])[1:]
+        with open(os.path.join(d, "monkeys-8.note"), encoding="utf-8") as f:
+            monkeys = f.read()
+        cp_text = monkeys[:monkeys.index("\n\n") + 1]
+        w = Key("witness", seed, 0x04)
+        self.assertEqual(w.vkey, "witness+24b37851+BNYV1Ztajd9BvyjP2HgpwrqYL6TjOwIjGMOq8Bu42xbN")
+        cosigned = self.write("monkeys-8-cosigned.note", monkeys + w.cosign_line(cp_text, 1700000000))
+        monkeys_vkey = os.path.join(d, "monkeys.vkey")
+        for vkey in (w.vkey, os.path.join(d, "witness.vkey")):
+            self.accept("checkpoint", cosigned, monkeys_vkey, "--witness", vkey)
+        self.refuse("0 of 1 witnesses", "checkpoint", os.path.join(d, "monkeys-8.note"),
+                    monkeys_vkey, "--witness", w.vkey)
+        with open(note, encoding="utf-8") as f:
+            text = f.read()
+        self.refuse("does not verify", "checkpoint", self.write("aw.note", text.replace(
+            "\n59\n", "\n60\n")), log, "--origin", origin)
+
+    # -- inclusion of v2 entries --
+
+    def test_inclusion_every_entry(self):
+        lg = self.ledger
+        for seq in range(len(lg.entries)):
+            with self.subTest(seq=seq):
+                out = self.accept(*self.inclusion(lg.show(seq), seq, "--pubkey", lg.pubkey,
+                                                  "--witness", self.k["w1"].vkey))
+                self.assertIn(f"id \"e-{seq}\"", out)
+                self.assertIn("signature verified", out)
+        out = self.accept(*self.inclusion(lg.show(2), 2))
+        self.assertIn("sealed reason: committed (", out)
+
+    def test_inclusion_at_an_older_size(self):
+        lg = self.ledger
+        text = lg.checkpoint_text(4)
+        note = self.note_with("old4.note", text, [self.k["w1"].cosign_line(text, 7)])
+        self.accept("inclusion", note, self.vkey, lg.inclusion(2, 4), lg.show(2),
+                    "--pubkey", lg.pubkey, "--witness", self.k["w1"].vkey)
+        self.accept("consistency", note, lg.note, self.vkey, lg.consistency(4, len(lg.entries)),
+                    "--witness", self.k["w1"].vkey)
+        self.refuse("0 of 1 witnesses", "consistency", note, lg.note, self.vkey,
+                    lg.consistency(4, len(lg.entries)), "--witness", self.k["w2"].vkey)
+        self.accept("report", "4", audit.merkle_root(lg.leaves[:4]).hex(), lg.note, self.vkey,
+                    lg.consistency(4, len(lg.entries)), "--witness", self.k["w2"].vkey)
+
+    def test_wrong_origin(self):
+        k = self.k
+        # Envelopes signed for ORIGIN, logged by another ledger (OTHER_ORIGIN).
+        other = Ledger(self.tmp, "other", good_bodies()[:3], origin=OTHER_ORIGIN,
+                       log_key=k["other-log"], signed_origin=ORIGIN, keys=k)
+        self.refuse("is for origin \"audit.test/probity-v2\", the checkpoint's origin is "
+                    "\"audit.test/another-ledger\"", *self.inclusion(other.show(1), 1, ledger=other))
+        # The show claims the right origin: the signature does not cover it.
+        right = base64.b64encode(PREFIX + OTHER_ORIGIN.encode() + b"\n" + other.bodies[1]).decode()
+        show = other.show(1, name="show-claims.json", signed=right)
+        self.accept(*self.inclusion(show, 1, ledger=other))
+        self.refuse("signature does not verify", *self.inclusion(show, 1, "--pubkey", other.pubkey,
+                                                                 ledger=other))
+        # The show's own "origin" (probity prints the ledger's) must be the checkpoint's.
+        show = other.show(1, name="show-origin.json", signed=right, origin=ORIGIN)
+        self.refuse("show says origin \"audit.test/probity-v2\"", *self.inclusion(show, 1, ledger=other))
+        self.accept(*self.inclusion(other.show(1, name="show-origin2.json", signed=right,
+                                               origin=OTHER_ORIGIN), 1, ledger=other))
+        # And a checkpoint of the right ledger does not fit the other's proof.
+        self.refuse("no signature by", "checkpoint", other.note, self.vkey)
+
+    def test_signed_message_tampered(self):
+        lg = self.ledger
+        body = lg.bodies[0]
+        cases = {
+            "format v1": b"probity/event/v1\n" + body,
+            "does not start with": b"probity/event/v3\n" + ORIGIN.encode() + b"\n" + body,
+            "followed by the entry": PREFIX + ORIGIN.encode() + b"\n" + body[:-1] + b"\x01",
+            "is for origin": PREFIX + body,
+        }
+        for expected, signed in cases.items():
+            with self.subTest(expected):
+                show = lg.show(0, name="show-signed.json",
+                               signed=base64.b64encode(signed).decode())
+                self.refuse(expected, *self.inclusion(show, 0))
+
+    def test_flipped_bytes(self):
+        lg = self.ledger
+        e = bytearray(lg.entries[2])
+        e[60] ^= 0x01
+        show = lg.show(2, name="show-flip.json", entry=base64.b64encode(bytes(e)).decode())
+        self.refuse("SHA-256(0x00 || entry)", *self.inclusion(show, 2))
+        with open(lg.inclusion(2)) as f:
+            proof = json.load(f)
+        h = bytearray(bytes.fromhex(proof["hashes"][0]))
+        h[0] ^= 0x80
+        proof["hashes"][0] = h.hex()
+        self.refuse("inclusion: the proof leads to root", "inclusion", lg.note, self.vkey,
+                    self.write("inc-flip.json", json.dumps(proof)))
+        with open(lg.note, encoding="utf-8") as f:
+            note = f.read()
+        self.refuse("does not verify", "checkpoint",
+                    self.write("flip.note", note.replace("\n10\n", "\n11\n", 1)), self.vkey)
+        self.refuse("SHA-256(0x00 || entry)", *self.inclusion(lg.show(3), 2))  # another entry
+
+    def test_bad_signature_in_entry(self):
+        k = self.k
+        lg = Ledger(self.tmp, "badsig", good_bodies()[:2], log_key=k["log"], keys=k)
+        d = audit.decode_entry(lg.entries[1])
+        sig = bytearray(d["signature"])
+        sig[0] ^= 0x01
+        lg.entries[1] = entry_bytes(1, lg.bodies[1], d["keyId"], bytes(sig))
+        lg.leaves[1] = audit.leaf_hash(lg.entries[1])
+        lg.text = lg.checkpoint_text(2)
+        lg.note = self.note_with("badsig.note", lg.text, [])
+        self.accept(*self.inclusion(lg.show(1), 1, ledger=lg))
+        self.refuse("signature does not verify", *self.inclusion(lg.show(1), 1, "--pubkey",
+                                                                 lg.pubkey, ledger=lg))
+
+    # -- sealed values --
+
+    def sealed_show(self, seq, sealed, name="show-sealed.json", event_json=None):
+        return self.ledger.show(seq, name=name, sealed=sealed, event_json=event_json)
+
+    def test_sealed_accepted(self):
+        out = self.accept(*self.inclusion(self.sealed_show(2, [
+            {"field": "reason", "salt": SALT.hex(), "value": "health"}]), 2, "--pubkey",
+            self.ledger.pubkey))
+        self.assertIn("sealed reason verified: \"health\"", out)
+        out = self.accept(*self.inclusion(self.sealed_show(8, [
+            {"field": "reason", "salt": SALT2.hex(), "value": "pregnancy"}],
+            event_json={"id": "e-8", "type": "restrictionRecorded", "person": "P000002",
+                        "reason": "pregnancy", "from": "2019-05-01"}), 8))
+        self.assertIn("sealed reason verified: \"pregnancy\"", out)
+        out = self.accept(*self.inclusion(self.sealed_show(8, [
+            {"field": "reason", "erased": True}]), 8))
+        self.assertIn("sealed reason: erased", out)
+        self.accept(*self.inclusion(self.sealed_show(0, []), 0))
+
+    def test_sealed_refused(self):
+        good = {"field": "reason", "salt": SALT.hex(), "value": "health"}
+        cases = {
+            "wrong salt": ([dict(good, salt=SALT2.hex())], "wrong salt or value"),
+            "wrong value": ([dict(good, value="pregnancy")], "wrong salt or value"),
+            "value not a name": ([dict(good, value="Health")], "is not one of pregnancy, "
+                                 "breastfeeding, health"),
+            "value an ordinal": ([dict(good, value=2)], "is not one of"),
+            "salt not hex": ([dict(good, salt=SALT.hex().upper())], "salt is not 64 lower-case hex"),
+            "salt short": ([dict(good, salt=SALT.hex()[:62])], "salt is not 64"),
+            "unknown field": ([dict(good, field="person")], "not a sealed field"),
+            "twice": ([good, good], "disclosed twice"),
+            "extra key": ([dict(good, note="x")], "is not {"),
+            "erased false": ([{"field": "reason", "erased": False}], "an erased value is"),
+            "not a list": ({"reason": good}, "'sealed' is not a list"),
+        }
+        for what, (sealed, expected) in cases.items():
+            with self.subTest(what):
+                self.refuse(expected, *self.inclusion(self.sealed_show(2, sealed), 2))
+        # A disclosure for an event that seals nothing.
+        self.refuse("not a sealed field of this unitRegistered",
+                    *self.inclusion(self.sealed_show(0, [good]), 0))
+        # The event JSON says one value, the disclosure (right for the body) another.
+        show = self.sealed_show(2, [good], event_json={
+            "id": "e-2", "type": "restrictionRecorded", "reason": "pregnancy"})
+        self.refuse("event JSON says reason pregnancy", *self.inclusion(show, 2))
+
+    # -- event bodies the v2 auditor refuses --
+
+    def test_bad_bodies(self):
+        k = self.k
+        cases = {
+            "no id": (event("unitRegistered", None, S([0], [T("U1"), T("n")])), "has no id"),
+            "empty id": (event("unitRegistered", "", S([0], [T("U1"), T("n")])), "has no id"),
+            "id not text": (encode(S([1], [D(b"abc"), S([0], [T("U1"), T("n")])])),
+                            "not a NUL-terminated Text"),
+            "tag 25": (encode(S([25], [T("x"), S([], [T("a")])])), "union tag 25"),
+            "extra pointer": (event("unitRegistered", "x", S([0], [T("U1"), T("n"), T("13"),
+                                                                   T("extra")])), "beyond its schema"),
+            "extra data bits": (event("calendarPublished", "x", S([1 << 16], [TL([])])),
+                                "beyond its schema"),
+            "reason null": (event("restrictionRecorded", "x", S([], [T("P1"), None, T("2019-05-01")])),
+                            "is missing"),
+            "commitment 31 bytes": (restriction("x", sealed=S([], [D(bytes(31))])), "not 32 bytes"),
+            "commitment missing": (restriction("x", sealed=S([], [])), "not a Sealed struct"),
+            "Sealed with data": (restriction("x", sealed=S([1], [D(bytes(32))])),
+                                 "not a Sealed struct"),
+            "reason a text": (event("restrictionRecorded", "x", S([], [T("P1"), T("health")])),
+                              "is not a struct"),
+        }
+        bodies = [body for body, _ in cases.values()]
+        lg = Ledger(self.tmp, "bad", bodies, log_key=k["log"], keys=k)
+        for seq, (what, (_, expected)) in enumerate(cases.items()):
+            with self.subTest(what):
+                self.refuse(expected, *self.inclusion(lg.show(seq, event_json={"type": "x"}), seq, ledger=lg))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2 if "-v" in sys.argv else 1,
+                  argv=[a for a in sys.argv if a != "-v"])
