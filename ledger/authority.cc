@@ -153,8 +153,16 @@ Status CheckGuarantorScope(const StateReader& state, const KeyInfo& key,
 }
 
 Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Reader k) {
-  auto pub = PublicKey::FromPem(std::string(k.getPublicKey()));
+  std::string pem = k.getPublicKey();
+  auto pub = PublicKey::FromPem(pem);
   if (!pub.ok()) return Status::Refused("publicKey: " + pub.status().message());
+  // Exactly one key in its canonical PEM (as keygen writes it): nothing before or after,
+  // so that no second key or hidden text rides along in a signed registration.
+  std::string canonical = pub->ToPem();
+  if (pem != canonical && pem + "\n" != canonical) {
+    return Status::Invalid("publicKey must be exactly one PEM public key as 'probity keygen' writes it " +
+                           std::string("(the .pub file), with nothing before or after it"));
+  }
   auto existing = LookUpKey(state, pub->KeyId());
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {

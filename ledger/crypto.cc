@@ -457,6 +457,13 @@ Result<std::string> ReadPassphraseFile(const std::string& path) {
   Result<std::string> text = ReadSmallFile(path, kMaxKeyFileSize, &st);
   if (!text.ok()) return text.status();
   std::string& s = *text;
+  if ((st.st_mode & 077) != 0) {
+    Wipe(s);
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::Refused(std::string("permissions ") + mode + " for passphrase file " + Quoted(path) +
+                           " are too open; run chmod 600 " + ShellWord(path));
+  }
   if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\r\n") == 0) {
     s.resize(s.size() - 2);
   } else if (!s.empty() && s.back() == '\n') {

@@ -283,6 +283,10 @@ Result<Bytes> BuildEvent(json::Element value, BuildContext& ctx) {
   }
   auto canonical = capnp::canonicalize(root.asReader().as<schema::Event>());
   auto bytes = canonical.asBytes();
+  if (bytes.size() > kMaxEventBytes) {
+    return Status::Invalid(tn + ": the event is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                           std::to_string(kMaxEventBytes) + " (a body that large would not be stored)");
+  }
   return Bytes(bytes.begin(), bytes.end());
 }
 
@@ -370,6 +374,10 @@ ByteSpan EventView::bytes() const {
 Result<EventView> EventView::FromCanonical(ByteSpan bytes) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
     return Status::Invalid("event body is not a whole number of 8-byte words");
+  }
+  if (bytes.size() > kMaxEventBytes) {
+    return Status::Invalid("event body is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                           std::to_string(kMaxEventBytes));
   }
   EventView view;
   view.words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));

@@ -21,6 +21,10 @@
 
 namespace probity {
 
+// The largest canonical event body signed or stored (64 KiB). Events are short records;
+// the bound keeps every body far inside the reader's traversal limit.
+inline constexpr size_t kMaxEventBytes = size_t{64} << 10;
+
 // Owns one event's canonical bytes (word-aligned) and reads them.
 class EventView {
  public:

@@ -69,6 +69,9 @@ std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
     case E::CRITICISM_ISSUED: return e.getCriticismIssued().getDate();
     case E::TARGET_ASSESSED: return e.getTargetAssessed().getDate();
     case E::EXPLANATION_SUBMITTED: return e.getExplanationSubmitted().getDate();
+    case E::PRINCIPAL_NAMED: return e.getPrincipalNamed().getDate();
+    case E::CALENDAR_PUBLISHED:
+    case E::ERASURE:
     case E::INVALID:
     case E::UNIT_REGISTERED:
     case E::PERSON_REGISTERED:

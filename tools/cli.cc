@@ -141,22 +141,31 @@ std::optional<uint64_t> ParseUint(const std::string& text) {
 
 Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path) {
   std::vector<Line> lines;
-  auto consume = [&](std::istream& in) {
+  auto consume = [&](std::istream& in) -> Status {
     std::string text;
     size_t number = 0;
     while (std::getline(in, text)) {
       ++number;
+      if (text.size() > kMaxLineBytes) {
+        return Status::Invalid("line " + std::to_string(number) + " is longer than " +
+                               std::to_string(kMaxLineBytes >> 20) + " MiB");
+      }
+      if (text.find('\0') != std::string::npos) {
+        return Status::Invalid("line " + std::to_string(number) + " holds a NUL byte at column " +
+                               std::to_string(text.find('\0') + 1));
+      }
       if (!text.empty() && text.back() == '\r') text.pop_back();
       if (text.find_first_not_of(" \t") == std::string::npos) continue;
       lines.push_back({number, std::move(text)});
     }
+    return Status::Ok();
   };
   if (!path || *path == "-") {
-    consume(std::cin);
+    PROBITY_RETURN_IF_ERROR(consume(std::cin));
   } else {
     std::ifstream in(*path);
     if (!in) return Status::Invalid("cannot read " + *path);
-    consume(in);
+    PROBITY_RETURN_IF_ERROR(consume(in));
   }
   return lines;
 }

@@ -62,6 +62,7 @@ Result<std::string> ReadInput(const std::optional<std::string>& path, size_t lim
 std::optional<uint64_t> ParseUint(const std::string& text);
 
 // Non-empty lines of FILE, or stdin for "-" or none; numbered from 1.
+inline constexpr size_t kMaxLineBytes = size_t{4} << 20;  // one event or envelope line
 struct Line {
   size_t number;
   std::string text;

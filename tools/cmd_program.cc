@@ -30,8 +30,12 @@ std::string JoinSeqs(const std::vector<uint64_t>& seqs, const std::string& sep) 
   return Join(s, sep);
 }
 
-// RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
-std::string CsvField(const std::string& v) {
+// RFC 4180 field: quoted when it holds a comma, quote, CR or LF. A cell a spreadsheet
+// would run as a formula (it starts with = + - @, tab or CR) gets a leading apostrophe
+// (OWASP's advice on CSV injection).
+std::string CsvField(const std::string& value) {
+  std::string v = value;
+  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v = "'" + v;
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string out = "\"";
   for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
