@@ -236,13 +236,14 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
                                 mode == Store::Mode::kReadOnly ? "read-only" : "read-write",
                                 ledger->frontier_->size(), ledger->origin_);
   }
+  Status consistent = ledger->CheckConsistent();
+  if (!consistent.ok()) {
+    ledger->damage_ = Status::Unavailable("store damaged: " + consistent.message() +
+                                          " (run 'probity verify' to see what differs)");
+  }
   if (mode == Store::Mode::kReadWrite) {
     PROBITY_RETURN_IF_ERROR(ledger->LoadCheckpointKey(dir));
-    Status consistent = ledger->CheckConsistent();
-    if (!consistent.ok()) {
-      return Status::Unavailable("store damaged: " + consistent.message() +
-                                 "; writes are refused (run 'probity verify' to see what differs)");
-    }
+    if (!ledger->damage_.ok()) return ledger->damage_;
   }
   return ledger;
 }
@@ -769,6 +770,14 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   frontier_ = std::move(b.frontier);
   last_recorded_us_ = b.recorded;
   if (options_.after_commit) options_.after_commit();
+  // An erasure deleted sealed values: make them gone from the files too, not only
+  // hidden behind a tombstone. The batch is durable already; a failure here is reported
+  // in the log and the next erasure or compaction finishes the job.
+  bool erased = std::any_of(b.sealed.begin(), b.sealed.end(), [](const auto& kv) { return !kv.second; });
+  if (erased) {
+    Status purged = store_->Purge(Column::kSealed);
+    if (!purged.ok() && options_.log) options_.log->warn("after an erasure: {}", purged.message());
+  }
   return std::move(b.receipts);
 }
 

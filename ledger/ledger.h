@@ -122,6 +122,11 @@ class Ledger {
   const note::Verifier& checkpoint_verifier() const { return *verifier_; }
   const std::string& origin() const { return origin_; }
 
+  // Ok, or why the store's size, last entry, tree and latest checkpoint disagree (see
+  // Open). Readers open a damaged store so that verify can name the damage; other
+  // reads should refuse it.
+  const Status& damage() const { return damage_; }
+
   const Store& store() const { return *store_; }
   const EventCodec& codec() const { return codec_; }
 
@@ -142,6 +147,7 @@ class Ledger {
   Status AdmitSealed(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event, uint64_t seq);
 
   std::unique_ptr<Store> store_;
+  Status damage_;
   Options options_;
   EventCodec codec_;
   std::string origin_;

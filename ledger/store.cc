@@ -203,6 +203,20 @@ Status Store::Write(rocksdb::WriteBatch& batch) {
   return Status::Ok();
 }
 
+Status Store::Purge(Column column) {
+  if (read_only_) return Status::Refused("the store is open read-only");
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  auto s = db_->Flush(flush, handles_);
+  if (s.ok()) {
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    s = db_->CompactRange(compact, handle(column), nullptr, nullptr);
+  }
+  if (!s.ok()) return Status::IoError("purging deleted records failed: " + s.ToString());
+  return Status::Ok();
+}
+
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column) const {
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), handle(column)));
 }

@@ -48,6 +48,10 @@ class Store {
   Result<std::optional<std::string>> Get(Column column, std::string_view key) const;
   // Applies `batch` atomically with sync. After a failure the store refuses writes.
   Status Write(rocksdb::WriteBatch& batch);
+  // Makes deleted records of `column` physically gone: flushes every column family (so no
+  // write-ahead log still holds them) and compacts `column` to its bottom level (so no
+  // table file does). Used after an erasure.
+  Status Purge(Column column);
   rocksdb::ColumnFamilyHandle* handle(Column column) const;
   std::unique_ptr<rocksdb::Iterator> NewIterator(Column column) const;
   bool read_only() const { return read_only_; }

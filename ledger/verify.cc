@@ -171,8 +171,8 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   // Checkpoints the auditor kept: each verified with the same key, of this origin.
   std::vector<note::Checkpoint> since;
   for (size_t i = 0; i < options.since.size(); ++i) {
-    auto where = "saved checkpoint " + std::to_string(i + 1) + ": ";
-    auto opened = note::Open(options.since[i], {verifier});
+    auto where = "saved checkpoint (" + options.since[i].source + "): ";
+    auto opened = note::Open(options.since[i].note, {verifier});
     if (!opened.ok()) return fail(std::nullopt, where + opened.status().message());
     auto cp = note::ParseCheckpoint(opened->text);
     if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
@@ -308,14 +308,14 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     const auto& cp = since[i];
     if (cp.size > expected) {
       return fail(std::nullopt, "rollback: the log holds " + std::to_string(expected) +
-                                    " entries, but a checkpoint saved earlier (saved checkpoint " +
-                                    std::to_string(i + 1) + ") covers " + std::to_string(cp.size) +
+                                    " entries, but a checkpoint saved earlier (" + options.since[i].source +
+                                    ") covers " + std::to_string(cp.size) +
                                     " (an older copy restored, or entries lost)");
     }
     if (!ConstantTimeEqual(derived.roots[cp.size], cp.root)) {
       return fail(std::nullopt, "fork: the log's root at size " + std::to_string(cp.size) + " (" +
                                     HexEncode(derived.roots[cp.size]) + ") is not the root of the checkpoint saved " +
-                                    "earlier at that size (" + HexEncode(cp.root) +
+                                    "earlier at that size (" + options.since[i].source + ", root " + HexEncode(cp.root) +
                                     "): history was rewritten or the copies diverged");
     }
     ++report.since_checked;
@@ -399,7 +399,7 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   if (!options.witnesses.empty()) {
     auto cosigned = witness::VerifyCosignatures(report.checkpoint, options.witnesses);
     if (!cosigned.ok()) return fail(std::nullopt, "witness: " + cosigned.status().message());
-    for (const auto& c : *cosigned) report.cosigned_by.push_back(c.name);
+    report.cosigned_by = *cosigned;
     size_t quorum = options.quorum ? options.quorum : options.witnesses.size();
     if (report.cosigned_by.size() < quorum) {
       return fail(std::nullopt, "witness: the latest checkpoint (size " + std::to_string(latest.size) + ") carries " +

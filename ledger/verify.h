@@ -27,7 +27,11 @@ struct VerifyOptions {
   std::optional<note::Verifier> verifier;
   // Checkpoint notes the auditor saved earlier: the log must extend each consistently
   // (a smaller log is a rollback, another root at that size a fork).
-  std::vector<std::string> since;
+  struct Saved {
+    std::string source;  // where it came from, for messages: "cp.note", "trust dir ..."
+    std::string note;
+  };
+  std::vector<Saved> since;
   // Witnesses whose cosignatures the latest checkpoint must carry, at least `quorum`.
   std::vector<witness::CosignerKey> witnesses;
   size_t quorum = 0;
@@ -42,7 +46,7 @@ struct VerifyReport {
   uint64_t checkpoints_checked = 0;  // every stored checkpoint, not only the latest
   uint64_t derived_checked = 0;      // derived records compared with the fold
   uint64_t since_checked = 0;        // saved checkpoints the log extends
-  std::vector<std::string> cosigned_by;  // witnesses whose cosignature verified
+  std::vector<witness::Cosignature> cosigned_by;  // witnesses whose cosignature verified
   std::optional<uint64_t> bad_seq;  // the first entry that does not check out
   std::string problem;              // empty when everything checks out
   bool ok() const { return problem.empty(); }

@@ -212,7 +212,11 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
   if (const char* v = std::getenv("PROBITY_TEST_KILL_AFTER_COMMIT"); v && std::string(v) == "1") {
     options.after_commit = []() { ::raise(SIGKILL); };
   }
-  return Ledger::Open(args.data_dir, mode, std::move(options));
+  auto ledger = Ledger::Open(args.data_dir, mode, std::move(options));
+  // Only verify reads a damaged store: every other read would show a truncated or
+  // inconsistent log as if it were whole.
+  if (ledger.ok() && !(*ledger)->damage().ok() && args.command != "verify") return (*ledger)->damage();
+  return ledger;
 }
 
 

@@ -38,7 +38,7 @@ int Verify(const Args& args) {
   for (const auto& path : args.Options("since")) {
     auto note_text = ReadInput(path, 64 << 10);
     if (!note_text.ok()) return Fail(args, kExitUsage, "--since: " + note_text.status().message());
-    options.since.push_back(std::move(*note_text));
+    options.since.push_back({path, std::move(*note_text)});
   }
   std::optional<std::string> trusted;
   auto trust_dir = args.Option("trust-dir");
@@ -46,7 +46,7 @@ int Verify(const Args& args) {
     auto kept = ReadTrustedCheckpoint(*trust_dir, (*ledger)->origin());
     if (!kept.ok()) return Fail(args, kExitUsage, "--trust-dir: " + kept.status().message());
     trusted = *kept;
-    if (trusted) options.since.push_back(*trusted);
+    if (trusted) options.since.push_back({"kept in trust dir " + *trust_dir, *trusted});
   }
   for (const auto& w : args.Options("witness")) {
     auto text = ValueOrFile(w);
@@ -88,7 +88,10 @@ int Verify(const Args& args) {
               << ",\"checkpointsChecked\":" << report->checkpoints_checked
               << ",\"derivedChecked\":" << report->derived_checked << ",\"sinceChecked\":" << report->since_checked
               << ",\"cosignedBy\":[";
-    for (size_t i = 0; i < report->cosigned_by.size(); ++i) std::cout << (i ? "," : "") << JsonQuote(report->cosigned_by[i]);
+    for (size_t i = 0; i < report->cosigned_by.size(); ++i) {
+      std::cout << (i ? "," : "") << "{\"witness\":" << JsonQuote(report->cosigned_by[i].name)
+                << ",\"time\":" << JsonQuote(FormatTimestamp(static_cast<int64_t>(report->cosigned_by[i].timestamp) * 1000000)) << "}";
+    }
     std::cout << "]";
     if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
     if (!report->ok()) std::cout << ",\"problem\":" << JsonQuote(report->problem);
@@ -108,8 +111,12 @@ int Verify(const Args& args) {
   }
   if (trust_updated) std::cout << "trust dir: now keeps the checkpoint at size " << report->checkpoint_size << "\n";
   if (!options.witnesses.empty()) {
+    // The cosignature times: a restored older copy carries old cosignatures only, so an
+    // auditor who expects witnesses to cosign daily sees the staleness here.
     std::cout << "cosigned by " << report->cosigned_by.size() << " of " << options.witnesses.size() << " witness(es):";
-    for (const auto& w : report->cosigned_by) std::cout << " " << w;
+    for (const auto& w : report->cosigned_by) {
+      std::cout << " " << w.name << " (at " << FormatTimestamp(static_cast<int64_t>(w.timestamp) * 1000000).substr(0, 19) << "Z)";
+    }
     std::cout << "\n";
   }
   return kExitOk;

@@ -407,7 +407,7 @@ int Demo(const Args& args) {
             << HexEncode(report->root) << " matches the checkpoint (" << std::fixed << std::setprecision(1)
             << verify_seconds << " s)\n        every derived record (" << Thousands(report->derived_checked)
             << ") matches a fresh fold of the log; the checkpoint is cosigned by witness "
-            << report->cosigned_by.front() << "\n";
+            << report->cosigned_by.front().name << "\n";
   st = WriteTrustedCheckpoint(dir + "/demo-trust", (*ledger)->origin(), report->checkpoint);
   if (!st.ok()) return FailStatus(args, st);
   PrintNext(dir, plan);

@@ -13,6 +13,15 @@ int Witness(const Args& args) {
   const std::string& verb = args.positional[0];
   auto state = args.Option("state");
   if (!state) return Fail(args, kExitUsage, "--state DIR is required");
+  if (verb == "latest") {
+    // What this witness last cosigned: an auditor keeps it as a checkpoint to verify
+    // --since, so a store rolled back behind the witness's back is caught.
+    auto note_text = witness::LatestNote(*state);
+    if (!note_text.ok()) return FailStatus(args, note_text.status());
+    if (note_text->empty()) return Fail(args, kExitRefused, "this witness has cosigned nothing yet");
+    std::cout << *note_text;
+    return kExitOk;
+  }
   if (!args.Option("key")) return Fail(args, kExitUsage, "--key W.pem is required");
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
@@ -47,7 +56,7 @@ int Witness(const Args& args) {
     std::cout << cosigned->note;
     return kExitOk;
   }
-  return Fail(args, kExitUsage, "witness what? 'init' or 'add-checkpoint' (see 'probity witness --help')");
+  return Fail(args, kExitUsage, "witness what? 'init', 'add-checkpoint' or 'latest' (see 'probity witness --help')");
 }
 
 int Cosign(const Args& args) {

@@ -170,7 +170,7 @@ const std::vector<Command>& Commands() {
        "'verify --witness' checks them.\n",
        Cosign},
       {"witness", {{"key", "passphrase-file", "log-vkey", "state", "name"}, {}, 1, 2,
-                   "witness init --key W.pem --log-vkey VKEY --state DIR --name NAME | witness add-checkpoint --key W.pem --state DIR [FILE|-]"},
+                   "witness init --key W.pem --log-vkey VKEY --state DIR --name NAME | witness add-checkpoint --key W.pem --state DIR [FILE|-] | witness latest --state DIR"},
        "an independent witness that cosigns consistent checkpoints",
        "Run by someone other than the ledger's operator, on another machine.\n"
        "  witness init            makes the witness's state in DIR: the log it follows (its\n"
@@ -181,7 +181,9 @@ const std::vector<Command>& Commands() {
        "                          with the log's key and consistently extends the last one it\n"
        "                          cosigned, printing the note with its cosignature appended;\n"
        "                          otherwise exit 1 naming why (conflict, rollback, fork), state\n"
-       "                          unchanged\n\n"
+       "                          unchanged\n"
+       "  witness latest          prints the last checkpoint it cosigned; an auditor verifies\n"
+       "                          the log --since it, so a rollback behind the witness is caught\n\n"
        "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --state w/ --name witness.example\n",
        Witness},
       {"rebuild", {{}, {}, 0, 0, "rebuild"},

@@ -128,6 +128,7 @@ set +e; "$probity" witness add-checkpoint --key w1.pem --state w1 req-old >out 2
 run st checkpoint --witness-request --old "$w1_size"
 cp out req2
 "$probity" witness add-checkpoint --key w1.pem --state w1 req2 > cosigned2 || fail "w1 refused a consistent extension"
+expect 0 st cosign cosigned2
 run st-restored checkpoint --witness-request --old "$(size_of st)"
 [ "$rc" -ne 0 ] || fail "a request from beyond the restored copy's size was made"
 run st-restored checkpoint --witness-request --old "$w1_size"
@@ -135,6 +136,12 @@ cp out req-rolled
 set +e; "$probity" witness add-checkpoint --key w1.pem --state w1 req-rolled >out 2>err; rc=$?; set -e
 [ "$rc" -eq 1 ] || fail "the witness cosigned a rolled-back checkpoint (exit $rc)"
 contains err "conflict"
+# What the witness last cosigned is a checkpoint the auditor can hold the store to.
+"$probity" witness latest --state w1 > w1-latest.note || fail "witness latest"
+expect 0 st verify --since w1-latest.note --witness w1.vkey
+expect 1 st-restored verify --since w1-latest.note
+contains err "rollback"
+contains err "w1-latest.note"
 
 # ------------------------------------------------------------------------------------------
 step="two copies that diverged: a fork"
@@ -167,6 +174,7 @@ expect 1 rewritten verify --trust-dir trust
 contains err "fork"
 expect 1 rewritten verify --since saved.note
 contains err "fork"
+contains err "saved.note"
 
 # ------------------------------------------------------------------------------------------
 step="a deleted write-ahead log rolls the store back: the trust dir says so"
@@ -256,5 +264,7 @@ EOF
 expect 0 st verify
 expect 0 st record P1 --include-sensitive
 contains out "erased"
+# Erased means gone from the files too (write-ahead log and tables), not only hidden.
+if grep -rqa "pregnancy" st/; then fail "the erased value is still in a file under the store: $(grep -rla pregnancy st/)"; fi
 
 echo "cli integrity: all checks passed"
