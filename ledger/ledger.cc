@@ -192,13 +192,13 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
     note::Verifier verifier{origin, note::KeyIdFor(origin, checkpoint_key->Public()),
                             checkpoint_key->Public()};
     rocksdb::WriteBatch meta;
-    meta.Put((*store)->handle(Column::kMeta), "format", kStoreFormat);
-    meta.Put((*store)->handle(Column::kMeta), "origin", origin);
-    meta.Put((*store)->handle(Column::kMeta), "checkpoint-vkey", verifier.Vkey());
-    meta.Put((*store)->handle(Column::kMeta), "size", "0");
-    if (!key_path.empty()) meta.Put((*store)->handle(Column::kMeta), "checkpoint-key", key_path);
+    meta.Put((*store)->handle(Column::kMeta), kMetaFormat, kStoreFormat);
+    meta.Put((*store)->handle(Column::kMeta), kMetaOrigin, origin);
+    meta.Put((*store)->handle(Column::kMeta), kMetaVkey, verifier.Vkey());
+    meta.Put((*store)->handle(Column::kMeta), kMetaSize, "0");
+    if (!key_path.empty()) meta.Put((*store)->handle(Column::kMeta), kMetaCheckpointKey, key_path);
     if (!passphrase_path.empty()) {
-      meta.Put((*store)->handle(Column::kMeta), "checkpoint-key-passphrase-file", passphrase_path);
+      meta.Put((*store)->handle(Column::kMeta), kMetaCheckpointPassphrase, passphrase_path);
     }
     PROBITY_RETURN_IF_ERROR((*store)->Write(meta));
   }
@@ -236,8 +236,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
                                 mode == Store::Mode::kReadOnly ? "read-only" : "read-write",
                                 ledger->frontier_->size(), ledger->origin_);
   }
-  Status consistent = ledger->CheckConsistent();
-  if (!consistent.ok()) {
+  Status consistent = ledger->damage_.ok() ? ledger->CheckConsistent() : ledger->damage_;
+  if (!consistent.ok() && ledger->damage_.ok()) {
     ledger->damage_ = Status::Unavailable("store damaged: " + consistent.message() +
                                           " (run 'probity verify' to see what differs)");
   }
@@ -249,9 +249,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
 }
 
 Status Ledger::LoadCheckpointKey(const std::string& dir) {
-  auto external = store_->Get(Column::kMeta, "checkpoint-key");
+  auto external = store_->Get(Column::kMeta, kMetaCheckpointKey);
   if (!external.ok()) return external.status();
-  auto passphrase = store_->Get(Column::kMeta, "checkpoint-key-passphrase-file");
+  auto passphrase = store_->Get(Column::kMeta, kMetaCheckpointPassphrase);
   if (!passphrase.ok()) return passphrase.status();
   std::string path = external->value_or(dir + "/" + kCheckpointKeyFile);
   if (!fs::exists(path)) {
@@ -317,37 +317,40 @@ Status Ledger::LoadMeta() {
     if (!v->has_value()) return Status::Corrupt(std::string("store has no '") + key + "' record");
     return **v;
   };
-  auto origin = get("origin");
+  auto origin = get(kMetaOrigin);
   if (!origin.ok()) return origin.status();
   origin_ = *origin;
-  auto vkey = get("checkpoint-vkey");
+  auto vkey = get(kMetaVkey);
   if (!vkey.ok()) return vkey.status();
   auto verifier = note::Verifier::FromVkey(*vkey);
   if (!verifier.ok()) return verifier.status().WithContext("checkpoint-vkey");
   verifier_.emplace(std::move(*verifier));
-  auto size = get("size");
+  auto size = get(kMetaSize);
   if (!size.ok()) return size.status();
-  uint64_t n = 0;
-  bool digits = !size->empty() && size->size() <= 15 && size->find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) return Status::Corrupt("the store's size record is not a number: '" + *size + "'");
-  n = std::stoull(*size);
+  auto n = ParseStoredSize(*size);
+  if (!n) return Status::Corrupt("the store's size record is not a number: '" + *size + "'");
   nodes_ = std::make_unique<StoreNodes>(*store_);
-  auto frontier = merkle::Frontier::Load(*nodes_, n);
-  if (!frontier.ok()) return frontier.status();
+  auto frontier = merkle::Frontier::Load(*nodes_, *n);
+  if (!frontier.ok()) {
+    // A reader still opens, so that verify can name what is wrong; a writer refuses.
+    if (!store_->read_only()) return Status::Unavailable("store damaged: " + frontier.status().message());
+    damage_ = Status::Unavailable("store damaged: the tree has no frontier at the size record's " +
+                                  std::to_string(*n) + " (" + frontier.status().message() + ")");
+    frontier = merkle::Frontier();
+  }
   frontier_.emplace(std::move(*frontier));
+  size_.store(frontier_->size(), std::memory_order_release);
   // Only a writer needs the last recorded time; a reader must open even a store whose
   // last entries are gone, so that verify can name them.
   if (frontier_->size() > 0 && !store_->read_only()) {
     auto last = ReadEntry(frontier_->size() - 1);
-    if (!last.ok()) return last.status();
+    if (!last.ok()) {
+      return Status::Unavailable("store damaged: the last entry (seq " + std::to_string(frontier_->size() - 1) +
+                                 ") cannot be read: " + last.status().message() + "; writes are refused");
+    }
     last_recorded_us_ = last->recorded_at_us;
   }
   return Status::Ok();
-}
-
-uint64_t Ledger::size() const {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  return frontier_->size();
 }
 
 Result<Bytes> Ledger::ReadEntryBytes(uint64_t seq) const {
@@ -444,14 +447,7 @@ Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
   return added;
 }
 
-Status Ledger::CheckProjections() const {
-  auto v = store_->Get(Column::kMeta, "projections");
-  if (!v.ok()) return v.status();
-  std::string want = ProjectionsRecord(options_.rules, size());
-  if (v->has_value() && **v == want) return Status::Ok();
-  return Status::Unavailable("the projections are '" + v->value_or("missing") + "', not '" + want +
-                             "' (built by another version, or behind the log); run 'probity rebuild'");
-}
+Status Ledger::CheckProjections() const { return View().CheckProjections(); }
 
 Result<std::string> Ledger::CheckpointAt(uint64_t size) const {
   auto v = store_->Get(Column::kCheckpoints, SeqKey(size));
@@ -492,7 +488,7 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
   for (const auto& [key, value] : state.records()) wb.Put(store_->handle(Column::kState), key, value);
   for (const auto& [key, value] : indexes.ids()) wb.Put(store_->handle(Column::kIds), key, value);
   for (const auto& [key, value] : indexes.subjects()) wb.Put(store_->handle(Column::kSubjects), key, value);
-  wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, size));
+  wb.Put(store_->handle(Column::kMeta), kMetaProjections, ProjectionsRecord(options_.rules, size));
   Status st = store_->Write(wb);
   if (options_.log) options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
                                        st.ok() ? "ok" : st.message());
@@ -627,6 +623,13 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
 Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::Reader event, uint64_t seq) {
   // Each sealed field's clear value comes with the envelope and matches its commitment.
   auto fields = SealedFieldsOf(event);
+  for (size_t i = 0; i < env.sealed.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (env.sealed[j].field == env.sealed[i].field) {
+        return Status::Invalid("sealed field '" + env.sealed[i].field + "' is given twice");
+      }
+    }
+  }
   for (const auto& value : env.sealed) {
     auto f = std::find_if(fields.begin(), fields.end(), [&](const SealedField& sf) { return sf.name == value.field; });
     if (f == fields.end()) {
@@ -690,8 +693,8 @@ Status Ledger::Commit(PendingBatch& b) {
   note::Checkpoint cp{origin_, size, b.frontier.Root(), {}};
   auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin_, *checkpoint_key_);
   if (!signed_note.ok()) return signed_note.status();
-  b.wb.Put(store_->handle(Column::kMeta), "size", std::to_string(size));
-  b.wb.Put(store_->handle(Column::kMeta), "projections", ProjectionsRecord(options_.rules, size));
+  b.wb.Put(store_->handle(Column::kMeta), kMetaSize, std::to_string(size));
+  b.wb.Put(store_->handle(Column::kMeta), kMetaProjections, ProjectionsRecord(options_.rules, size));
   b.wb.Put(store_->handle(Column::kCheckpoints), SeqKey(size), *signed_note);
   // An append never writes over what is stored: no entry at or past the first new seq,
   // and no checkpoint past the old size, checked under the writer's lock just before the
@@ -768,6 +771,7 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
                        b.frontier.size() - 1, appended, batch.size(), batch.size() - appended, b.frontier.size());
   }
   frontier_ = std::move(b.frontier);
+  size_.store(frontier_->size(), std::memory_order_release);
   last_recorded_us_ = b.recorded;
   if (options_.after_commit) options_.after_commit();
   // An erasure deleted sealed values: make them gone from the files too, not only

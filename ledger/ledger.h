@@ -4,6 +4,7 @@
 // nothing. Thread-safe: Submit calls are serialized; reads may run concurrently.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,7 @@
 #include "ledger/note.h"
 #include "ledger/state.h"
 #include "ledger/store.h"
+#include "ledger/view.h"
 
 namespace probity {
 
@@ -101,7 +103,12 @@ class Ledger {
   // entry; otherwise says why and that `probity rebuild` mends it.
   Status CheckProjections() const;
 
-  uint64_t size() const;
+  // The number of entries committed; never waits for a write in progress.
+  uint64_t size() const { return size_.load(std::memory_order_acquire); }
+  // A consistent, immutable view for reading (ledger/view.h): reports, verify, show and
+  // prove read through one, never through the live store.
+  LedgerView View() const { return LedgerView(*this); }
+  const Rules* rules() const { return options_.rules; }
   Result<Entry> ReadEntry(uint64_t seq) const;
   Result<Bytes> ReadEntryBytes(uint64_t seq) const;
   Result<Hash> RootAt(uint64_t size) const;
@@ -155,6 +162,7 @@ class Ledger {
   std::optional<PrivateKey> checkpoint_key_;  // only when open for writing
   std::unique_ptr<merkle::NodeReader> nodes_;
   mutable std::mutex write_mu_;
+  std::atomic<uint64_t> size_{0};  // entries committed; published after each commit
   std::optional<merkle::Frontier> frontier_;  // guarded by write_mu_
   int64_t last_recorded_us_ = 0;              // guarded by write_mu_
 };

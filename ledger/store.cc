@@ -53,6 +53,15 @@ Result<int> TakeWriterLock(const std::string& dir) {
 
 }  // namespace
 
+std::optional<uint64_t> ParseStoredSize(std::string_view text) {
+  if (text.empty() || text.size() > 15 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  uint64_t n = 0;
+  for (char c : text) n = n * 10 + static_cast<uint64_t>(c - '0');
+  return n;
+}
+
 std::string SeqKey(uint64_t seq) {
   std::string key(8, '\0');
   for (int i = 7; i >= 0; --i, seq >>= 8) key[i] = static_cast<char>(seq & 0xff);
@@ -87,7 +96,7 @@ Status OtherFormat(const std::string& dir, const std::vector<std::string>& famil
   rocksdb::DBOptions options;
   if (rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &handles, &raw).ok()) {
     std::string value;
-    if (raw->Get(rocksdb::ReadOptions(), handles[0], "format", &value).ok()) format = value;
+    if (raw->Get(rocksdb::ReadOptions(), handles[0], kMetaFormat, &value).ok()) format = value;
     for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
     delete raw;
   }
@@ -103,6 +112,13 @@ Status OtherFormat(const std::string& dir, const std::vector<std::string>& famil
 }  // namespace
 
 Store::~Store() {
+  if (db_ && !read_only_ && !failed_) {
+    // A clean close leaves the write-ahead log empty: the next open (a reader's, above
+    // all) then has nothing to replay, and no recovery writes a tiny table per column.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    db_->Flush(flush, handles_).PermitUncheckedError();
+  }
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close().PermitUncheckedError();
@@ -121,7 +137,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode) {
   }
   auto store = OpenDb(dir, mode, false);
   if (!store.ok()) return store;
-  auto format = (*store)->Get(Column::kMeta, "format");
+  auto format = (*store)->Get(Column::kMeta, kMetaFormat);
   if (!format.ok()) return format.status();
   if (!format->has_value()) return Status::Corrupt("store at " + dir + " has no format record");
   if (**format != kStoreFormat) {
@@ -181,10 +197,17 @@ rocksdb::ColumnFamilyHandle* Store::handle(Column column) const {
   return handles_[static_cast<size_t>(column)];
 }
 
-Result<std::optional<std::string>> Store::Get(Column column, std::string_view key) const {
+Store::Snapshot Store::GetSnapshot() const {
+  rocksdb::DB* db = db_.get();
+  return Snapshot(db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+}
+
+Result<std::optional<std::string>> Store::Get(Column column, std::string_view key,
+                                              const rocksdb::Snapshot* snapshot) const {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), handle(column), rocksdb::Slice(key.data(), key.size()),
-                    &value);
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  auto s = db_->Get(options, handle(column), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return Status::IoError("store read failed: " + s.ToString());
   return std::optional<std::string>(std::move(value));
@@ -217,8 +240,10 @@ Status Store::Purge(Column column) {
   return Status::Ok();
 }
 
-std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column) const {
-  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), handle(column)));
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column, const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(column)));
 }
 
 }  // namespace probity

@@ -24,6 +24,17 @@ inline constexpr char kStoreFormat[] = "probity-store-v2";
 
 enum class Column { kMeta = 0, kEntries, kNodes, kIds, kSubjects, kState, kCheckpoints, kSealed };
 
+// Column "default" (meta): these keys only (docs/formats.md, "Store layout").
+inline constexpr char kMetaFormat[] = "format";            // kStoreFormat
+inline constexpr char kMetaOrigin[] = "origin";            // the log's origin
+inline constexpr char kMetaVkey[] = "checkpoint-vkey";     // C2SP vkey of the checkpoint key
+inline constexpr char kMetaSize[] = "size";                // decimal entry count
+inline constexpr char kMetaProjections[] = "projections";  // "<rules version> <applied>"
+inline constexpr char kMetaCheckpointKey[] = "checkpoint-key";  // path, when kept outside
+inline constexpr char kMetaCheckpointPassphrase[] = "checkpoint-key-passphrase-file";  // path
+// The stored size record as a number: decimal digits only, at most 15 of them.
+std::optional<uint64_t> ParseStoredSize(std::string_view text);
+
 // Key encodings. Integers are big-endian so that RocksDB's byte order is numeric order.
 std::string SeqKey(uint64_t seq);
 uint64_t SeqFromKey(std::string_view key);  // key must be 8 bytes
@@ -45,7 +56,13 @@ class Store {
   static Result<std::unique_ptr<Store>> Create(const std::string& dir);
   ~Store();
 
-  Result<std::optional<std::string>> Get(Column column, std::string_view key) const;
+  // A consistent point-in-time of every column family; released when the last copy goes.
+  using Snapshot = std::shared_ptr<const rocksdb::Snapshot>;
+  Snapshot GetSnapshot() const;
+
+  // Reads see `snapshot` when given, else the latest committed state.
+  Result<std::optional<std::string>> Get(Column column, std::string_view key,
+                                         const rocksdb::Snapshot* snapshot = nullptr) const;
   // Applies `batch` atomically with sync. After a failure the store refuses writes.
   Status Write(rocksdb::WriteBatch& batch);
   // Makes deleted records of `column` physically gone: flushes every column family (so no
@@ -53,7 +70,7 @@ class Store {
   // table file does). Used after an erasure.
   Status Purge(Column column);
   rocksdb::ColumnFamilyHandle* handle(Column column) const;
-  std::unique_ptr<rocksdb::Iterator> NewIterator(Column column) const;
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Column column, const rocksdb::Snapshot* snapshot = nullptr) const;
   bool read_only() const { return read_only_; }
   const std::string& dir() const { return dir_; }
 

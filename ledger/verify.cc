@@ -69,7 +69,7 @@ std::string Printable(std::string_view bytes) {
 
 // Compares column `column` with `want`, key by key in byte order. Returns the first
 // difference as a sentence, or nullopt; `checked` counts the records compared.
-Result<std::optional<std::string>> CompareColumn(const Store& store, Column column, const std::string& what,
+Result<std::optional<std::string>> CompareColumn(const LedgerView& store, Column column, const std::string& what,
                                                  const std::map<std::string, std::string>& want,
                                                  uint64_t* checked) {
   auto it = store.NewIterator(column);
@@ -127,7 +127,7 @@ std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::R
 
 }  // namespace
 
-Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& options) {
+Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions& options) {
   VerifyReport report;
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   auto fail = [&](std::optional<uint64_t> seq, std::string problem) {
@@ -135,7 +135,7 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     report.problem = std::move(problem);
     return report;
   };
-  const Store& store = ledger.store();
+  const LedgerView& store = ledger;  // every read below is of this one snapshot
   const note::Verifier& verifier = options.verifier ? *options.verifier : ledger.checkpoint_verifier();
 
   // Every checkpoint the ledger ever signed, by tree size: each must be signed by the
@@ -328,16 +328,16 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
     return CompareColumn(store, column, what, want, &n);
   };
   std::map<std::string, std::string> meta;
-  for (const char* config : {"checkpoint-key", "checkpoint-key-passphrase-file"}) {
+  for (const char* config : {kMetaCheckpointKey, kMetaCheckpointPassphrase}) {
     auto v = store.Get(Column::kMeta, config);
     if (!v.ok()) return v.status();
     if (v->has_value()) meta[config] = **v;  // configuration, not derived: kept as stored
   }
-  meta["format"] = kStoreFormat;
-  meta["origin"] = ledger.origin();
-  meta["checkpoint-vkey"] = ledger.checkpoint_verifier().Vkey();
-  meta["size"] = std::to_string(expected);
-  meta["projections"] = ProjectionsRecord(options.rules, expected);
+  meta[kMetaFormat] = kStoreFormat;
+  meta[kMetaOrigin] = ledger.origin();
+  meta[kMetaVkey] = ledger.checkpoint_verifier().Vkey();
+  meta[kMetaSize] = std::to_string(expected);
+  meta[kMetaProjections] = ProjectionsRecord(options.rules, expected);
   std::map<std::string, std::string> sealed_want;
   for (const auto& [key, commitment] : derived.sealed) sealed_want[key] = "";
   std::map<std::string, std::string> state_want(derived.state.records().begin(), derived.state.records().end());
@@ -348,8 +348,9 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   };
   std::vector<Check> checks = {{Column::kMeta, "meta", &meta},
                                {Column::kIds, "ids index", &derived.indexes.ids()},
-                               {Column::kSubjects, "subjects index", &derived.indexes.subjects()}};
-  if (options.rules) checks.push_back({Column::kState, "projections (state)", &state_want});
+                               {Column::kSubjects, "subjects index", &derived.indexes.subjects()},
+                               // Always: without rules it still holds the key registry.
+                               {Column::kState, "state (key registry and projections)", &state_want}};
   for (const auto& c : checks) {
     auto problem = compare(c.column, c.what, *c.want);
     if (!problem.ok()) return problem.status();

@@ -4,7 +4,7 @@
 // the projections, sealed values, tree nodes, checkpoints) compared with a fresh fold
 // of the log. Trusts nothing stored that is not signed or re-derived here. Checks the
 // log against checkpoints the auditor kept (rollback, fork) and witness cosignatures.
-// Runs on one Ledger; spreads signature checks over threads internally.
+// Reads one LedgerView (a snapshot); spreads signature checks over threads internally.
 #pragma once
 
 #include <functional>
@@ -54,7 +54,8 @@ struct VerifyReport {
 
 // Fails (Status) only when the store cannot be read; a tampered store is a report
 // with `problem` set.
-Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& options);
+// Reads only `view` (a Ledger converts to its current view).
+Result<VerifyReport> VerifyLedger(const LedgerView& view, const VerifyOptions& options);
 
 // The auditor's trust directory (verify --trust-dir): per origin, the largest checkpoint
 // verified so far, in DIR/<origin, percent-encoded>.checkpoint. Read returns nullopt when

@@ -23,8 +23,8 @@ std::string EnumName(int value) {
 
 // Visits every state record whose key starts with `prefix`.
 template <typename F>
-Status ScanState(const Ledger& ledger, const std::string& prefix, F&& visit) {
-  auto it = ledger.store().NewIterator(Column::kState);
+Status ScanState(const LedgerView& ledger, const std::string& prefix, F&& visit) {
+  auto it = ledger.NewIterator(Column::kState);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     PROBITY_RETURN_IF_ERROR(visit(it->key().ToString(), std::string_view(it->value().data(), it->value().size())));
   }
@@ -33,19 +33,19 @@ Status ScanState(const Ledger& ledger, const std::string& prefix, F&& visit) {
 }
 
 template <typename T>
-Result<T> Require(const Ledger& ledger, const std::string& key, const std::string& what) {
-  auto r = Get<T>(ledger.store().state(), key);
+Result<T> Require(const LedgerView& ledger, const std::string& key, const std::string& what) {
+  auto r = Get<T>(ledger.state(), key);
   if (!r.ok()) return r.status();
   if (!r->has_value()) return Status::NotFound(what + " is not registered");
   return std::move(**r);
 }
 
-std::string NameOf(const Ledger& ledger, bool person, const std::string& id) {
+std::string NameOf(const LedgerView& ledger, bool person, const std::string& id) {
   if (person) {
-    auto p = Get<Person>(ledger.store().state(), PersonKey(id));
+    auto p = Get<Person>(ledger.state(), PersonKey(id));
     return p.ok() && p->has_value() ? (*p)->name : "";
   }
-  auto u = Get<Unit>(ledger.store().state(), UnitKey(id));
+  auto u = Get<Unit>(ledger.state(), UnitKey(id));
   return u.ok() && u->has_value() ? (*u)->name : "";
 }
 
@@ -83,8 +83,8 @@ std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
   return FormatDay(CstDayOf(recorded_at_us));
 }
 
-Result<std::optional<Withdrawal>> WithdrawalOf(const Ledger& ledger, uint64_t seq) {
-  auto v = ledger.store().state().Get(WithdrawnKey(seq));
+Result<std::optional<Withdrawal>> WithdrawalOf(const LedgerView& ledger, uint64_t seq) {
+  auto v = ledger.state().Get(WithdrawnKey(seq));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Withdrawal>();
   Withdrawal w;
@@ -96,14 +96,14 @@ Result<std::optional<Withdrawal>> WithdrawalOf(const Ledger& ledger, uint64_t se
   return std::optional<Withdrawal>(std::move(w));
 }
 
-Result<ReportBasis> BasisAt(const Ledger& ledger, uint64_t tree_size) {
+Result<ReportBasis> BasisAt(const LedgerView& ledger, uint64_t tree_size) {
   PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
   auto root = ledger.RootAt(tree_size);
   if (!root.ok()) return root.status();
   return ReportBasis{tree_size, *root};
 }
 
-Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string& person, const AsOf& as_of,
+Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person, const AsOf& as_of,
                                         bool include_sensitive) {
   auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
   if (!p.ok()) return p.status();
@@ -122,7 +122,7 @@ Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string&
   // The person's seqs, from the subject index.
   std::vector<uint64_t> seqs;
   std::string prefix = "person/" + person + '\0';
-  auto it = ledger.store().NewIterator(Column::kSubjects);
+  auto it = ledger.NewIterator(Column::kSubjects);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     uint64_t seq = SeqFromKey(std::string_view(it->key().data() + prefix.size(), 8));
     if (seq < limit) seqs.push_back(seq);
@@ -141,7 +141,7 @@ Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string&
     line.date = BusinessDate(event, entry->recorded_at_us);
     if (as_of.date && line.date > *as_of.date) continue;
     line.type = EventTypeName(event.which());
-    auto signer = LookUpKey(ledger.store().state(), entry->envelope.key_id);
+    auto signer = LookUpKey(ledger.state(), entry->envelope.key_id);
     line.signer = HexEncode(entry->envelope.key_id).substr(0, 12);
     if (signer.ok() && signer->has_value()) line.signer += " " + (*signer)->holder + " (" + RoleName((*signer)->role) + ")";
     if (event.isRetraction()) {
@@ -171,7 +171,7 @@ Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string&
   return report;
 }
 
-Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const std::optional<std::string>& city) {
+Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date, const std::optional<std::string>& city) {
   auto day = ParseDay(date);
   if (!day) return Status::Invalid("'" + date + "' is not a calendar date YYYY-MM-DD");
   RosterReport report;
@@ -179,7 +179,7 @@ Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const
   auto basis = BasisAt(ledger, ledger.size());
   if (!basis.ok()) return basis.status();
   report.basis = *basis;
-  const auto& state = ledger.store().state();
+  const auto& state = ledger.state();
   Status st = ScanState(ledger, city ? CityKey(*city) : std::string("c/"), [&](const std::string& key, std::string_view value) {
     if (city && key != CityKey(*city)) return Status::Ok();
     City c;
@@ -248,14 +248,14 @@ Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const
   return report;
 }
 
-Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units) {
+Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool units) {
   EligibilityReport report;
   report.year = year;
   report.units = units;
   auto basis = BasisAt(ledger, ledger.size());
   if (!basis.ok()) return basis.status();
   report.basis = *basis;
-  const auto& state = ledger.store().state();
+  const auto& state = ledger.state();
   std::string prefix = YearIndexPrefix(year) + (units ? "u/" : "p/");
   Status st = ScanState(ledger, prefix, [&](const std::string& key, std::string_view) -> Status {
     std::string id = key.substr(prefix.size());
@@ -339,12 +339,12 @@ Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units
   return report;
 }
 
-Result<LeaveReport> LeaveBalance(const Ledger& ledger, const std::string& person) {
+Result<LeaveReport> LeaveBalance(const LedgerView& ledger, const std::string& person) {
   auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
   if (!p.ok()) return p.status();
   LeaveReport report;
   report.person = person;
-  auto accrued = AccruedLeave(ledger.store().state(), *p);
+  auto accrued = AccruedLeave(ledger.state(), *p);
   if (!accrued.ok()) return accrued.status();
   report.accrued = *accrued;
   for (const auto& l : p->leave) {
@@ -359,7 +359,7 @@ Result<LeaveReport> LeaveBalance(const Ledger& ledger, const std::string& person
   return report;
 }
 
-Result<ExplanationsReport> OpenExplanations(const Ledger& ledger, std::optional<int> year) {
+Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optional<int> year) {
   ExplanationsReport report;
   auto basis = BasisAt(ledger, ledger.size());
   if (!basis.ok()) return basis.status();

@@ -18,7 +18,7 @@ struct ReportBasis {
   uint64_t tree_size = 0;
   Hash root{};
 };
-Result<ReportBasis> BasisAt(const Ledger& ledger, uint64_t tree_size);
+Result<ReportBasis> BasisAt(const LedgerView& ledger, uint64_t tree_size);
 
 // ---- record (reviewers) ----
 struct RecordLine {
@@ -41,7 +41,7 @@ struct AsOf {
   std::optional<std::string> date;  // business date, YYYY-MM-DD
   std::optional<uint64_t> seq;      // ledger as it stood after this seq
 };
-Result<PersonRecordReport> ReplayRecord(const Ledger& ledger, const std::string& person, const AsOf& as_of,
+Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person, const AsOf& as_of,
                                         bool include_sensitive);
 
 // ---- roster ----
@@ -63,7 +63,7 @@ struct RosterReport {
   std::vector<RosterCity> cities;
   ReportBasis basis;
 };
-Result<RosterReport> Roster(const Ledger& ledger, const std::string& date, const std::optional<std::string>& city);
+Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date, const std::optional<std::string>& city);
 
 // ---- eligibility (HR) ----
 struct EligibilityLine {
@@ -79,7 +79,7 @@ struct EligibilityReport {
   std::vector<EligibilityLine> lines;
   ReportBasis basis;
 };
-Result<EligibilityReport> Eligibility(const Ledger& ledger, int year, bool units);
+Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool units);
 
 // ---- leave ----
 struct LeaveReport {
@@ -87,7 +87,7 @@ struct LeaveReport {
   uint32_t accrued = 0, granted = 0, left = 0, rotation_granted = 0;
   ReportBasis basis;
 };
-Result<LeaveReport> LeaveBalance(const Ledger& ledger, const std::string& person);
+Result<LeaveReport> LeaveBalance(const LedgerView& ledger, const std::string& person);
 
 // ---- explanations ----
 struct OpenExplanation {
@@ -99,14 +99,14 @@ struct ExplanationsReport {
   std::vector<OpenExplanation> open;
   ReportBasis basis;
 };
-Result<ExplanationsReport> OpenExplanations(const Ledger& ledger, std::optional<int> year);
+Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optional<int> year);
 
 // The retraction that withdrew `seq` (R15): its seq and reason, or nullopt.
 struct Withdrawal {
   uint64_t by = 0;
   std::string reason;
 };
-Result<std::optional<Withdrawal>> WithdrawalOf(const Ledger& ledger, uint64_t seq);
+Result<std::optional<Withdrawal>> WithdrawalOf(const LedgerView& ledger, uint64_t seq);
 
 // The business date of an event: its date field (date, from), or else the CST day it
 // was recorded on.

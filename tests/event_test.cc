@@ -29,12 +29,16 @@ void ExpectRefused(const EventCodec& codec, const std::string& json, const std::
 
 std::string KeyPem() { return KeyFor("event-test-key").Public().ToPem(); }
 
+// A sealed field as the signed body holds it (format v2): {"commitment": 64 hex digits}.
+// Parse takes this form; Prepare makes it from the clear value.
+const std::string kCommitment = R"({"commitment":")" + std::string(64, 'a') + R"("})";
+
 // One valid example of every event type in interface.md, with every optional field set.
 std::vector<std::pair<std::string, std::string>> ValidExamples() {
   std::string key_id = HexEncode(KeyFor("event-test-key").Public().KeyId());
   return {
       {"unitRegistered",
-       R"({"type":"unitRegistered","unit":"U1","name":"生态环境部 执法局","kind":"ministryDepartment"})"},
+       R"({"type":"unitRegistered","unit":"U1","name":"河北省生态环境厅","kind":"provincialDepartment","province":"13"})"},
       {"personRegistered",
        R"({"type":"personRegistered","person":"P1","name":"Li \"Wei\"","unit":"U1","category":"contract"})"},
       {"keyRegistered", R"({"type":"keyRegistered","publicKey":)" + JsonQuote(KeyPem()) +
@@ -48,9 +52,10 @@ std::vector<std::pair<std::string, std::string>> ValidExamples() {
       {"partyBranchFormed",
        R"({"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P1","date":"2019-05-11"})"},
       {"trainingCompleted",
-       R"({"type":"trainingCompleted","person":"P1","course":"integrity","mode":"tiered","date":"2019-05-02"})"},
+       R"({"type":"trainingCompleted","person":"P1","course":"integrity","mode":"other","date":"2019-05-02","note":"online course"})"},
       {"restrictionRecorded",
-       R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01","until":"2019-08-01"})"},
+       R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
+           R"(,"from":"2019-06-01","until":"2019-08-01"})"},
       {"restrictionLifted", R"({"type":"restrictionLifted","person":"P1","date":"2019-07-15"})"},
       {"assignmentMade",
        R"({"type":"assignmentMade","assignment":"A1","person":"P1","group":"G1","from":"2019-05-15","to":"2019-05-29","position":"leader"})"},
@@ -69,8 +74,12 @@ std::vector<std::pair<std::string, std::string>> ValidExamples() {
       {"targetAssessed",
        R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","met":false,"date":"2020-01-15"})"},
       {"explanationSubmitted",
-       R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","unit":"U1","date":"2020-02-01","summary":"heating season"})"},
+       R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","unit":"U1","date":"2020-02-01","summary":"heating season","principal":"张三"})"},
       {"retraction", R"({"type":"retraction","target":42,"reason":"entered twice"})"},
+      {"principalNamed", R"({"type":"principalNamed","unit":"U1","name":"张三","date":"2019-05-01"})"},
+      {"calendarPublished",
+       R"({"type":"calendarPublished","year":2020,"holidays":["2020-01-01","2020-01-25"],"workdays":["2020-01-19"]})"},
+      {"erasure", R"({"type":"erasure","target":42,"reason":"retention period over"})"},
   };
 }
 
@@ -94,7 +103,7 @@ TEST_CASE("Every event type in interface.md is accepted and round-trips to ident
           "[event]") {
   EventCodec codec;
   auto examples = ValidExamples();
-  REQUIRE(examples.size() == 21);  // every type of interface.md's table
+  REQUIRE(examples.size() == 24);  // every type of interface.md's table (v2 added three)
   for (const auto& [type, json] : examples) {
     INFO(type << ": " << json);
     auto first = codec.Parse(json);
@@ -137,17 +146,17 @@ TEST_CASE("Key order and white space in the JSON do not change the canonical byt
 TEST_CASE("Default-valued enums and false booleans survive the round trip", "[event]") {
   EventCodec codec;
   // ministryDepartment, civilServant, admin, jingjinji, central, business, centralized,
-  // pregnancy, leader, completed, compensatory, workReport, outstanding, poorPerformance and
-  // annual are each value 0 of their enum: a printer that omitted defaults would lose them.
+  // leader, completed, compensatory, workReport, outstanding, poorPerformance and annual are
+  // each value 0 of their enum: a printer that omitted defaults would lose them. (pregnancy,
+  // value 0 of RestrictionReason, is sealed in v2: the body holds its commitment only.)
   const std::vector<std::string> zeros = {
       R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})",
       R"({"type":"personRegistered","person":"P1","name":"N","unit":"U1","category":"civilServant"})",
       R"({"type":"groupFormed","group":"G1","city":"130100","kind":"central","leadUnit":"U1","date":"2019-05-10"})",
       R"({"type":"trainingCompleted","person":"P1","course":"business","mode":"centralized","date":"2019-05-02"})",
-      R"({"type":"restrictionRecorded","person":"P1","reason":"pregnancy","from":"2019-06-01"})",
       R"({"type":"assignmentEnded","assignment":"A1","date":"2019-05-29","reason":"completed"})",
       R"({"type":"leaveGranted","person":"P1","days":0,"kind":"compensatory","from":"2019-06-03"})",
-      R"({"type":"criticismIssued","subject":{"unit":"U1"},"ground":"poorPerformance","reason":"r","date":"2019-06-12"})",
+      R"({"type":"criticismIssued","subject":{"unit":"U1"},"ground":"poorPerformance","reason":"r","date":"2019-06-12","evaluation":"E1"})",
       R"({"type":"targetAssessed","city":"130100","year":0,"scope":"annual","met":false,"date":"2020-01-15"})",
       R"({"type":"retraction","target":0,"reason":"r"})",
   };
@@ -205,7 +214,7 @@ TEST_CASE("An unknown field is refused and named, at the top level and inside a 
   // A field of another event type is unknown here.
   ExpectRefused(codec, Assignment("position", "\"member\",\"days\":3"), "'days'");
   ExpectRefused(codec,
-                R"({"type":"commendationIssued","subject":{"person":"P1","team":"x"},"reason":"r","date":"2019-06-11"})",
+                R"({"type":"commendationIssued","subject":{"person":"P1","team":"x"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
                 "subject.team");
   // The union member's own name is not a key either.
   ExpectRefused(codec,
@@ -225,7 +234,7 @@ TEST_CASE("A duplicate key is refused and named", "[event]") {
                 R"({"type":"unitRegistered","id":"a","id":"a","unit":"U1","name":"N","kind":"ministryDepartment"})",
                 "'id' appears twice");
   ExpectRefused(codec,
-                R"({"type":"commendationIssued","subject":{"person":"P1","person":"P2"},"reason":"r","date":"2019-06-11"})",
+                R"({"type":"commendationIssued","subject":{"person":"P1","person":"P2"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
                 "subject.person");
 }
 
@@ -248,8 +257,17 @@ TEST_CASE("A missing required field is refused and named, for several types", "[
   ExpectRefused(codec, R"({"type":"retraction","reason":"r"})", "'target'");
   ExpectRefused(codec, R"({"type":"leaveGranted","person":"P1","kind":"rotation","from":"2019-06-03"})", "'days'");
   ExpectRefused(codec, R"({"type":"groupDisbanded","group":"G1"})", "'date'");
-  ExpectRefused(codec, R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","date":"2020-02-01","summary":"s"})",
+  ExpectRefused(codec, R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","date":"2020-02-01","summary":"s","principal":"p"})",
                 "'unit'");
+  // Required from format v2 on.
+  ExpectRefused(codec, R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","unit":"U1","date":"2020-02-01","summary":"s"})",
+                "'principal'");
+  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})",
+                "'evaluation'");
+  ExpectRefused(codec, R"({"type":"criticismIssued","subject":{"person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12"})",
+                "'evaluation'");
+  ExpectRefused(codec, R"({"type":"erasure","reason":"r"})", "'target'");
+  ExpectRefused(codec, R"({"type":"principalNamed","unit":"U1","date":"2019-05-01"})", "'name'");
 }
 
 TEST_CASE("A value of the wrong JSON type is refused and named", "[event]") {
@@ -273,10 +291,10 @@ TEST_CASE("A value of the wrong JSON type is refused and named", "[event]") {
   ExpectRefused(codec,
                 R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":"hrDepartment"})",
                 "'distributedTo'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":"P1","reason":"r","date":"2019-06-11"})", "'subject'");
+  ExpectRefused(codec, R"({"type":"commendationIssued","subject":"P1","reason":"r","date":"2019-06-11","evaluation":"E1"})", "'subject'");
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":["U1"],"name":"N","kind":"ministryDepartment"})", "'unit'");
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":{"id":"U1"},"name":"N","kind":"ministryDepartment"})", "'unit'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":7},"reason":"r","date":"2019-06-11"})",
+  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":7},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
                 "subject.person");
 }
 
@@ -328,7 +346,7 @@ TEST_CASE("Null is refused for required and optional fields alike", "[event]") {
                 "'task'");
   ExpectRefused(codec, R"({"type":"unitRegistered","id":null,"unit":"U1","name":"N","kind":"ministryDepartment"})", "'id'");
   ExpectRefused(codec, R"({"type":"retraction","target":null,"reason":"r"})", "'target'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":null},"reason":"r","date":"2019-06-11"})",
+  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":null},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
                 "subject.person");
 }
 
@@ -338,7 +356,7 @@ TEST_CASE("Empty strings are refused and named", "[event]") {
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"","kind":"ministryDepartment"})", "'name'");
   ExpectRefused(codec, R"({"type":"unitRegistered","id":"","unit":"U1","name":"N","kind":"ministryDepartment"})", "'id'");
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"N","kind":""})", "'kind'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"unit":""},"reason":"r","date":"2019-06-11"})",
+  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"unit":""},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
                 "subject.unit");
   ExpectRefused(codec, Assignment("to", "\"\""), "'to'");
 }
@@ -356,8 +374,10 @@ TEST_CASE("Impossible or badly written dates are refused and named", "[event]") 
   ExpectRefused(codec, Assignment("to", "\" 2019-05-29\""), "'to'");
   ExpectRefused(codec, Assignment("to", "\"+019-05-29\""), "'to'");
   ExpectRefused(codec, R"({"type":"groupDisbanded","group":"G1","date":"2100-02-29"})", "'date'");
-  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01","until":"2019-06-31"})",
+  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
+                           R"(,"from":"2019-06-01","until":"2019-06-31"})",
                 "'until'");
+  ExpectRefused(codec, R"({"type":"calendarPublished","year":2020,"holidays":["2020-02-30"],"workdays":[]})", "holidays");
   // Leap days that exist are fine.
   CHECK(codec.Parse(Assignment("from", "\"2020-02-29\"")).ok());
   CHECK(codec.Parse(R"({"type":"groupDisbanded","group":"G1","date":"2000-02-29"})").ok());
@@ -380,17 +400,17 @@ TEST_CASE("IsCalendarDate accepts exactly the real dates written YYYY-MM-DD", "[
 TEST_CASE("A subject must name exactly one of person and unit", "[event]") {
   EventCodec codec;
   ExpectRefused(codec,
-                R"({"type":"commendationIssued","subject":{"person":"P1","unit":"U1"},"reason":"r","date":"2019-06-11"})",
+                R"({"type":"commendationIssued","subject":{"person":"P1","unit":"U1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
                 "subject");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{},"reason":"r","date":"2019-06-11"})", "subject");
+  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{},"reason":"r","date":"2019-06-11","evaluation":"E1"})", "subject");
   ExpectRefused(codec,
-                R"({"type":"criticismIssued","subject":{"unit":"U1","person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12"})",
+                R"({"type":"criticismIssued","subject":{"unit":"U1","person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12","evaluation":"E1"})",
                 "subject");
   ExpectRefused(codec,
                 R"({"type":"evaluationRecorded","evaluation":"E1","subject":{},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":[]})",
                 "subject");
-  auto person = codec.Parse(R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})");
-  auto unit = codec.Parse(R"({"type":"commendationIssued","subject":{"unit":"P1"},"reason":"r","date":"2019-06-11"})");
+  auto person = codec.Parse(R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
+  auto unit = codec.Parse(R"({"type":"commendationIssued","subject":{"unit":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
   REQUIRE(person.ok());
   REQUIRE(unit.ok());
   CHECK(*person != *unit);
@@ -416,9 +436,11 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
     CHECK_FALSE(view.reader().hasId());
     CHECK(text.find("\"id\"") == std::string::npos);
     auto [with_id, text2] =
-        read(R"({"type":"unitRegistered","id":"batch-7/1","unit":"U1","name":"N","kind":"ministryDepartment"})");
-    CHECK(std::string(with_id.reader().getId()) == "batch-7/1");
-    CHECK(text2.find("\"id\":\"batch-7/1\"") != std::string::npos);
+        read(R"({"type":"unitRegistered","id":"batch-7.1","unit":"U1","name":"N","kind":"ministryDepartment"})");
+    CHECK(std::string(with_id.reader().getId()) == "batch-7.1");
+    CHECK(text2.find("\"id\":\"batch-7.1\"") != std::string::npos);
+    CHECK_FALSE(view.reader().getUnitRegistered().hasProvince());
+    CHECK(text.find("\"province\"") == std::string::npos);
   }
   {
     auto [view, text] = read(
@@ -427,20 +449,17 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
     CHECK(text.find("\"task\"") == std::string::npos);
   }
   {
-    auto [view, text] = read(R"({"type":"restrictionRecorded","person":"P1","reason":"breastfeeding","from":"2019-06-01"})");
+    auto [view, text] = read(R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
+                             R"(,"from":"2019-06-01"})");
     CHECK_FALSE(view.reader().getRestrictionRecorded().hasUntil());
     CHECK(text.find("\"until\"") == std::string::npos);
   }
+  // v2: a mark's evaluation is required ("A missing required field..."); a training's note
+  // is the optional field that may be absent.
   {
-    auto [view, text] = read(R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})");
-    CHECK_FALSE(view.reader().getCommendationIssued().hasEvaluation());
-    CHECK(text.find("\"evaluation\"") == std::string::npos);
-  }
-  {
-    auto [view, text] = read(
-        R"({"type":"criticismIssued","subject":{"person":"P1"},"ground":"workDiscipline","reason":"r","date":"2019-06-12"})");
-    CHECK_FALSE(view.reader().getCriticismIssued().hasEvaluation());
-    CHECK(text.find("\"evaluation\"") == std::string::npos);
+    auto [view, text] = read(R"({"type":"trainingCompleted","person":"P1","course":"business","mode":"video","date":"2019-05-02"})");
+    CHECK_FALSE(view.reader().getTrainingCompleted().hasNote());
+    CHECK(text.find("\"note\"") == std::string::npos);
   }
   {
     auto [view, text] = read(R"({"type":"keyRegistered","publicKey":)" + JsonQuote(KeyPem()) +
@@ -675,5 +694,150 @@ TEST_CASE("JsonQuote escapes quotes, backslashes and every control character, an
   REQUIRE(view.ok());
   CHECK(std::string(view->reader().getUnitRegistered().getName()) == "名\"称\\ \t");
 }
+}  // namespace
+}  // namespace probity
+
+// ---- format v2: ids and sealed fields (EventCodec::Prepare) ----------------------------------
+
+namespace probity {
+namespace {
+
+TEST_CASE("An event id is 1 to 64 of A-Z a-z 0-9 . _ : - (format v2)", "[event]") {
+  EventCodec codec;
+  auto with_id = [](const std::string& id) {
+    return R"({"type":"unitRegistered","id":)" + JsonQuote(id) + R"(,"unit":"U1","name":"N","kind":"ministryDepartment"})";
+  };
+  for (const std::string& good : std::vector<std::string>{"a", "ev-0123abcd", "hr:2019.42_x", std::string(64, 'z')}) {
+    INFO(good);
+    CHECK(IsValidEventId(good));
+    CHECK(codec.Parse(with_id(good)).ok());
+  }
+  for (const std::string& bad : std::vector<std::string>{"batch-7/1", "has space", std::string(65, 'z'), "名", "a+b"}) {
+    CHECK_FALSE(IsValidEventId(bad));
+    ExpectRefused(codec, with_id(bad), "'id'");
+  }
+}
+
+TEST_CASE("Prepare adds a fresh id when there is none and keeps the one given", "[event]") {
+  EventCodec codec;
+  const std::string json = R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})";
+  auto random = SeededRandom("event-test");
+  auto a = codec.Prepare(json, random);
+  auto b = codec.Prepare(json, random);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->sealed.empty());
+  auto va = EventView::FromCanonical(a->body);
+  auto vb = EventView::FromCanonical(b->body);
+  REQUIRE(va.ok());
+  REQUIRE(vb.ok());
+  std::string ida = va->reader().getId(), idb = vb->reader().getId();
+  CHECK(ida.size() == 3 + 32);
+  CHECK(ida.rfind("ev-", 0) == 0);
+  CHECK(IsValidEventId(ida));
+  CHECK(ida != idb);  // a fresh id each time
+  // The rest of the body is Parse's, id aside.
+  auto parsed = codec.Parse(R"({"type":"unitRegistered","id":")" + ida + R"(","unit":"U1","name":"N","kind":"ministryDepartment"})");
+  REQUIRE(parsed.ok());
+  CHECK(*parsed == a->body);
+  // An id given is kept.
+  auto given = codec.Prepare(R"({"type":"unitRegistered","id":"mine","unit":"U1","name":"N","kind":"ministryDepartment"})",
+                             random);
+  REQUIRE(given.ok());
+  CHECK(std::string(EventView::FromCanonical(given->body)->reader().getId()) == "mine");
+}
+
+TEST_CASE("Prepare seals a restriction's reason: the body holds SHA-256(salt || value), the value travels beside",
+          "[event]") {
+  EventCodec codec;
+  auto random = SeededRandom("event-test-sealed");
+  for (std::string reason : {"pregnancy", "breastfeeding", "health"}) {
+    INFO(reason);
+    auto p = codec.Prepare(R"({"type":"restrictionRecorded","id":"r1","person":"P1","reason":")" + reason +
+                               R"(","from":"2019-06-01"})",
+                           random);
+    INFO((p.ok() ? std::string("ok") : p.status().message()));
+    REQUIRE(p.ok());
+    REQUIRE(p->sealed.size() == 1);
+    const SealedValue& v = p->sealed[0];
+    CHECK(v.field == "reason");
+    CHECK(v.value == reason);
+    // The clear value is nowhere in the signed bytes, nor in their JSON.
+    std::string body_text(AsChars(p->body));
+    CHECK(body_text.find(reason) == std::string::npos);
+    auto json = codec.ToJson(p->body);
+    REQUIRE(json.ok());
+    CHECK(json->find(reason) == std::string::npos);
+    auto view = EventView::FromCanonical(p->body);
+    REQUIRE(view.ok());
+    auto fields = SealedFieldsOf(view->reader());
+    REQUIRE(fields.size() == 1);
+    CHECK(fields[0].name == "reason");
+    CHECK(fields[0].value_type == "RestrictionReason");
+    CHECK(fields[0].commitment == SealCommitment(v.salt, reason));
+    CHECK(json->find(HexEncode(fields[0].commitment)) != std::string::npos);
+    CHECK(CheckSealedValue(fields[0], v).ok());
+    // Another value, or another salt, does not match the commitment.
+    SealedValue other = v;
+    other.value = reason == "health" ? "pregnancy" : "health";
+    CHECK(CheckSealedValue(fields[0], other).code() == Code::kRefused);
+    other = v;
+    other.salt[0] ^= 1;
+    CHECK(CheckSealedValue(fields[0], other).code() == Code::kRefused);
+    // How people see it: withheld, the value when asked for with it, "erased" without it.
+    auto withheld = codec.ToDisplayJson(view->reader(), false, p->sealed);
+    CHECK(withheld.find(reason) == std::string::npos);
+    CHECK(withheld.find("withheld") != std::string::npos);
+    CHECK(codec.ToDisplayJson(view->reader(), true, p->sealed).find("\"reason\":\"" + reason + "\"") != std::string::npos);
+    CHECK(codec.ToDisplayJson(view->reader(), true, {}).find("\"reason\":\"erased\"") != std::string::npos);
+  }
+  // Two preparations of the same event differ in salt, so in commitment.
+  const std::string json = R"({"type":"restrictionRecorded","id":"r2","person":"P1","reason":"health","from":"2019-06-01"})";
+  auto a = codec.Prepare(json, random);
+  auto b = codec.Prepare(json, random);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->sealed[0].salt != b->sealed[0].salt);
+  CHECK(a->body != b->body);
+  // A value that is not a reason, or not a string, is refused naming the field.
+  for (std::string bad : {R"("sick")", "2", R"({"commitment":"00"})"}) {
+    auto r = codec.Prepare(R"({"type":"restrictionRecorded","person":"P1","reason":)" + bad + R"(,"from":"2019-06-01"})",
+                           random);
+    INFO(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("reason") != std::string::npos);
+  }
+  // Parse, for already-sealed bodies, refuses the clear value and a commitment of the wrong size.
+  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01"})", "reason");
+  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":{"commitment":"abcd"},"from":"2019-06-01"})",
+                "commitment");
+}
+
+TEST_CASE("Envelope JSON carries the sealed values beside the body and reads them back", "[event]") {
+  EventCodec codec;
+  auto key = KeyFor("envelope-signer");
+  Envelope env = test::SignJson(codec, R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01"})", key);
+  REQUIRE(env.sealed.size() == 1);
+  std::string line = EnvelopeToJson(env, codec);
+  INFO(line);
+  CHECK(line.find("\"sealed\":[") != std::string::npos);
+  auto back = EnvelopeFromJson(line, codec);
+  REQUIRE(back.ok());
+  CHECK(back->body == env.body);
+  CHECK(back->sealed == env.sealed);
+  CHECK(VerifyEnvelope(*back, test::kTestOrigin, key.Public()));
+  // The sealed values are not signed: dropping them leaves a valid signature (Submit then
+  // refuses the envelope for lacking them).
+  Envelope bare = *back;
+  bare.sealed.clear();
+  CHECK(VerifyEnvelope(bare, test::kTestOrigin, key.Public()));
+  CHECK(EnvelopeToJson(bare, codec).find("sealed") == std::string::npos);
+  // Malformed sealed values are refused.
+  auto salt_at = line.find("\"salt\":\"") + 8;
+  std::string short_salt = line;
+  short_salt.erase(salt_at, 2);
+  CHECK_FALSE(EnvelopeFromJson(short_salt, codec).ok());
+}
+
 }  // namespace
 }  // namespace probity

@@ -124,6 +124,8 @@ inline std::string EvaluationJ(const std::string& id, const std::string& subject
       .S("grade", grade).S("summary", "evaluated").S("date", date)
       .Raw("distributedTo", "[\"ministryLeaders\",\"hrDepartment\",\"partyCommittee\",\"sendingUnit\"]");
 }
+// v2: a commendation or criticism cites its evaluation (R11, R12); without one the codec
+// refuses the JSON. ProgramLedger::Eval records one to cite.
 inline std::string CommendJ(const std::string& subject, const std::string& date, const std::string& evaluation = "") {
   Ev e("commendationIssued");
   e.Raw("subject", subject).S("reason", "outstanding work").S("date", date);
@@ -141,10 +143,11 @@ inline std::string TargetJ(const std::string& city, int year, const std::string&
                            const std::string& date) {
   return Ev("targetAssessed").S("city", city).N("year", year).S("scope", scope).B("met", met).S("date", date);
 }
+// v2: an explanation names the guarantor unit's principal (R17).
 inline std::string ExplainJ(const std::string& city, int year, const std::string& scope, const std::string& unit,
-                            const std::string& date) {
+                            const std::string& date, const std::string& principal = "the principal") {
   return Ev("explanationSubmitted").S("city", city).N("year", year).S("scope", scope).S("unit", unit)
-      .S("date", date).S("summary", "the reasons, and what we will do");
+      .S("date", date).S("summary", "the reasons, and what we will do").S("principal", principal);
 }
 inline std::string RetractJ(uint64_t target, const std::string& reason = "entered in error") {
   return Ev("retraction").N("target", static_cast<int64_t>(target)).S("reason", reason);
@@ -207,9 +210,11 @@ inline std::string FirstDifference(const std::map<std::string, std::string>& a,
 //           G3 central in 110000 (lead U2), all formed 2019-05-01
 class ProgramLedger {
  public:
+  static constexpr char kOrigin[] = "probity.test/program";
+
   explicit ProgramLedger(bool populate = true) {
     keys_.emplace("admin", KeyFor("admin"));
-    auto ledger = Ledger::Init(dir(), key("admin"), "probity.test/program", Options());
+    auto ledger = Ledger::Init(dir(), key("admin"), kOrigin, {}, Options());
     INFO((ledger.ok() ? std::string("ok") : ledger.status().message()));
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
@@ -248,7 +253,7 @@ class ProgramLedger {
   }
 
   Envelope Sign(const std::string& signer, const std::string& json) const {
-    return test::SignJson(codec_, json, key(signer));
+    return test::SignJson(codec_, json, key(signer), kOrigin);
   }
 
   // Signs `json` with the key named `signer` and submits it alone: the status.
@@ -290,6 +295,17 @@ class ProgramLedger {
     for (const auto& [signer, json] : events) batch.push_back(Sign(signer, json));
     SubmitError ignored;
     return ledger_->Submit(batch, error ? error : &ignored);
+  }
+
+  // The id of an evaluation of `subject` (PersonSubject/UnitSubject), for a commendation or
+  // criticism to cite (v2 requires one, R11, R12): the first call for a subject lands one
+  // (by enforcement, dated 2019-05-01, grade outstanding), later calls return the same id.
+  std::string Eval(const std::string& subject) {
+    if (auto it = evals_.find(subject); it != evals_.end()) return it->second;
+    std::string id = "EV" + std::to_string(evals_.size() + 1);
+    Ok("enforcement", EvaluationJ(id, subject, "2019-05-01"));
+    evals_[subject] = id;
+    return id;
   }
 
   // The JSON registering KeyFor(name) with `role`; remembers the key under `name`.
@@ -378,6 +394,7 @@ class ProgramLedger {
   FixedClock clock_;
   EventCodec codec_;
   std::map<std::string, PrivateKey> keys_;
+  std::map<std::string, std::string> evals_;  // subject -> evaluation id (Eval)
   std::unique_ptr<Ledger> ledger_;
 };
 

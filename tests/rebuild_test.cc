@@ -70,8 +70,8 @@ void ScriptedHistory(ProgramLedger& f) {
   f.Ok("enforcement", EvaluationJ("EU2", UnitSubject("U2"), "2019-06-01", "poor"));
   uint64_t c1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-02", "E1"));
   f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-02", "EU2", "poorOrganisation"));
-  f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31"));
-  f.Ok("enforcement", CriticiseJ(PersonSubject("P3"), "2020-01-01", "", "badAttitude"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31", f.Eval(PersonSubject("P3"))));
+  f.Ok("enforcement", CriticiseJ(PersonSubject("P3"), "2020-01-01", f.Eval(PersonSubject("P3")), "badAttitude"));
   f.Ok("enforcement", TargetJ("130100", 2019, "annual", false, "2020-01-15"));
   uint64_t t2 = f.Ok("enforcement", TargetJ("110000", 2019, "annual", false, "2020-01-15"));
   uint64_t x1 = f.Ok("guarantor-U1", ExplainJ("130100", 2019, "annual", "U1", "2020-02-01"));
@@ -87,8 +87,8 @@ void ScriptedHistory(ProgramLedger& f) {
   // Retractions of every kind of record.
   for (uint64_t target : {a4, end2, c1, t2, x1, u5, p8}) f.Ok("admin", RetractJ(target, "correction"));
   // Batches, including one that lands several events at once.
-  auto batch = f.Batch({{"enforcement", CommendJ(PersonSubject("P5"), "2019-07-01")},
-                        {"enforcement", CommendJ(UnitSubject("U1"), "2019-07-01")},
+  auto batch = f.Batch({{"enforcement", CommendJ(PersonSubject("P5"), "2019-07-01", f.Eval(PersonSubject("P5")))},
+                        {"enforcement", CommendJ(UnitSubject("U1"), "2019-07-01", f.Eval(UnitSubject("U1")))},
                         {"hr", LeaveJ("P5", 1, "rotation", "2019-07-02")}});
   REQUIRE(batch.ok());
 }
@@ -100,7 +100,8 @@ TEST_CASE("rebuild: a scripted history rebuilds byte for byte, and verifies", "[
   Derived incremental = f.Derive();
   CHECK_FALSE(incremental.state.empty());
   CHECK_FALSE(incremental.subjects.empty());
-  CHECK(incremental.ids.size() == 1);
+  // v2: every event has an id (Prepare gives one), so every entry has an ids record.
+  CHECK(incremental.ids.size() == f.size());
   f.RequireRebuildIdentical();
   // Twice in a row, and after reopening, changes nothing either.
   f.RequireRebuildIdentical();
@@ -119,11 +120,12 @@ TEST_CASE("rebuild: refused submissions leave no trace, and appending after a re
           "[rebuild]") {
   ProgramLedger f;
   ScriptedHistory(f);
+  std::string evaluation = f.Eval(PersonSubject("P2"));
   auto before = DumpStore(f.ledger().store());
   // A batch whose last event breaks R3: nothing of it lands, not even its ids.
   SubmitError error;
   auto r = f.Batch({{"enforcement", Ev("commendationIssued").S("id", "batch-1").Raw("subject", PersonSubject("P2"))
-                                        .S("reason", "r").S("date", "2019-07-01")},
+                                        .S("reason", "r").S("date", "2019-07-01").S("evaluation", evaluation)},
                     {"dispatcher-U1", AssignJ("A9", "P5", "G2", "2019-07-01", "2019-07-10")},
                     {"dispatcher-U1", AssignJ("A10", "P5", "G3", "2019-07-05", "2019-07-12")}},
                    &error);
@@ -255,6 +257,8 @@ class History {
       assignments_.push_back({field("assignment"), field("from"), field("to"), field("person")});
     } else if (type == "evaluationRecorded") {
       evaluations_.push_back(field("evaluation"));
+      auto at = json.find("\"subject\":") + 10;
+      subject_of_[field("evaluation")] = json.substr(at, json.find('}', at) + 1 - at);
     }
   }
 
@@ -320,10 +324,12 @@ class History {
                                            OneOf(std::vector<std::string>{"outstanding", "good", "adequate", "poor"}))};
       case 15:
       case 16: {
-        std::string eval = Pick(3) == 0 && !evaluations_.empty() ? OneOf(evaluations_) : "";
+        // v2: a mark cites an evaluation; mostly one of its subject, sometimes any or none known.
+        std::string eval = !evaluations_.empty() && Pick(5) ? OneOf(evaluations_) : "EX" + n;
+        std::string subject = subject_of_.count(eval) && Pick(6) ? subject_of_[eval] : Subject();
         std::string date = Date("2019-11-15", 90);  // across the new year
-        if (Pick(2)) return {Pick(15) ? "enforcement" : "hr", CommendJ(Subject(), date, eval)};
-        return {"enforcement", CriticiseJ(Subject(), date, eval)};
+        if (Pick(2)) return {Pick(15) ? "enforcement" : "hr", CommendJ(subject, date, eval)};
+        return {"enforcement", CriticiseJ(subject, date, eval)};
       }
       case 17: {
         const auto& city = OneOf(cities_);
@@ -355,6 +361,7 @@ class History {
   uint64_t next_ = 0;
   std::vector<std::string> persons_, units_, groups_, cities_, evaluations_;
   std::map<std::string, std::string> unit_of_;
+  std::map<std::string, std::string> subject_of_;  // evaluation -> its subject's JSON
   std::vector<std::vector<std::string>> assignments_;  // id, from, to, person
 };
 
@@ -392,13 +399,13 @@ TEST_CASE("rebuild: randomized histories rebuild byte for byte, and verify", "[r
 }
 
 // The same rules under another version name, as a later release would have.
-class RulesV2 final : public Rules {
+class RulesV3 final : public Rules {
  public:
   Status Check(const StateReader& s, uint64_t seq, const KeyInfo* k, schema::Event::Reader e) const override {
     return inner_.Check(s, seq, k, e);
   }
   Status Apply(StateTxn& t, uint64_t seq, schema::Event::Reader e) const override { return inner_.Apply(t, seq, e); }
-  std::string Version() const override { return "program-rules-v2"; }
+  std::string Version() const override { return "program-rules-v3"; }
 
  private:
   ProgramRules inner_;
@@ -409,16 +416,16 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
   REQUIRE(Eligibility(f.ledger(), 2019, false).ok());
   std::string dir = f.dir();
   f.Close();
-  static const RulesV2 v2;
+  static const RulesV3 v3;
   Ledger::Options options;
-  options.rules = &v2;
+  options.rules = &v3;
   {
     auto reader = Ledger::Open(dir, Store::Mode::kReadOnly, options);
     REQUIRE(reader.ok());
     auto report = Eligibility(**reader, 2019, false);
     REQUIRE_FALSE(report.ok());
     CHECK(report.status().message().find("probity rebuild") != std::string::npos);
-    CHECK(report.status().message().find("program-rules-v1") != std::string::npos);
+    CHECK(report.status().message().find("program-rules-v2") != std::string::npos);
   }
   {
     auto writer = Ledger::Open(dir, Store::Mode::kReadWrite, options);
@@ -431,28 +438,19 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
 
 TEST_CASE("verify reports projections altered behind the program's back; rebuild mends them", "[rebuild]") {
   ProgramLedger f;
-  f.Ok("enforcement", R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})");
+  f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-10"));
+  f.Ok("enforcement",
+       R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
   std::string dir = f.dir();
   f.Close();
   {
     // Drop P1's commendation from their record, as someone editing the store would.
-    std::vector<rocksdb::ColumnFamilyDescriptor> columns;
-    for (const char* name : {"default", "entries", "nodes", "ids", "subjects", "state", "checkpoints"}) {
-      columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), dir + "/db", columns, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    std::string value;
-    REQUIRE(db->Get(rocksdb::ReadOptions(), handles[5], "p/P1", &value).ok());
+    test::RawDb db(dir);
     records::Person person;
-    REQUIRE(records::Decode(value, &person).ok());
+    REQUIRE(records::Decode(db.Get(Column::kState, "p/P1"), &person).ok());
     REQUIRE(person.marks.size() == 1);
     person.marks.clear();
-    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[5], "p/P1", records::Encode(person)).ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    REQUIRE(db->Close().ok());
+    db.Put(Column::kState, "p/P1", records::Encode(person));
   }
   static const ProgramRules rules;
   Ledger::Options options;

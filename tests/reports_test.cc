@@ -98,8 +98,8 @@ TEST_CASE("eligibility: commended civil servants and reference-managed staff get
           "and awards",
           "[reports]") {
   ProgramLedger f;
-  uint64_t p1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
-  uint64_t p2 = f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01"));
+  uint64_t p1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t p2 = f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P1", "P2"});
   auto l1 = LineOf(r, "P1");
@@ -121,8 +121,8 @@ TEST_CASE("eligibility: commended public-institution and contract staff get a ra
           "awards",
           "[reports]") {
   ProgramLedger f;
-  uint64_t p3 = f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-06-01"));
-  uint64_t p4 = f.Ok("enforcement", CommendJ(PersonSubject("P4"), "2019-06-01"));
+  uint64_t p3 = f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-06-01", f.Eval(PersonSubject("P3"))));
+  uint64_t p4 = f.Ok("enforcement", CommendJ(PersonSubject("P4"), "2019-06-01", f.Eval(PersonSubject("P4"))));
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P3", "P4"});
   auto l3 = LineOf(r, "P3");
@@ -139,7 +139,7 @@ TEST_CASE("eligibility: commended public-institution and contract staff get a ra
 TEST_CASE("eligibility: a criticised person of any category may not be rated Excellent", "[reports]") {
   ProgramLedger f;
   std::map<std::string, uint64_t> seq;
-  for (const char* p : {"P1", "P2", "P3", "P4"}) seq[p] = f.Ok("enforcement", CriticiseJ(PersonSubject(p), "2019-07-01"));
+  for (const char* p : {"P1", "P2", "P3", "P4"}) seq[p] = f.Ok("enforcement", CriticiseJ(PersonSubject(p), "2019-07-01", f.Eval(PersonSubject(p))));
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P1", "P2", "P3", "P4"});
   for (const char* p : {"P1", "P2", "P3", "P4"}) {
@@ -156,8 +156,8 @@ TEST_CASE("eligibility R13: commended and criticised in one year keeps the bar a
           "[reports]") {
   auto person = GENERATE(as<std::string>{}, "P1", "P3");  // a civil servant and a public-institution employee
   ProgramLedger f;
-  uint64_t praise = f.Ok("enforcement", CommendJ(PersonSubject(person), "2019-06-01"));
-  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject(person), "2019-09-01", "", "workDiscipline"));
+  uint64_t praise = f.Ok("enforcement", CommendJ(PersonSubject(person), "2019-06-01", f.Eval(PersonSubject(person))));
+  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject(person), "2019-09-01", f.Eval(PersonSubject(person)), "workDiscipline"));
   auto l = LineOf(Elig(f, 2019), person);
   CHECK(l.outcomes == Strings{"barredFromExcellent"});
   CHECK(l.review_required);
@@ -172,10 +172,10 @@ TEST_CASE("eligibility R14: each line lists exactly the seqs that decided it", "
   ProgramLedger f;
   uint64_t eval = f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-01"));
   uint64_t a = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-02", "E1"));
-  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-03-01"));  // another year
-  uint64_t b = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-11-11"));
-  uint64_t c = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-08-08"));
-  uint64_t gone = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-08-09"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-03-01", f.Eval(PersonSubject("P1"))));  // another year
+  uint64_t b = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-11-11", f.Eval(PersonSubject("P1"))));
+  uint64_t c = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-08-08", f.Eval(PersonSubject("P1"))));
+  uint64_t gone = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-08-09", f.Eval(PersonSubject("P1"))));
   f.Ok("admin", RetractJ(gone));
   auto l = LineOf(Elig(f, 2019), "P1");
   CHECK(l.events == Seqs{a, b, c});
@@ -187,10 +187,10 @@ TEST_CASE("eligibility R14: each line lists exactly the seqs that decided it", "
 TEST_CASE("eligibility: persons with nothing counted in the year are not listed", "[reports]") {
   ProgramLedger f;
   f.Ok("enforcement", EvaluationJ("E5", PersonSubject("P5"), "2019-06-01"));  // evaluated only
-  f.Ok("enforcement", CommendJ(PersonSubject("P6"), "2020-06-01"));          // another year
-  uint64_t gone = f.Ok("enforcement", CommendJ(PersonSubject("P7"), "2019-06-01"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P6"), "2020-06-01", f.Eval(PersonSubject("P6"))));          // another year
+  uint64_t gone = f.Ok("enforcement", CommendJ(PersonSubject("P7"), "2019-06-01", f.Eval(PersonSubject("P7"))));
   f.Ok("admin", RetractJ(gone, "wrong person"));                             // withdrawn
-  f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01"));            // a unit, not a person
+  f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01", f.Eval(UnitSubject("U1"))));            // a unit, not a person
   CHECK(Elig(f, 2019).lines.empty());
   CHECK(Listed(Elig(f, 2020)) == Strings{"P6"});
   CHECK(Elig(f, 2018).lines.empty());
@@ -198,8 +198,8 @@ TEST_CASE("eligibility: persons with nothing counted in the year are not listed"
 
 TEST_CASE("eligibility R15: a retracted mark counts for nothing", "[reports]") {
   ProgramLedger f;
-  uint64_t praise = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
-  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-09-01"));
+  uint64_t praise = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-09-01", f.Eval(PersonSubject("P1"))));
   CHECK(LineOf(Elig(f, 2019), "P1").review_required);
   uint64_t r = f.Ok("admin", RetractJ(blame, "criticism concerned another person"));
   auto l = LineOf(Elig(f, 2019), "P1");
@@ -230,9 +230,9 @@ TEST_CASE("eligibility R15: a retracted mark counts for nothing", "[reports]") {
 TEST_CASE("eligibility --units: commended units get the leadership bonus, criticised ones no awards",
           "[reports]") {
   ProgramLedger f;
-  uint64_t u1 = f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01"));
-  uint64_t u2 = f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-01", "", "poorOrganisation"));
-  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
+  uint64_t u1 = f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01", f.Eval(UnitSubject("U1"))));
+  uint64_t u2 = f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-01", f.Eval(UnitSubject("U2")), "poorOrganisation"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
   auto r = Elig(f, 2019, true);
   REQUIRE(Listed(r) == Strings{"U1", "U2"});
   auto l1 = LineOf(r, "U1");
@@ -251,8 +251,8 @@ TEST_CASE("eligibility --units: commended units get the leadership bonus, critic
 
 TEST_CASE("eligibility --units: a unit both commended and criticised stays barred", "[reports]") {
   ProgramLedger f;
-  uint64_t a = f.Ok("enforcement", CommendJ(UnitSubject("U3"), "2019-06-01"));
-  uint64_t b = f.Ok("enforcement", CriticiseJ(UnitSubject("U3"), "2019-10-01", "", "poorOrganisation"));
+  uint64_t a = f.Ok("enforcement", CommendJ(UnitSubject("U3"), "2019-06-01", f.Eval(UnitSubject("U3"))));
+  uint64_t b = f.Ok("enforcement", CriticiseJ(UnitSubject("U3"), "2019-10-01", f.Eval(UnitSubject("U3")), "poorOrganisation"));
   auto l = LineOf(Elig(f, 2019, true), "U3");
   CHECK(l.outcomes == Strings{"barredFromAwards"});
   CHECK(l.events == Seqs{a, b});
@@ -265,16 +265,16 @@ TEST_CASE("eligibility: the year is the event's business date (UTC+8), not the d
   ProgramLedger f;
   // 23:00 CST on 31 December 2019: the UTC and CST days are both 2019.
   f.clock().Set(Utc("2019-12-31T15:00:00Z"));
-  uint64_t p1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-01-01"));
+  uint64_t p1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-01-01", f.Eval(PersonSubject("P1"))));
   // 01:00 CST on 1 January 2020: the UTC day is 2019, the CST day 2020.
   f.clock().Set(Utc("2019-12-31T17:00:00Z"));
-  uint64_t p2 = f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-12-31"));
-  uint64_t u1 = f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2020-01-01"));
+  uint64_t p2 = f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-12-31", f.Eval(PersonSubject("P2"))));
+  uint64_t u1 = f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2020-01-01", f.Eval(UnitSubject("U1"))));
   // 10:00 CST on 1 January 2020: both days are 2020.
   f.clock().Set(Utc("2020-01-01T02:00:00Z"));
-  uint64_t p3 = f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31"));
-  uint64_t p4 = f.Ok("enforcement", CriticiseJ(PersonSubject("P4"), "2020-01-01"));
-  uint64_t u2 = f.Ok("enforcement", CommendJ(UnitSubject("U2"), "2019-12-31"));
+  uint64_t p3 = f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31", f.Eval(PersonSubject("P3"))));
+  uint64_t p4 = f.Ok("enforcement", CriticiseJ(PersonSubject("P4"), "2020-01-01", f.Eval(PersonSubject("P4"))));
+  uint64_t u2 = f.Ok("enforcement", CommendJ(UnitSubject("U2"), "2019-12-31", f.Eval(UnitSubject("U2"))));
 
   // The entries were recorded when the test says.
   CHECK(f.ledger().ReadEntry(p1)->recorded_at_us == Utc("2019-12-31T15:00:00Z"));
@@ -306,7 +306,7 @@ TEST_CASE("BusinessDate: an event without a date field takes the CST day it was 
   REQUIRE(view.ok());
   CHECK(BusinessDate(view->reader(), Utc("2019-12-31T15:59:59Z")) == "2019-12-31");
   CHECK(BusinessDate(view->reader(), Utc("2019-12-31T16:00:00Z")) == "2020-01-01");
-  auto dated = codec.Parse(CommendJ(PersonSubject("P1"), "2019-12-31"));
+  auto dated = codec.Parse(CommendJ(PersonSubject("P1"), "2019-12-31", "E1"));
   REQUIRE(dated.ok());
   auto dview = EventView::FromCanonical(*dated);
   REQUIRE(dview.ok());
@@ -320,8 +320,8 @@ TEST_CASE("record: a person's history with seqs, dates and signers", "[reports]"
   uint64_t a = f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
   uint64_t e = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
   uint64_t l = f.Ok("hr", LeaveJ("P1", 2, "compensatory", "2019-05-27"));
-  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
-  f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01"));  // someone else's
+  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));  // someone else's
   auto rec = Record(f, "P1");
   CHECK(rec.person == "P1");
   CHECK(rec.name == "张伟");
@@ -329,7 +329,9 @@ TEST_CASE("record: a person's history with seqs, dates and signers", "[reports]"
   CHECK(rec.category == "civilServant");
   CHECK(rec.basis.tree_size == f.size());
   Seqs seqs = SeqsOf(rec);
-  CHECK(seqs.size() == 1 + 2 + 4);  // registration, two trainings, and the four above
+  // Registration, two trainings, the four above, and (v2: a commendation cites one) the
+  // evaluation its commendation cites.
+  CHECK(seqs.size() == 1 + 2 + 4 + 1);
   for (uint64_t s : {a, e, l, c}) CHECK(std::count(seqs.begin(), seqs.end(), s) == 1);
   CHECK(std::is_sorted(seqs.begin(), seqs.end()));
   CHECK(LineAt(rec, a).type == "assignmentMade");
@@ -349,7 +351,7 @@ TEST_CASE("record --as-of DATE: only events whose business date is on or before 
   ProgramLedger f;
   uint64_t a = f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
   uint64_t e = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
-  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
+  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
   AsOf as_of;
   as_of.date = "2019-05-15";
   Seqs seqs = SeqsOf(Record(f, "P1", as_of));
@@ -367,8 +369,8 @@ TEST_CASE("record --as-of DATE: only events whose business date is on or before 
 
 TEST_CASE("record --as-of-seq: the ledger as it stood, before a later retraction", "[reports]") {
   ProgramLedger f;
-  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
-  uint64_t other = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-06-05"));
+  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t other = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-06-05", f.Eval(PersonSubject("P1"))));
   uint64_t r = f.Ok("admin", RetractJ(c, "issued twice"));
 
   AsOf before;

@@ -371,18 +371,24 @@ TEST_CASE("R11/R12: only the Enforcement Bureau commends and criticises", "[rule
   ProgramLedger f;
   for (const char* signer : {"hr", "admin", "dispatcher-U1", "party", "auditor", "guarantor-U1", "leader-P1"}) {
     INFO(signer);
-    Mentions(f.Refuse(signer, CommendJ(PersonSubject("P1"), "2019-06-01")), {"enforcement", "commendationIssued"});
-    Mentions(f.Refuse(signer, CriticiseJ(PersonSubject("P1"), "2019-06-01")), {"enforcement", "criticismIssued"});
+    Mentions(f.Refuse(signer, CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1")))), {"enforcement", "commendationIssued"});
+    Mentions(f.Refuse(signer, CriticiseJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1")))), {"enforcement", "criticismIssued"});
     Mentions(f.Refuse(signer, EvaluationJ("E1", PersonSubject("P1"), "2019-06-01")), {"enforcement"});
   }
-  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
-  f.Ok("enforcement", CriticiseJ(PersonSubject("P2"), "2019-06-01"));
-  f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01"));
-  f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-01", "", "poorOrganisation"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  f.Ok("enforcement", CriticiseJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));
+  f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01", f.Eval(UnitSubject("U1"))));
+  f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-01", f.Eval(UnitSubject("U2")), "poorOrganisation"));
 }
 
 TEST_CASE("R11/R12: a cited evaluation must exist and be about the same subject", "[rules]") {
   ProgramLedger f;
+  // Format v2: a commendation or criticism without an evaluation is not even valid JSON.
+  for (const std::string& json : {CommendJ(PersonSubject("P1"), "2019-06-02"), CriticiseJ(PersonSubject("P1"), "2019-06-02")}) {
+    auto body = f.codec().Parse(json);
+    REQUIRE_FALSE(body.ok());
+    CHECK(body.status().message().find("evaluation") != std::string::npos);
+  }
   f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-01"));
   f.Ok("enforcement", EvaluationJ("EU1", UnitSubject("U1"), "2019-06-01", "poor"));
 
@@ -451,7 +457,7 @@ TEST_CASE("R9: a retracted explanation leaves the target open to explain again",
 
 TEST_CASE("R15: a retraction must name an existing, retractable, not yet withdrawn seq", "[rules]") {
   ProgramLedger f;
-  uint64_t commended = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01"));
+  uint64_t commended = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
   // Beyond the log, and the very seq the retraction would take.
   Mentions(f.Refuse("admin", RetractJ(f.size() + 10)), {"(R15)", std::to_string(f.size() + 10)});
   Mentions(f.Refuse("admin", RetractJ(f.size())), {"(R15)"});
@@ -487,7 +493,7 @@ TEST_CASE("R15: a withdrawn person can no longer be assigned or trained", "[rule
   uint64_t p8 = f.Ok("hr", PersonJ("P8", "U1"));
   f.Ok("admin", RetractJ(p8, "registered twice"));
   Mentions(f.Refuse("dispatcher-U1", TrainingJ("P8", "business", "2019-05-01")), {"P8", "withdrawn"});
-  Mentions(f.Refuse("enforcement", CommendJ(PersonSubject("P8"), "2019-06-01")), {"P8", "withdrawn"});
+  Mentions(f.Refuse("enforcement", CommendJ(PersonSubject("P8"), "2019-06-01", "E1")), {"P8", "withdrawn"});
 }
 
 // ---- references and duplicates ---------------------------------------------------------------
@@ -500,8 +506,8 @@ TEST_CASE("references: an event naming an unknown person is refused naming it", 
   Mentions(f.Refuse("hr", LiftJ("PX", "2019-05-01")), {"person 'PX'"});
   Mentions(f.Refuse("hr", LeaveJ("PX", 1, "rotation", "2019-05-01")), {"person 'PX'"});
   Mentions(f.Refuse("enforcement", EvaluationJ("E1", PersonSubject("PX"), "2019-06-01")), {"person 'PX'"});
-  Mentions(f.Refuse("enforcement", CommendJ(PersonSubject("PX"), "2019-06-01")), {"person 'PX'"});
-  Mentions(f.Refuse("enforcement", CriticiseJ(PersonSubject("PX"), "2019-06-01")), {"person 'PX'"});
+  Mentions(f.Refuse("enforcement", CommendJ(PersonSubject("PX"), "2019-06-01", "E1")), {"person 'PX'"});
+  Mentions(f.Refuse("enforcement", CriticiseJ(PersonSubject("PX"), "2019-06-01", "E1")), {"person 'PX'"});
   Mentions(f.Refuse("party", BranchJ("130100", "U1", "PX", "2019-05-01")), {"person 'PX'"});
   Mentions(f.Refuse("admin", f.KeyJ("leader-PX", "groupLeader", ",\"person\":\"PX\"")), {"person 'PX'"});
 }
@@ -512,7 +518,7 @@ TEST_CASE("references: an event naming an unknown unit, city, group, assignment 
   Mentions(f.Refuse("hr", PersonJ("P9", "UX")), {"unit 'UX'"});
   Mentions(f.Refuse("admin", CityJ("130200", "UX")), {"unit 'UX'"});
   Mentions(f.Refuse("admin", GroupJ("G9", "130100", "ordinary", "UX", "2019-05-01")), {"unit 'UX'"});
-  Mentions(f.Refuse("enforcement", CommendJ(UnitSubject("UX"), "2019-06-01")), {"unit 'UX'"});
+  Mentions(f.Refuse("enforcement", CommendJ(UnitSubject("UX"), "2019-06-01", "E1")), {"unit 'UX'"});
   Mentions(f.Refuse("enforcement", EvaluationJ("E1", UnitSubject("UX"), "2019-06-01")), {"unit 'UX'"});
   Mentions(f.Refuse("party", BranchJ("130100", "UX", "P1", "2019-05-01")), {"unit 'UX'"});
   Mentions(f.Refuse("admin", f.KeyJ("dispatcher-UX", "dispatcher", ",\"unit\":\"UX\"")), {"unit 'UX'"});
@@ -574,7 +580,7 @@ TEST_CASE("references: withdrawn group, assignment and evaluation ids are not re
   uint64_t p8 = f.Ok("hr", PersonJ("P8", "U1", "contract", "周杰"));
   f.Ok("admin", RetractJ(p8, "wrong category"));
   f.Ok("hr", PersonJ("P8", "U1", "publicInstitution", "周杰"));
-  f.Ok("enforcement", CommendJ(PersonSubject("P8"), "2019-06-01"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P8"), "2019-06-01", f.Eval(PersonSubject("P8"))));
   uint64_t u5 = f.Ok("admin", UnitJ("U5"));
   f.Ok("admin", RetractJ(u5));
   f.Ok("admin", UnitJ("U5", "华东督察局", "dispatchedAgency"));

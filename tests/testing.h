@@ -327,10 +327,13 @@ inline void EraseEntryAndRenumber(const std::string& data_dir, uint64_t k) {
 // persons P1, P2 (U1) and P3 (U2); cities 130100 (guarantor U1) and 110000 (guarantor U2);
 // keys "guarantor-U1", "guarantor-U2"; group GRP1 in 130100; key "leader-P1"
 // (groupLeader, person P1).
+//
+// Without `rules` the ledger checks authority only; with them (not owned; they must outlive
+// the fixture) it also runs and keeps the program's rules and projections.
 class LedgerFixture {
  public:
-  explicit LedgerFixture(std::string origin = kTestOrigin)
-      : admin_(KeyFor("admin")), origin_(std::move(origin)) {
+  explicit LedgerFixture(std::string origin = kTestOrigin, const Rules* rules = nullptr)
+      : admin_(KeyFor("admin")), origin_(std::move(origin)), rules_(rules) {
     auto ledger = Ledger::Init(dir(), admin_, origin_, {}, Options());
     INFO((ledger.ok() ? std::string("ok") : ledger.status().message()));
     REQUIRE(ledger.ok());
@@ -340,6 +343,7 @@ class LedgerFixture {
   Ledger::Options Options() const {
     Ledger::Options o;
     o.clock = clock_.clock();
+    o.rules = rules_;
     o.verify_threads = 2;
     return o;
   }
@@ -368,6 +372,7 @@ class LedgerFixture {
     return SignJson(codec_, json, key, origin_);
   }
   const std::string& origin() const { return origin_; }
+  const Rules* rules() const { return rules_; }
 
   Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error = nullptr) {
     SubmitError ignored;
@@ -447,6 +452,7 @@ class LedgerFixture {
   EventCodec codec_;
   PrivateKey admin_;
   std::string origin_;
+  const Rules* rules_ = nullptr;
   std::map<std::string, PrivateKey> keys_;
   std::unique_ptr<Ledger> ledger_;
 };

@@ -64,7 +64,7 @@ int Verify(const Args& args) {
   }
   options.progress = ProgressReporter("verify");
   options.rules = &ProgramRulesInstance();
-  auto report = VerifyLedger(**ledger, options);
+  auto report = VerifyLedger((*ledger)->View(), options);
   if (!report.ok()) return FailStatus(args, report.status());
   // The trust directory keeps the largest checkpoint verified so far.
   bool trust_updated = false;
@@ -129,9 +129,10 @@ int Checkpoint(const Args& args) {
     std::cout << (*ledger)->checkpoint_verifier().Vkey() << "\n";
     return kExitOk;
   }
+  const LedgerView view = (*ledger)->View();
   if (args.Has("witness-request")) {
     // The body of a tlog-witness add-checkpoint request for the latest checkpoint.
-    uint64_t size = (*ledger)->size();
+    uint64_t size = view.size();
     uint64_t old_size = 0;
     if (auto o = args.Option("old")) {
       auto v = ParseUint(*o);
@@ -141,21 +142,21 @@ int Checkpoint(const Args& args) {
     witness::WitnessRequest request;
     request.old_size = old_size;
     if (old_size > 0 && old_size < size) {
-      auto proof = (*ledger)->ConsistencyProof(old_size, size);
+      auto proof = view.ConsistencyProof(old_size, size);
       if (!proof.ok()) return FailStatus(args, proof.status());
       request.proof = std::move(*proof);
     }
-    auto latest = (*ledger)->LatestCheckpoint();
+    auto latest = view.LatestCheckpoint();
     if (!latest.ok()) return FailStatus(args, latest.status());
     request.note = *latest;
     std::cout << witness::FormatWitnessRequest(request);
     return kExitOk;
   }
-  auto note = (*ledger)->LatestCheckpoint();
+  auto note = view.LatestCheckpoint();
   if (auto s = args.Option("size")) {
     auto size = ParseUint(*s);
     if (!size) return Fail(args, kExitUsage, "--size must be a whole number");
-    note = (*ledger)->CheckpointAt(*size);
+    note = view.CheckpointAt(*size);
   }
   if (!note.ok()) return FailStatus(args, note.status());
   if (args.Has("json")) {
@@ -177,7 +178,8 @@ int Prove(const Args& args) {
   bool json = args.Has("json");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  uint64_t log_size = (*ledger)->size();
+  const LedgerView view = (*ledger)->View();
+  uint64_t log_size = view.size();
   if (kind == "inclusion") {
     if (args.positional.size() != 2) return Fail(args, kExitUsage, "usage: probity prove inclusion SEQ [--size N]");
     auto seq = ParseUint(args.positional[1]);
@@ -190,12 +192,12 @@ int Prove(const Args& args) {
     }
     if (size > log_size) return Fail(args, kExitRefused, "--size " + std::to_string(size) + " is beyond the log's " + std::to_string(log_size) + " entries");
     if (*seq >= size) return Fail(args, kExitRefused, "seq " + std::to_string(*seq) + " is not in a tree of size " + std::to_string(size));
-    auto entry = (*ledger)->ReadEntryBytes(*seq);
+    auto entry = view.ReadEntryBytes(*seq);
     if (!entry.ok()) return FailStatus(args, entry.status());
     Hash leaf = merkle::LeafHash(*entry);
-    auto proof = (*ledger)->InclusionProof(*seq, size);
+    auto proof = view.InclusionProof(*seq, size);
     if (!proof.ok()) return FailStatus(args, proof.status());
-    auto root = (*ledger)->RootAt(size);
+    auto root = view.RootAt(size);
     if (!root.ok()) return FailStatus(args, root.status());
     // Never hand out a proof that does not check.
     Status st = merkle::VerifyInclusion(*seq, size, leaf, *proof, *root);
@@ -221,10 +223,10 @@ int Prove(const Args& args) {
     if (*old_size == 0 || *old_size > *new_size) {
       return Fail(args, kExitRefused, "OLD must be from 1 to NEW (an empty tree needs no proof)");
     }
-    auto proof = (*ledger)->ConsistencyProof(*old_size, *new_size);
+    auto proof = view.ConsistencyProof(*old_size, *new_size);
     if (!proof.ok()) return FailStatus(args, proof.status());
-    auto old_root = (*ledger)->RootAt(*old_size);
-    auto new_root = (*ledger)->RootAt(*new_size);
+    auto old_root = view.RootAt(*old_size);
+    auto new_root = view.RootAt(*new_size);
     if (!old_root.ok()) return FailStatus(args, old_root.status());
     if (!new_root.ok()) return FailStatus(args, new_root.status());
     Status st = merkle::VerifyConsistency(*old_size, *new_size, *proof, *old_root, *new_root);

@@ -241,16 +241,17 @@ int Log(const Args& args) {
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const auto& codec = (*ledger)->codec();
-  uint64_t size = (*ledger)->size();
+  const LedgerView snapshot = (*ledger)->View();
+  uint64_t size = snapshot.size();
   for (uint64_t seq = from; seq < size && seq - from < limit; ++seq) {
-    auto entry = (*ledger)->ReadEntry(seq);
+    auto entry = snapshot.ReadEntry(seq);
     if (!entry.ok()) return FailStatus(args, entry.status());
     auto view = EventView::FromCanonical(entry->envelope.body);
     if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(seq) + ": " + view.status().message());
     auto event = view->reader();
     std::vector<SealedValue> sealed;
     if (args.Has("include-sensitive")) {
-      auto values = (*ledger)->ReadSealed(seq);
+      auto values = snapshot.ReadSealed(seq);
       if (!values.ok()) return FailStatus(args, values.status());
       sealed = std::move(*values);
     }
@@ -259,7 +260,7 @@ int Log(const Args& args) {
                 << ",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"event\":"
                 << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "}\n";
     } else {
-      auto signer = LookUpKey((*ledger)->store().state(), entry->envelope.key_id);
+      auto signer = LookUpKey(snapshot.state(), entry->envelope.key_id);
       std::string who = HexEncode(entry->envelope.key_id).substr(0, 12);
       if (signer.ok() && signer->has_value()) who += "(" + RoleName((*signer)->role) + ")";
       std::cout << seq << "  " << FormatTimestamp(entry->recorded_at_us) << "  "
@@ -275,11 +276,12 @@ int Show(const Args& args) {
   if (!seq) return Fail(args, kExitUsage, "SEQ must be a whole number");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  if (*seq >= (*ledger)->size()) {
+  const LedgerView snapshot = (*ledger)->View();
+  if (*seq >= snapshot.size()) {
     return Fail(args, kExitRefused, "no entry at seq " + std::to_string(*seq) + "; the log holds " +
-                                        std::to_string((*ledger)->size()) + " entries");
+                                        std::to_string(snapshot.size()) + " entries");
   }
-  auto bytes = (*ledger)->ReadEntryBytes(*seq);
+  auto bytes = snapshot.ReadEntryBytes(*seq);
   if (!bytes.ok()) return FailStatus(args, bytes.status());
   auto entry = DecodeEntry(*bytes);
   if (!entry.ok()) return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + entry.status().message());
@@ -289,7 +291,7 @@ int Show(const Args& args) {
   // The signer's key: the registry's, or for the genesis entry the key it registers.
   std::optional<PublicKey> key;
   std::string holder, role;
-  auto info = LookUpKey((*ledger)->store().state(), entry->envelope.key_id);
+  auto info = LookUpKey(snapshot.state(), entry->envelope.key_id);
   if (info.ok() && info->has_value()) {
     auto pub = PublicKey::FromRaw((*info)->public_key);
     if (pub.ok()) key = *pub;
@@ -299,11 +301,11 @@ int Show(const Args& args) {
   bool verifies = key && VerifyEnvelope(entry->envelope, (*ledger)->origin(), *key);
   std::vector<SealedValue> sealed;
   if (args.Has("include-sensitive")) {
-    auto values = (*ledger)->ReadSealed(*seq);
+    auto values = snapshot.ReadSealed(*seq);
     if (!values.ok()) return FailStatus(args, values.status());
     sealed = std::move(*values);
   }
-  auto withdrawal = WithdrawalOf(**ledger, *seq);
+  auto withdrawal = WithdrawalOf(snapshot, *seq);
   if (!withdrawal.ok()) return FailStatus(args, withdrawal.status());
   Bytes signed_message = SignedMessage((*ledger)->origin(), entry->envelope.body);
   Hash leaf = merkle::LeafHash(*bytes);

@@ -60,7 +60,7 @@ int Record(const Args& args) {
   if (as_of.date && as_of.seq) return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = ReplayRecord(**ledger, args.positional[0], as_of, args.Has("include-sensitive"));
+  auto report = ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
     std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"name\":" << JsonQuote(report->name)
@@ -102,7 +102,7 @@ int Roster(const Args& args) {
   std::string date = args.Option("date").value_or(TodayCst());
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = probity::Roster(**ledger, date, args.Option("city"));
+  auto report = probity::Roster((*ledger)->View(), date, args.Option("city"));
   if (!report.ok()) return FailStatus(args, report.status());
   auto member_json = [](const RosterMember& m) {
     return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) + ",\"unit\":" + JsonQuote(m.unit) +
@@ -160,7 +160,7 @@ int Eligibility(const Args& args) {
   bool units = args.Has("units");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = probity::Eligibility(**ledger, static_cast<int>(*year), units);
+  auto report = probity::Eligibility((*ledger)->View(), static_cast<int>(*year), units);
   if (!report.ok()) return FailStatus(args, report.status());
   const char* id_col = units ? "unit" : "person";
   if (format == "json") {
@@ -205,7 +205,7 @@ int Eligibility(const Args& args) {
 int Leave(const Args& args) {
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = LeaveBalance(**ledger, args.positional[0]);
+  auto report = LeaveBalance((*ledger)->View(), args.positional[0]);
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
     std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"accrued\":" << report->accrued
@@ -230,7 +230,7 @@ int Explanations(const Args& args) {
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = OpenExplanations(**ledger, year);
+  auto report = OpenExplanations((*ledger)->View(), year);
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
     std::cout << "{\"open\":[";
