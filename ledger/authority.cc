@@ -155,7 +155,7 @@ Status CheckGuarantorScope(const StateReader& state, const KeyInfo& key,
 Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Reader k) {
   std::string pem = k.getPublicKey();
   auto pub = PublicKey::FromPem(pem);
-  if (!pub.ok()) return Status::Refused("publicKey: " + pub.status().message());
+  if (!pub.ok()) return pub.status().WithContext("publicKey");  // malformed: Invalid; not Ed25519: Refused
   // Exactly one key in its canonical PEM (as keygen writes it): nothing before or after,
   // so that no second key or hidden text rides along in a signed registration.
   std::string canonical = pub->ToPem();
@@ -244,7 +244,7 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
       return Status::Refused("the first entry must register the admin key");
     }
     auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
-    if (!pub.ok()) return Status::Refused("publicKey: " + pub.status().message());
+    if (!pub.ok()) return pub.status().WithContext("publicKey");  // malformed: Invalid; not Ed25519: Refused
     if (!ConstantTimeEqual(pub->KeyId(), signer)) {
       return Status::Refused("the genesis entry must be signed by the key it registers");
     }

@@ -6,7 +6,7 @@ namespace probity::json {
 namespace {
 
 Status CheckKeys(Element value, const std::string& path, int depth) {
-  if (depth > 64) return Status::Invalid("JSON nests deeper than 64 levels");
+  if (depth > 64) return Status::Invalid("field '" + path.substr(0, 80) + "' nests deeper than 64 levels");
   if (value.is_object()) {
     std::set<std::string_view> seen;
     for (auto field : Object(value)) {
@@ -21,77 +21,171 @@ Status CheckKeys(Element value, const std::string& path, int depth) {
   return Status::Ok();
 }
 
-// Where in `text` a lexical error is: " at byte N (in field 'key')", found by a small
-// scan of strings and numbers, so that a refusal names the field as the others do.
-std::string Locate(std::string_view text) {
-  std::string last_key;
-  auto where = [&](size_t at) {
-    return " at byte " + std::to_string(at) + (last_key.empty() ? std::string() : " (in field '" + last_key + "')");
-  };
-  for (size_t i = 0; i < text.size();) {
-    char c = text[i];
-    if (c == '"') {
-      size_t start = ++i;
-      std::string raw;
-      while (i < text.size() && text[i] != '"') {
-        unsigned char ch = static_cast<unsigned char>(text[i]);
-        if (ch < 0x20) return where(i);
-        if (ch == '\\') {
-          if (i + 1 >= text.size()) return where(i);
-          if (text[i + 1] == 'u') {
-            auto hex4 = [&](size_t at) -> int {
-              if (at + 4 > text.size()) return -1;
-              unsigned v = 0;
-              for (size_t k = at; k < at + 4; ++k) {
-                char h = text[k];
-                int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-                if (d < 0) return -1;
-                v = v * 16 + static_cast<unsigned>(d);
-              }
-              return static_cast<int>(v);
-            };
-            int hv = hex4(i + 2);
-            if (hv < 0) return where(i);
-            unsigned v = static_cast<unsigned>(hv);
-            bool high = v >= 0xd800 && v <= 0xdbff, low = v >= 0xdc00 && v <= 0xdfff;
-            if (low) return where(i);
-            if (high) {
-              bool pair = i + 12 <= text.size() && text[i + 6] == '\\' && text[i + 7] == 'u';
-              int w = pair ? hex4(i + 8) : -1;
-              if (!(w >= 0xdc00 && w <= 0xdfff)) return where(i);
-              i += 6;
-            }
-            i += 6;
-            continue;
-          }
-          i += 2;
+// Where simdjson's error is: a small recursive-descent scan of RFC 8259 that stops at the
+// first byte it cannot accept, remembering the last object key it passed, so that every
+// refusal can say " at byte N (in field 'key')". Run only after simdjson has refused.
+class ErrorScan {
+ public:
+  explicit ErrorScan(std::string_view text) : t_(text) {}
+  std::string Run() {
+    Ws();
+    if (Value(0)) {
+      Ws();
+      if (i_ != t_.size()) at_ = i_;
+    }
+    if (at_ == std::string_view::npos) return "";
+    return " at byte " + std::to_string(at_) + (key_.empty() ? std::string() : " (in field '" + key_ + "')");
+  }
+
+ private:
+  bool Fail() {
+    if (at_ == std::string_view::npos) at_ = i_;
+    return false;
+  }
+  void Ws() {
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r')) ++i_;
+  }
+  bool Literal(std::string_view word) {
+    if (t_.substr(i_, word.size()) != word) return Fail();
+    i_ += word.size();
+    return true;
+  }
+  int Hex4(size_t at) const {
+    if (at + 4 > t_.size()) return -1;
+    int v = 0;
+    for (size_t k = at; k < at + 4; ++k) {
+      char h = t_[k];
+      int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  }
+  bool String(std::string* out) {
+    size_t start = ++i_;
+    while (i_ < t_.size()) {
+      unsigned char c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        if (out) *out = std::string(t_.substr(start, std::min<size_t>(i_ - start, 64)));
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) return Fail();
+      if (c == '\\') {
+        if (i_ + 1 >= t_.size()) return Fail();
+        char e = t_[i_ + 1];
+        if (e != 'u') {
+          if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) return Fail();
+          i_ += 2;
           continue;
         }
-        raw += static_cast<char>(ch);
-        ++i;
+        int v = Hex4(i_ + 2);
+        if (v < 0 || (v >= 0xdc00 && v <= 0xdfff)) return Fail();
+        if (v >= 0xd800 && v <= 0xdbff) {
+          int w = i_ + 12 <= t_.size() && t_[i_ + 6] == '\\' && t_[i_ + 7] == 'u' ? Hex4(i_ + 8) : -1;
+          if (!(w >= 0xdc00 && w <= 0xdfff)) return Fail();
+          i_ += 6;
+        }
+        i_ += 6;
+        continue;
       }
-      if (!IsCleanText(raw, true) && raw.find_first_of("\t\n") == std::string::npos) return where(start);
-      std::string_view s = text.substr(start, i - start);
-      ++i;
-      size_t j = i;
-      while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')) ++j;
-      if (j < text.size() && text[j] == ':') last_key = std::string(s.substr(0, 64));
-      continue;
+      if (c >= 0x80) {
+        size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (len == 0 || i_ + len > t_.size() || !IsCleanText(t_.substr(i_, len), false)) return Fail();
+        i_ += len;
+        continue;
+      }
+      ++i_;
     }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t start = i;
-      while (i < text.size() && std::string_view("+-.eE0123456789").find(text[i]) != std::string_view::npos) ++i;
-      std::string_view number = text.substr(start, i - start);
-      bool plain = number.find_first_not_of("0123456789") == std::string_view::npos;
-      if (!plain || number.size() > 19) return where(start);
-      continue;
-    }
-    ++i;
+    return Fail();
   }
-  return "";
-}
+  bool Number() {
+    size_t start = i_;
+    if (t_[i_] == '-') ++i_;
+    auto digits = [&]() {
+      size_t from = i_;
+      while (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9') ++i_;
+      return i_ - from;
+    };
+    if (i_ >= t_.size() || t_[i_] < '0' || t_[i_] > '9') return Fail();
+    bool leading_zero = t_[i_] == '0';
+    size_t n = digits();
+    if (leading_zero && n > 1) {
+      i_ = start;
+      return Fail();
+    }
+    bool integer = true;
+    if (i_ < t_.size() && t_[i_] == '.') {
+      ++i_;
+      integer = false;
+      if (digits() == 0) return Fail();
+    }
+    if (i_ < t_.size() && (t_[i_] == 'e' || t_[i_] == 'E')) {
+      ++i_;
+      integer = false;
+      if (i_ < t_.size() && (t_[i_] == '+' || t_[i_] == '-')) ++i_;
+      if (digits() == 0) return Fail();
+    }
+    if (integer && n > 19) {  // past what simdjson (and any 64-bit field) reads
+      i_ = start;
+      return Fail();
+    }
+    return true;
+  }
+  bool Value(int depth) {
+    if (depth > 1000 || i_ >= t_.size()) return Fail();
+    char c = t_[i_];
+    if (c == '{') {
+      ++i_;
+      Ws();
+      if (i_ < t_.size() && t_[i_] == '}') return ++i_, true;
+      while (true) {
+        Ws();
+        if (i_ >= t_.size() || t_[i_] != '"') return Fail();
+        std::string key;
+        if (!String(&key)) return false;
+        key_ = key;
+        Ws();
+        if (i_ >= t_.size() || t_[i_] != ':') return Fail();
+        ++i_;
+        Ws();
+        if (!Value(depth + 1)) return false;
+        Ws();
+        if (i_ < t_.size() && t_[i_] == ',') { ++i_; continue; }
+        if (i_ < t_.size() && t_[i_] == '}') return ++i_, true;
+        return Fail();
+      }
+    }
+    if (c == '[') {
+      ++i_;
+      Ws();
+      if (i_ < t_.size() && t_[i_] == ']') return ++i_, true;
+      while (true) {
+        Ws();
+        if (!Value(depth + 1)) return false;
+        Ws();
+        if (i_ < t_.size() && t_[i_] == ',') { ++i_; continue; }
+        if (i_ < t_.size() && t_[i_] == ']') return ++i_, true;
+        return Fail();
+      }
+    }
+    if (c == '"') return String(nullptr);
+    if (c == '-' || (c >= '0' && c <= '9')) return Number();
+    if (c == 't') return Literal("true");
+    if (c == 'f') return Literal("false");
+    if (c == 'n') return Literal("null");
+    return Fail();
+  }
 
-// The code point at text[i] (well-formed UTF-8 assumed) and its length.
+  std::string_view t_;
+  size_t i_ = 0;
+  size_t at_ = std::string_view::npos;
+  std::string key_;
+};
+
+std::string Locate(std::string_view text) { return ErrorScan(text).Run(); }
+
+// The code point at s[i] (well-formed UTF-8 assumed) and its length.
 uint32_t CodePoint(std::string_view s, size_t i, size_t* len) {
   unsigned char c = static_cast<unsigned char>(s[i]);
   *len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;

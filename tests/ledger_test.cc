@@ -811,7 +811,10 @@ TEST_CASE("keyRegistered is checked: scopes, known units and persons, no key twi
   refused(KeyRegisteredJson(k.Public(), "dispatcher", "d", ",\"unit\":\"U1\",\"person\":\"P1\""), "'person'");
   refused(KeyRegisteredJson(f.key("hr").Public(), "auditor", "hr again"), "already registered");
   refused(KeyRegisteredJson(f.admin().Public(), "admin", "admin again"), "already registered");
-  refused(R"({"type":"keyRegistered","publicKey":"not a key","holder":"x","role":"hr"})", "publicKey");
+  // Not a key at all is malformed input, not a refusal (tests/hostile_input_test.cc has more).
+  Status malformed = f.TryAppend(f.admin(), R"({"type":"keyRegistered","publicKey":"not a key","holder":"x","role":"hr"})");
+  CHECK(malformed.code() == Code::kInvalid);
+  CHECK(malformed.message().find("publicKey") != std::string::npos);
   // And the good one lands, with its scope.
   f.Append(f.admin(), KeyRegisteredJson(k.Public(), "dispatcher", "d", ",\"unit\":\"U2\""));
   auto info = LookUpKey(f.ledger().store().state(), k.Public().KeyId());

@@ -90,8 +90,7 @@ Result<Args> Parse(const std::string& command, const std::vector<std::string>& w
   args.command = command;
   args.data_dir = data_dir;
   auto usage = [&](const std::string& why) {
-    return Status::Invalid(why + "\nusage: probity " + spec.usage +
-                           "\n(see 'probity " + command + " --help')");
+    return Status::Invalid(why + "; usage: probity " + spec.usage + " (see 'probity " + command + " --help')");
   };
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
@@ -163,8 +162,10 @@ Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path) {
   if (!path || *path == "-") {
     PROBITY_RETURN_IF_ERROR(consume(std::cin));
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(*path, ec)) return Status::Invalid("cannot read " + *path + ": it is a directory");
     std::ifstream in(*path);
-    if (!in) return Status::Invalid("cannot read " + *path);
+    if (!in) return Status::Invalid("cannot read " + *path + ": " + std::strerror(errno));
     PROBITY_RETURN_IF_ERROR(consume(in));
   }
   return lines;
