@@ -69,6 +69,7 @@ grep -qi "exists" err || fail "refusal does not say the file exists"
 step="keygen with a passphrase"
 printf 'correct horse battery staple\n' > pass.txt
 printf 'wrong\n' > wrong.txt
+chmod 600 pass.txt wrong.txt  # passphrase files, like keys, must not be readable by others
 expect 0 keygen enc.pem --passphrase-file pass.txt
 enc_id="$(head -n1 out)"
 [[ "$enc_id" =~ ^[0-9a-f]{64}$ ]] || fail "encrypted key id '$enc_id' is not hex"
