@@ -156,6 +156,16 @@ expect 1 fork-b verify --trust-dir trust-fork
 contains err "fork"
 expect 1 fork-b verify --since fork-a.note
 contains err "fork"
+# A witness that cosigned one copy refuses the other: the two cannot both look current.
+expect 0 fork-a witness init --key w2.pem --log-vkey "$vkey" --state wf --name wf.test
+run fork-a checkpoint --witness-request
+"$probity" witness add-checkpoint --key w2.pem --state wf out > fork-a.cosigned || fail "the witness refused fork-a"
+base="$(size_of fork-a)"
+run fork-b checkpoint --witness-request --old "$base"
+cp out req-fork-b
+set +e; "$probity" witness add-checkpoint --key w2.pem --state wf req-fork-b >out 2>err; rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "the witness cosigned the other copy of a fork (exit $rc)"
+contains err "fork"
 
 step="a history rewritten with the operator's own key is a fork to an auditor who saved a checkpoint"
 # Rebuild the log from the same signed envelopes minus one, signed with the same checkpoint key.
@@ -187,11 +197,22 @@ unit U4 > u4.jsonl
 set +e; PROBITY_TEST_KILL_AFTER_COMMIT=1 "$probity" --data walst append --key admin.pem u4.jsonl >/dev/null 2>&1; set -e
 expect 0 walst verify --trust-dir trust-wal
 contains out "now keeps"
+# A witness cosigns what the trust dir saw.
+expect 0 walst witness init --key w1.pem --log-vkey "$vkey" --state wwal --name wwal.test
+run walst checkpoint --witness-request
+"$probity" witness add-checkpoint --key w1.pem --state wwal out >/dev/null || fail "the witness refused the WAL store"
+wal_size="$(size_of walst)"
 ls walst/db/*.log >/dev/null 2>&1 || fail "no write-ahead log to delete"
 rm -f walst/db/*.log
 run walst verify --trust-dir trust-wal
 [ "$rc" -ne 0 ] || fail "verify passed on a store whose write-ahead log was deleted"
 grep -q "rollback\|damaged\|no store\|missing\|cannot open" err || fail "unclear message after WAL deletion: $(cat err)"
+# ... and the witness will not cosign the rolled-back store's checkpoint.
+"$probity" witness latest --state wwal > wwal-latest.note
+expect 1 walst verify --since wwal-latest.note
+contains err "rollback"
+run walst checkpoint --witness-request --old "$wal_size"
+[ "$rc" -ne 0 ] || fail "a witness request from beyond the rolled-back store's size was made"
 
 # ------------------------------------------------------------------------------------------
 step="an envelope signed for another ledger is refused"
