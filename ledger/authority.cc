@@ -8,6 +8,7 @@
 
 #include "ledger/crypto.h"
 #include "ledger/event.h"
+#include "ledger/store.h"
 #include "schemas/state.capnp.h"
 
 namespace probity {
@@ -72,6 +73,15 @@ Result<std::string> GetOr(const StateReader& state, const std::string& key, std:
   auto v = state.Get(key);
   if (!v.ok()) return v.status();
   return v->value_or(std::move(fallback));
+}
+
+// The number of unrevoked admin keys; a stored record that is not a number is Corrupt.
+Result<uint64_t> ActiveAdmins(const StateReader& state) {
+  auto v = GetOr(state, kActiveAdminsKey, "0");
+  if (!v.ok()) return v.status();
+  auto n = ParseStoredSize(*v);
+  if (!n) return Status::Corrupt("state record 'active-admins' is not a number: '" + *v + "'");
+  return *n;
 }
 
 // The role that may append each event type (program-rules.md, "Who may sign what").
@@ -208,9 +218,9 @@ Status CheckKeyRevocation(const StateReader& state, schema::KeyRevoked::Reader k
                            std::to_string(*(*key)->revoked_seq));
   }
   if ((*key)->role == schema::Role::ADMIN) {
-    auto admins = GetOr(state, kActiveAdminsKey, "0");
+    auto admins = ActiveAdmins(state);
     if (!admins.ok()) return admins.status();
-    if (std::stoull(*admins) <= 1) {
+    if (*admins <= 1) {
       return Status::Refused("revoking the last admin key would leave the ledger without an admin");
     }
   }
@@ -303,9 +313,9 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       info.registered_seq = seq;
       txn.Put(KeyKey(pub->KeyId()), EncodeKeyInfo(info));
       if (info.role == schema::Role::ADMIN) {
-        auto n = GetOr(txn, kActiveAdminsKey, "0");
+        auto n = ActiveAdmins(txn);
         if (!n.ok()) return n.status();
-        txn.Put(kActiveAdminsKey, std::to_string(std::stoull(*n) + 1));
+        txn.Put(kActiveAdminsKey, std::to_string(*n + 1));
       }
       return Status::Ok();
     }
@@ -321,9 +331,10 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       info.revoked_seq = seq;
       txn.Put(KeyKey(id), EncodeKeyInfo(info));
       if (info.role == schema::Role::ADMIN) {
-        auto n = GetOr(txn, kActiveAdminsKey, "0");
+        auto n = ActiveAdmins(txn);
         if (!n.ok()) return n.status();
-        txn.Put(kActiveAdminsKey, std::to_string(std::stoull(*n) - 1));
+        if (*n == 0) return Status::Corrupt("state record 'active-admins' is 0 while an admin key is revoked");
+        txn.Put(kActiveAdminsKey, std::to_string(*n - 1));
       }
       return Status::Ok();
     }

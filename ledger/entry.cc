@@ -56,12 +56,14 @@ Result<std::vector<SealedValue>> SealedValuesFromJson(json::Element v) {
 }  // namespace
 
 Bytes SignedMessage(std::string_view origin, ByteSpan body) {
-  Bytes out;
-  out.reserve(kEventSignaturePrefix.size() + origin.size() + 1 + body.size());
-  out.insert(out.end(), kEventSignaturePrefix.begin(), kEventSignaturePrefix.end());
-  out.insert(out.end(), origin.begin(), origin.end());
-  out.push_back('\n');
-  out.insert(out.end(), body.begin(), body.end());
+  Bytes out(kEventSignaturePrefix.size() + origin.size() + 1 + body.size());
+  uint8_t* p = out.data();
+  std::memcpy(p, kEventSignaturePrefix.data(), kEventSignaturePrefix.size());
+  p += kEventSignaturePrefix.size();
+  if (!origin.empty()) std::memcpy(p, origin.data(), origin.size());
+  p += origin.size();
+  *p++ = '\n';
+  if (!body.empty()) std::memcpy(p, body.data(), body.size());
   return out;
 }
 

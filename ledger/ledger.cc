@@ -158,8 +158,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
-  if (fs::exists(dir + "/db")) return Status::Refused("a store is already at " + dir);
-  if (key_source.path.empty() && fs::exists(dir + "/" + kCheckpointKeyFile)) {
+  if (fs::exists(dir + "/db", ec)) return Status::Refused("a store is already at " + dir);
+  if (key_source.path.empty() && fs::exists(dir + "/" + kCheckpointKeyFile, ec)) {
     return Status::Refused(dir + "/" + kCheckpointKeyFile + " exists without a store; move it away first " +
                            "(it may be the key of another ledger's checkpoints)");
   }
@@ -254,7 +254,8 @@ Status Ledger::LoadCheckpointKey(const std::string& dir) {
   auto passphrase = store_->Get(Column::kMeta, kMetaCheckpointPassphrase);
   if (!passphrase.ok()) return passphrase.status();
   std::string path = external->value_or(dir + "/" + kCheckpointKeyFile);
-  if (!fs::exists(path)) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
     return Status::Unavailable("the checkpoint key " + path + " is gone" +
                                (external->has_value() ? " (the store was made with --checkpoint-key)" : "") +
                                "; restore it to append (reads need no key)");

@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <set>
 
 namespace probity {
@@ -127,12 +129,18 @@ Store::~Store() {
 }
 
 Result<std::unique_ptr<Store>> Store::Create(const std::string& dir) {
-  if (std::filesystem::exists(DbPath(dir))) return Status::Refused("a store is already at " + dir);
+  std::error_code ec;
+  bool exists = std::filesystem::exists(DbPath(dir), ec);
+  if (ec) return Status::IoError("cannot read " + dir + ": " + ec.message());
+  if (exists) return Status::Refused("a store is already at " + dir);
   return OpenDb(dir, Mode::kReadWrite, true);
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode) {
-  if (!std::filesystem::exists(DbPath(dir) + "/CURRENT")) {
+  std::error_code ec;
+  bool exists = std::filesystem::exists(DbPath(dir) + "/CURRENT", ec);
+  if (ec) return Status::Unavailable("cannot read the store at " + dir + ": " + ec.message());
+  if (!exists) {
     return Status::Unavailable("no store at " + dir + " (run 'probity init' or pass --data DIR)");
   }
   auto store = OpenDb(dir, mode, false);
@@ -162,6 +170,9 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   options.error_if_exists = create;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
+  // Flushes of all column families commit to the manifest together, so a reader opening
+  // mid-flush sees every column at one point (a batch's entries, size and checkpoint).
+  options.atomic_flush = true;
   if (!create) {
     std::vector<std::string> families;
     auto listed = rocksdb::DB::ListColumnFamilies(options, DbPath(dir), &families);
@@ -178,7 +189,21 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (store->read_only_) {
-    s = rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &store->handles_, &raw);
+    // A reader beside a running writer: the writer may delete a table or log file between
+    // our reading the manifest and opening the file (a flush or compaction finished). That
+    // race is transient, so the open is retried; once open, every table file is held open
+    // (max_open_files = -1), so later deletions cannot reach this reader.
+    options.max_open_files = -1;
+    for (int attempt = 0;; ++attempt) {
+      s = rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &store->handles_, &raw);
+      bool raced = !s.ok() && (s.IsIOError() || s.IsCorruption() || s.IsPathNotFound()) &&
+                   (s.ToString().find("No such file") != std::string::npos ||
+                    s.ToString().find("Can't access") != std::string::npos ||
+                    s.ToString().find("not found") != std::string::npos);
+      if (!raced || attempt >= 50) break;
+      store->handles_.clear();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 + attempt * 2));
+    }
   } else {
     s = rocksdb::DB::Open(options, DbPath(dir), columns, &store->handles_, &raw);
   }

@@ -88,7 +88,9 @@ Result<std::optional<Withdrawal>> WithdrawalOf(const LedgerView& ledger, uint64_
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Withdrawal>();
   Withdrawal w;
-  w.by = std::stoull(**v);
+  auto by = ParseStoredSize(**v);
+  if (!by) return Status::Corrupt("state record '" + WithdrawnKey(seq) + "' is not a seq: '" + **v + "'");
+  w.by = *by;
   auto entry = ledger.ReadEntry(w.by);
   if (!entry.ok()) return entry.status();
   auto view = EventView::FromCanonical(entry->envelope.body);

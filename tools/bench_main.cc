@@ -163,8 +163,16 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--events") events = std::stoull(value());
-    else if (a == "--batch") batch = std::max<size_t>(1, std::stoull(value()));
+    auto number = [&](const char* name) -> uint64_t {
+      std::string v = value();
+      if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos) {
+        std::cerr << "probity-bench: " << name << " needs a whole number, not '" << v << "'\n";
+        std::exit(2);
+      }
+      return std::stoull(v);
+    };
+    if (a == "--events") events = number("--events");
+    else if (a == "--batch") batch = std::max<size_t>(1, number("--batch"));
     else if (a == "--dir") dir = value();
     else {
       std::cerr << "usage: probity-bench [--events N] [--batch B] [--dir DIR]\n";

@@ -58,8 +58,9 @@ std::string KeyEvent(const PrivateKey& key, const demo::KeySpec& spec) {
 }
 
 Status Prepare(const std::string& dir) {
-  if (fs::exists(dir + "/db")) {
-    if (!fs::exists(dir + "/" + kDemoMarker)) {
+  std::error_code exists_ec;
+  if (fs::exists(dir + "/db", exists_ec)) {
+    if (!fs::exists(dir + "/" + kDemoMarker, exists_ec)) {
       return Status::Refused("a store that is not a demo store is at " + dir +
                              "; pass --data with a new directory");
     }
