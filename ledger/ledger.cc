@@ -391,19 +391,7 @@ Result<std::string> Ledger::LatestCheckpoint() const {
   return **v;
 }
 
-Result<std::vector<SealedValue>> Ledger::ReadSealed(uint64_t seq) const {
-  std::vector<SealedValue> out;
-  auto it = store_->NewIterator(Column::kSealed);
-  std::string prefix = SeqKey(seq);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string field = it->key().ToString().substr(prefix.size());
-    auto v = DecodeSealedValue(field, std::string_view(it->value().data(), it->value().size()));
-    if (!v.ok()) return v.status().WithContext("seq " + std::to_string(seq));
-    out.push_back(std::move(*v));
-  }
-  if (!it->status().ok()) return Status::IoError("reading sealed values: " + it->status().ToString());
-  return out;
-}
+Result<std::vector<SealedValue>> Ledger::ReadSealed(uint64_t seq) const { return View().ReadSealed(seq); }
 
 Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
   std::lock_guard<std::mutex> lock(write_mu_);
