@@ -221,7 +221,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode mode,
                                              Options options) {
-  auto store = Store::Open(dir, mode);
+  auto store = Store::Open(dir, mode, options.env);
   if (!store.ok()) return store.status();
   std::unique_ptr<Ledger> ledger(new Ledger());
   ledger->store_ = std::move(*store);

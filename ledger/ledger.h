@@ -65,6 +65,9 @@ class Ledger {
     // Runs after a batch is durable and before its receipts are returned (tests use it
     // to kill the process between commit and receipt). May be empty.
     std::function<void()> after_commit;
+    // The file system under the store (not owned; null: the real one). Tests inject
+    // faults through it; production passes nothing.
+    rocksdb::Env* env = nullptr;
   };
 
   // Where the checkpoint key lives. Empty `path`: Init makes one in DIR/checkpoint-key.pem.

@@ -133,17 +133,17 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& dir) {
   bool exists = std::filesystem::exists(DbPath(dir), ec);
   if (ec) return Status::IoError("cannot read " + dir + ": " + ec.message());
   if (exists) return Status::Refused("a store is already at " + dir);
-  return OpenDb(dir, Mode::kReadWrite, true);
+  return OpenDb(dir, Mode::kReadWrite, true, nullptr);
 }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode) {
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode, rocksdb::Env* env) {
   std::error_code ec;
   bool exists = std::filesystem::exists(DbPath(dir) + "/CURRENT", ec);
   if (ec) return Status::Unavailable("cannot read the store at " + dir + ": " + ec.message());
   if (!exists) {
     return Status::Unavailable("no store at " + dir + " (run 'probity init' or pass --data DIR)");
   }
-  auto store = OpenDb(dir, mode, false);
+  auto store = OpenDb(dir, mode, false, env);
   if (!store.ok()) return store;
   auto format = (*store)->Get(Column::kMeta, kMetaFormat);
   if (!format.ok()) return format.status();
@@ -155,7 +155,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode) {
   return store;
 }
 
-Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, bool create) {
+Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, bool create, rocksdb::Env* env) {
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
   store->read_only_ = mode == Mode::kReadOnly;
@@ -170,6 +170,7 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   options.error_if_exists = create;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
+  if (env != nullptr) options.env = env;
   // Flushes of all column families commit to the manifest together, so a reader opening
   // mid-flush sees every column at one point (a batch's entries, size and checkpoint).
   options.atomic_flush = true;

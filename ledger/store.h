@@ -51,7 +51,9 @@ class Store {
   // Opens DIR/db. kReadWrite takes DIR/writer.lock first: another writer gets
   // Status::Unavailable("store is locked by process N"). A missing store is
   // Status::Unavailable naming DIR; a store of another format is Status::Corrupt.
-  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Mode mode);
+  // `env` (not owned; null: the default) carries the file system: tests pass one that
+  // injects failed syncs and full disks.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Mode mode, rocksdb::Env* env = nullptr);
   // Creates a new, empty store at DIR/db (DIR must exist and have no db).
   static Result<std::unique_ptr<Store>> Create(const std::string& dir);
   ~Store();
@@ -79,7 +81,7 @@ class Store {
 
  private:
   Store() = default;
-  static Result<std::unique_ptr<Store>> OpenDb(const std::string& dir, Mode mode, bool create);
+  static Result<std::unique_ptr<Store>> OpenDb(const std::string& dir, Mode mode, bool create, rocksdb::Env* env);
 
   std::string dir_;
   bool read_only_ = true;
