@@ -1,5 +1,7 @@
 #include "ledger/crypto.h"
 
+#include "ledger/files.h"
+
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -287,7 +289,7 @@ namespace {
 
 constexpr size_t kMaxKeyFileSize = 64 * 1024;
 
-std::string Quoted(const std::string& path) { return "'" + path + "'"; }
+using files::Quoted;
 
 // `path` as a shell word, for a command the user is told to run.
 std::string ShellWord(const std::string& path) {
@@ -302,48 +304,15 @@ std::string ShellWord(const std::string& path) {
   return out + "'";
 }
 
-Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
-  std::string msg = what + " " + Quoted(path) + ": " + std::strerror(err);
-  if (err == ENOENT) return Status::NotFound(msg);
-  return Status::IoError(msg);
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Close() {
-    int r = ::close(fd_);
-    fd_ = -1;
-    return r;
-  }
-
- private:
-  int fd_;
-};
-
-Status WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::IoError(std::strerror(n < 0 ? errno : EIO));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
+using files::ErrnoStatus;
+using files::Fd;
+using files::WriteAll;
 
 void SyncParentDir(const std::string& path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;  // best effort: the file itself is already synced
-  ::fsync(fd);
-  ::close(fd);
+  Status ignored = files::SyncDir(dir);  // best effort: the file itself is already synced
+  (void)ignored;
 }
 
 // Creates `path` (never an existing one, never through a symlink) with exactly

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ledger/authority.h"
+#include "ledger/files.h"
 #include "ledger/indexes.h"
 #include "ledger/sealed.h"
 
@@ -414,7 +415,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
 namespace {
 
-std::string TrustFile(const std::string& dir, const std::string& origin) {
+// DIR/<origin, percent-encoded>.checkpoint: the file name.
+std::string TrustFile(const std::string& origin) {
   std::string name;
   for (unsigned char c : origin) {
     if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
@@ -425,30 +427,26 @@ std::string TrustFile(const std::string& dir, const std::string& origin) {
       name += buf;
     }
   }
-  return dir + "/" + name + ".checkpoint";
+  return name + ".checkpoint";
 }
 
 }  // namespace
 
 Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir, const std::string& origin) {
-  std::string path = TrustFile(dir, origin);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  std::string path = dir + "/" + TrustFile(origin);
+  files::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
-    return Status::IoError("cannot read " + path + ": " + std::strerror(errno));
+    return files::ErrnoStatus("cannot read", path, errno);
   }
   std::string out;
   char buf[4096];
   ssize_t got;
-  while ((got = ::read(fd, buf, sizeof(buf))) > 0) {
+  while ((got = ::read(fd.get(), buf, sizeof(buf))) > 0) {
     out.append(buf, static_cast<size_t>(got));
-    if (out.size() > (1 << 20)) {
-      ::close(fd);
-      return Status::Invalid(path + " is larger than a checkpoint can be");
-    }
+    if (out.size() > (1 << 20)) return Status::Invalid(path + " is larger than a checkpoint can be");
   }
-  ::close(fd);
-  if (got < 0) return Status::IoError("cannot read " + path + ": " + std::strerror(errno));
+  if (got < 0) return files::ErrnoStatus("cannot read", path, errno);
   return std::optional<std::string>(std::move(out));
 }
 
@@ -456,21 +454,7 @@ Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
-  std::string path = TrustFile(dir, origin);
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
-  bool ok = ::write(fd, note.data(), note.size()) == static_cast<ssize_t>(note.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
+  return files::ReplaceFile(dir, TrustFile(origin), note);
 }
 
 }  // namespace probity
