@@ -47,6 +47,18 @@ struct Verifier {
 // The C2SP key id of `key` under `name`.
 uint32_t KeyIdFor(std::string_view name, const PublicKey& key);
 
+// Any C2SP verifier key "name+hex8(key_id)+base64(type || key[32])" of key type `type`
+// (0x01 note signatures, 0x04 cosignature/v1), its key id checked with `key_id_of`.
+// Invalid, naming `what` ("vkey", "cosigner vkey"), for anything else.
+struct VkeyParts {
+  std::string name;
+  uint32_t key_id;
+  PublicKey key;
+};
+Result<VkeyParts> ParseVkey(std::string_view vkey, uint8_t type, const char* type_name,
+                            uint32_t (*key_id_of)(std::string_view, const PublicKey&), const std::string& what);
+std::string FormatVkey(const std::string& name, uint32_t key_id, uint8_t type, const PublicKey& key);
+
 // True if `name` may be a key name: non-empty UTF-8, no '+', no Unicode space.
 bool IsValidKeyName(std::string_view name);
 

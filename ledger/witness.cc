@@ -158,46 +158,13 @@ Result<CosignerKey> CosignerKey::For(std::string_view name, const PublicKey& key
 }
 
 Result<CosignerKey> CosignerKey::FromVkey(std::string_view vkey) {
-  size_t p1 = vkey.find('+');
-  size_t p2 = p1 == std::string_view::npos ? p1 : vkey.find('+', p1 + 1);
-  if (p2 == std::string_view::npos) return Status::Invalid("cosigner vkey is not name+keyid+key");
-  std::string_view name = vkey.substr(0, p1);
-  std::string_view hex = vkey.substr(p1 + 1, p2 - p1 - 1);
-  std::string_view b64 = vkey.substr(p2 + 1);
-  if (!note::IsValidKeyName(name)) {
-    return Status::Invalid("cosigner vkey has an invalid key name (empty, or with '+' or a space)");
-  }
-  Result<Bytes> id = HexDecode(hex);
-  if (hex.size() != 8 || !id.ok()) {
-    return Status::Invalid("cosigner vkey key id is not 8 lower-case hex digits");
-  }
-  Result<Bytes> key_bytes = Base64Decode(b64);
-  if (!key_bytes.ok() || key_bytes->empty()) {
-    return Status::Invalid("cosigner vkey key is not base64");
-  }
-  if ((*key_bytes)[0] != kCosignatureV1Type) {
-    return Status::Invalid("cosigner vkey type 0x" + HexEncode(ByteSpan(key_bytes->data(), 1)) +
-                           " is not Ed25519 cosignature/v1 (0x04)");
-  }
-  if (key_bytes->size() != 1 + kEd25519KeySize) {
-    return Status::Invalid("cosigner vkey Ed25519 key is " + std::to_string(key_bytes->size() - 1) +
-                           " bytes, not 32");
-  }
-  Result<PublicKey> key = PublicKey::FromRaw(ByteSpan(*key_bytes).subspan(1));
-  if (!key.ok()) return key.status().WithContext("cosigner vkey");
-  uint32_t key_id = BigEndian32(id->data());
-  if (CosignatureKeyId(name, *key) != key_id) {
-    return Status::Invalid("cosigner vkey key id " + std::string(hex) +
-                           " does not match its key and name");
-  }
-  return CosignerKey{std::string(name), key_id, std::move(key).value()};
+  auto parts = note::ParseVkey(vkey, kCosignatureV1Type, "Ed25519 cosignature/v1 (0x04)", CosignatureKeyId,
+                               "cosigner vkey");
+  if (!parts.ok()) return parts.status();
+  return CosignerKey{std::move(parts->name), parts->key_id, std::move(parts->key)};
 }
 
-std::string CosignerKey::Vkey() const {
-  Bytes type_key = {kCosignatureV1Type};
-  type_key.insert(type_key.end(), key.raw().begin(), key.raw().end());
-  return name + "+" + Hex8(key_id) + "+" + Base64Encode(type_key);
-}
+std::string CosignerKey::Vkey() const { return note::FormatVkey(name, key_id, kCosignatureV1Type, key); }
 
 std::string CosignatureMessage(std::string_view checkpoint_text, uint64_t timestamp) {
   std::string m = "cosignature/v1\ntime " + std::to_string(timestamp) + "\n";
