@@ -41,7 +41,8 @@ std::string EncodeKeyInfo(const KeyInfo& info) {
 }
 
 Result<KeyInfo> DecodeKeyInfo(const std::string& value) {
-  if (value.size() % sizeof(capnp::word) != 0) return Status::Corrupt("key record is not word-aligned");
+  if (value.size() % sizeof(capnp::word) != 0)
+    return Status::Corrupt("key record is not word-aligned");
   auto words = kj::heapArray<capnp::word>(value.size() / sizeof(capnp::word));
   std::memcpy(words.begin(), value.data(), value.size());
   KeyInfo info;
@@ -90,7 +91,8 @@ std::optional<schema::Role> RoleFor(schema::Event::Which which) {
   using E = schema::Event;
   using R = schema::Role;
   switch (which) {
-    case E::INVALID: return std::nullopt;
+    case E::INVALID:
+      return std::nullopt;
     case E::KEY_REGISTERED:
     case E::KEY_REVOKED:
     case E::UNIT_REGISTERED:
@@ -98,24 +100,31 @@ std::optional<schema::Role> RoleFor(schema::Event::Which which) {
     case E::GROUP_FORMED:
     case E::GROUP_DISBANDED:
     case E::CALENDAR_PUBLISHED:
-    case E::RETRACTION: return R::ADMIN;
+    case E::RETRACTION:
+      return R::ADMIN;
     case E::PRINCIPAL_NAMED:
     case E::ERASURE:  // or admin: CheckAuthority
 
     case E::PERSON_REGISTERED:
     case E::RESTRICTION_RECORDED:
     case E::RESTRICTION_LIFTED:
-    case E::LEAVE_GRANTED: return R::HR;
+    case E::LEAVE_GRANTED:
+      return R::HR;
     case E::ASSIGNMENT_MADE:
     case E::ASSIGNMENT_ENDED:
-    case E::TRAINING_COMPLETED: return R::DISPATCHER;
+    case E::TRAINING_COMPLETED:
+      return R::DISPATCHER;
     case E::EVALUATION_RECORDED:
     case E::COMMENDATION_ISSUED:
     case E::CRITICISM_ISSUED:
-    case E::TARGET_ASSESSED: return R::ENFORCEMENT;
-    case E::REPORT_FILED: return R::GROUP_LEADER;
-    case E::PARTY_BRANCH_FORMED: return R::PARTY_COMMITTEE;
-    case E::EXPLANATION_SUBMITTED: return R::GUARANTOR;
+    case E::TARGET_ASSESSED:
+      return R::ENFORCEMENT;
+    case E::REPORT_FILED:
+      return R::GROUP_LEADER;
+    case E::PARTY_BRANCH_FORMED:
+      return R::PARTY_COMMITTEE;
+    case E::EXPLANATION_SUBMITTED:
+      return R::GUARANTOR;
   }
   return std::nullopt;
 }
@@ -165,26 +174,30 @@ Status CheckGuarantorScope(const StateReader& state, const KeyInfo& key,
 Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Reader k) {
   std::string pem = k.getPublicKey();
   auto pub = PublicKey::FromPem(pem);
-  if (!pub.ok()) return pub.status().WithContext("publicKey");  // malformed: Invalid; not Ed25519: Refused
+  if (!pub.ok())
+    return pub.status().WithContext("publicKey");  // malformed: Invalid; not Ed25519: Refused
   // Exactly one key in its canonical PEM (as keygen writes it): nothing before or after,
   // so that no second key or hidden text rides along in a signed registration.
   std::string canonical = pub->ToPem();
   if (pem != canonical && pem + "\n" != canonical) {
-    return Status::Invalid("publicKey must be exactly one PEM public key as 'probity keygen' writes it " +
-                           std::string("(the .pub file), with nothing before or after it"));
+    return Status::Invalid(
+        "publicKey must be exactly one PEM public key as 'probity keygen' writes it " +
+        std::string("(the .pub file), with nothing before or after it"));
   }
   auto existing = LookUpKey(state, pub->KeyId());
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    return Status::Refused("key " + HexEncode(pub->KeyId()) + " is already registered" +
-                           ((*existing)->revoked_seq ? " (and revoked; a revoked key is never reinstated)" : ""));
+    return Status::Refused(
+        "key " + HexEncode(pub->KeyId()) + " is already registered" +
+        ((*existing)->revoked_seq ? " (and revoked; a revoked key is never reinstated)" : ""));
   }
   auto role = k.getRole();
   bool scoped_unit = role == schema::Role::DISPATCHER || role == schema::Role::GUARANTOR;
   bool scoped_person = role == schema::Role::GROUP_LEADER;
   if (scoped_unit != k.hasUnit()) {
-    return Status::Refused(scoped_unit ? "a " + RoleName(role) + " key needs field 'unit'"
-                                       : "field 'unit' applies only to dispatcher and guarantor keys");
+    return Status::Refused(scoped_unit
+                               ? "a " + RoleName(role) + " key needs field 'unit'"
+                               : "field 'unit' applies only to dispatcher and guarantor keys");
   }
   if (scoped_person != k.hasPerson()) {
     return Status::Refused(scoped_person ? std::string("a groupLeader key needs field 'person'")
@@ -198,7 +211,8 @@ Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Rea
   if (scoped_person) {
     auto ok = Exists(state, PersonUnitKey(k.getPerson()));
     if (!ok.ok()) return ok.status();
-    if (!*ok) return Status::Refused("person '" + std::string(k.getPerson()) + "' is not registered");
+    if (!*ok)
+      return Status::Refused("person '" + std::string(k.getPerson()) + "' is not registered");
   }
   return Status::Ok();
 }
@@ -254,7 +268,8 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
       return Status::Refused("the first entry must register the admin key");
     }
     auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
-    if (!pub.ok()) return pub.status().WithContext("publicKey");  // malformed: Invalid; not Ed25519: Refused
+    if (!pub.ok())
+      return pub.status().WithContext("publicKey");  // malformed: Invalid; not Ed25519: Refused
     if (!ConstantTimeEqual(pub->KeyId(), signer)) {
       return Status::Refused("the genesis entry must be signed by the key it registers");
     }
@@ -262,7 +277,8 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
   }
   auto found = LookUpKey(state, signer);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return Status::Refused("signer key " + HexEncode(signer) + " is not registered");
+  if (!found->has_value())
+    return Status::Refused("signer key " + HexEncode(signer) + " is not registered");
   const KeyInfo& key = **found;
   if (signer_info) *signer_info = key;
   if (key.revoked_seq) {
@@ -274,16 +290,20 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
   if (!needed) return Status::Invalid("event has no type");
   bool admin_erases = event.isErasure() && key.role == schema::Role::ADMIN;
   if (key.role != *needed && !admin_erases) {
-    return Status::Refused("a " + RoleName(key.role) + " key may not append " + type +
-                           " (only " + RoleName(*needed) + ")");
+    return Status::Refused("a " + RoleName(key.role) + " key may not append " + type + " (only " +
+                           RoleName(*needed) + ")");
   }
   switch (event.which()) {
-    case schema::Event::KEY_REGISTERED: return CheckKeyRegistration(state, event.getKeyRegistered());
-    case schema::Event::KEY_REVOKED: return CheckKeyRevocation(state, event.getKeyRevoked());
+    case schema::Event::KEY_REGISTERED:
+      return CheckKeyRegistration(state, event.getKeyRegistered());
+    case schema::Event::KEY_REVOKED:
+      return CheckKeyRevocation(state, event.getKeyRevoked());
     case schema::Event::ASSIGNMENT_MADE:
     case schema::Event::ASSIGNMENT_ENDED:
-    case schema::Event::TRAINING_COMPLETED: return CheckDispatcherScope(state, key, event);
-    case schema::Event::EXPLANATION_SUBMITTED: return CheckGuarantorScope(state, key, event);
+    case schema::Event::TRAINING_COMPLETED:
+      return CheckDispatcherScope(state, key, event);
+    case schema::Event::EXPLANATION_SUBMITTED:
+      return CheckGuarantorScope(state, key, event);
     case schema::Event::RETRACTION: {
       // An erasure deleted data for good: withdrawing it could not bring it back.
       auto erasure = Exists(state, ErasureKey(event.getRetraction().getTarget()));
@@ -294,7 +314,8 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
       }
       return Status::Ok();
     }
-    default: return Status::Ok();
+    default:
+      return Status::Ok();
   }
 }
 
@@ -333,7 +354,8 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       if (info.role == schema::Role::ADMIN) {
         auto n = ActiveAdmins(txn);
         if (!n.ok()) return n.status();
-        if (*n == 0) return Status::Corrupt("state record 'active-admins' is 0 while an admin key is revoked");
+        if (*n == 0)
+          return Status::Corrupt("state record 'active-admins' is 0 while an admin key is revoked");
         txn.Put(kActiveAdminsKey, std::to_string(*n - 1));
       }
       return Status::Ok();
@@ -359,7 +381,8 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
     case schema::Event::ERASURE:
       txn.Put(ErasureKey(seq), "");
       return Status::Ok();
-    default: return Status::Ok();
+    default:
+      return Status::Ok();
   }
 }
 

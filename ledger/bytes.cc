@@ -44,7 +44,8 @@ Result<Bytes> HexDecode(std::string_view text) {
   Bytes out(text.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
     int hi = HexValue(text[2 * i]), lo = HexValue(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return Status::Invalid("not lower-case hex at offset " + std::to_string(2 * i));
+    if (hi < 0 || lo < 0)
+      return Status::Invalid("not lower-case hex at offset " + std::to_string(2 * i));
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return out;
@@ -77,7 +78,8 @@ std::string Base64Encode(ByteSpan data) {
 Result<Bytes> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return Status::Invalid("base64 length is not a multiple of 4");
   size_t pad = 0;
-  if (!text.empty() && text.back() == '=') pad = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
+  if (!text.empty() && text.back() == '=')
+    pad = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
   Bytes out;
   out.reserve(text.size() / 4 * 3);
   for (size_t i = 0; i < text.size(); i += 4) {
@@ -98,7 +100,8 @@ Result<Bytes> Base64Decode(std::string_view text) {
     if (!(last && pad == 2)) out.push_back(static_cast<uint8_t>(v >> 8));
     if (!(last && pad >= 1)) out.push_back(static_cast<uint8_t>(v));
     // Canonical form: the bits that padding hides must be zero.
-    if (last && pad == 2 && (v & 0xffff) != 0) return Status::Invalid("non-canonical base64 padding");
+    if (last && pad == 2 && (v & 0xffff) != 0)
+      return Status::Invalid("non-canonical base64 padding");
     if (last && pad == 1 && (v & 0xff) != 0) return Status::Invalid("non-canonical base64 padding");
   }
   return out;

@@ -1,7 +1,5 @@
 #include "ledger/crypto.h"
 
-#include "ledger/files.h"
-
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -20,6 +18,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "ledger/files.h"
 
 namespace probity {
 
@@ -430,8 +430,8 @@ Result<std::string> ReadPassphraseFile(const std::string& path) {
     Wipe(s);
     char mode[8];
     std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::Refused(std::string("permissions ") + mode + " for passphrase file " + Quoted(path) +
-                           " are too open; run chmod 600 " + ShellWord(path));
+    return Status::Refused(std::string("permissions ") + mode + " for passphrase file " +
+                           Quoted(path) + " are too open; run chmod 600 " + ShellWord(path));
   }
   if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\r\n") == 0) {
     s.resize(s.size() - 2);

@@ -4,8 +4,8 @@
 #include <capnp/serialize.h>
 
 #include <cstring>
-#include <optional>
 #include <ctime>
+#include <optional>
 
 #include "ledger/crypto.h"
 #include "ledger/json.h"
@@ -27,8 +27,12 @@ Result<std::vector<SealedValue>> SealedValuesFromJson(json::Element v) {
     std::optional<std::string> field, salt, value;
     for (auto f : object) {
       std::string name(f.key);
-      std::optional<std::string>* slot = name == "field" ? &field : name == "salt" ? &salt : name == "value" ? &value : nullptr;
-      if (slot == nullptr) return Status::Invalid(where + "." + name + "' is unknown; expected field, salt, value");
+      std::optional<std::string>* slot = name == "field"   ? &field
+                                         : name == "salt"  ? &salt
+                                         : name == "value" ? &value
+                                                           : nullptr;
+      if (slot == nullptr)
+        return Status::Invalid(where + "." + name + "' is unknown; expected field, salt, value");
       std::string_view text;
       if (f.value.get(text)) return Status::Invalid(where + "." + name + "' must be a string");
       *slot = std::string(text);
@@ -46,7 +50,8 @@ Result<std::vector<SealedValue>> SealedValuesFromJson(json::Element v) {
     }
     std::copy(bytes->begin(), bytes->end(), sv.salt.begin());
     for (const auto& earlier : out) {
-      if (earlier.field == sv.field) return Status::Invalid(where + "' repeats field '" + sv.field + "'");
+      if (earlier.field == sv.field)
+        return Status::Invalid(where + "' repeats field '" + sv.field + "'");
     }
     out.push_back(std::move(sv));
   }
@@ -136,7 +141,8 @@ Result<Entry> DecodeEntry(ByteSpan bytes) {
   // fuzz/findings/entry_fuzz).
   Bytes again = EncodeEntry(entry);
   if (again.size() != bytes.size() || !std::equal(again.begin(), again.end(), bytes.begin())) {
-    return Status::Corrupt("entry carries bytes outside the schema (it does not re-encode to itself)");
+    return Status::Corrupt(
+        "entry carries bytes outside the schema (it does not re-encode to itself)");
   }
   return entry;
 }
@@ -152,7 +158,8 @@ std::string EnvelopeToJson(const Envelope& envelope, const EventCodec& codec) {
     for (size_t i = 0; i < envelope.sealed.size(); ++i) {
       const auto& v = envelope.sealed[i];
       out += std::string(i ? "," : "") + "{\"field\":" + JsonQuote(v.field) + ",\"salt\":\"" +
-             HexEncode(ByteSpan(v.salt.data(), v.salt.size())) + "\",\"value\":" + JsonQuote(v.value) + "}";
+             HexEncode(ByteSpan(v.salt.data(), v.salt.size())) +
+             "\",\"value\":" + JsonQuote(v.value) + "}";
     }
     out += "]";
   }
@@ -175,25 +182,35 @@ Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec
       slot = std::string(v);
       return Status::Ok();
     };
-    if (name == "keyId") PROBITY_RETURN_IF_ERROR(text(key_id));
-    else if (name == "signature") PROBITY_RETURN_IF_ERROR(text(signature));
-    else if (name == "body") PROBITY_RETURN_IF_ERROR(text(body));
-    else if (name == "event") event = field.value;
-    else if (name == "sealed") sealed = field.value;
+    if (name == "keyId")
+      PROBITY_RETURN_IF_ERROR(text(key_id));
+    else if (name == "signature")
+      PROBITY_RETURN_IF_ERROR(text(signature));
+    else if (name == "body")
+      PROBITY_RETURN_IF_ERROR(text(body));
+    else if (name == "event")
+      event = field.value;
+    else if (name == "sealed")
+      sealed = field.value;
     else {
       return Status::Invalid("unknown field '" + name +
                              "' in an envelope; expected keyId, signature, body, event, sealed");
     }
   }
-  if (!key_id) return Status::Invalid("missing required field 'keyId' (is this an unsigned event? use 'probity sign' or 'append')");
+  if (!key_id)
+    return Status::Invalid(
+        "missing required field 'keyId' (is this an unsigned event? use 'probity sign' or "
+        "'append')");
   if (!signature) return Status::Invalid("missing required field 'signature'");
   if (!body) return Status::Invalid("missing required field 'body'");
   Envelope env;
   auto id = HexDecode(*key_id);
-  if (!id.ok() || id->size() != 32) return Status::Invalid("field 'keyId' must be 64 lower-case hex digits");
+  if (!id.ok() || id->size() != 32)
+    return Status::Invalid("field 'keyId' must be 64 lower-case hex digits");
   std::copy(id->begin(), id->end(), env.key_id.begin());
   auto sig = Base64Decode(*signature);
-  if (!sig.ok() || sig->size() != 64) return Status::Invalid("field 'signature' must be 64 bytes in base64");
+  if (!sig.ok() || sig->size() != 64)
+    return Status::Invalid("field 'signature' must be 64 bytes in base64");
   std::copy(sig->begin(), sig->end(), env.signature.begin());
   auto b = Base64Decode(*body);
   if (!b.ok()) return Status::Invalid("field 'body' is not base64");
@@ -203,7 +220,8 @@ Result<Envelope> EnvelopeFromJson(std::string_view line, const EventCodec& codec
   if (event) {
     auto parsed_event = codec.Parse(*event);
     if (!parsed_event.ok()) return parsed_event.status().WithContext("field 'event'");
-    if (*parsed_event != env.body) return Status::Invalid("field 'event' does not match the signed 'body'");
+    if (*parsed_event != env.body)
+      return Status::Invalid("field 'event' does not match the signed 'body'");
   }
   if (sealed) {
     auto values = SealedValuesFromJson(*sealed);

@@ -25,8 +25,8 @@ class PublicKey;
 inline constexpr std::string_view kEventSignaturePrefix = "probity/event/v2\n";
 
 struct Envelope {
-  Bytes body;                         // canonical Event bytes
-  Hash key_id{};                      // SHA-256 of the signer's raw public key
+  Bytes body;     // canonical Event bytes
+  Hash key_id{};  // SHA-256 of the signer's raw public key
   std::array<uint8_t, 64> signature{};
   // The clear values of the body's sealed fields: carried beside the signature, never
   // signed or hashed into the log (an erasure deletes them). Empty once stored.

@@ -1,17 +1,17 @@
 #include "ledger/event.h"
 
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 #include <capnp/schema.h>
-#include <capnp/dynamic.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
 #include <cmath>
-#include <functional>
-#include <optional>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "ledger/json.h"
@@ -39,8 +39,8 @@ capnp::ReaderOptions BoundedReaderOptions() {
 // Free text (names, summaries, reasons) may hold tab and newline; every other Text field
 // is an identifier or a code, refused with any control, bidirectional or zero-width
 // character so that two different ids can never print alike.
-const std::set<std::string> kFreeTextFields = {"name", "summary", "reason", "holder", "task",
-                                               "note", "period", "publicKey", "principal"};
+const std::set<std::string> kFreeTextFields = {"name", "summary", "reason",    "holder",   "task",
+                                               "note", "period",  "publicKey", "principal"};
 
 bool HasAnnotation(capnp::StructSchema::Field field, uint64_t id) {
   for (auto a : field.getProto().getAnnotations()) {
@@ -75,14 +75,17 @@ Status CheckText(std::string_view text, const std::string& name, const std::stri
   if (text.empty()) return Status::Invalid("field '" + path + "' is empty");
   bool free_text = kFreeTextFields.count(name) > 0;
   if (!json::IsCleanText(text, free_text)) {
-    return Status::Invalid("field '" + path + "' is not valid UTF-8 text (control characters" +
-                           (free_text ? std::string(" other than tab and newline") : std::string()) + " are refused)");
+    return Status::Invalid(
+        "field '" + path + "' is not valid UTF-8 text (control characters" +
+        (free_text ? std::string(" other than tab and newline") : std::string()) + " are refused)");
   }
   if (!free_text && json::HasInvisibleOrBidi(text)) {
-    return Status::Invalid("field '" + path + "' holds a bidirectional-control or zero-width character");
+    return Status::Invalid("field '" + path +
+                           "' holds a bidirectional-control or zero-width character");
   }
   if (kDateFields.count(name) && !IsCalendarDate(text)) {
-    return Status::Invalid("field '" + path + "' is not a calendar date YYYY-MM-DD: '" + std::string(text) + "'");
+    return Status::Invalid("field '" + path + "' is not a calendar date YYYY-MM-DD: '" +
+                           std::string(text) + "'");
   }
   return Status::Ok();
 }
@@ -91,7 +94,8 @@ Status CheckText(std::string_view text, const std::string& name, const std::stri
 Status Convert(capnp::Type type, json::Element v, const std::string& name, const std::string& path,
                const std::function<void(capnp::DynamicValue::Reader)>& set) {
   auto wrong = [&](const char* expected) {
-    return Status::Invalid("field '" + path + "' must be " + expected + ", not " + json::Describe(v));
+    return Status::Invalid("field '" + path + "' must be " + expected + ", not " +
+                           json::Describe(v));
   };
   switch (type.which()) {
     case capnp::schema::Type::TEXT: {
@@ -110,14 +114,17 @@ Status Convert(capnp::Type type, json::Element v, const std::string& name, const
     case capnp::schema::Type::UINT16:
     case capnp::schema::Type::UINT32:
     case capnp::schema::Type::UINT64: {
-      uint64_t max = type.which() == capnp::schema::Type::UINT16   ? 65535
-                     : type.which() == capnp::schema::Type::UINT32 ? 4294967295ull
-                                                                   : static_cast<uint64_t>(kMaxExactInteger);
+      uint64_t max = type.which() == capnp::schema::Type::UINT16 ? 65535
+                     : type.which() == capnp::schema::Type::UINT32
+                         ? 4294967295ull
+                         : static_cast<uint64_t>(kMaxExactInteger);
       if (!v.is_number()) return wrong("a whole number");
       uint64_t n;
-      bool integral = v.type() == simdjson::dom::element_type::INT64 || v.type() == simdjson::dom::element_type::UINT64;
+      bool integral = v.type() == simdjson::dom::element_type::INT64 ||
+                      v.type() == simdjson::dom::element_type::UINT64;
       if (!integral || v.get(n) || n > max) {
-        return Status::Invalid("field '" + path + "' must be a whole number from 0 to " + std::to_string(max));
+        return Status::Invalid("field '" + path + "' must be a whole number from 0 to " +
+                               std::to_string(max));
       }
       set(n);
       return Status::Ok();
@@ -133,14 +140,16 @@ Status Convert(capnp::Type type, json::Element v, const std::string& name, const
           return Status::Ok();
         }
       }
-      return Status::Invalid("field '" + path + "': '" + std::string(text) + "' is not one of " + Join(names));
+      return Status::Invalid("field '" + path + "': '" + std::string(text) + "' is not one of " +
+                             Join(names));
     }
     case capnp::schema::Type::DATA: {
       // Data fields are annotated $Json.hex: lower-case hex digits, two a byte.
       std::string_view text;
       if (v.get(text)) return wrong("a string of hex digits");
-      auto bytes = text.find_first_not_of("0123456789abcdef") == std::string_view::npos ? HexDecode(text)
-                                                                                      : Result<Bytes>(Status::Invalid(""));
+      auto bytes = text.find_first_not_of("0123456789abcdef") == std::string_view::npos
+                       ? HexDecode(text)
+                       : Result<Bytes>(Status::Invalid(""));
       if (!bytes.ok() || text.size() % 2 != 0) {
         return Status::Invalid("field '" + path + "' must be lower-case hex digits, two a byte");
       }
@@ -165,7 +174,8 @@ Status FillField(capnp::DynamicStruct::Builder out, capnp::StructSchema::Field f
   if (!sealed_type.empty() && ctx.input) {
     std::string_view text;
     if (v.get(text)) {
-      return Status::Invalid("field '" + path + "' is sealed: give its value (a string); signing commits to it");
+      return Status::Invalid("field '" + path +
+                             "' is sealed: give its value (a string); signing commits to it");
     }
     SealedValue sv;
     sv.field = name;
@@ -173,7 +183,8 @@ Status FillField(capnp::DynamicStruct::Builder out, capnp::StructSchema::Field f
     PROBITY_RETURN_IF_ERROR(CheckSealedText(path, sealed_type, sv.value));
     (*ctx.random)(sv.salt.data(), sv.salt.size());
     Hash c = SealCommitment(sv.salt, sv.value);
-    out.init(f).as<capnp::DynamicStruct>().set("commitment", capnp::Data::Reader(c.data(), c.size()));
+    out.init(f).as<capnp::DynamicStruct>().set("commitment",
+                                               capnp::Data::Reader(c.data(), c.size()));
     ctx.sealed->push_back(std::move(sv));
     return Status::Ok();
   }
@@ -188,12 +199,14 @@ Status FillField(capnp::DynamicStruct::Builder out, capnp::StructSchema::Field f
   }
   if (type.isList()) {
     json::Array items;
-    if (v.get(items)) return Status::Invalid("field '" + path + "' must be an array, not " + json::Describe(v));
+    if (v.get(items))
+      return Status::Invalid("field '" + path + "' must be an array, not " + json::Describe(v));
     auto list = out.init(f, static_cast<unsigned>(items.size())).as<capnp::DynamicList>();
     unsigned i = 0;
     for (auto item : items) {
       unsigned at = i++;
-      PROBITY_RETURN_IF_ERROR(Convert(type.asList().getElementType(), item, name, path + "[" + std::to_string(at) + "]",
+      PROBITY_RETURN_IF_ERROR(Convert(type.asList().getElementType(), item, name,
+                                      path + "[" + std::to_string(at) + "]",
                                       [&](capnp::DynamicValue::Reader x) { list.set(at, x); }));
     }
     return Status::Ok();
@@ -218,11 +231,13 @@ Status FillStruct(capnp::DynamicStruct::Builder out, json::Element value, const 
     std::string key(field.key);
     if (skip.count(key)) continue;
     seen.insert(key);
-    KJ_IF_MAYBE(f, schema.findFieldByName(key)) {
+    KJ_IF_MAYBE (f, schema.findFieldByName(key)) {
       if (field.value.is_null()) {
-        return Status::Invalid("field '" + prefix + key + "' is null; omit an optional field instead");
+        return Status::Invalid("field '" + prefix + key +
+                               "' is null; omit an optional field instead");
       }
-      union_members += f->getProto().getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
+      union_members +=
+          f->getProto().getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
       PROBITY_RETURN_IF_ERROR(FillField(out, *f, field.value, prefix + key, ctx));
     } else {
       std::vector<std::string> names;
@@ -263,7 +278,8 @@ Result<Bytes> BuildEvent(json::Element value, BuildContext& ctx) {
     if (n == type_name) member = f;
   }
   std::string tn(type_name);
-  if (!member) return Status::Invalid("unknown event type '" + tn + "'; expected one of " + Join(names));
+  if (!member)
+    return Status::Invalid("unknown event type '" + tn + "'; expected one of " + Join(names));
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<capnp::DynamicStruct>(event_schema);
   auto body = root.init(*member).as<capnp::DynamicStruct>();
@@ -273,8 +289,11 @@ Result<Bytes> BuildEvent(json::Element value, BuildContext& ctx) {
   auto id = object["id"];
   if (!id.error()) {
     std::string_view text;
-    if (id.get(text)) return Status::Invalid(tn + ": field 'id' must be a string, not " + json::Describe(id.value()));
-    if (!IsValidEventId(text)) return Status::Invalid(tn + ": field 'id' must be 1 to 64 of A-Z a-z 0-9 . _ : -");
+    if (id.get(text))
+      return Status::Invalid(tn + ": field 'id' must be a string, not " +
+                             json::Describe(id.value()));
+    if (!IsValidEventId(text))
+      return Status::Invalid(tn + ": field 'id' must be 1 to 64 of A-Z a-z 0-9 . _ : -");
     root.set("id", capnp::Text::Reader(text.data(), text.size()));
   } else if (ctx.input) {
     uint8_t fresh[16];
@@ -284,8 +303,9 @@ Result<Bytes> BuildEvent(json::Element value, BuildContext& ctx) {
   auto canonical = capnp::canonicalize(root.asReader().as<schema::Event>());
   auto bytes = canonical.asBytes();
   if (bytes.size() > kMaxEventBytes) {
-    return Status::Invalid(tn + ": the event is " + std::to_string(bytes.size()) + " bytes; the limit is " +
-                           std::to_string(kMaxEventBytes) + " (a body that large would not be stored)");
+    return Status::Invalid(tn + ": the event is " + std::to_string(bytes.size()) +
+                           " bytes; the limit is " + std::to_string(kMaxEventBytes) +
+                           " (a body that large would not be stored)");
   }
   return Bytes(bytes.begin(), bytes.end());
 }
@@ -314,11 +334,21 @@ std::string JsonQuote(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -349,8 +379,8 @@ bool IsCalendarDate(std::string_view t) {
 bool IsValidEventId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == ':' || c == '-';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -376,8 +406,8 @@ Result<EventView> EventView::FromCanonical(ByteSpan bytes) {
     return Status::Invalid("event body is not a whole number of 8-byte words");
   }
   if (bytes.size() > kMaxEventBytes) {
-    return Status::Invalid("event body is " + std::to_string(bytes.size()) + " bytes; the limit is " +
-                           std::to_string(kMaxEventBytes));
+    return Status::Invalid("event body is " + std::to_string(bytes.size()) +
+                           " bytes; the limit is " + std::to_string(kMaxEventBytes));
   }
   EventView view;
   view.words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
@@ -414,7 +444,7 @@ EventCodec::~EventCodec() = default;
 Status EventCodec::ParseRaw(std::string_view json, capnp::JsonValue::Builder out) const {
   auto err = kj::runCatchingExceptions(
       [&]() { impl_->codec.decodeRaw(kj::ArrayPtr<const char>(json.data(), json.size()), out); });
-  KJ_IF_MAYBE(e, err) {
+  KJ_IF_MAYBE (e, err) {
     (void)e;
     return Status::Invalid("not valid JSON");
   }
@@ -455,7 +485,8 @@ Status EventCodec::CheckBody(const EventView& body) const {
   auto again = Parse(json);
   if (!again.ok()) return again.status().WithContext("event body");
   if (!std::equal(again->begin(), again->end(), canonical.begin(), canonical.end())) {
-    return Status::Invalid("event body carries bytes outside the schema (it does not re-encode to itself)");
+    return Status::Invalid(
+        "event body carries bytes outside the schema (it does not re-encode to itself)");
   }
   return Status::Ok();
 }

@@ -10,28 +10,56 @@ std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& 
   auto person = [&](capnp::Text::Reader p) { out.push_back("person/" + std::string(p)); };
   auto unit = [&](capnp::Text::Reader u) { out.push_back("unit/" + std::string(u)); };
   auto subject = [&](schema::Subject::Reader s) {
-    if (s.isPerson()) person(s.getPerson());
-    else unit(s.getUnit());
+    if (s.isPerson())
+      person(s.getPerson());
+    else
+      unit(s.getUnit());
   };
   switch (e.which()) {
-    case schema::Event::PERSON_REGISTERED: person(e.getPersonRegistered().getPerson()); break;
-    case schema::Event::UNIT_REGISTERED: unit(e.getUnitRegistered().getUnit()); break;
-    case schema::Event::PRINCIPAL_NAMED: unit(e.getPrincipalNamed().getUnit()); break;
-    case schema::Event::TRAINING_COMPLETED: person(e.getTrainingCompleted().getPerson()); break;
-    case schema::Event::RESTRICTION_RECORDED: person(e.getRestrictionRecorded().getPerson()); break;
-    case schema::Event::RESTRICTION_LIFTED: person(e.getRestrictionLifted().getPerson()); break;
-    case schema::Event::ASSIGNMENT_MADE: person(e.getAssignmentMade().getPerson()); break;
+    case schema::Event::PERSON_REGISTERED:
+      person(e.getPersonRegistered().getPerson());
+      break;
+    case schema::Event::UNIT_REGISTERED:
+      unit(e.getUnitRegistered().getUnit());
+      break;
+    case schema::Event::PRINCIPAL_NAMED:
+      unit(e.getPrincipalNamed().getUnit());
+      break;
+    case schema::Event::TRAINING_COMPLETED:
+      person(e.getTrainingCompleted().getPerson());
+      break;
+    case schema::Event::RESTRICTION_RECORDED:
+      person(e.getRestrictionRecorded().getPerson());
+      break;
+    case schema::Event::RESTRICTION_LIFTED:
+      person(e.getRestrictionLifted().getPerson());
+      break;
+    case schema::Event::ASSIGNMENT_MADE:
+      person(e.getAssignmentMade().getPerson());
+      break;
     case schema::Event::ASSIGNMENT_ENDED: {
-      auto p = state.Get("assignment-person/" + std::string(e.getAssignmentEnded().getAssignment()));
+      auto p =
+          state.Get("assignment-person/" + std::string(e.getAssignmentEnded().getAssignment()));
       if (p.ok() && p->has_value()) out.push_back("person/" + **p);
       break;
     }
-    case schema::Event::LEAVE_GRANTED: person(e.getLeaveGranted().getPerson()); break;
-    case schema::Event::EVALUATION_RECORDED: subject(e.getEvaluationRecorded().getSubject()); break;
-    case schema::Event::COMMENDATION_ISSUED: subject(e.getCommendationIssued().getSubject()); break;
-    case schema::Event::CRITICISM_ISSUED: subject(e.getCriticismIssued().getSubject()); break;
-    case schema::Event::PARTY_BRANCH_FORMED: person(e.getPartyBranchFormed().getSecretary()); break;
-    default: break;
+    case schema::Event::LEAVE_GRANTED:
+      person(e.getLeaveGranted().getPerson());
+      break;
+    case schema::Event::EVALUATION_RECORDED:
+      subject(e.getEvaluationRecorded().getSubject());
+      break;
+    case schema::Event::COMMENDATION_ISSUED:
+      subject(e.getCommendationIssued().getSubject());
+      break;
+    case schema::Event::CRITICISM_ISSUED:
+      subject(e.getCriticismIssued().getSubject());
+      break;
+    case schema::Event::PARTY_BRANCH_FORMED:
+      person(e.getPartyBranchFormed().getSecretary());
+      break;
+    default:
+      break;
   }
   return out;
 }

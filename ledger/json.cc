@@ -6,17 +6,20 @@ namespace probity::json {
 namespace {
 
 Status CheckKeys(Element value, const std::string& path, int depth) {
-  if (depth > 64) return Status::Invalid("field '" + path.substr(0, 80) + "' nests deeper than 64 levels");
+  if (depth > 64)
+    return Status::Invalid("field '" + path.substr(0, 80) + "' nests deeper than 64 levels");
   if (value.is_object()) {
     std::set<std::string_view> seen;
     for (auto field : Object(value)) {
       std::string at = path.empty() ? std::string(field.key) : path + "." + std::string(field.key);
-      if (!seen.insert(field.key).second) return Status::Invalid("field '" + at + "' appears twice");
+      if (!seen.insert(field.key).second)
+        return Status::Invalid("field '" + at + "' appears twice");
       PROBITY_RETURN_IF_ERROR(CheckKeys(field.value, at, depth + 1));
     }
   } else if (value.is_array()) {
     size_t i = 0;
-    for (auto item : Array(value)) PROBITY_RETURN_IF_ERROR(CheckKeys(item, path + "[" + std::to_string(i++) + "]", depth + 1));
+    for (auto item : Array(value))
+      PROBITY_RETURN_IF_ERROR(CheckKeys(item, path + "[" + std::to_string(i++) + "]", depth + 1));
   }
   return Status::Ok();
 }
@@ -34,7 +37,8 @@ class ErrorScan {
       if (i_ != t_.size()) at_ = i_;
     }
     if (at_ == std::string_view::npos) return "";
-    return " at byte " + std::to_string(at_) + (key_.empty() ? std::string() : " (in field '" + key_ + "')");
+    return " at byte " + std::to_string(at_) +
+           (key_.empty() ? std::string() : " (in field '" + key_ + "')");
   }
 
  private:
@@ -43,7 +47,8 @@ class ErrorScan {
     return false;
   }
   void Ws() {
-    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r')) ++i_;
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r'))
+      ++i_;
   }
   bool Literal(std::string_view word) {
     if (t_.substr(i_, word.size()) != word) return Fail();
@@ -55,7 +60,10 @@ class ErrorScan {
     int v = 0;
     for (size_t k = at; k < at + 4; ++k) {
       char h = t_[k];
-      int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      int d = h >= '0' && h <= '9'   ? h - '0'
+              : h >= 'a' && h <= 'f' ? h - 'a' + 10
+              : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                     : -1;
       if (d < 0) return -1;
       v = v * 16 + d;
     }
@@ -82,7 +90,8 @@ class ErrorScan {
         int v = Hex4(i_ + 2);
         if (v < 0 || (v >= 0xdc00 && v <= 0xdfff)) return Fail();
         if (v >= 0xd800 && v <= 0xdbff) {
-          int w = i_ + 12 <= t_.size() && t_[i_ + 6] == '\\' && t_[i_ + 7] == 'u' ? Hex4(i_ + 8) : -1;
+          int w =
+              i_ + 12 <= t_.size() && t_[i_ + 6] == '\\' && t_[i_ + 7] == 'u' ? Hex4(i_ + 8) : -1;
           if (!(w >= 0xdc00 && w <= 0xdfff)) return Fail();
           i_ += 6;
         }
@@ -91,7 +100,8 @@ class ErrorScan {
       }
       if (c >= 0x80) {
         size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (len == 0 || i_ + len > t_.size() || !IsCleanText(t_.substr(i_, len), false)) return Fail();
+        if (len == 0 || i_ + len > t_.size() || !IsCleanText(t_.substr(i_, len), false))
+          return Fail();
         i_ += len;
         continue;
       }
@@ -151,7 +161,10 @@ class ErrorScan {
         Ws();
         if (!Value(depth + 1)) return false;
         Ws();
-        if (i_ < t_.size() && t_[i_] == ',') { ++i_; continue; }
+        if (i_ < t_.size() && t_[i_] == ',') {
+          ++i_;
+          continue;
+        }
         if (i_ < t_.size() && t_[i_] == '}') return ++i_, true;
         return Fail();
       }
@@ -164,7 +177,10 @@ class ErrorScan {
         Ws();
         if (!Value(depth + 1)) return false;
         Ws();
-        if (i_ < t_.size() && t_[i_] == ',') { ++i_; continue; }
+        if (i_ < t_.size() && t_[i_] == ',') {
+          ++i_;
+          continue;
+        }
         if (i_ < t_.size() && t_[i_] == ']') return ++i_, true;
         return Fail();
       }
@@ -190,7 +206,8 @@ uint32_t CodePoint(std::string_view s, size_t i, size_t* len) {
   unsigned char c = static_cast<unsigned char>(s[i]);
   *len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
   uint32_t cp = *len == 1 ? c : c & (0x7f >> *len);
-  for (size_t k = 1; k < *len && i + k < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  for (size_t k = 1; k < *len && i + k < s.size(); ++k)
+    cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3f);
   return cp;
 }
 
@@ -198,14 +215,20 @@ uint32_t CodePoint(std::string_view s, size_t i, size_t* len) {
 
 std::string Describe(Element value) {
   switch (value.type()) {
-    case simdjson::dom::element_type::ARRAY: return "an array";
-    case simdjson::dom::element_type::OBJECT: return "an object";
+    case simdjson::dom::element_type::ARRAY:
+      return "an array";
+    case simdjson::dom::element_type::OBJECT:
+      return "an object";
     case simdjson::dom::element_type::INT64:
     case simdjson::dom::element_type::UINT64:
-    case simdjson::dom::element_type::DOUBLE: return "a number";
-    case simdjson::dom::element_type::STRING: return "a string";
-    case simdjson::dom::element_type::BOOL: return "a boolean";
-    case simdjson::dom::element_type::NULL_VALUE: return "null";
+    case simdjson::dom::element_type::DOUBLE:
+      return "a number";
+    case simdjson::dom::element_type::STRING:
+      return "a string";
+    case simdjson::dom::element_type::BOOL:
+      return "a boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
   }
   return "an unknown value";
 }
@@ -216,8 +239,10 @@ Result<Element> Parser::Parse(std::string_view text) {
   if (error) {
     std::string why = simdjson::error_message(error);
     if (error == simdjson::UTF8_ERROR) why = "it is not valid UTF-8";
-    if (error == simdjson::UNESCAPED_CHARS) why = "a string holds a raw control character (escape it, e.g. \\t)";
-    if (error == simdjson::STRING_ERROR) why = "a string holds a bad escape (e.g. a lone \\uD800 surrogate)";
+    if (error == simdjson::UNESCAPED_CHARS)
+      why = "a string holds a raw control character (escape it, e.g. \\t)";
+    if (error == simdjson::STRING_ERROR)
+      why = "a string holds a bad escape (e.g. a lone \\uD800 surrogate)";
     if (error == simdjson::NUMBER_ERROR) why = "a number is malformed or too large";
     return Status::Invalid("not valid JSON: " + why + Locate(text));
   }

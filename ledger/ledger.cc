@@ -47,8 +47,8 @@ struct SignatureTask {
 
 // Verifies every task, spreading them over `threads` threads; returns the lowest
 // batch index whose signature fails, or nullopt.
-std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks, std::string_view origin,
-                                       unsigned threads) {
+std::optional<size_t> VerifySignatures(const std::vector<SignatureTask>& tasks,
+                                       std::string_view origin, unsigned threads) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> first_bad{SIZE_MAX};
   auto work = [&]() {
@@ -112,7 +112,8 @@ class EarlyVerifier {
 };
 
 // The checkpoint key at `path`, decrypted with the passphrase in `passphrase_path` if any.
-Result<PrivateKey> LoadCheckpointKeyFile(const std::string& path, const std::string& passphrase_path) {
+Result<PrivateKey> LoadCheckpointKeyFile(const std::string& path,
+                                         const std::string& passphrase_path) {
   std::optional<std::string> passphrase;
   if (!passphrase_path.empty()) {
     auto p = ReadPassphraseFile(passphrase_path);
@@ -150,7 +151,8 @@ Clock SystemClock() {
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const PrivateKey& admin,
-                                             const std::string& origin, const CheckpointKeySource& key_source,
+                                             const std::string& origin,
+                                             const CheckpointKeySource& key_source,
                                              Options options) {
   if (origin.empty() || origin.find_first_of("+ \t\n") != std::string::npos) {
     return Status::Invalid("origin must be non-empty with no '+' or white space: '" + origin + "'");
@@ -160,7 +162,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
   if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
   if (fs::exists(dir + "/db", ec)) return Status::Refused("a store is already at " + dir);
   if (key_source.path.empty() && fs::exists(dir + "/" + kCheckpointKeyFile, ec)) {
-    return Status::Refused(dir + "/" + kCheckpointKeyFile + " exists without a store; move it away first " +
+    return Status::Refused(dir + "/" + kCheckpointKeyFile +
+                           " exists without a store; move it away first " +
                            "(it may be the key of another ledger's checkpoints)");
   }
   // Build the whole store, genesis included, in DIR/.init; the rename of DIR/.init/db
@@ -212,7 +215,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
   // The store holds personal data: only its owner may read it (the operator grants
   // access by running probity, not by file permissions).
   fs::permissions(staging + "/db", fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (key_path.empty()) fs::rename(staging + "/" + kCheckpointKeyFile, dir + "/" + kCheckpointKeyFile, ec);
+  if (key_path.empty())
+    fs::rename(staging + "/" + kCheckpointKeyFile, dir + "/" + kCheckpointKeyFile, ec);
   if (!ec) fs::rename(staging + "/db", dir + "/db", ec);
   if (ec) return Status::IoError("cannot move the new store into " + dir + ": " + ec.message());
   fs::remove_all(staging, ec);
@@ -256,9 +260,10 @@ Status Ledger::LoadCheckpointKey(const std::string& dir) {
   std::string path = external->value_or(dir + "/" + kCheckpointKeyFile);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return Status::Unavailable("the checkpoint key " + path + " is gone" +
-                               (external->has_value() ? " (the store was made with --checkpoint-key)" : "") +
-                               "; restore it to append (reads need no key)");
+    return Status::Unavailable(
+        "the checkpoint key " + path + " is gone" +
+        (external->has_value() ? " (the store was made with --checkpoint-key)" : "") +
+        "; restore it to append (reads need no key)");
   }
   auto key = LoadCheckpointKeyFile(path, passphrase->value_or(""));
   if (!key.ok()) return key.status().WithContext("checkpoint key " + path);
@@ -283,19 +288,25 @@ Status Ledger::CheckConsistent() const {
     return Status::Ok();
   } else {
     if (!it->Valid() || it->key().size() != 8) {
-      return Status::Corrupt("the size record says " + std::to_string(size) + " but no entry is stored");
+      return Status::Corrupt("the size record says " + std::to_string(size) +
+                             " but no entry is stored");
     }
     uint64_t last = SeqFromKey(std::string_view(it->key().data(), it->key().size()));
     if (last + 1 != size) {
-      return Status::Corrupt("the size record says " + std::to_string(size) + " but the last entry is seq " +
-                             std::to_string(last));
+      return Status::Corrupt("the size record says " + std::to_string(size) +
+                             " but the last entry is seq " + std::to_string(last));
     }
     auto entry = DecodeEntry(AsBytes(std::string_view(it->value().data(), it->value().size())));
-    if (!entry.ok() || entry->seq != last) return Status::Corrupt("the last entry (seq " + std::to_string(last) + ") does not decode as itself");
+    if (!entry.ok() || entry->seq != last)
+      return Status::Corrupt("the last entry (seq " + std::to_string(last) +
+                             ") does not decode as itself");
     auto leaf = nodes_->Get(0, last);
-    if (!leaf.ok() || !ConstantTimeEqual(merkle::LeafHash(AsBytes(std::string_view(it->value().data(), it->value().size()))),
-                                         *leaf)) {
-      return Status::Corrupt("the last entry (seq " + std::to_string(last) + ") is not the tree's last leaf");
+    if (!leaf.ok() ||
+        !ConstantTimeEqual(
+            merkle::LeafHash(AsBytes(std::string_view(it->value().data(), it->value().size()))),
+            *leaf)) {
+      return Status::Corrupt("the last entry (seq " + std::to_string(last) +
+                             ") is not the tree's last leaf");
     }
   }
   auto note_text = LatestCheckpoint();
@@ -304,7 +315,8 @@ Status Ledger::CheckConsistent() const {
   if (!opened.ok()) return opened.status().WithContext("latest checkpoint");
   auto cp = note::ParseCheckpoint(opened->text);
   if (!cp.ok()) return cp.status().WithContext("latest checkpoint");
-  if (cp->origin != origin_ || cp->size != size || !ConstantTimeEqual(cp->root, frontier_->Root())) {
+  if (cp->origin != origin_ || cp->size != size ||
+      !ConstantTimeEqual(cp->root, frontier_->Root())) {
     return Status::Corrupt("the latest checkpoint (size " + std::to_string(cp->size) +
                            ") does not match the tree (size " + std::to_string(size) + ")");
   }
@@ -334,7 +346,8 @@ Status Ledger::LoadMeta() {
   auto frontier = merkle::Frontier::Load(*nodes_, *n);
   if (!frontier.ok()) {
     // A reader still opens, so that verify can name what is wrong; a writer refuses.
-    if (!store_->read_only()) return Status::Unavailable("store damaged: " + frontier.status().message());
+    if (!store_->read_only())
+      return Status::Unavailable("store damaged: " + frontier.status().message());
     damage_ = Status::Unavailable("store damaged: the tree has no frontier at the size record's " +
                                   std::to_string(*n) + " (" + frontier.status().message() + ")");
     frontier = merkle::Frontier();
@@ -346,8 +359,9 @@ Status Ledger::LoadMeta() {
   if (frontier_->size() > 0 && !store_->read_only()) {
     auto last = ReadEntry(frontier_->size() - 1);
     if (!last.ok()) {
-      return Status::Unavailable("store damaged: the last entry (seq " + std::to_string(frontier_->size() - 1) +
-                                 ") cannot be read: " + last.status().message() + "; writes are refused");
+      return Status::Unavailable(
+          "store damaged: the last entry (seq " + std::to_string(frontier_->size() - 1) +
+          ") cannot be read: " + last.status().message() + "; writes are refused");
     }
     last_recorded_us_ = last->recorded_at_us;
   }
@@ -370,28 +384,37 @@ Result<Entry> Ledger::ReadEntry(uint64_t seq) const {
 }
 
 Result<Hash> Ledger::RootAt(uint64_t size) const {
-  if (size > this->size()) return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " + std::to_string(this->size()));
+  if (size > this->size())
+    return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " +
+                           std::to_string(this->size()));
   return merkle::RootAt(*nodes_, size);
 }
 
 Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t seq, uint64_t size) const {
-  if (size > this->size()) return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " + std::to_string(this->size()));
+  if (size > this->size())
+    return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " +
+                           std::to_string(this->size()));
   return merkle::InclusionProof(*nodes_, seq, size);
 }
 
 Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
-  if (new_size > size()) return Status::Invalid("tree size " + std::to_string(new_size) + " is beyond the log's " + std::to_string(size()));
+  if (new_size > size())
+    return Status::Invalid("tree size " + std::to_string(new_size) + " is beyond the log's " +
+                           std::to_string(size()));
   return merkle::ConsistencyProof(*nodes_, old_size, new_size);
 }
 
 Result<std::string> Ledger::LatestCheckpoint() const {
   auto v = store_->Get(Column::kCheckpoints, SeqKey(size()));
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return Status::Corrupt("no checkpoint is stored for the log's size " + std::to_string(size()));
+  if (!v->has_value())
+    return Status::Corrupt("no checkpoint is stored for the log's size " + std::to_string(size()));
   return **v;
 }
 
-Result<std::vector<SealedValue>> Ledger::ReadSealed(uint64_t seq) const { return View().ReadSealed(seq); }
+Result<std::vector<SealedValue>> Ledger::ReadSealed(uint64_t seq) const {
+  return View().ReadSealed(seq);
+}
 
 Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -400,13 +423,16 @@ Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
   if (!opened.ok()) return opened.status().WithContext("cosigned checkpoint");
   auto cp = note::ParseCheckpoint(opened->text);
   if (!cp.ok()) return cp.status().WithContext("cosigned checkpoint");
-  if (cp->origin != origin_) return Status::Refused("the checkpoint is of origin '" + cp->origin + "', not this ledger's");
+  if (cp->origin != origin_)
+    return Status::Refused("the checkpoint is of origin '" + cp->origin + "', not this ledger's");
   auto stored = store_->Get(Column::kCheckpoints, SeqKey(cp->size));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return Status::NotFound("no checkpoint is stored at size " + std::to_string(cp->size));
+  if (!stored->has_value())
+    return Status::NotFound("no checkpoint is stored at size " + std::to_string(cp->size));
   std::string text = opened->text;
   if ((*stored)->compare(0, text.size(), text) != 0) {
-    return Status::Refused("the checkpoint at size " + std::to_string(cp->size) + " stored here has other text");
+    return Status::Refused("the checkpoint at size " + std::to_string(cp->size) +
+                           " stored here has other text");
   }
   // Signature lines: each ends in "\n"; keep the stored ones and add the new.
   auto lines_of = [&](std::string_view note) {
@@ -424,7 +450,8 @@ Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
   auto have = lines_of(updated);
   for (const auto& line : lines_of(cosigned)) {
     if (std::find(have.begin(), have.end(), line) != have.end()) continue;
-    if (have.size() >= note::kMaxSignatures) return Status::Refused("the checkpoint carries too many signatures");
+    if (have.size() >= note::kMaxSignatures)
+      return Status::Refused("the checkpoint carries too many signatures");
     updated += line;
     have.push_back(line);
     ++added;
@@ -474,13 +501,16 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
     state.Commit(txn);
     if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
   }
-  for (const auto& [key, value] : state.records()) wb.Put(store_->handle(Column::kState), key, value);
+  for (const auto& [key, value] : state.records())
+    wb.Put(store_->handle(Column::kState), key, value);
   for (const auto& [key, value] : indexes.ids()) wb.Put(store_->handle(Column::kIds), key, value);
-  for (const auto& [key, value] : indexes.subjects()) wb.Put(store_->handle(Column::kSubjects), key, value);
+  for (const auto& [key, value] : indexes.subjects())
+    wb.Put(store_->handle(Column::kSubjects), key, value);
   wb.Put(store_->handle(Column::kMeta), kMetaProjections, ProjectionsRecord(options_.rules, size));
   Status st = store_->Write(wb);
-  if (options_.log) options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
-                                       st.ok() ? "ok" : st.message());
+  if (options_.log)
+    options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
+                       st.ok() ? "ok" : st.message());
   return st;
 }
 
@@ -496,11 +526,12 @@ struct Ledger::PendingBatch {
   std::vector<SignatureTask> late_tasks;  // signers registered within this batch
   std::map<std::string, std::pair<uint64_t, const Envelope*>> ids;
   std::map<uint64_t, std::vector<std::string>> subjects;
-  std::map<uint64_t, const Envelope*> admitted;   // seq -> envelope, this batch
-  std::map<std::string, bool> sealed;             // sealed-column key -> kept (false: erased)
+  std::map<uint64_t, const Envelope*> admitted;  // seq -> envelope, this batch
+  std::map<std::string, bool> sealed;            // sealed-column key -> kept (false: erased)
 };
 
-Result<bool> Ledger::AdmitDuplicate(PendingBatch& b, const Envelope& env, schema::Event::Reader event) {
+Result<bool> Ledger::AdmitDuplicate(PendingBatch& b, const Envelope& env,
+                                    schema::Event::Reader event) {
   std::string id = event.getId();
   std::optional<Envelope> earlier;
   uint64_t earlier_seq = 0;
@@ -545,7 +576,8 @@ Result<bool> Ledger::AdmitDuplicate(PendingBatch& b, const Envelope& env, schema
                          std::to_string(earlier_seq));
 }
 
-Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool signature_checked_early) {
+Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index,
+                     bool signature_checked_early) {
   uint64_t seq = b.frontier.size();
   auto view = EventView::FromCanonical(env.body);
   if (!view.ok()) return view.status();
@@ -592,7 +624,8 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
   } else {
     subjects = SubjectsOf(event, b.txn);
   }
-  for (const auto& s : subjects) b.wb.Put(store_->handle(Column::kSubjects), SubjectKey(s, seq), "");
+  for (const auto& s : subjects)
+    b.wb.Put(store_->handle(Column::kSubjects), SubjectKey(s, seq), "");
   b.subjects[seq] = std::move(subjects);
   PROBITY_RETURN_IF_ERROR(ApplyAuthority(b.txn, seq, event));
   if (options_.rules) PROBITY_RETURN_IF_ERROR(options_.rules->Apply(b.txn, seq, event));
@@ -609,7 +642,8 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index, bool si
   return Status::Ok();
 }
 
-Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::Reader event, uint64_t seq) {
+Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::Reader event,
+                           uint64_t seq) {
   // Each sealed field's clear value comes with the envelope and matches its commitment.
   auto fields = SealedFieldsOf(event);
   for (size_t i = 0; i < env.sealed.size(); ++i) {
@@ -620,16 +654,19 @@ Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::
     }
   }
   for (const auto& value : env.sealed) {
-    auto f = std::find_if(fields.begin(), fields.end(), [&](const SealedField& sf) { return sf.name == value.field; });
+    auto f = std::find_if(fields.begin(), fields.end(),
+                          [&](const SealedField& sf) { return sf.name == value.field; });
     if (f == fields.end()) {
-      return Status::Invalid("sealed value for '" + value.field + "', which is not a sealed field of " +
-                             EventTypeName(event.which()));
+      return Status::Invalid("sealed value for '" + value.field +
+                             "', which is not a sealed field of " + EventTypeName(event.which()));
     }
   }
   for (const auto& field : fields) {
-    auto v = std::find_if(env.sealed.begin(), env.sealed.end(), [&](const SealedValue& sv) { return sv.field == field.name; });
+    auto v = std::find_if(env.sealed.begin(), env.sealed.end(),
+                          [&](const SealedValue& sv) { return sv.field == field.name; });
     if (v == env.sealed.end()) {
-      return Status::Invalid("sealed field '" + field.name + "' came without its value (the envelope's 'sealed')");
+      return Status::Invalid("sealed field '" + field.name +
+                             "' came without its value (the envelope's 'sealed')");
     }
     PROBITY_RETURN_IF_ERROR(CheckSealedValue(field, *v));
     std::string key = SealedKey(seq, field.name);
@@ -639,7 +676,8 @@ Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::
   if (!event.isErasure()) return Status::Ok();
   // An erasure deletes every value its target still keeps, in the same write.
   uint64_t target = event.getErasure().getTarget();
-  if (target >= seq) return Status::Refused("erasure: seq " + std::to_string(target) + " is not in the log");
+  if (target >= seq)
+    return Status::Refused("erasure: seq " + std::to_string(target) + " is not in the log");
   Bytes body;
   if (auto it = b.admitted.find(target); it != b.admitted.end()) {
     body = it->second->body;
@@ -668,46 +706,56 @@ Status Ledger::AdmitSealed(PendingBatch& b, const Envelope& env, schema::Event::
   }
   if (erased == 0) {
     return Status::Refused("erasure: seq " + std::to_string(target) + " keeps no sealed value (" +
-                           (SealedFieldsOf(target_view->reader()).empty() ? "it has no sealed field" : "already erased") + ")");
+                           (SealedFieldsOf(target_view->reader()).empty() ? "it has no sealed field"
+                                                                          : "already erased") +
+                           ")");
   }
   return Status::Ok();
 }
 
 Status Ledger::Commit(PendingBatch& b) {
   for (const auto& [key, value] : b.txn.pending()) {
-    if (value) b.wb.Put(store_->handle(Column::kState), key, *value);
-    else b.wb.Delete(store_->handle(Column::kState), key);
+    if (value)
+      b.wb.Put(store_->handle(Column::kState), key, *value);
+    else
+      b.wb.Delete(store_->handle(Column::kState), key);
   }
   uint64_t size = b.frontier.size();
   note::Checkpoint cp{origin_, size, b.frontier.Root(), {}};
   auto signed_note = note::Sign(note::FormatCheckpoint(cp), origin_, *checkpoint_key_);
   if (!signed_note.ok()) return signed_note.status();
   b.wb.Put(store_->handle(Column::kMeta), kMetaSize, std::to_string(size));
-  b.wb.Put(store_->handle(Column::kMeta), kMetaProjections, ProjectionsRecord(options_.rules, size));
+  b.wb.Put(store_->handle(Column::kMeta), kMetaProjections,
+           ProjectionsRecord(options_.rules, size));
   b.wb.Put(store_->handle(Column::kCheckpoints), SeqKey(size), *signed_note);
   // An append never writes over what is stored: no entry at or past the first new seq,
   // and no checkpoint past the old size, checked under the writer's lock just before the
   // write (the only writer holds DIR/writer.lock, so nothing can land in between).
-  for (auto [column, from, what] : {std::tuple{Column::kEntries, frontier_->size(), "an entry"},
-                                    std::tuple{Column::kCheckpoints, frontier_->size() + 1, "a checkpoint"}}) {
+  for (auto [column, from, what] :
+       {std::tuple{Column::kEntries, frontier_->size(), "an entry"},
+        std::tuple{Column::kCheckpoints, frontier_->size() + 1, "a checkpoint"}}) {
     auto it = store_->NewIterator(column);
     it->Seek(SeqKey(from));
     if (!it->status().ok()) return Status::IoError("reading the store: " + it->status().ToString());
     if (it->Valid()) {
-      return Status::Unavailable(std::string("store damaged: ") + what + " is already stored at " +
-                                 std::to_string(SeqFromKey(std::string_view(it->key().data(), it->key().size()))) +
-                                 ", past the size record (" + std::to_string(frontier_->size()) +
-                                 "); nothing was written");
+      return Status::Unavailable(
+          std::string("store damaged: ") + what + " is already stored at " +
+          std::to_string(SeqFromKey(std::string_view(it->key().data(), it->key().size()))) +
+          ", past the size record (" + std::to_string(frontier_->size()) +
+          "); nothing was written");
     }
   }
   return store_->Write(b.wb);
 }
 
-Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, SubmitError* error) {
+Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch,
+                                            SubmitError* error) {
   std::lock_guard<std::mutex> lock(write_mu_);
   auto fail = [&](size_t index, Status status) -> Status {
     if (error) *error = SubmitError{index, status};
-    if (options_.log) options_.log->info("submit refused: item {} of {}: {}", index, batch.size(), status.message());
+    if (options_.log)
+      options_.log->info("submit refused: item {} of {}: {}", index, batch.size(),
+                         status.message());
     return status;
   };
   if (!checkpoint_key_) return fail(0, Status::Refused("the ledger is open read-only"));
@@ -748,7 +796,8 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
     bad = std::min(bad.value_or(SIZE_MAX), *late);
   }
   if (bad && (!refusal || *bad < refusal->first)) {
-    refusal.emplace(*bad, Status::Refused("signature does not verify for key " + HexEncode(batch[*bad].key_id)));
+    refusal.emplace(*bad, Status::Refused("signature does not verify for key " +
+                                          HexEncode(batch[*bad].key_id)));
   }
   if (refusal) return fail(refusal->first, refusal->second);
   uint64_t appended = b.frontier.size() - frontier_->size();
@@ -756,8 +805,9 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   Status st = Commit(b);
   if (!st.ok()) return fail(batch.size(), st);
   if (options_.log) {
-    options_.log->info("appended seqs {}..{} ({} of {} submitted; {} duplicates), tree size {}", frontier_->size(),
-                       b.frontier.size() - 1, appended, batch.size(), batch.size() - appended, b.frontier.size());
+    options_.log->info("appended seqs {}..{} ({} of {} submitted; {} duplicates), tree size {}",
+                       frontier_->size(), b.frontier.size() - 1, appended, batch.size(),
+                       batch.size() - appended, b.frontier.size());
   }
   frontier_ = std::move(b.frontier);
   size_.store(frontier_->size(), std::memory_order_release);
@@ -766,7 +816,8 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch, 
   // An erasure deleted sealed values: make them gone from the files too, not only
   // hidden behind a tombstone. The batch is durable already; a failure here is reported
   // in the log and the next erasure or compaction finishes the job.
-  bool erased = std::any_of(b.sealed.begin(), b.sealed.end(), [](const auto& kv) { return !kv.second; });
+  bool erased =
+      std::any_of(b.sealed.begin(), b.sealed.end(), [](const auto& kv) { return !kv.second; });
   if (erased) {
     Status purged = store_->Purge(Column::kSealed);
     if (!purged.ok() && options_.log) options_.log->warn("after an erasure: {}", purged.message());

@@ -4,12 +4,12 @@
 // nothing. Thread-safe: Submit calls are serialized; reads may run concurrently.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
-
-#include <spdlog/spdlog.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,7 +83,8 @@ class Ledger {
   // itself. Built in a sibling temporary directory and renamed into place, so a
   // failure leaves nothing behind.
   static Result<std::unique_ptr<Ledger>> Init(const std::string& dir, const PrivateKey& admin,
-                                              const std::string& origin, const CheckpointKeySource& key_source,
+                                              const std::string& origin,
+                                              const CheckpointKeySource& key_source,
                                               Options options);
   // Opens the store in DIR. For writing, first checks that the stored size, the last
   // entry, the tree's frontier and the latest checkpoint agree, and that the checkpoint
@@ -148,13 +149,16 @@ class Ledger {
   Status LoadCheckpointKey(const std::string& dir);
   struct PendingBatch;
   // Checks envelope `index` of a batch and folds it into `batch`; a failure refuses it.
-  Status Admit(PendingBatch& batch, const Envelope& envelope, size_t index, bool signature_checked_early);
+  Status Admit(PendingBatch& batch, const Envelope& envelope, size_t index,
+               bool signature_checked_early);
   // True when the event's id names an event already stored (a receipt was added).
-  Result<bool> AdmitDuplicate(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event);
+  Result<bool> AdmitDuplicate(PendingBatch& batch, const Envelope& envelope,
+                              schema::Event::Reader event);
   // The batch's state, checkpoint and everything admitted, in one synced write.
   Status Commit(PendingBatch& batch);
   // Checks and stages the sealed values of an admitted event, and an erasure's deletions.
-  Status AdmitSealed(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event, uint64_t seq);
+  Status AdmitSealed(PendingBatch& batch, const Envelope& envelope, schema::Event::Reader event,
+                     uint64_t seq);
 
   std::unique_ptr<Store> store_;
   Status damage_;
@@ -165,7 +169,7 @@ class Ledger {
   std::optional<PrivateKey> checkpoint_key_;  // only when open for writing
   std::unique_ptr<merkle::NodeReader> nodes_;
   mutable std::mutex write_mu_;
-  std::atomic<uint64_t> size_{0};  // entries committed; published after each commit
+  std::atomic<uint64_t> size_{0};             // entries committed; published after each commit
   std::optional<merkle::Frontier> frontier_;  // guarded by write_mu_
   int64_t last_recorded_us_ = 0;              // guarded by write_mu_
 };

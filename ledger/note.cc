@@ -97,7 +97,8 @@ uint32_t KeyIdFor(std::string_view name, const PublicKey& key) {
 }
 
 Result<VkeyParts> ParseVkey(std::string_view vkey, uint8_t type, const char* type_name,
-                            uint32_t (*key_id_of)(std::string_view, const PublicKey&), const std::string& what) {
+                            uint32_t (*key_id_of)(std::string_view, const PublicKey&),
+                            const std::string& what) {
   size_t p1 = vkey.find('+');
   size_t p2 = p1 == std::string_view::npos ? p1 : vkey.find('+', p1 + 1);
   if (p2 == std::string_view::npos) return Status::Invalid(what + " is not name+keyid+key");
@@ -108,26 +109,30 @@ Result<VkeyParts> ParseVkey(std::string_view vkey, uint8_t type, const char* typ
     return Status::Invalid(what + " has an invalid key name (empty, or with '+' or a space)");
   }
   Result<Bytes> id = HexDecode(hex);
-  if (hex.size() != 8 || !id.ok()) return Status::Invalid(what + " key id is not 8 lower-case hex digits");
+  if (hex.size() != 8 || !id.ok())
+    return Status::Invalid(what + " key id is not 8 lower-case hex digits");
   Result<Bytes> key_bytes = Base64Decode(b64);
   if (!key_bytes.ok() || key_bytes->empty()) return Status::Invalid(what + " key is not base64");
   if ((*key_bytes)[0] != type) {
-    return Status::Invalid(what + " algorithm 0x" + HexEncode(ByteSpan(key_bytes->data(), 1)) + " is not " +
-                           type_name);
+    return Status::Invalid(what + " algorithm 0x" + HexEncode(ByteSpan(key_bytes->data(), 1)) +
+                           " is not " + type_name);
   }
   if (key_bytes->size() != 1 + kEd25519KeySize) {
-    return Status::Invalid(what + " Ed25519 key is " + std::to_string(key_bytes->size() - 1) + " bytes, not 32");
+    return Status::Invalid(what + " Ed25519 key is " + std::to_string(key_bytes->size() - 1) +
+                           " bytes, not 32");
   }
   Result<PublicKey> key = PublicKey::FromRaw(ByteSpan(*key_bytes).subspan(1));
   if (!key.ok()) return key.status().WithContext(what);
   uint32_t key_id = BigEndian32(id->data());
   if (key_id_of(name, *key) != key_id) {
-    return Status::Invalid(what + " key id " + std::string(hex) + " does not match its key and name");
+    return Status::Invalid(what + " key id " + std::string(hex) +
+                           " does not match its key and name");
   }
   return VkeyParts{std::string(name), key_id, std::move(key).value()};
 }
 
-std::string FormatVkey(const std::string& name, uint32_t key_id, uint8_t type, const PublicKey& key) {
+std::string FormatVkey(const std::string& name, uint32_t key_id, uint8_t type,
+                       const PublicKey& key) {
   Bytes type_key = {type};
   type_key.insert(type_key.end(), key.raw().begin(), key.raw().end());
   return name + "+" + Hex8(key_id) + "+" + Base64Encode(type_key);

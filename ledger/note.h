@@ -56,8 +56,10 @@ struct VkeyParts {
   PublicKey key;
 };
 Result<VkeyParts> ParseVkey(std::string_view vkey, uint8_t type, const char* type_name,
-                            uint32_t (*key_id_of)(std::string_view, const PublicKey&), const std::string& what);
-std::string FormatVkey(const std::string& name, uint32_t key_id, uint8_t type, const PublicKey& key);
+                            uint32_t (*key_id_of)(std::string_view, const PublicKey&),
+                            const std::string& what);
+std::string FormatVkey(const std::string& name, uint32_t key_id, uint8_t type,
+                       const PublicKey& key);
 
 // True if `name` may be a key name: non-empty UTF-8, no '+', no Unicode space.
 bool IsValidKeyName(std::string_view name);

@@ -57,7 +57,7 @@ Hash SealCommitment(const Salt& salt, std::string_view value) {
 std::vector<SealedField> SealedFieldsOf(schema::Event::Reader event) {
   std::vector<SealedField> out;
   capnp::DynamicStruct::Reader dyn = event;
-  KJ_IF_MAYBE(member, dyn.which()) {
+  KJ_IF_MAYBE (member, dyn.which()) {
     if (member->getType().isStruct()) {
       auto body = dyn.get(*member).as<capnp::DynamicStruct>();
       for (auto field : member->getType().asStruct().getFields()) {
@@ -68,7 +68,8 @@ std::vector<SealedField> SealedFieldsOf(schema::Event::Reader event) {
           sf.value_type = a.getValue().getText();
           auto sealed = body.get(field).as<schema::Sealed>();
           auto c = sealed.getCommitment();
-          if (c.size() == sf.commitment.size()) std::memcpy(sf.commitment.data(), c.begin(), c.size());
+          if (c.size() == sf.commitment.size())
+            std::memcpy(sf.commitment.data(), c.begin(), c.size());
           out.push_back(std::move(sf));
         }
       }
@@ -77,10 +78,12 @@ std::vector<SealedField> SealedFieldsOf(schema::Event::Reader event) {
   return out;
 }
 
-Status CheckSealedText(const std::string& field, const std::string& value_type, std::string_view text) {
+Status CheckSealedText(const std::string& field, const std::string& value_type,
+                       std::string_view text) {
   auto it = ValueTypes().find(value_type);
   if (it == ValueTypes().end()) {
-    return Status::Invalid("sealed field '" + field + "' names an unknown value type '" + value_type + "'");
+    return Status::Invalid("sealed field '" + field + "' names an unknown value type '" +
+                           value_type + "'");
   }
   std::string names;
   for (auto e : it->second.getEnumerants()) {
@@ -88,7 +91,8 @@ Status CheckSealedText(const std::string& field, const std::string& value_type, 
     if (name == text) return Status::Ok();
     names += (names.empty() ? "" : ", ") + name;
   }
-  return Status::Invalid("field '" + field + "': '" + std::string(text) + "' is not one of " + names);
+  return Status::Invalid("field '" + field + "': '" + std::string(text) + "' is not one of " +
+                         names);
 }
 
 Status CheckSealedValue(const SealedField& field, const SealedValue& value) {

@@ -54,7 +54,8 @@ std::vector<SealedField> SealedFieldsOf(schema::Event::Reader event);
 // salt and value hash to the signed commitment. Refusals name the field.
 Status CheckSealedValue(const SealedField& field, const SealedValue& value);
 // Ok when `text` is a clear value of a field of type `value_type`; else says which are.
-Status CheckSealedText(const std::string& field, const std::string& value_type, std::string_view text);
+Status CheckSealedText(const std::string& field, const std::string& value_type,
+                       std::string_view text);
 
 // Stored form (column family "sealed", docs/formats.md): salt[32] || value bytes.
 std::string EncodeSealedValue(const SealedValue& value);

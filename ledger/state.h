@@ -50,8 +50,10 @@ class MemoryState final : public StateReader {
   }
   void Commit(const StateTxn& txn) {
     for (const auto& [k, v] : txn.pending()) {
-      if (v) records_[k] = *v;
-      else records_.erase(k);
+      if (v)
+        records_[k] = *v;
+      else
+        records_.erase(k);
     }
   }
   const std::map<std::string, std::string>& records() const { return records_; }

@@ -13,12 +13,12 @@ namespace probity {
 
 enum class Code {
   kOk = 0,
-  kInvalid,       // malformed input: bad JSON, missing field, bad date, non-canonical body
-  kRefused,       // well-formed but not allowed: a rule, an unauthorised signer, a bad signature
-  kNotFound,      // a seq, person or key that does not exist
-  kCorrupt,       // the store or a proof does not check out
-  kUnavailable,   // the store is missing or locked by another process
-  kIoError,       // the file system or RocksDB failed
+  kInvalid,      // malformed input: bad JSON, missing field, bad date, non-canonical body
+  kRefused,      // well-formed but not allowed: a rule, an unauthorised signer, a bad signature
+  kNotFound,     // a seq, person or key that does not exist
+  kCorrupt,      // the store or a proof does not check out
+  kUnavailable,  // the store is missing or locked by another process
+  kIoError,      // the file system or RocksDB failed
 };
 
 class [[nodiscard]] Status {
@@ -52,7 +52,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return value_.has_value(); }
@@ -73,8 +73,8 @@ class [[nodiscard]] Result {
 }  // namespace probity
 
 // Returns early from the enclosing function when `expr` (a Status) failed.
-#define PROBITY_RETURN_IF_ERROR(expr)      \
-  do {                                     \
-    ::probity::Status _st = (expr);        \
-    if (!_st.ok()) return _st;             \
+#define PROBITY_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::probity::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)

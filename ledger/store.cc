@@ -5,18 +5,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
-#include <thread>
 #include <set>
+#include <thread>
 
 namespace probity {
 namespace {
 
 // Column family names, in Column order. Never renamed: they are on disk.
-const std::vector<std::string> kColumnNames = {
-    "default", "entries", "nodes", "ids", "subjects", "state", "checkpoints", "sealed"};
+const std::vector<std::string> kColumnNames = {"default",  "entries", "nodes",       "ids",
+                                               "subjects", "state",   "checkpoints", "sealed"};
 
 class ColumnState final : public StateReader {
  public:
@@ -56,7 +56,8 @@ Result<int> TakeWriterLock(const std::string& dir) {
 }  // namespace
 
 std::optional<uint64_t> ParseStoredSize(std::string_view text) {
-  if (text.empty() || text.size() > 15 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+  if (text.empty() || text.size() > 15 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
     return std::nullopt;
   }
   uint64_t n = 0;
@@ -84,7 +85,9 @@ std::string SubjectKey(std::string_view subject, uint64_t seq) {
   return std::string(subject) + '\0' + SeqKey(seq);
 }
 
-std::string SealedKey(uint64_t seq, std::string_view field) { return SeqKey(seq) + std::string(field); }
+std::string SealedKey(uint64_t seq, std::string_view field) {
+  return SeqKey(seq) + std::string(field);
+}
 
 namespace {
 
@@ -103,12 +106,14 @@ Status OtherFormat(const std::string& dir, const std::vector<std::string>& famil
     delete raw;
   }
   if (format == "probity-store-v1") {
-    return Status::Corrupt("store at " + dir + " has format probity-store-v1, which this probity no longer " +
-                           "reads: v1 signatures do not bind the ledger's origin and v1 events may lack ids " +
-                           "(docs/formats.md, \"Versions\"); keep it with the probity that wrote it, or " +
-                           "re-sign its events into a new store");
+    return Status::Corrupt(
+        "store at " + dir + " has format probity-store-v1, which this probity no longer " +
+        "reads: v1 signatures do not bind the ledger's origin and v1 events may lack ids " +
+        "(docs/formats.md, \"Versions\"); keep it with the probity that wrote it, or " +
+        "re-sign its events into a new store");
   }
-  return Status::Corrupt("store at " + dir + " has format '" + format + "'; this probity reads " + kStoreFormat);
+  return Status::Corrupt("store at " + dir + " has format '" + format + "'; this probity reads " +
+                         kStoreFormat);
 }
 
 }  // namespace
@@ -149,13 +154,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode, ro
   if (!format.ok()) return format.status();
   if (!format->has_value()) return Status::Corrupt("store at " + dir + " has no format record");
   if (**format != kStoreFormat) {
-    return Status::Corrupt("store at " + dir + " has format '" + **format + "'; this probity reads " +
-                           kStoreFormat);
+    return Status::Corrupt("store at " + dir + " has format '" + **format +
+                           "'; this probity reads " + kStoreFormat);
   }
   return store;
 }
 
-Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, bool create, rocksdb::Env* env) {
+Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, bool create,
+                                             rocksdb::Env* env) {
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
   store->read_only_ = mode == Mode::kReadOnly;
@@ -177,7 +183,8 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   if (!create) {
     std::vector<std::string> families;
     auto listed = rocksdb::DB::ListColumnFamilies(options, DbPath(dir), &families);
-    if (!listed.ok()) return Status::Corrupt("cannot open the store at " + dir + ": " + listed.ToString());
+    if (!listed.ok())
+      return Status::Corrupt("cannot open the store at " + dir + ": " + listed.ToString());
     if (std::set<std::string>(families.begin(), families.end()) !=
         std::set<std::string>(kColumnNames.begin(), kColumnNames.end())) {
       return OtherFormat(dir, families);
@@ -266,7 +273,8 @@ Status Store::Purge(Column column) {
   return Status::Ok();
 }
 
-std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column, const rocksdb::Snapshot* snapshot) const {
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column,
+                                                      const rocksdb::Snapshot* snapshot) const {
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(column)));

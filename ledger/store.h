@@ -25,11 +25,11 @@ inline constexpr char kStoreFormat[] = "probity-store-v2";
 enum class Column { kMeta = 0, kEntries, kNodes, kIds, kSubjects, kState, kCheckpoints, kSealed };
 
 // Column "default" (meta): these keys only (docs/formats.md, "Store layout").
-inline constexpr char kMetaFormat[] = "format";            // kStoreFormat
-inline constexpr char kMetaOrigin[] = "origin";            // the log's origin
-inline constexpr char kMetaVkey[] = "checkpoint-vkey";     // C2SP vkey of the checkpoint key
-inline constexpr char kMetaSize[] = "size";                // decimal entry count
-inline constexpr char kMetaProjections[] = "projections";  // "<rules version> <applied>"
+inline constexpr char kMetaFormat[] = "format";                 // kStoreFormat
+inline constexpr char kMetaOrigin[] = "origin";                 // the log's origin
+inline constexpr char kMetaVkey[] = "checkpoint-vkey";          // C2SP vkey of the checkpoint key
+inline constexpr char kMetaSize[] = "size";                     // decimal entry count
+inline constexpr char kMetaProjections[] = "projections";       // "<rules version> <applied>"
 inline constexpr char kMetaCheckpointKey[] = "checkpoint-key";  // path, when kept outside
 inline constexpr char kMetaCheckpointPassphrase[] = "checkpoint-key-passphrase-file";  // path
 // The stored size record as a number: decimal digits only, at most 15 of them.
@@ -53,7 +53,8 @@ class Store {
   // Status::Unavailable naming DIR; a store of another format is Status::Corrupt.
   // `env` (not owned; null: the default) carries the file system: tests pass one that
   // injects failed syncs and full disks.
-  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Mode mode, rocksdb::Env* env = nullptr);
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Mode mode,
+                                             rocksdb::Env* env = nullptr);
   // Creates a new, empty store at DIR/db (DIR must exist and have no db).
   static Result<std::unique_ptr<Store>> Create(const std::string& dir);
   ~Store();
@@ -72,7 +73,8 @@ class Store {
   // table file does). Used after an erasure.
   Status Purge(Column column);
   rocksdb::ColumnFamilyHandle* handle(Column column) const;
-  std::unique_ptr<rocksdb::Iterator> NewIterator(Column column, const rocksdb::Snapshot* snapshot = nullptr) const;
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Column column,
+                                                 const rocksdb::Snapshot* snapshot = nullptr) const;
   bool read_only() const { return read_only_; }
   const std::string& dir() const { return dir_; }
 
@@ -81,7 +83,8 @@ class Store {
 
  private:
   Store() = default;
-  static Result<std::unique_ptr<Store>> OpenDb(const std::string& dir, Mode mode, bool create, rocksdb::Env* env);
+  static Result<std::unique_ptr<Store>> OpenDb(const std::string& dir, Mode mode, bool create,
+                                               rocksdb::Env* env);
 
   std::string dir_;
   bool read_only_ = true;

@@ -29,8 +29,8 @@ struct Pending {
   std::optional<PublicKey> key;
 };
 
-std::optional<uint64_t> FirstBadSignature(const std::vector<Pending>& chunk, std::string_view origin,
-                                          unsigned threads) {
+std::optional<uint64_t> FirstBadSignature(const std::vector<Pending>& chunk,
+                                          std::string_view origin, unsigned threads) {
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> first_bad{UINT64_MAX};
   auto work = [&]() {
@@ -70,7 +70,8 @@ std::string Printable(std::string_view bytes) {
 
 // Compares column `column` with `want`, key by key in byte order. Returns the first
 // difference as a sentence, or nullopt; `checked` counts the records compared.
-Result<std::optional<std::string>> CompareColumn(const LedgerView& store, Column column, const std::string& what,
+Result<std::optional<std::string>> CompareColumn(const LedgerView& store, Column column,
+                                                 const std::string& what,
                                                  const std::map<std::string, std::string>& want,
                                                  uint64_t* checked) {
   auto it = store.NewIterator(column);
@@ -92,7 +93,8 @@ Result<std::optional<std::string>> CompareColumn(const LedgerView& store, Column
     }
     ++*checked;
   }
-  if (!it->status().ok()) return Status::IoError("reading " + what + ": " + it->status().ToString());
+  if (!it->status().ok())
+    return Status::IoError("reading " + what + ": " + it->status().ToString());
   if (w != want.end()) {
     return std::optional<std::string>(what + " record '" + Printable(w->first) +
                                       "' is derived from the log but not stored (deleted)");
@@ -105,7 +107,7 @@ struct Derived {
   MemoryState state;
   IndexFold indexes;
   std::map<std::string, SealedField> sealed;  // sealed-column key -> the field as signed
-  std::map<uint64_t, Hash> roots;      // tree size -> root, for every size asked
+  std::map<uint64_t, Hash> roots;             // tree size -> root, for every size asked
 };
 
 // Tracks the sealed values entry `seq` must keep, and those an erasure deletes (as
@@ -122,7 +124,8 @@ std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::R
   if (auto it = fields_of.find(target); it != fields_of.end()) {
     for (const auto& name : it->second) erased += d.sealed.erase(SealedKey(target, name));
   }
-  if (erased == 0) return "erasure of seq " + std::to_string(target) + ", which keeps no sealed value";
+  if (erased == 0)
+    return "erasure of seq " + std::to_string(target) + ", which keeps no sealed value";
   return std::nullopt;
 }
 
@@ -130,14 +133,16 @@ std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::R
 
 Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions& options) {
   VerifyReport report;
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   auto fail = [&](std::optional<uint64_t> seq, std::string problem) {
     report.bad_seq = seq;
     report.problem = std::move(problem);
     return report;
   };
   const LedgerView& store = ledger;  // every read below is of this one snapshot
-  const note::Verifier& verifier = options.verifier ? *options.verifier : ledger.checkpoint_verifier();
+  const note::Verifier& verifier =
+      options.verifier ? *options.verifier : ledger.checkpoint_verifier();
 
   // Every checkpoint the ledger ever signed, by tree size: each must be signed by the
   // checkpoint key and carry the root recomputed at its size.
@@ -146,10 +151,12 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     auto cit = store.NewIterator(Column::kCheckpoints);
     for (cit->SeekToFirst(); cit->Valid(); cit->Next()) {
       auto k = cit->key();
-      if (k.size() != 8) return fail(std::nullopt, "checkpoints column holds a key that is not a size");
+      if (k.size() != 8)
+        return fail(std::nullopt, "checkpoints column holds a key that is not a size");
       stored_checkpoints[SeqFromKey(std::string_view(k.data(), 8))] = cit->value().ToString();
     }
-    if (!cit->status().ok()) return Status::IoError("reading checkpoints: " + cit->status().ToString());
+    if (!cit->status().ok())
+      return Status::IoError("reading checkpoints: " + cit->status().ToString());
   }
   if (stored_checkpoints.empty()) return fail(std::nullopt, "checkpoint: the store holds none");
   std::map<uint64_t, note::Checkpoint> checkpoints;
@@ -159,9 +166,11 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     if (!opened.ok()) return fail(std::nullopt, where + opened.status().message());
     auto cp = note::ParseCheckpoint(opened->text);
     if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
-    if (cp->size != size) return fail(std::nullopt, where + "it says size " + std::to_string(cp->size));
+    if (cp->size != size)
+      return fail(std::nullopt, where + "it says size " + std::to_string(cp->size));
     if (cp->origin != ledger.origin()) {
-      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" + ledger.origin() + "'");
+      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" +
+                                    ledger.origin() + "'");
     }
     checkpoints[size] = std::move(*cp);
   }
@@ -178,7 +187,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     auto cp = note::ParseCheckpoint(opened->text);
     if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
     if (cp->origin != ledger.origin()) {
-      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" + ledger.origin() + "'");
+      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" +
+                                    ledger.origin() + "'");
     }
     since.push_back(std::move(*cp));
   }
@@ -211,7 +221,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     if (key.size() != 8) return fail(seq, "entries column holds a key that is not a seq");
     uint64_t at = SeqFromKey(std::string_view(key.data(), key.size()));
     if (at != seq) {
-      if (auto bad = flush()) return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
+      if (auto bad = flush())
+        return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
       return fail(seq, "seq " + std::to_string(seq) + ": entry is missing (next stored is seq " +
                            std::to_string(at) + ")");
     }
@@ -219,14 +230,16 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     auto entry = DecodeEntry(bytes);
     auto bad_here = [&](const std::string& what) {
       // A bad signature earlier in the chunk comes first.
-      if (auto bad = flush()) return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
+      if (auto bad = flush())
+        return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
       return fail(seq, "seq " + std::to_string(seq) + ": " + what);
     };
     if (!entry.ok()) return bad_here(entry.status().message());
     if (entry->seq != seq) {
       return bad_here("entry records seq " + std::to_string(entry->seq) + " (moved or reordered)");
     }
-    if (entry->recorded_at_us < last_recorded) return bad_here("recorded time goes backwards (reordered)");
+    if (entry->recorded_at_us < last_recorded)
+      return bad_here("recorded time goes backwards (reordered)");
     last_recorded = entry->recorded_at_us;
     auto view = EventView::FromCanonical(entry->envelope.body);
     if (!view.ok()) return bad_here(view.status().message());
@@ -236,7 +249,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     if (!event.hasId()) return bad_here("event has no id (format v2 requires one)");
     std::string id = event.getId();
     if (auto [prev, fresh] = id_seen.emplace(id, seq); !fresh) {
-      return bad_here("id '" + id + "' was already used at seq " + std::to_string(prev->second) + " (replayed)");
+      return bad_here("id '" + id + "' was already used at seq " + std::to_string(prev->second) +
+                      " (replayed)");
     }
     Hash leaf = merkle::LeafHash(bytes);
     for (const auto& node : frontier.Append(leaf)) {
@@ -253,8 +267,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
       if (auto cp = checkpoints.find(frontier.size()); cp != checkpoints.end()) {
         if (!ConstantTimeEqual(cp->second.root, root)) {
           return bad_here("checkpoint at size " + std::to_string(frontier.size()) +
-                          " does not match the entries (root " + HexEncode(cp->second.root) + ", recomputed " +
-                          HexEncode(root) + ")");
+                          " does not match the entries (root " + HexEncode(cp->second.root) +
+                          ", recomputed " + HexEncode(root) + ")");
         }
         ++report.checkpoints_checked;
       }
@@ -265,7 +279,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     if (seq >= options.from) {
       std::optional<KeyInfo> signer;
       Status st = CheckAuthority(txn, seq, pending.entry.envelope.key_id, event, &signer);
-      if (st.ok() && options.rules) st = options.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
+      if (st.ok() && options.rules)
+        st = options.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
       if (!st.ok()) return bad_here(st.message());
       if (seq == 0) {
         auto pub = PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey()));
@@ -286,20 +301,24 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     chunk.push_back(std::move(pending));
     ++expected;
     if (chunk.size() >= kChunk) {
-      if (auto bad = flush()) return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
+      if (auto bad = flush())
+        return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
     }
   }
   if (!it->status().ok()) return Status::IoError("reading entries: " + it->status().ToString());
-  if (auto bad = flush()) return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
+  if (auto bad = flush())
+    return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
   report.size = expected;
 
   if (expected < latest.size) {
-    return fail(expected, "seq " + std::to_string(expected) + ": entry is missing (the checkpoint covers " +
+    return fail(expected, "seq " + std::to_string(expected) +
+                              ": entry is missing (the checkpoint covers " +
                               std::to_string(latest.size) + " entries, the log holds " +
                               std::to_string(expected) + ")");
   }
   if (expected > latest.size) {
-    return fail(latest.size, "seq " + std::to_string(latest.size) + ": entries beyond the latest checkpoint (size " +
+    return fail(latest.size, "seq " + std::to_string(latest.size) +
+                                 ": entries beyond the latest checkpoint (size " +
                                  std::to_string(latest.size) + ")");
   }
   report.root = derived.roots.count(latest.size) ? derived.roots[latest.size] : frontier.Root();
@@ -309,14 +328,17 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     const auto& cp = since[i];
     if (cp.size > expected) {
       return fail(std::nullopt, "rollback: the log holds " + std::to_string(expected) +
-                                    " entries, but a checkpoint saved earlier (" + options.since[i].source +
-                                    ") covers " + std::to_string(cp.size) +
+                                    " entries, but a checkpoint saved earlier (" +
+                                    options.since[i].source + ") covers " +
+                                    std::to_string(cp.size) +
                                     " (an older copy restored, or entries lost)");
     }
     if (!ConstantTimeEqual(derived.roots[cp.size], cp.root)) {
       return fail(std::nullopt, "fork: the log's root at size " + std::to_string(cp.size) + " (" +
-                                    HexEncode(derived.roots[cp.size]) + ") is not the root of the checkpoint saved " +
-                                    "earlier at that size (" + options.since[i].source + ", root " + HexEncode(cp.root) +
+                                    HexEncode(derived.roots[cp.size]) +
+                                    ") is not the root of the checkpoint saved " +
+                                    "earlier at that size (" + options.since[i].source + ", root " +
+                                    HexEncode(cp.root) +
                                     "): history was rewritten or the copies diverged");
     }
     ++report.since_checked;
@@ -324,8 +346,9 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
   // Every derived record against the fold just replayed.
   uint64_t n = 0;
-  auto compare = [&](Column column, const std::string& what,
-                     const std::map<std::string, std::string>& want) -> Result<std::optional<std::string>> {
+  auto compare =
+      [&](Column column, const std::string& what,
+          const std::map<std::string, std::string>& want) -> Result<std::optional<std::string>> {
     return CompareColumn(store, column, what, want, &n);
   };
   std::map<std::string, std::string> meta;
@@ -341,21 +364,26 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
   meta[kMetaProjections] = ProjectionsRecord(options.rules, expected);
   std::map<std::string, std::string> sealed_want;
   for (const auto& [key, commitment] : derived.sealed) sealed_want[key] = "";
-  std::map<std::string, std::string> state_want(derived.state.records().begin(), derived.state.records().end());
+  std::map<std::string, std::string> state_want(derived.state.records().begin(),
+                                                derived.state.records().end());
   struct Check {
     Column column;
     const char* what;
     const std::map<std::string, std::string>* want;
   };
-  std::vector<Check> checks = {{Column::kMeta, "meta", &meta},
-                               {Column::kIds, "ids index", &derived.indexes.ids()},
-                               {Column::kSubjects, "subjects index", &derived.indexes.subjects()},
-                               // Always: without rules it still holds the key registry.
-                               {Column::kState, "state (key registry and projections)", &state_want}};
+  std::vector<Check> checks = {
+      {Column::kMeta, "meta", &meta},
+      {Column::kIds, "ids index", &derived.indexes.ids()},
+      {Column::kSubjects, "subjects index", &derived.indexes.subjects()},
+      // Always: without rules it still holds the key registry.
+      {Column::kState, "state (key registry and projections)", &state_want}};
   for (const auto& c : checks) {
     auto problem = compare(c.column, c.what, *c.want);
     if (!problem.ok()) return problem.status();
-    if (*problem) return fail(std::nullopt, "derived record differs: " + **problem + "; run 'probity rebuild' if only projections or indexes differ");
+    if (*problem)
+      return fail(std::nullopt,
+                  "derived record differs: " + **problem +
+                      "; run 'probity rebuild' if only projections or indexes differ");
   }
   // Sealed values: exactly the keys the log keeps, each matching its commitment.
   {
@@ -365,18 +393,22 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
       std::string key = sit->key().ToString();
       if (w == derived.sealed.end() || key != w->first) {
         bool added = w == derived.sealed.end() || key < w->first;
-        return fail(std::nullopt, "sealed value '" + Printable(added ? key : w->first) +
-                                      (added ? "' is stored for no sealed field of the log (added)"
-                                             : "' is missing though no erasure deleted it (deleted)"));
+        return fail(std::nullopt,
+                    "sealed value '" + Printable(added ? key : w->first) +
+                        (added ? "' is stored for no sealed field of the log (added)"
+                               : "' is missing though no erasure deleted it (deleted)"));
       }
       uint64_t seq = SeqFromKey(key);
       auto value = DecodeSealedValue(key.substr(8), sit->value().ToString());
-      if (!value.ok()) return fail(seq, "seq " + std::to_string(seq) + ": " + value.status().message());
+      if (!value.ok())
+        return fail(seq, "seq " + std::to_string(seq) + ": " + value.status().message());
       Status st = CheckSealedValue(w->second, *value);
-      if (!st.ok()) return fail(seq, "seq " + std::to_string(seq) + ": sealed value altered: " + st.message());
+      if (!st.ok())
+        return fail(seq, "seq " + std::to_string(seq) + ": sealed value altered: " + st.message());
       ++n;
     }
-    if (!sit->status().ok()) return Status::IoError("reading sealed values: " + sit->status().ToString());
+    if (!sit->status().ok())
+      return Status::IoError("reading sealed values: " + sit->status().ToString());
     if (w != derived.sealed.end()) {
       return fail(SeqFromKey(w->first), "sealed value '" + Printable(w->first) +
                                             "' is missing though no erasure deleted it (deleted)");
@@ -390,10 +422,13 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
       uint32_t level = k.size() == 9 ? static_cast<uint8_t>(k[0]) : 64;
       uint64_t index = k.size() == 9 ? SeqFromKey(std::string_view(k.data() + 1, 8)) : 0;
       bool in_tree = level < 64 && index < (expected >> level);
-      if (!in_tree) return fail(std::nullopt, "tree node '" + Printable(k.ToString()) + "' is not a node of the log's tree (added)");
+      if (!in_tree)
+        return fail(std::nullopt, "tree node '" + Printable(k.ToString()) +
+                                      "' is not a node of the log's tree (added)");
       ++n;
     }
-    if (!nit->status().ok()) return Status::IoError("reading tree nodes: " + nit->status().ToString());
+    if (!nit->status().ok())
+      return Status::IoError("reading tree nodes: " + nit->status().ToString());
   }
   report.derived_checked = n;
 
@@ -404,10 +439,11 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     report.cosigned_by = *cosigned;
     size_t quorum = options.quorum ? options.quorum : options.witnesses.size();
     if (report.cosigned_by.size() < quorum) {
-      return fail(std::nullopt, "witness: the latest checkpoint (size " + std::to_string(latest.size) + ") carries " +
-                                    std::to_string(report.cosigned_by.size()) + " valid cosignature(s) of the " +
-                                    std::to_string(options.witnesses.size()) + " witness(es) given; " +
-                                    std::to_string(quorum) + " required");
+      return fail(std::nullopt,
+                  "witness: the latest checkpoint (size " + std::to_string(latest.size) +
+                      ") carries " + std::to_string(report.cosigned_by.size()) +
+                      " valid cosignature(s) of the " + std::to_string(options.witnesses.size()) +
+                      " witness(es) given; " + std::to_string(quorum) + " required");
     }
   }
   return report;
@@ -432,7 +468,8 @@ std::string TrustFile(const std::string& origin) {
 
 }  // namespace
 
-Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir, const std::string& origin) {
+Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir,
+                                                         const std::string& origin) {
   std::string path = dir + "/" + TrustFile(origin);
   files::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -444,13 +481,15 @@ Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir,
   ssize_t got;
   while ((got = ::read(fd.get(), buf, sizeof(buf))) > 0) {
     out.append(buf, static_cast<size_t>(got));
-    if (out.size() > (1 << 20)) return Status::Invalid(path + " is larger than a checkpoint can be");
+    if (out.size() > (1 << 20))
+      return Status::Invalid(path + " is larger than a checkpoint can be");
   }
   if (got < 0) return files::ErrnoStatus("cannot read", path, errno);
   return std::optional<std::string>(std::move(out));
 }
 
-Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin, const std::string& note) {
+Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin,
+                              const std::string& note) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());

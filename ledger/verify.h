@@ -38,17 +38,17 @@ struct VerifyOptions {
 };
 
 struct VerifyReport {
-  uint64_t size = 0;              // entries read
+  uint64_t size = 0;  // entries read
   uint64_t checkpoint_size = 0;
-  Hash root{};                    // recomputed root at checkpoint_size
-  std::string checkpoint;         // the latest checkpoint note, as stored
+  Hash root{};             // recomputed root at checkpoint_size
+  std::string checkpoint;  // the latest checkpoint note, as stored
   uint64_t signatures_checked = 0;
-  uint64_t checkpoints_checked = 0;  // every stored checkpoint, not only the latest
-  uint64_t derived_checked = 0;      // derived records compared with the fold
-  uint64_t since_checked = 0;        // saved checkpoints the log extends
+  uint64_t checkpoints_checked = 0;               // every stored checkpoint, not only the latest
+  uint64_t derived_checked = 0;                   // derived records compared with the fold
+  uint64_t since_checked = 0;                     // saved checkpoints the log extends
   std::vector<witness::Cosignature> cosigned_by;  // witnesses whose cosignature verified
-  std::optional<uint64_t> bad_seq;  // the first entry that does not check out
-  std::string problem;              // empty when everything checks out
+  std::optional<uint64_t> bad_seq;                // the first entry that does not check out
+  std::string problem;                            // empty when everything checks out
   bool ok() const { return problem.empty(); }
 };
 
@@ -60,7 +60,9 @@ Result<VerifyReport> VerifyLedger(const LedgerView& view, const VerifyOptions& o
 // The auditor's trust directory (verify --trust-dir): per origin, the largest checkpoint
 // verified so far, in DIR/<origin, percent-encoded>.checkpoint. Read returns nullopt when
 // none is kept yet; Write replaces it atomically (temporary file, fsync, rename).
-Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir, const std::string& origin);
-Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin, const std::string& note);
+Result<std::optional<std::string>> ReadTrustedCheckpoint(const std::string& dir,
+                                                         const std::string& origin);
+Status WriteTrustedCheckpoint(const std::string& dir, const std::string& origin,
+                              const std::string& note);
 
 }  // namespace probity

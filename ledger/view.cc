@@ -7,7 +7,8 @@ namespace probity {
 
 class LedgerView::SnapshotState final : public StateReader {
  public:
-  SnapshotState(const Store& store, const rocksdb::Snapshot* snapshot) : store_(store), snapshot_(snapshot) {}
+  SnapshotState(const Store& store, const rocksdb::Snapshot* snapshot)
+      : store_(store), snapshot_(snapshot) {}
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     return store_.Get(Column::kState, key, snapshot_);
   }
@@ -19,13 +20,14 @@ class LedgerView::SnapshotState final : public StateReader {
 
 class LedgerView::SnapshotNodes final : public merkle::NodeReader {
  public:
-  SnapshotNodes(const Store& store, const rocksdb::Snapshot* snapshot) : store_(store), snapshot_(snapshot) {}
+  SnapshotNodes(const Store& store, const rocksdb::Snapshot* snapshot)
+      : store_(store), snapshot_(snapshot) {}
   Result<Hash> Get(uint32_t level, uint64_t index) const override {
     auto v = store_.Get(Column::kNodes, NodeKey(level, index), snapshot_);
     if (!v.ok()) return v.status();
     if (!v->has_value() || (*v)->size() != 32) {
-      return Status::Corrupt("tree node (level " + std::to_string(level) + ", index " + std::to_string(index) +
-                             ") is missing");
+      return Status::Corrupt("tree node (level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ") is missing");
     }
     Hash h;
     std::copy((*v)->begin(), (*v)->end(), h.begin());
@@ -37,14 +39,16 @@ class LedgerView::SnapshotNodes final : public merkle::NodeReader {
   const rocksdb::Snapshot* snapshot_;
 };
 
-LedgerView::LedgerView(const Ledger& ledger) : ledger_(&ledger), snapshot_(ledger.store().GetSnapshot()) {
+LedgerView::LedgerView(const Ledger& ledger)
+    : ledger_(&ledger), snapshot_(ledger.store().GetSnapshot()) {
   const Store& store = ledger.store();
   state_ = std::make_shared<SnapshotState>(store, snapshot_.get());
   nodes_ = std::make_shared<SnapshotNodes>(store, snapshot_.get());
   // The size as of the snapshot: every append writes it in the same batch as its entries,
   // nodes and checkpoint, so the view is always a whole number of batches.
   auto size = store.Get(Column::kMeta, kMetaSize, snapshot_.get());
-  size_ = size.ok() && size->has_value() ? ParseStoredSize(**size).value_or(ledger.size()) : ledger.size();
+  size_ = size.ok() && size->has_value() ? ParseStoredSize(**size).value_or(ledger.size())
+                                         : ledger.size();
   auto root = merkle::RootAt(*nodes_, size_);
   if (root.ok()) root_ = *root;
 }
@@ -53,7 +57,8 @@ Result<Bytes> LedgerView::ReadEntryBytes(uint64_t seq) const {
   if (seq >= size_) return Status::NotFound("no entry at seq " + std::to_string(seq));
   auto v = ledger_->store().Get(Column::kEntries, SeqKey(seq), snapshot_.get());
   if (!v.ok()) return v.status();
-  if (!v->has_value()) return Status::Corrupt("the entry at seq " + std::to_string(seq) + " is missing");
+  if (!v->has_value())
+    return Status::Corrupt("the entry at seq " + std::to_string(seq) + " is missing");
   return Bytes((*v)->begin(), (*v)->end());
 }
 
@@ -67,21 +72,24 @@ Result<Entry> LedgerView::ReadEntry(uint64_t seq) const {
 
 Result<Hash> LedgerView::RootAt(uint64_t size) const {
   if (size > size_) {
-    return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " + std::to_string(size_));
+    return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " +
+                           std::to_string(size_));
   }
   return merkle::RootAt(*nodes_, size);
 }
 
 Result<std::vector<Hash>> LedgerView::InclusionProof(uint64_t seq, uint64_t size) const {
   if (size > size_) {
-    return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " + std::to_string(size_));
+    return Status::Invalid("tree size " + std::to_string(size) + " is beyond the log's " +
+                           std::to_string(size_));
   }
   return merkle::InclusionProof(*nodes_, seq, size);
 }
 
 Result<std::vector<Hash>> LedgerView::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
   if (new_size > size_) {
-    return Status::Invalid("tree size " + std::to_string(new_size) + " is beyond the log's " + std::to_string(size_));
+    return Status::Invalid("tree size " + std::to_string(new_size) + " is beyond the log's " +
+                           std::to_string(size_));
   }
   return merkle::ConsistencyProof(*nodes_, old_size, new_size);
 }
@@ -114,7 +122,8 @@ Result<std::vector<SealedValue>> LedgerView::ReadSealed(uint64_t seq) const {
     if (!v.ok()) return v.status().WithContext("seq " + std::to_string(seq));
     out.push_back(std::move(*v));
   }
-  if (!it->status().ok()) return Status::IoError("reading sealed values: " + it->status().ToString());
+  if (!it->status().ok())
+    return Status::IoError("reading sealed values: " + it->status().ToString());
   return out;
 }
 
@@ -123,8 +132,9 @@ Status LedgerView::CheckProjections() const {
   if (!v.ok()) return v.status();
   std::string want = ProjectionsRecord(ledger_->rules(), size_);
   if (v->has_value() && **v == want) return Status::Ok();
-  return Status::Unavailable("the projections are '" + v->value_or("missing") + "', not '" + want +
-                             "' (built by another version, or behind the log); run 'probity rebuild'");
+  return Status::Unavailable(
+      "the projections are '" + v->value_or("missing") + "', not '" + want +
+      "' (built by another version, or behind the log); run 'probity rebuild'");
 }
 
 Result<std::optional<std::string>> LedgerView::Get(Column column, std::string_view key) const {
@@ -137,6 +147,8 @@ std::unique_ptr<rocksdb::Iterator> LedgerView::NewIterator(Column column) const 
 
 const EventCodec& LedgerView::codec() const { return ledger_->codec(); }
 const std::string& LedgerView::origin() const { return ledger_->origin(); }
-const note::Verifier& LedgerView::checkpoint_verifier() const { return ledger_->checkpoint_verifier(); }
+const note::Verifier& LedgerView::checkpoint_verifier() const {
+  return ledger_->checkpoint_verifier();
+}
 
 }  // namespace probity

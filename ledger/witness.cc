@@ -23,8 +23,6 @@
 // decimal has no leading zeros except "0" itself.
 #include "ledger/witness.h"
 
-#include "ledger/files.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,6 +34,7 @@
 #include <cstring>
 #include <utility>
 
+#include "ledger/files.h"
 #include "ledger/merkle.h"
 
 namespace probity::witness {
@@ -158,13 +157,15 @@ Result<CosignerKey> CosignerKey::For(std::string_view name, const PublicKey& key
 }
 
 Result<CosignerKey> CosignerKey::FromVkey(std::string_view vkey) {
-  auto parts = note::ParseVkey(vkey, kCosignatureV1Type, "Ed25519 cosignature/v1 (0x04)", CosignatureKeyId,
-                               "cosigner vkey");
+  auto parts = note::ParseVkey(vkey, kCosignatureV1Type, "Ed25519 cosignature/v1 (0x04)",
+                               CosignatureKeyId, "cosigner vkey");
   if (!parts.ok()) return parts.status();
   return CosignerKey{std::move(parts->name), parts->key_id, std::move(parts->key)};
 }
 
-std::string CosignerKey::Vkey() const { return note::FormatVkey(name, key_id, kCosignatureV1Type, key); }
+std::string CosignerKey::Vkey() const {
+  return note::FormatVkey(name, key_id, kCosignatureV1Type, key);
+}
 
 std::string CosignatureMessage(std::string_view checkpoint_text, uint64_t timestamp) {
   std::string m = "cosignature/v1\ntime " + std::to_string(timestamp) + "\n";

@@ -50,7 +50,8 @@ Status Update(StateTxn& txn, const std::string& key, F&& change) {
 Status ApplyRetraction(StateTxn& txn, uint64_t seq, uint64_t target) {
   auto touch = Get<Touch>(txn, TouchKey(target));
   if (!touch.ok()) return touch.status();
-  if (!touch->has_value()) return Status::Corrupt("no record of what seq " + std::to_string(target) + " touched");
+  if (!touch->has_value())
+    return Status::Corrupt("no record of what seq " + std::to_string(target) + " touched");
   txn.Put(WithdrawnKey(target), std::to_string(seq));
   for (const auto& key : (*touch)->keys) {
     Status st;
@@ -130,7 +131,8 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     case E::INVALID:
     case E::KEY_REGISTERED:
     case E::KEY_REVOKED:
-    case E::REPORT_FILED: break;
+    case E::REPORT_FILED:
+      break;
     case E::UNIT_REGISTERED: {
       auto u = event.getUnitRegistered();
       auto reg = Registration<Unit>(txn, UnitKey(S(u.getUnit())), seq);
@@ -179,7 +181,8 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       touch.keys.push_back(GroupKey(gid));
       Put(txn, touch.keys.back(), r);
       st = Update<City>(txn, CityKey(r.city), [&](City& c) {
-        if (std::find(c.groups.begin(), c.groups.end(), gid) == c.groups.end()) c.groups.push_back(gid);
+        if (std::find(c.groups.begin(), c.groups.end(), gid) == c.groups.end())
+          c.groups.push_back(gid);
       });
       break;
     }
@@ -256,8 +259,10 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       r.id = id;
       touch.keys.push_back(AssignmentKey(id));
       Put(txn, touch.keys.back(), r);
-      st = Update<Person>(txn, PersonKey(r.person), [&](Person& p) { p.assignments.push_back(id); });
-      if (st.ok()) st = Update<Group>(txn, GroupKey(r.group), [&](Group& g) { g.assignments.push_back(id); });
+      st =
+          Update<Person>(txn, PersonKey(r.person), [&](Person& p) { p.assignments.push_back(id); });
+      if (st.ok())
+        st = Update<Group>(txn, GroupKey(r.group), [&](Group& g) { g.assignments.push_back(id); });
       break;
     }
     case E::ASSIGNMENT_ENDED: {
@@ -304,7 +309,8 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     }
     case E::CRITICISM_ISSUED: {
       auto c = event.getCriticismIssued();
-      st = ApplyMark(txn, seq, c.getSubject(), false, static_cast<int>(c.getGround()), D(c.getDate()), &touch);
+      st = ApplyMark(txn, seq, c.getSubject(), false, static_cast<int>(c.getGround()),
+                     D(c.getDate()), &touch);
       break;
     }
     case E::TARGET_ASSESSED: {
@@ -335,10 +341,13 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       });
       break;
     }
-    case E::RETRACTION: st = ApplyRetraction(txn, seq, event.getRetraction().getTarget()); break;
+    case E::RETRACTION:
+      st = ApplyRetraction(txn, seq, event.getRetraction().getTarget());
+      break;
     case E::PRINCIPAL_NAMED:
     case E::CALENDAR_PUBLISHED:
-    case E::ERASURE: break;
+    case E::ERASURE:
+      break;
   }
   PROBITY_RETURN_IF_ERROR(st);
   Put(txn, TouchKey(seq), touch);

@@ -6,40 +6,95 @@ namespace probity::records {
 namespace {
 
 // Field order is the stored format: append new fields at the end, never reorder.
-template <typename Io> void Fields(Io& io, Item& r) { io(r.seq, r.withdrawn_by); }
-template <typename Io> void Fields(Io& io, Training& r) { Fields(io, static_cast<Item&>(r)); io(r.course, r.mode, r.date); }
-template <typename Io> void Fields(Io& io, Restriction& r) { Fields(io, static_cast<Item&>(r)); io(r.from, r.until); }
-template <typename Io> void Fields(Io& io, Lift& r) { Fields(io, static_cast<Item&>(r)); io(r.date); }
-template <typename Io> void Fields(Io& io, Leave& r) { Fields(io, static_cast<Item&>(r)); io(r.days, r.kind, r.from); }
-template <typename Io> void Fields(Io& io, Mark& r) { Fields(io, static_cast<Item&>(r)); io(r.commendation, r.ground, r.date); }
-template <typename Io> void Fields(Io& io, Person& r) {
-  Fields(io, static_cast<Item&>(r));
-  io(r.name, r.unit, r.category, r.training, r.restrictions, r.lifts, r.assignments, r.leave, r.marks);
+template <typename Io>
+void Fields(Io& io, Item& r) {
+  io(r.seq, r.withdrawn_by);
 }
-template <typename Io> void Fields(Io& io, Unit& r) { Fields(io, static_cast<Item&>(r)); io(r.name, r.kind, r.marks); }
-template <typename Io> void Fields(Io& io, Branch& r) { Fields(io, static_cast<Item&>(r)); io(r.lead_unit, r.secretary, r.date); }
-template <typename Io> void Fields(Io& io, Target& r) { Fields(io, static_cast<Item&>(r)); io(r.year, r.scope, r.met, r.date); }
-template <typename Io> void Fields(Io& io, Explanation& r) { Fields(io, static_cast<Item&>(r)); io(r.year, r.scope, r.unit, r.date); }
-template <typename Io> void Fields(Io& io, City& r) {
+template <typename Io>
+void Fields(Io& io, Training& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.course, r.mode, r.date);
+}
+template <typename Io>
+void Fields(Io& io, Restriction& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.from, r.until);
+}
+template <typename Io>
+void Fields(Io& io, Lift& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.date);
+}
+template <typename Io>
+void Fields(Io& io, Leave& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.days, r.kind, r.from);
+}
+template <typename Io>
+void Fields(Io& io, Mark& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.commendation, r.ground, r.date);
+}
+template <typename Io>
+void Fields(Io& io, Person& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.name, r.unit, r.category, r.training, r.restrictions, r.lifts, r.assignments, r.leave,
+     r.marks);
+}
+template <typename Io>
+void Fields(Io& io, Unit& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.name, r.kind, r.marks);
+}
+template <typename Io>
+void Fields(Io& io, Branch& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.lead_unit, r.secretary, r.date);
+}
+template <typename Io>
+void Fields(Io& io, Target& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.year, r.scope, r.met, r.date);
+}
+template <typename Io>
+void Fields(Io& io, Explanation& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.year, r.scope, r.unit, r.date);
+}
+template <typename Io>
+void Fields(Io& io, City& r) {
   Fields(io, static_cast<Item&>(r));
   io(r.name, r.guarantor, r.region, r.groups, r.branches, r.targets, r.explanations);
 }
-template <typename Io> void Fields(Io& io, Disbanding& r) { Fields(io, static_cast<Item&>(r)); io(r.date); }
-template <typename Io> void Fields(Io& io, Group& r) {
+template <typename Io>
+void Fields(Io& io, Disbanding& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.date);
+}
+template <typename Io>
+void Fields(Io& io, Group& r) {
   Fields(io, static_cast<Item&>(r));
   io(r.city, r.lead_unit, r.task, r.kind, r.formed, r.disbandings, r.assignments);
 }
-template <typename Io> void Fields(Io& io, Ending& r) { Fields(io, static_cast<Item&>(r)); io(r.date, r.reason); }
-template <typename Io> void Fields(Io& io, Assignment& r) {
+template <typename Io>
+void Fields(Io& io, Ending& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.date, r.reason);
+}
+template <typename Io>
+void Fields(Io& io, Assignment& r) {
   Fields(io, static_cast<Item&>(r));
   io(r.person, r.group, r.from, r.to, r.position, r.endings, r.id);
 }
-template <typename Io> void Fields(Io& io, Evaluation& r) {
+template <typename Io>
+void Fields(Io& io, Evaluation& r) {
   Fields(io, static_cast<Item&>(r));
   io(r.subject_is_person, r.subject, r.grade, r.date);
 }
-template <typename Io> void Fields(Io& io, Touch& r) { io(r.type, r.keys); }
-
+template <typename Io>
+void Fields(Io& io, Touch& r) {
+  io(r.type, r.keys);
+}
 
 // Writes values in order. Grammar: uint = LEB128; int = zig-zag LEB128;
 // string = uint(length) bytes; optional = uint(0|1) [value]; list = uint(n) n*value.
@@ -54,7 +109,9 @@ class Writer {
     } while (v);
   }
   template <typename... T>
-  void operator()(const T&... values) { (Value(values), ...); }
+  void operator()(const T&... values) {
+    (Value(values), ...);
+  }
 
   void Value(bool v) { Uint(v ? 1 : 0); }
   void Value(uint64_t v) { Uint(v); }
@@ -76,7 +133,9 @@ class Writer {
     for (const auto& v : list) Value(v);
   }
   template <typename T, typename = std::enable_if_t<std::is_class_v<T>>>
-  void Value(const T& record) { Fields(*this, const_cast<T&>(record)); }
+  void Value(const T& record) {
+    Fields(*this, const_cast<T&>(record));
+  }
 };
 
 // Reads what Writer wrote, through one bounds-checked cursor; any overrun or
@@ -97,7 +156,9 @@ class Reader {
     return Fail();
   }
   template <typename... T>
-  void operator()(T&... values) { (Value(values), ...); }
+  void operator()(T&... values) {
+    (Value(values), ...);
+  }
 
   void Value(bool& v) { v = Uint() != 0; }
   void Value(uint64_t& v) { v = Uint(); }
@@ -139,7 +200,9 @@ class Reader {
     for (auto& v : list) Value(v);
   }
   template <typename T, typename = std::enable_if_t<std::is_class_v<T>>>
-  void Value(T& record) { Fields(*this, record); }
+  void Value(T& record) {
+    Fields(*this, record);
+  }
 
  private:
   uint64_t Fail() {
@@ -215,9 +278,9 @@ void Put(StateTxn& txn, const std::string& key, const T& record) {
   txn.Put(key, Encode(record));
 }
 
-#define PROBITY_RECORD(T)                                                     \
-  template std::string Encode<T>(const T&);                                   \
-  template Status Decode<T>(std::string_view, T*);                            \
+#define PROBITY_RECORD(T)                                                           \
+  template std::string Encode<T>(const T&);                                         \
+  template Status Decode<T>(std::string_view, T*);                                  \
   template Result<std::optional<T>> Get<T>(const StateReader&, const std::string&); \
   template void Put<T>(StateTxn&, const std::string&, const T&);
 PROBITY_RECORD(Person)

@@ -26,7 +26,8 @@ template <typename F>
 Status ScanState(const LedgerView& ledger, const std::string& prefix, F&& visit) {
   auto it = ledger.NewIterator(Column::kState);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    PROBITY_RETURN_IF_ERROR(visit(it->key().ToString(), std::string_view(it->value().data(), it->value().size())));
+    PROBITY_RETURN_IF_ERROR(
+        visit(it->key().ToString(), std::string_view(it->value().data(), it->value().size())));
   }
   if (!it->status().ok()) return Status::IoError(it->status().ToString());
   return Status::Ok();
@@ -54,22 +55,38 @@ std::string NameOf(const LedgerView& ledger, bool person, const std::string& id)
 std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
   using E = schema::Event;
   switch (e.which()) {
-    case E::GROUP_FORMED: return e.getGroupFormed().getDate();
-    case E::GROUP_DISBANDED: return e.getGroupDisbanded().getDate();
-    case E::PARTY_BRANCH_FORMED: return e.getPartyBranchFormed().getDate();
-    case E::TRAINING_COMPLETED: return e.getTrainingCompleted().getDate();
-    case E::RESTRICTION_RECORDED: return e.getRestrictionRecorded().getFrom();
-    case E::RESTRICTION_LIFTED: return e.getRestrictionLifted().getDate();
-    case E::ASSIGNMENT_MADE: return e.getAssignmentMade().getFrom();
-    case E::ASSIGNMENT_ENDED: return e.getAssignmentEnded().getDate();
-    case E::LEAVE_GRANTED: return e.getLeaveGranted().getFrom();
-    case E::REPORT_FILED: return e.getReportFiled().getDate();
-    case E::EVALUATION_RECORDED: return e.getEvaluationRecorded().getDate();
-    case E::COMMENDATION_ISSUED: return e.getCommendationIssued().getDate();
-    case E::CRITICISM_ISSUED: return e.getCriticismIssued().getDate();
-    case E::TARGET_ASSESSED: return e.getTargetAssessed().getDate();
-    case E::EXPLANATION_SUBMITTED: return e.getExplanationSubmitted().getDate();
-    case E::PRINCIPAL_NAMED: return e.getPrincipalNamed().getDate();
+    case E::GROUP_FORMED:
+      return e.getGroupFormed().getDate();
+    case E::GROUP_DISBANDED:
+      return e.getGroupDisbanded().getDate();
+    case E::PARTY_BRANCH_FORMED:
+      return e.getPartyBranchFormed().getDate();
+    case E::TRAINING_COMPLETED:
+      return e.getTrainingCompleted().getDate();
+    case E::RESTRICTION_RECORDED:
+      return e.getRestrictionRecorded().getFrom();
+    case E::RESTRICTION_LIFTED:
+      return e.getRestrictionLifted().getDate();
+    case E::ASSIGNMENT_MADE:
+      return e.getAssignmentMade().getFrom();
+    case E::ASSIGNMENT_ENDED:
+      return e.getAssignmentEnded().getDate();
+    case E::LEAVE_GRANTED:
+      return e.getLeaveGranted().getFrom();
+    case E::REPORT_FILED:
+      return e.getReportFiled().getDate();
+    case E::EVALUATION_RECORDED:
+      return e.getEvaluationRecorded().getDate();
+    case E::COMMENDATION_ISSUED:
+      return e.getCommendationIssued().getDate();
+    case E::CRITICISM_ISSUED:
+      return e.getCriticismIssued().getDate();
+    case E::TARGET_ASSESSED:
+      return e.getTargetAssessed().getDate();
+    case E::EXPLANATION_SUBMITTED:
+      return e.getExplanationSubmitted().getDate();
+    case E::PRINCIPAL_NAMED:
+      return e.getPrincipalNamed().getDate();
     case E::CALENDAR_PUBLISHED:
     case E::ERASURE:
     case E::INVALID:
@@ -78,7 +95,8 @@ std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
     case E::KEY_REGISTERED:
     case E::KEY_REVOKED:
     case E::CITY_REGISTERED:
-    case E::RETRACTION: break;
+    case E::RETRACTION:
+      break;
   }
   return FormatDay(CstDayOf(recorded_at_us));
 }
@@ -89,12 +107,14 @@ Result<std::optional<Withdrawal>> WithdrawalOf(const LedgerView& ledger, uint64_
   if (!v->has_value()) return std::optional<Withdrawal>();
   Withdrawal w;
   auto by = ParseStoredSize(**v);
-  if (!by) return Status::Corrupt("state record '" + WithdrawnKey(seq) + "' is not a seq: '" + **v + "'");
+  if (!by)
+    return Status::Corrupt("state record '" + WithdrawnKey(seq) + "' is not a seq: '" + **v + "'");
   w.by = *by;
   auto entry = ledger.ReadEntry(w.by);
   if (!entry.ok()) return entry.status();
   auto view = EventView::FromCanonical(entry->envelope.body);
-  if (view.ok() && view->reader().isRetraction()) w.reason = view->reader().getRetraction().getReason();
+  if (view.ok() && view->reader().isRetraction())
+    w.reason = view->reader().getRetraction().getReason();
   return std::optional<Withdrawal>(std::move(w));
 }
 
@@ -105,16 +125,16 @@ Result<ReportBasis> BasisAt(const LedgerView& ledger, uint64_t tree_size) {
   return ReportBasis{tree_size, *root};
 }
 
-Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person, const AsOf& as_of,
-                                        bool include_sensitive) {
+Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person,
+                                        const AsOf& as_of, bool include_sensitive) {
   auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
   if (!p.ok()) return p.status();
   PersonRecordReport report;
   report.person = person;
   uint64_t size = ledger.size();
   if (as_of.seq && *as_of.seq >= size) {
-    return Status::Invalid("--as-of-seq " + std::to_string(*as_of.seq) + " is beyond the log's last seq " +
-                           std::to_string(size - 1));
+    return Status::Invalid("--as-of-seq " + std::to_string(*as_of.seq) +
+                           " is beyond the log's last seq " + std::to_string(size - 1));
   }
   uint64_t limit = as_of.seq ? *as_of.seq + 1 : size;
   auto basis = BasisAt(ledger, limit);
@@ -145,14 +165,16 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
     line.type = EventTypeName(event.which());
     auto signer = LookUpKey(ledger.state(), entry->envelope.key_id);
     line.signer = HexEncode(entry->envelope.key_id).substr(0, 12);
-    if (signer.ok() && signer->has_value()) line.signer += " " + (*signer)->holder + " (" + RoleName((*signer)->role) + ")";
+    if (signer.ok() && signer->has_value())
+      line.signer += " " + (*signer)->holder + " (" + RoleName((*signer)->role) + ")";
     if (event.isRetraction()) {
       withdrawn[event.getRetraction().getTarget()] = {seq, event.getRetraction().getReason()};
     }
     if (event.isPersonRegistered()) {
       report.name = event.getPersonRegistered().getName();
       report.unit = event.getPersonRegistered().getUnit();
-      report.category = EnumName<schema::StaffCategory>(static_cast<int>(event.getPersonRegistered().getCategory()));
+      report.category = EnumName<schema::StaffCategory>(
+          static_cast<int>(event.getPersonRegistered().getCategory()));
     }
     std::vector<SealedValue> sealed;
     if (include_sensitive) {
@@ -173,7 +195,8 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
   return report;
 }
 
-Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date, const std::optional<std::string>& city) {
+Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
+                            const std::optional<std::string>& city) {
   auto day = ParseDay(date);
   if (!day) return Status::Invalid("'" + date + "' is not a calendar date YYYY-MM-DD");
   RosterReport report;
@@ -182,71 +205,76 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date, c
   if (!basis.ok()) return basis.status();
   report.basis = *basis;
   const auto& state = ledger.state();
-  Status st = ScanState(ledger, city ? CityKey(*city) : std::string("c/"), [&](const std::string& key, std::string_view value) {
-    if (city && key != CityKey(*city)) return Status::Ok();
-    City c;
-    PROBITY_RETURN_IF_ERROR(Decode(value, &c));
-    if (!c.live()) return Status::Ok();
-    RosterCity rc;
-    rc.city = key.substr(2);
-    rc.name = c.name;
-    rc.region = EnumName<schema::Region>(c.region);
-    // R8: the branch formed latest on or before the day, whatever order it was recorded in.
-    const Branch* branch = nullptr;
-    for (const auto& b : c.branches) {
-      if (b.live() && b.date <= *day && (!branch || b.date >= branch->date)) branch = &b;
-    }
-    if (branch) {
-      rc.secretary = branch->secretary;
-      rc.secretary_name = NameOf(ledger, true, branch->secretary);
-    }
-    for (const auto& gid : c.groups) {
-      auto g = Get<Group>(state, GroupKey(gid));
-      if (!g.ok()) return g.status();
-      if (!g->has_value() || !(*g)->live() || (*g)->formed > *day) continue;
-      bool disbanded = std::any_of((*g)->disbandings.begin(), (*g)->disbandings.end(),
-                                   [&](const Disbanding& d) { return d.live() && d.date <= *day; });
-      if (disbanded) continue;
-      RosterGroup rg;
-      rg.group = gid;
-      rg.kind = EnumName<schema::GroupKind>((*g)->kind);
-      rg.lead_unit = (*g)->lead_unit;
-      rg.lead_unit_name = NameOf(ledger, false, (*g)->lead_unit);
-      rg.task = (*g)->task;
-      for (const auto& aid : (*g)->assignments) {
-        auto a = Get<Assignment>(state, AssignmentKey(aid));
-        if (!a.ok()) return a.status();
-        if (!a->has_value() || !(*a)->live() || (*a)->from > *day || (*a)->last_day() < *day) continue;
-        RosterMember m;
-        m.person = (*a)->person;
-        auto p = Get<Person>(state, PersonKey(m.person));
-        if (p.ok() && p->has_value()) {
-          m.name = (*p)->name;
-          m.unit = (*p)->unit;
+  Status st = ScanState(
+      ledger, city ? CityKey(*city) : std::string("c/"),
+      [&](const std::string& key, std::string_view value) {
+        if (city && key != CityKey(*city)) return Status::Ok();
+        City c;
+        PROBITY_RETURN_IF_ERROR(Decode(value, &c));
+        if (!c.live()) return Status::Ok();
+        RosterCity rc;
+        rc.city = key.substr(2);
+        rc.name = c.name;
+        rc.region = EnumName<schema::Region>(c.region);
+        // R8: the branch formed latest on or before the day, whatever order it was recorded in.
+        const Branch* branch = nullptr;
+        for (const auto& b : c.branches) {
+          if (b.live() && b.date <= *day && (!branch || b.date >= branch->date)) branch = &b;
         }
-        m.position = EnumName<schema::Position>((*a)->position);
-        m.from = FormatDay((*a)->from);
-        m.to = FormatDay((*a)->last_day());
-        // On a hand-over day a person staying on has two assignments here: list the new one.
-        auto same = std::find_if(rg.members.begin(), rg.members.end(),
-                                 [&](const RosterMember& x) { return x.person == m.person; });
-        if (same != rg.members.end()) {
-          if (same->from < m.from) *same = std::move(m);
-          continue;
+        if (branch) {
+          rc.secretary = branch->secretary;
+          rc.secretary_name = NameOf(ledger, true, branch->secretary);
         }
-        rg.members.push_back(std::move(m));
-      }
-      // The leader: the member on site as leader (the newest assignment on a hand-over day).
-      for (const auto& m : rg.members) {
-        if (m.position == "leader" && (!rg.leader || rg.leader->from < m.from)) rg.leader = m;
-      }
-      rc.groups.push_back(std::move(rg));
-    }
-    report.cities.push_back(std::move(rc));
-    return Status::Ok();
-  });
+        for (const auto& gid : c.groups) {
+          auto g = Get<Group>(state, GroupKey(gid));
+          if (!g.ok()) return g.status();
+          if (!g->has_value() || !(*g)->live() || (*g)->formed > *day) continue;
+          bool disbanded =
+              std::any_of((*g)->disbandings.begin(), (*g)->disbandings.end(),
+                          [&](const Disbanding& d) { return d.live() && d.date <= *day; });
+          if (disbanded) continue;
+          RosterGroup rg;
+          rg.group = gid;
+          rg.kind = EnumName<schema::GroupKind>((*g)->kind);
+          rg.lead_unit = (*g)->lead_unit;
+          rg.lead_unit_name = NameOf(ledger, false, (*g)->lead_unit);
+          rg.task = (*g)->task;
+          for (const auto& aid : (*g)->assignments) {
+            auto a = Get<Assignment>(state, AssignmentKey(aid));
+            if (!a.ok()) return a.status();
+            if (!a->has_value() || !(*a)->live() || (*a)->from > *day || (*a)->last_day() < *day)
+              continue;
+            RosterMember m;
+            m.person = (*a)->person;
+            auto p = Get<Person>(state, PersonKey(m.person));
+            if (p.ok() && p->has_value()) {
+              m.name = (*p)->name;
+              m.unit = (*p)->unit;
+            }
+            m.position = EnumName<schema::Position>((*a)->position);
+            m.from = FormatDay((*a)->from);
+            m.to = FormatDay((*a)->last_day());
+            // On a hand-over day a person staying on has two assignments here: list the new one.
+            auto same = std::find_if(rg.members.begin(), rg.members.end(),
+                                     [&](const RosterMember& x) { return x.person == m.person; });
+            if (same != rg.members.end()) {
+              if (same->from < m.from) *same = std::move(m);
+              continue;
+            }
+            rg.members.push_back(std::move(m));
+          }
+          // The leader: the member on site as leader (the newest assignment on a hand-over day).
+          for (const auto& m : rg.members) {
+            if (m.position == "leader" && (!rg.leader || rg.leader->from < m.from)) rg.leader = m;
+          }
+          rc.groups.push_back(std::move(rg));
+        }
+        report.cities.push_back(std::move(rc));
+        return Status::Ok();
+      });
   if (!st.ok()) return st;
-  if (city && report.cities.empty()) return Status::NotFound("city '" + *city + "' is not registered");
+  if (city && report.cities.empty())
+    return Status::NotFound("city '" + *city + "' is not registered");
   return report;
 }
 
@@ -285,8 +313,10 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
       // Retracted marks count for nothing (R15); the year is the business date's (CST).
       if (YearOf(m.date) != year) continue;
       if (!m.live()) {
-        withdrawn += std::string(withdrawn.empty() ? "" : ", ") + (m.commendation ? "commendation" : "criticism") +
-                     " seq " + std::to_string(m.seq) + " (withdrawn by seq " + std::to_string(m.withdrawn_by) + ")";
+        withdrawn += std::string(withdrawn.empty() ? "" : ", ") +
+                     (m.commendation ? "commendation" : "criticism") + " seq " +
+                     std::to_string(m.seq) + " (withdrawn by seq " +
+                     std::to_string(m.withdrawn_by) + ")";
         continue;
       }
       (m.commendation ? commended : criticised).push_back(m.seq);
@@ -303,10 +333,12 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
     if (units) {
       if (!criticised.empty()) {
         line.outcomes = {"barredFromAwards"};
-        line.reasons = "criticised in " + y + " (" + seqs(criticised) + "): no awards or ratings of merit that year";
+        line.reasons = "criticised in " + y + " (" + seqs(criticised) +
+                       "): no awards or ratings of merit that year";
         if (!commended.empty()) {
           line.review_required = true;
-          line.reasons += "; also commended (" + seqs(commended) + "): the bar stands, flagged for human review";
+          line.reasons += "; also commended (" + seqs(commended) +
+                          "): the bar stands, flagged for human review";
         }
       } else {
         line.outcomes = {"leadershipBonus", "priorityAdvancedCollective"};
@@ -317,11 +349,13 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
       bool civil = line.category == "civilServant" || line.category == "referenceManaged";
       if (!criticised.empty()) {
         line.outcomes = {"barredFromExcellent"};
-        line.reasons = "criticised in " + y + " (" + seqs(criticised) + "): may not be rated Excellent";
+        line.reasons =
+            "criticised in " + y + " (" + seqs(criticised) + "): may not be rated Excellent";
         if (!commended.empty()) {
           line.review_required = true;
-          line.reasons += "; also commended (" + seqs(commended) +
-                          "): the bar on Excellent stands and the case is flagged for human review (R13)";
+          line.reasons +=
+              "; also commended (" + seqs(commended) +
+              "): the bar on Excellent stands and the case is flagged for human review (R13)";
         }
       } else if (civil) {
         line.outcomes = {"priorityInAssessment", "priorityInAwards"};
@@ -351,8 +385,10 @@ Result<LeaveReport> LeaveBalance(const LedgerView& ledger, const std::string& pe
   report.accrued = *accrued;
   for (const auto& l : p->leave) {
     if (!l.live()) continue;
-    if (l.kind == static_cast<int>(schema::LeaveKind::COMPENSATORY)) report.granted += l.days;
-    else report.rotation_granted += l.days;
+    if (l.kind == static_cast<int>(schema::LeaveKind::COMPENSATORY))
+      report.granted += l.days;
+    else
+      report.rotation_granted += l.days;
   }
   report.left = report.accrued >= report.granted ? report.accrued - report.granted : 0;
   auto basis = BasisAt(ledger, ledger.size());
@@ -366,28 +402,30 @@ Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optio
   auto basis = BasisAt(ledger, ledger.size());
   if (!basis.ok()) return basis.status();
   report.basis = *basis;
-  Status st = ScanState(ledger, "c/", [&](const std::string& key, std::string_view value) -> Status {
-    City c;
-    PROBITY_RETURN_IF_ERROR(Decode(value, &c));
-    if (!c.live()) return Status::Ok();
-    for (const auto& t : c.targets) {
-      if (!t.live() || t.met || (year && t.year != *year)) continue;
-      bool explained = std::any_of(c.explanations.begin(), c.explanations.end(), [&](const Explanation& e) {
-        return e.live() && e.year == t.year && e.scope == t.scope;
+  Status st =
+      ScanState(ledger, "c/", [&](const std::string& key, std::string_view value) -> Status {
+        City c;
+        PROBITY_RETURN_IF_ERROR(Decode(value, &c));
+        if (!c.live()) return Status::Ok();
+        for (const auto& t : c.targets) {
+          if (!t.live() || t.met || (year && t.year != *year)) continue;
+          bool explained =
+              std::any_of(c.explanations.begin(), c.explanations.end(), [&](const Explanation& e) {
+                return e.live() && e.year == t.year && e.scope == t.scope;
+              });
+          if (explained) continue;
+          OpenExplanation o;
+          o.city = key.substr(2);
+          o.name = c.name;
+          o.year = t.year;
+          o.scope = EnumName<schema::TargetScope>(t.scope);
+          o.guarantor = c.guarantor;
+          o.assessed_on = FormatDay(t.date);
+          o.seq = t.seq;
+          report.open.push_back(std::move(o));
+        }
+        return Status::Ok();
       });
-      if (explained) continue;
-      OpenExplanation o;
-      o.city = key.substr(2);
-      o.name = c.name;
-      o.year = t.year;
-      o.scope = EnumName<schema::TargetScope>(t.scope);
-      o.guarantor = c.guarantor;
-      o.assessed_on = FormatDay(t.date);
-      o.seq = t.seq;
-      report.open.push_back(std::move(o));
-    }
-    return Status::Ok();
-  });
   if (!st.ok()) return st;
   return report;
 }

@@ -41,8 +41,8 @@ struct AsOf {
   std::optional<std::string> date;  // business date, YYYY-MM-DD
   std::optional<uint64_t> seq;      // ledger as it stood after this seq
 };
-Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person, const AsOf& as_of,
-                                        bool include_sensitive);
+Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person,
+                                        const AsOf& as_of, bool include_sensitive);
 
 // ---- roster ----
 struct RosterMember {
@@ -63,7 +63,8 @@ struct RosterReport {
   std::vector<RosterCity> cities;
   ReportBasis basis;
 };
-Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date, const std::optional<std::string>& city);
+Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
+                            const std::optional<std::string>& city);
 
 // ---- eligibility (HR) ----
 struct EligibilityLine {

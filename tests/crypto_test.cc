@@ -450,7 +450,8 @@ TEST_CASE("Passphrase file loses exactly one trailing newline or CRLF; empty is 
                         Case{"\r\n", std::nullopt}, Case{"", std::nullopt}}) {
     fs::remove(path);
     WriteAll(path, c.contents);
-    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
     Result<std::string> got = ReadPassphraseFile(path);
     if (c.want) {
       REQUIRE(got.ok());

@@ -53,9 +53,8 @@ std::vector<std::pair<std::string, std::string>> ValidExamples() {
        R"({"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P1","date":"2019-05-11"})"},
       {"trainingCompleted",
        R"({"type":"trainingCompleted","person":"P1","course":"integrity","mode":"other","date":"2019-05-02","note":"online course"})"},
-      {"restrictionRecorded",
-       R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
-           R"(,"from":"2019-06-01","until":"2019-08-01"})"},
+      {"restrictionRecorded", R"({"type":"restrictionRecorded","person":"P1","reason":)" +
+                                  kCommitment + R"(,"from":"2019-06-01","until":"2019-08-01"})"},
       {"restrictionLifted", R"({"type":"restrictionLifted","person":"P1","date":"2019-07-15"})"},
       {"assignmentMade",
        R"({"type":"assignmentMade","assignment":"A1","person":"P1","group":"G1","from":"2019-05-15","to":"2019-05-29","position":"leader"})"},
@@ -76,7 +75,8 @@ std::vector<std::pair<std::string, std::string>> ValidExamples() {
       {"explanationSubmitted",
        R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","unit":"U1","date":"2020-02-01","summary":"heating season","principal":"张三"})"},
       {"retraction", R"({"type":"retraction","target":42,"reason":"entered twice"})"},
-      {"principalNamed", R"({"type":"principalNamed","unit":"U1","name":"张三","date":"2019-05-01"})"},
+      {"principalNamed",
+       R"({"type":"principalNamed","unit":"U1","name":"张三","date":"2019-05-01"})"},
       {"calendarPublished",
        R"({"type":"calendarPublished","year":2020,"holidays":["2020-01-01","2020-01-25"],"workdays":["2020-01-19"]})"},
       {"erasure", R"({"type":"erasure","target":42,"reason":"retention period over"})"},
@@ -87,8 +87,9 @@ std::vector<std::pair<std::string, std::string>> ValidExamples() {
 // `value` is empty.
 std::string Assignment(const std::string& field = "", const std::string& value = "") {
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"type", "\"assignmentMade\""}, {"assignment", "\"A1\""},       {"person", "\"P1\""},
-      {"group", "\"G1\""},            {"from", "\"2019-05-15\""},     {"to", "\"2019-05-29\""},
+      {"type", "\"assignmentMade\""}, {"assignment", "\"A1\""},
+      {"person", "\"P1\""},           {"group", "\"G1\""},
+      {"from", "\"2019-05-15\""},     {"to", "\"2019-05-29\""},
       {"position", "\"member\""}};
   std::string out = "{";
   for (const auto& [k, v] : fields) {
@@ -99,8 +100,9 @@ std::string Assignment(const std::string& field = "", const std::string& value =
   return out + "}";
 }
 
-TEST_CASE("Every event type in interface.md is accepted and round-trips to identical canonical bytes",
-          "[event]") {
+TEST_CASE(
+    "Every event type in interface.md is accepted and round-trips to identical canonical bytes",
+    "[event]") {
   EventCodec codec;
   auto examples = ValidExamples();
   REQUIRE(examples.size() == 24);  // every type of interface.md's table (v2 added three)
@@ -131,14 +133,17 @@ TEST_CASE("Every event type in interface.md is accepted and round-trips to ident
 
 TEST_CASE("Key order and white space in the JSON do not change the canonical bytes", "[event]") {
   EventCodec codec;
-  auto a = codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"dispatchedAgency"})");
+  auto a =
+      codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"dispatchedAgency"})");
   auto b = codec.Parse(
-      " {\n \"kind\" : \"dispatchedAgency\", \"name\":\"N\",\t\"unit\":\"U1\", \"type\":\"unitRegistered\" }\n");
+      " {\n \"kind\" : \"dispatchedAgency\", \"name\":\"N\",\t\"unit\":\"U1\", "
+      "\"type\":\"unitRegistered\" }\n");
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   CHECK(*a == *b);
   // A different value is a different body.
-  auto c = codec.Parse(R"({"type":"unitRegistered","unit":"U2","name":"N","kind":"dispatchedAgency"})");
+  auto c =
+      codec.Parse(R"({"type":"unitRegistered","unit":"U2","name":"N","kind":"dispatchedAgency"})");
   REQUIRE(c.ok());
   CHECK(*c != *a);
 }
@@ -186,11 +191,13 @@ TEST_CASE("Malformed JSON is refused", "[event]") {
 
 TEST_CASE("Text after the JSON object is refused", "[event]") {
   EventCodec codec;
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"} {"x":1})",
+      "JSON");
   ExpectRefused(codec,
-                R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"} {"x":1})",
+                R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"}})",
                 "JSON");
-  ExpectRefused(codec,
-                R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"}})", "JSON");
 }
 
 TEST_CASE("An unknown, missing, invalid or non-string type is refused and named", "[event]") {
@@ -202,70 +209,95 @@ TEST_CASE("An unknown, missing, invalid or non-string type is refused and named"
   ExpectRefused(codec, R"({"type":7,"unit":"U1"})", "'type'");
   ExpectRefused(codec, R"({"type":null})", "'type'");
   // Case matters: names are exactly interface.md's.
-  ExpectRefused(codec, R"({"type":"UnitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})",
+  ExpectRefused(codec,
+                R"({"type":"UnitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})",
                 "UnitRegistered");
 }
 
-TEST_CASE("An unknown field is refused and named, at the top level and inside a subject", "[event]") {
+TEST_CASE("An unknown field is refused and named, at the top level and inside a subject",
+          "[event]") {
   EventCodec codec;
-  ExpectRefused(codec,
-                R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment","colour":"red"})",
-                "'colour'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment","colour":"red"})",
+      "'colour'");
   // A field of another event type is unknown here.
   ExpectRefused(codec, Assignment("position", "\"member\",\"days\":3"), "'days'");
-  ExpectRefused(codec,
-                R"({"type":"commendationIssued","subject":{"person":"P1","team":"x"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
-                "subject.team");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"person":"P1","team":"x"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject.team");
   // The union member's own name is not a key either.
-  ExpectRefused(codec,
-                R"({"type":"unitRegistered","unitRegistered":{},"unit":"U1","name":"N","kind":"ministryDepartment"})",
-                "'unitRegistered'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","unitRegistered":{},"unit":"U1","name":"N","kind":"ministryDepartment"})",
+      "'unitRegistered'");
 }
 
 TEST_CASE("A duplicate key is refused and named", "[event]") {
   EventCodec codec;
-  ExpectRefused(codec,
-                R"({"type":"unitRegistered","unit":"U1","unit":"U2","name":"N","kind":"ministryDepartment"})",
-                "'unit' appears twice");
-  ExpectRefused(codec,
-                R"({"type":"unitRegistered","type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})",
-                "'type'");
-  ExpectRefused(codec,
-                R"({"type":"unitRegistered","id":"a","id":"a","unit":"U1","name":"N","kind":"ministryDepartment"})",
-                "'id' appears twice");
-  ExpectRefused(codec,
-                R"({"type":"commendationIssued","subject":{"person":"P1","person":"P2"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
-                "subject.person");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","unit":"U1","unit":"U2","name":"N","kind":"ministryDepartment"})",
+      "'unit' appears twice");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})",
+      "'type'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","id":"a","id":"a","unit":"U1","name":"N","kind":"ministryDepartment"})",
+      "'id' appears twice");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"person":"P1","person":"P2"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject.person");
 }
 
 TEST_CASE("A missing required field is refused and named, for several types", "[event]") {
   EventCodec codec;
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"N"})", "'kind'");
-  ExpectRefused(codec, R"({"type":"personRegistered","person":"P1","name":"N","category":"contract"})", "'unit'");
+  ExpectRefused(codec,
+                R"({"type":"personRegistered","person":"P1","name":"N","category":"contract"})",
+                "'unit'");
   ExpectRefused(codec, Assignment("to"), "'to'");
   ExpectRefused(codec, Assignment("position"), "'position'");
   ExpectRefused(codec, R"({"type":"keyRegistered","holder":"h","role":"hr"})", "'publicKey'");
   ExpectRefused(codec, R"({"type":"keyRevoked","reason":"r"})", "'keyId'");
-  ExpectRefused(codec,
-                R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10"})",
-                "'distributedTo'");
-  ExpectRefused(codec,
-                R"({"type":"evaluationRecorded","evaluation":"E1","period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":[]})",
-                "'subject'");
-  ExpectRefused(codec, R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","date":"2020-01-15"})",
-                "'met'");
+  ExpectRefused(
+      codec,
+      R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10"})",
+      "'distributedTo'");
+  ExpectRefused(
+      codec,
+      R"({"type":"evaluationRecorded","evaluation":"E1","period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":[]})",
+      "'subject'");
+  ExpectRefused(
+      codec,
+      R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","date":"2020-01-15"})",
+      "'met'");
   ExpectRefused(codec, R"({"type":"retraction","reason":"r"})", "'target'");
-  ExpectRefused(codec, R"({"type":"leaveGranted","person":"P1","kind":"rotation","from":"2019-06-03"})", "'days'");
+  ExpectRefused(codec,
+                R"({"type":"leaveGranted","person":"P1","kind":"rotation","from":"2019-06-03"})",
+                "'days'");
   ExpectRefused(codec, R"({"type":"groupDisbanded","group":"G1"})", "'date'");
-  ExpectRefused(codec, R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","date":"2020-02-01","summary":"s","principal":"p"})",
-                "'unit'");
+  ExpectRefused(
+      codec,
+      R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","date":"2020-02-01","summary":"s","principal":"p"})",
+      "'unit'");
   // Required from format v2 on.
-  ExpectRefused(codec, R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","unit":"U1","date":"2020-02-01","summary":"s"})",
-                "'principal'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})",
-                "'evaluation'");
-  ExpectRefused(codec, R"({"type":"criticismIssued","subject":{"person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12"})",
-                "'evaluation'");
+  ExpectRefused(
+      codec,
+      R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"final","unit":"U1","date":"2020-02-01","summary":"s"})",
+      "'principal'");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11"})",
+      "'evaluation'");
+  ExpectRefused(
+      codec,
+      R"({"type":"criticismIssued","subject":{"person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12"})",
+      "'evaluation'");
   ExpectRefused(codec, R"({"type":"erasure","reason":"r"})", "'target'");
   ExpectRefused(codec, R"({"type":"principalNamed","unit":"U1","date":"2019-05-01"})", "'name'");
 }
@@ -273,39 +305,67 @@ TEST_CASE("A missing required field is refused and named, for several types", "[
 TEST_CASE("A value of the wrong JSON type is refused and named", "[event]") {
   EventCodec codec;
   // A string where a number belongs.
-  ExpectRefused(codec, R"({"type":"leaveGranted","person":"P1","days":"4","kind":"rotation","from":"2019-06-03"})",
-                "'days'");
+  ExpectRefused(
+      codec,
+      R"({"type":"leaveGranted","person":"P1","days":"4","kind":"rotation","from":"2019-06-03"})",
+      "'days'");
   ExpectRefused(codec, R"({"type":"retraction","target":"42","reason":"r"})", "'target'");
-  ExpectRefused(codec, R"({"type":"targetAssessed","city":"130100","year":"2019","scope":"annual","met":true,"date":"2020-01-15"})",
-                "'year'");
+  ExpectRefused(
+      codec,
+      R"({"type":"targetAssessed","city":"130100","year":"2019","scope":"annual","met":true,"date":"2020-01-15"})",
+      "'year'");
   // A number where a string belongs.
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":1,"name":"N","kind":"ministryDepartment"})", "'unit'");
+  ExpectRefused(codec,
+                R"({"type":"unitRegistered","unit":1,"name":"N","kind":"ministryDepartment"})",
+                "'unit'");
   ExpectRefused(codec, Assignment("from", "20190515"), "'from'");
   ExpectRefused(codec, Assignment("position", "1"), "'position'");
-  ExpectRefused(codec, R"({"type":"unitRegistered","id":5,"unit":"U1","name":"N","kind":"ministryDepartment"})", "'id'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","id":5,"unit":"U1","name":"N","kind":"ministryDepartment"})",
+      "'id'");
   // Booleans, arrays and objects.
-  ExpectRefused(codec, R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","met":"true","date":"2020-01-15"})",
-                "'met'");
-  ExpectRefused(codec, R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","met":1,"date":"2020-01-15"})",
-                "'met'");
+  ExpectRefused(
+      codec,
+      R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","met":"true","date":"2020-01-15"})",
+      "'met'");
+  ExpectRefused(
+      codec,
+      R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","met":1,"date":"2020-01-15"})",
+      "'met'");
+  ExpectRefused(
+      codec,
+      R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":"hrDepartment"})",
+      "'distributedTo'");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":"P1","reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "'subject'");
   ExpectRefused(codec,
-                R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":"hrDepartment"})",
-                "'distributedTo'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":"P1","reason":"r","date":"2019-06-11","evaluation":"E1"})", "'subject'");
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":["U1"],"name":"N","kind":"ministryDepartment"})", "'unit'");
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":{"id":"U1"},"name":"N","kind":"ministryDepartment"})", "'unit'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":7},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
-                "subject.person");
+                R"({"type":"unitRegistered","unit":["U1"],"name":"N","kind":"ministryDepartment"})",
+                "'unit'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","unit":{"id":"U1"},"name":"N","kind":"ministryDepartment"})",
+      "'unit'");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"person":7},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject.person");
 }
 
 TEST_CASE("An unknown enum value is refused and named", "[event]") {
   EventCodec codec;
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministry"})", "'kind'");
-  ExpectRefused(codec, R"({"type":"keyRegistered","publicKey":"x","holder":"h","role":"superuser"})", "'role'");
-  ExpectRefused(codec, Assignment("position", "\"Leader\""), "'position'");
+  ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministry"})",
+                "'kind'");
   ExpectRefused(codec,
-                R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["ministryLeaders","mayor"]})",
-                "distributedTo[1]");
+                R"({"type":"keyRegistered","publicKey":"x","holder":"h","role":"superuser"})",
+                "'role'");
+  ExpectRefused(codec, Assignment("position", "\"Leader\""), "'position'");
+  ExpectRefused(
+      codec,
+      R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["ministryLeaders","mayor"]})",
+      "distributedTo[1]");
   // An enum's ordinal is not its name.
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"N","kind":0})", "'kind'");
 }
@@ -313,7 +373,8 @@ TEST_CASE("An unknown enum value is refused and named", "[event]") {
 TEST_CASE("Negative, fractional and overflowing numbers are refused and named", "[event]") {
   EventCodec codec;
   auto leave = [](const std::string& days) {
-    return R"({"type":"leaveGranted","person":"P1","days":)" + days + R"(,"kind":"rotation","from":"2019-06-03"})";
+    return R"({"type":"leaveGranted","person":"P1","days":)" + days +
+           R"(,"kind":"rotation","from":"2019-06-03"})";
   };
   auto target = [](const std::string& year) {
     return R"({"type":"targetAssessed","city":"130100","year":)" + year +
@@ -340,24 +401,41 @@ TEST_CASE("Negative, fractional and overflowing numbers are refused and named", 
 
 TEST_CASE("Null is refused for required and optional fields alike", "[event]") {
   EventCodec codec;
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":null,"kind":"ministryDepartment"})", "'name'");
   ExpectRefused(codec,
-                R"({"type":"groupFormed","group":"G1","city":"130100","kind":"central","leadUnit":"U1","date":"2019-05-10","task":null})",
-                "'task'");
-  ExpectRefused(codec, R"({"type":"unitRegistered","id":null,"unit":"U1","name":"N","kind":"ministryDepartment"})", "'id'");
+                R"({"type":"unitRegistered","unit":"U1","name":null,"kind":"ministryDepartment"})",
+                "'name'");
+  ExpectRefused(
+      codec,
+      R"({"type":"groupFormed","group":"G1","city":"130100","kind":"central","leadUnit":"U1","date":"2019-05-10","task":null})",
+      "'task'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","id":null,"unit":"U1","name":"N","kind":"ministryDepartment"})",
+      "'id'");
   ExpectRefused(codec, R"({"type":"retraction","target":null,"reason":"r"})", "'target'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"person":null},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
-                "subject.person");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"person":null},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject.person");
 }
 
 TEST_CASE("Empty strings are refused and named", "[event]") {
   EventCodec codec;
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":"","name":"N","kind":"ministryDepartment"})", "'unit'");
-  ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"","kind":"ministryDepartment"})", "'name'");
-  ExpectRefused(codec, R"({"type":"unitRegistered","id":"","unit":"U1","name":"N","kind":"ministryDepartment"})", "'id'");
+  ExpectRefused(codec,
+                R"({"type":"unitRegistered","unit":"","name":"N","kind":"ministryDepartment"})",
+                "'unit'");
+  ExpectRefused(codec,
+                R"({"type":"unitRegistered","unit":"U1","name":"","kind":"ministryDepartment"})",
+                "'name'");
+  ExpectRefused(
+      codec,
+      R"({"type":"unitRegistered","id":"","unit":"U1","name":"N","kind":"ministryDepartment"})",
+      "'id'");
   ExpectRefused(codec, R"({"type":"unitRegistered","unit":"U1","name":"N","kind":""})", "'kind'");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{"unit":""},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
-                "subject.unit");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"unit":""},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject.unit");
   ExpectRefused(codec, Assignment("to", "\"\""), "'to'");
 }
 
@@ -374,10 +452,13 @@ TEST_CASE("Impossible or badly written dates are refused and named", "[event]") 
   ExpectRefused(codec, Assignment("to", "\" 2019-05-29\""), "'to'");
   ExpectRefused(codec, Assignment("to", "\"+019-05-29\""), "'to'");
   ExpectRefused(codec, R"({"type":"groupDisbanded","group":"G1","date":"2100-02-29"})", "'date'");
-  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
-                           R"(,"from":"2019-06-01","until":"2019-06-31"})",
+  ExpectRefused(codec,
+                R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
+                    R"(,"from":"2019-06-01","until":"2019-06-31"})",
                 "'until'");
-  ExpectRefused(codec, R"({"type":"calendarPublished","year":2020,"holidays":["2020-02-30"],"workdays":[]})", "holidays");
+  ExpectRefused(
+      codec, R"({"type":"calendarPublished","year":2020,"holidays":["2020-02-30"],"workdays":[]})",
+      "holidays");
   // Leap days that exist are fine.
   CHECK(codec.Parse(Assignment("from", "\"2020-02-29\"")).ok());
   CHECK(codec.Parse(R"({"type":"groupDisbanded","group":"G1","date":"2000-02-29"})").ok());
@@ -399,18 +480,26 @@ TEST_CASE("IsCalendarDate accepts exactly the real dates written YYYY-MM-DD", "[
 
 TEST_CASE("A subject must name exactly one of person and unit", "[event]") {
   EventCodec codec;
-  ExpectRefused(codec,
-                R"({"type":"commendationIssued","subject":{"person":"P1","unit":"U1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
-                "subject");
-  ExpectRefused(codec, R"({"type":"commendationIssued","subject":{},"reason":"r","date":"2019-06-11","evaluation":"E1"})", "subject");
-  ExpectRefused(codec,
-                R"({"type":"criticismIssued","subject":{"unit":"U1","person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12","evaluation":"E1"})",
-                "subject");
-  ExpectRefused(codec,
-                R"({"type":"evaluationRecorded","evaluation":"E1","subject":{},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":[]})",
-                "subject");
-  auto person = codec.Parse(R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
-  auto unit = codec.Parse(R"({"type":"commendationIssued","subject":{"unit":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{"person":"P1","unit":"U1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject");
+  ExpectRefused(
+      codec,
+      R"({"type":"commendationIssued","subject":{},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
+      "subject");
+  ExpectRefused(
+      codec,
+      R"({"type":"criticismIssued","subject":{"unit":"U1","person":"P1"},"ground":"badAttitude","reason":"r","date":"2019-06-12","evaluation":"E1"})",
+      "subject");
+  ExpectRefused(
+      codec,
+      R"({"type":"evaluationRecorded","evaluation":"E1","subject":{},"period":"p","grade":"good","summary":"s","date":"2019-06-10","distributedTo":[]})",
+      "subject");
+  auto person = codec.Parse(
+      R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
+  auto unit = codec.Parse(
+      R"({"type":"commendationIssued","subject":{"unit":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
   REQUIRE(person.ok());
   REQUIRE(unit.ok());
   CHECK(*person != *unit);
@@ -432,11 +521,12 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
     return std::make_pair(std::move(*view), *text);
   };
   {
-    auto [view, text] = read(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})");
+    auto [view, text] =
+        read(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})");
     CHECK_FALSE(view.reader().hasId());
     CHECK(text.find("\"id\"") == std::string::npos);
-    auto [with_id, text2] =
-        read(R"({"type":"unitRegistered","id":"batch-7.1","unit":"U1","name":"N","kind":"ministryDepartment"})");
+    auto [with_id, text2] = read(
+        R"({"type":"unitRegistered","id":"batch-7.1","unit":"U1","name":"N","kind":"ministryDepartment"})");
     CHECK(std::string(with_id.reader().getId()) == "batch-7.1");
     CHECK(text2.find("\"id\":\"batch-7.1\"") != std::string::npos);
     CHECK_FALSE(view.reader().getUnitRegistered().hasProvince());
@@ -449,15 +539,16 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
     CHECK(text.find("\"task\"") == std::string::npos);
   }
   {
-    auto [view, text] = read(R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
-                             R"(,"from":"2019-06-01"})");
+    auto [view, text] = read(R"({"type":"restrictionRecorded","person":"P1","reason":)" +
+                             kCommitment + R"(,"from":"2019-06-01"})");
     CHECK_FALSE(view.reader().getRestrictionRecorded().hasUntil());
     CHECK(text.find("\"until\"") == std::string::npos);
   }
   // v2: a mark's evaluation is required ("A missing required field..."); a training's note
   // is the optional field that may be absent.
   {
-    auto [view, text] = read(R"({"type":"trainingCompleted","person":"P1","course":"business","mode":"video","date":"2019-05-02"})");
+    auto [view, text] = read(
+        R"({"type":"trainingCompleted","person":"P1","course":"business","mode":"video","date":"2019-05-02"})");
     CHECK_FALSE(view.reader().getTrainingCompleted().hasNote());
     CHECK(text.find("\"note\"") == std::string::npos);
   }
@@ -486,7 +577,8 @@ TEST_CASE("Optional fields may be absent and stay absent", "[event]") {
 void ExpectTargetPrintsAsInteger(const std::vector<uint64_t>& targets) {
   EventCodec codec;
   for (uint64_t target : targets) {
-    std::string json = R"({"type":"retraction","target":)" + std::to_string(target) + R"(,"reason":"r"})";
+    std::string json =
+        R"({"type":"retraction","target":)" + std::to_string(target) + R"(,"reason":"r"})";
     auto body = codec.Parse(json);
     INFO(json);
     REQUIRE(body.ok());
@@ -507,10 +599,12 @@ TEST_CASE("A retraction's target prints as a JSON number", "[event]") {
 
 // Seqs are integers: a reader that parses them as integers (jq's tonumber aside, most
 // strict JSON-to-uint64 decoders) must not meet exponent notation.
-TEST_CASE("A retraction's target of 10^15 or more is refused, so no seq ever prints as an exponent", "[event]") {
+TEST_CASE("A retraction's target of 10^15 or more is refused, so no seq ever prints as an exponent",
+          "[event]") {
   EventCodec codec;
   for (const char* target : {"1000000000000000", "9007199254740992", "18446744073709551615"}) {
-    auto body = codec.Parse(std::string(R"({"type":"retraction","target":)") + target + R"(,"reason":"r"})");
+    auto body = codec.Parse(std::string(R"({"type":"retraction","target":)") + target +
+                            R"(,"reason":"r"})");
     INFO(target);
     REQUIRE_FALSE(body.ok());
     CHECK(body.status().message().find("target") != std::string::npos);
@@ -519,13 +613,15 @@ TEST_CASE("A retraction's target of 10^15 or more is refused, so no seq ever pri
 
 TEST_CASE("Numbers print as plain integers", "[event]") {
   EventCodec codec;
-  auto body = codec.Parse(R"({"type":"leaveGranted","person":"P1","days":4294967295,"kind":"rotation","from":"2019-06-03"})");
+  auto body = codec.Parse(
+      R"({"type":"leaveGranted","person":"P1","days":4294967295,"kind":"rotation","from":"2019-06-03"})");
   REQUIRE(body.ok());
   auto text = codec.ToJson(*body);
   REQUIRE(text.ok());
   INFO(*text);
   CHECK(text->find("\"days\":4294967295") != std::string::npos);
-  auto year = codec.Parse(R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"final","met":true,"date":"2021-03-31"})");
+  auto year = codec.Parse(
+      R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"final","met":true,"date":"2021-03-31"})");
   REQUIRE(year.ok());
   auto year_text = codec.ToJson(*year);
   REQUIRE(year_text.ok());
@@ -558,7 +654,8 @@ ByteSpan SpanOf(const kj::Array<capnp::word>& words) {
   return ByteSpan(b.begin(), b.size());
 }
 
-TEST_CASE("FromCanonical accepts the codec's bytes and refuses every non-canonical encoding", "[event]") {
+TEST_CASE("FromCanonical accepts the codec's bytes and refuses every non-canonical encoding",
+          "[event]") {
   EventCodec codec;
   auto body = codec.Parse(
       R"({"type":"groupFormed","id":"id-1","group":"G1","city":"130100","kind":"ordinary","leadUnit":"U1","date":"2019-05-10"})");
@@ -626,10 +723,12 @@ TEST_CASE("A canonical body of the `invalid` type is refused", "[event]") {
   }
 }
 
-TEST_CASE("Envelope JSON round-trips and refuses an event that does not match its body", "[event]") {
+TEST_CASE("Envelope JSON round-trips and refuses an event that does not match its body",
+          "[event]") {
   EventCodec codec;
   auto key = KeyFor("envelope-signer");
-  auto body = codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})");
+  auto body = codec.Parse(
+      R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})");
   REQUIRE(body.ok());
   Envelope env = SignEnvelope(*body, test::kTestOrigin, key);
   CHECK(VerifyEnvelope(env, test::kTestOrigin, key.Public()));
@@ -651,8 +750,8 @@ TEST_CASE("Envelope JSON round-trips and refuses an event that does not match it
   CHECK(refused.status().message().find("event") != std::string::npos);
 
   // An unsigned event is not an envelope.
-  auto unsigned_event =
-      EnvelopeFromJson(R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})", codec);
+  auto unsigned_event = EnvelopeFromJson(
+      R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})", codec);
   CHECK_FALSE(unsigned_event.ok());
 }
 
@@ -661,16 +760,20 @@ TEST_CASE("Envelope JSON round-trips and refuses an event that does not match it
 
 namespace probity {
 namespace {
-TEST_CASE("Text must be clean UTF-8: invalid bytes and control characters are refused, CJK and newlines kept",
-          "[event]") {
+TEST_CASE(
+    "Text must be clean UTF-8: invalid bytes and control characters are refused, CJK and newlines "
+    "kept",
+    "[event]") {
   EventCodec codec;
   auto unit = [&](const std::string& name) {
-    return codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":")" + name + R"(","kind":"ministryDepartment"})");
+    return codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":")" + name +
+                       R"(","kind":"ministryDepartment"})");
   };
   CHECK(unit("大气环境司").ok());
   CHECK(unit("line one\\nline two").ok());
-  for (const std::string& bad : {std::string("a\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
-                                std::string("bell\\u0007"), std::string("nul\\u0000x"), std::string("\xe5\xa4")}) {
+  for (const std::string& bad :
+       {std::string("a\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+        std::string("bell\\u0007"), std::string("nul\\u0000x"), std::string("\xe5\xa4")}) {
     auto r = unit(bad);
     INFO(bad);
     REQUIRE_FALSE(r.ok());
@@ -682,13 +785,14 @@ TEST_CASE("Text must be clean UTF-8: invalid bytes and control characters are re
 
 namespace probity {
 namespace {
-TEST_CASE("JsonQuote escapes quotes, backslashes and every control character, and round-trips", "[event]") {
+TEST_CASE("JsonQuote escapes quotes, backslashes and every control character, and round-trips",
+          "[event]") {
   CHECK(JsonQuote("a\"b\\c") == R"("a\"b\\c")");
   CHECK(JsonQuote(std::string("x\x01y\n", 4)) == R"("x\u0001y\n")");
   CHECK(JsonQuote("大气") == "\"大气\"");
   EventCodec codec;
-  auto body = codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":)" + JsonQuote("名\"称\\ \t") +
-                          R"(,"kind":"ministryDepartment"})");
+  auto body = codec.Parse(R"({"type":"unitRegistered","unit":"U1","name":)" +
+                          JsonQuote("名\"称\\ \t") + R"(,"kind":"ministryDepartment"})");
   REQUIRE(body.ok());
   auto view = EventView::FromCanonical(*body);
   REQUIRE(view.ok());
@@ -705,14 +809,17 @@ namespace {
 TEST_CASE("An event id is 1 to 64 of A-Z a-z 0-9 . _ : - (format v2)", "[event]") {
   EventCodec codec;
   auto with_id = [](const std::string& id) {
-    return R"({"type":"unitRegistered","id":)" + JsonQuote(id) + R"(,"unit":"U1","name":"N","kind":"ministryDepartment"})";
+    return R"({"type":"unitRegistered","id":)" + JsonQuote(id) +
+           R"(,"unit":"U1","name":"N","kind":"ministryDepartment"})";
   };
-  for (const std::string& good : std::vector<std::string>{"a", "ev-0123abcd", "hr:2019.42_x", std::string(64, 'z')}) {
+  for (const std::string& good :
+       std::vector<std::string>{"a", "ev-0123abcd", "hr:2019.42_x", std::string(64, 'z')}) {
     INFO(good);
     CHECK(IsValidEventId(good));
     CHECK(codec.Parse(with_id(good)).ok());
   }
-  for (const std::string& bad : std::vector<std::string>{"batch-7/1", "has space", std::string(65, 'z'), "名", "a+b"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"batch-7/1", "has space", std::string(65, 'z'), "名", "a+b"}) {
     CHECK_FALSE(IsValidEventId(bad));
     ExpectRefused(codec, with_id(bad), "'id'");
   }
@@ -720,7 +827,8 @@ TEST_CASE("An event id is 1 to 64 of A-Z a-z 0-9 . _ : - (format v2)", "[event]"
 
 TEST_CASE("Prepare adds a fresh id when there is none and keeps the one given", "[event]") {
   EventCodec codec;
-  const std::string json = R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})";
+  const std::string json =
+      R"({"type":"unitRegistered","unit":"U1","name":"N","kind":"ministryDepartment"})";
   auto random = SeededRandom("event-test");
   auto a = codec.Prepare(json, random);
   auto b = codec.Prepare(json, random);
@@ -737,24 +845,28 @@ TEST_CASE("Prepare adds a fresh id when there is none and keeps the one given", 
   CHECK(IsValidEventId(ida));
   CHECK(ida != idb);  // a fresh id each time
   // The rest of the body is Parse's, id aside.
-  auto parsed = codec.Parse(R"({"type":"unitRegistered","id":")" + ida + R"(","unit":"U1","name":"N","kind":"ministryDepartment"})");
+  auto parsed = codec.Parse(R"({"type":"unitRegistered","id":")" + ida +
+                            R"(","unit":"U1","name":"N","kind":"ministryDepartment"})");
   REQUIRE(parsed.ok());
   CHECK(*parsed == a->body);
   // An id given is kept.
-  auto given = codec.Prepare(R"({"type":"unitRegistered","id":"mine","unit":"U1","name":"N","kind":"ministryDepartment"})",
-                             random);
+  auto given = codec.Prepare(
+      R"({"type":"unitRegistered","id":"mine","unit":"U1","name":"N","kind":"ministryDepartment"})",
+      random);
   REQUIRE(given.ok());
   CHECK(std::string(EventView::FromCanonical(given->body)->reader().getId()) == "mine");
 }
 
-TEST_CASE("Prepare seals a restriction's reason: the body holds SHA-256(salt || value), the value travels beside",
-          "[event]") {
+TEST_CASE(
+    "Prepare seals a restriction's reason: the body holds SHA-256(salt || value), the value "
+    "travels beside",
+    "[event]") {
   EventCodec codec;
   auto random = SeededRandom("event-test-sealed");
   for (std::string reason : {"pregnancy", "breastfeeding", "health"}) {
     INFO(reason);
-    auto p = codec.Prepare(R"({"type":"restrictionRecorded","id":"r1","person":"P1","reason":")" + reason +
-                               R"(","from":"2019-06-01"})",
+    auto p = codec.Prepare(R"({"type":"restrictionRecorded","id":"r1","person":"P1","reason":")" +
+                               reason + R"(","from":"2019-06-01"})",
                            random);
     INFO((p.ok() ? std::string("ok") : p.status().message()));
     REQUIRE(p.ok());
@@ -788,11 +900,14 @@ TEST_CASE("Prepare seals a restriction's reason: the body holds SHA-256(salt || 
     auto withheld = codec.ToDisplayJson(view->reader(), false, p->sealed);
     CHECK(withheld.find(reason) == std::string::npos);
     CHECK(withheld.find("withheld") != std::string::npos);
-    CHECK(codec.ToDisplayJson(view->reader(), true, p->sealed).find("\"reason\":\"" + reason + "\"") != std::string::npos);
-    CHECK(codec.ToDisplayJson(view->reader(), true, {}).find("\"reason\":\"erased\"") != std::string::npos);
+    CHECK(codec.ToDisplayJson(view->reader(), true, p->sealed)
+              .find("\"reason\":\"" + reason + "\"") != std::string::npos);
+    CHECK(codec.ToDisplayJson(view->reader(), true, {}).find("\"reason\":\"erased\"") !=
+          std::string::npos);
   }
   // Two preparations of the same event differ in salt, so in commitment.
-  const std::string json = R"({"type":"restrictionRecorded","id":"r2","person":"P1","reason":"health","from":"2019-06-01"})";
+  const std::string json =
+      R"({"type":"restrictionRecorded","id":"r2","person":"P1","reason":"health","from":"2019-06-01"})";
   auto a = codec.Prepare(json, random);
   auto b = codec.Prepare(json, random);
   REQUIRE(a.ok());
@@ -801,22 +916,31 @@ TEST_CASE("Prepare seals a restriction's reason: the body holds SHA-256(salt || 
   CHECK(a->body != b->body);
   // A value that is not a reason, or not a string, is refused naming the field.
   for (std::string bad : {R"("sick")", "2", R"({"commitment":"00"})"}) {
-    auto r = codec.Prepare(R"({"type":"restrictionRecorded","person":"P1","reason":)" + bad + R"(,"from":"2019-06-01"})",
+    auto r = codec.Prepare(R"({"type":"restrictionRecorded","person":"P1","reason":)" + bad +
+                               R"(,"from":"2019-06-01"})",
                            random);
     INFO(bad);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("reason") != std::string::npos);
   }
   // Parse, for already-sealed bodies, refuses the clear value and a commitment of the wrong size.
-  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01"})", "reason");
-  ExpectRefused(codec, R"({"type":"restrictionRecorded","person":"P1","reason":{"commitment":"abcd"},"from":"2019-06-01"})",
-                "commitment");
+  ExpectRefused(
+      codec,
+      R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01"})",
+      "reason");
+  ExpectRefused(
+      codec,
+      R"({"type":"restrictionRecorded","person":"P1","reason":{"commitment":"abcd"},"from":"2019-06-01"})",
+      "commitment");
 }
 
-TEST_CASE("Envelope JSON carries the sealed values beside the body and reads them back", "[event]") {
+TEST_CASE("Envelope JSON carries the sealed values beside the body and reads them back",
+          "[event]") {
   EventCodec codec;
   auto key = KeyFor("envelope-signer");
-  Envelope env = test::SignJson(codec, R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01"})", key);
+  Envelope env = test::SignJson(
+      codec,
+      R"({"type":"restrictionRecorded","person":"P1","reason":"health","from":"2019-06-01"})", key);
   REQUIRE(env.sealed.size() == 1);
   std::string line = EnvelopeToJson(env, codec);
   INFO(line);

@@ -21,7 +21,8 @@ enum class Fault { kNone, kSync, kNoSpace };
 // disk would.
 class FaultyFs final : public rocksdb::FileSystemWrapper {
  public:
-  explicit FaultyFs(std::shared_ptr<rocksdb::FileSystem> base) : FileSystemWrapper(std::move(base)) {}
+  explicit FaultyFs(std::shared_ptr<rocksdb::FileSystem> base)
+      : FileSystemWrapper(std::move(base)) {}
   static const char* kClassName() { return "FaultyFs"; }
   const char* Name() const override { return kClassName(); }
   void Set(Fault f) { fault_ = f; }
@@ -41,12 +42,15 @@ class FaultyFs final : public rocksdb::FileSystemWrapper {
         : FSWritableFileOwnerWrapper(std::move(f)), fault_(fault) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                              rocksdb::IODebugContext* dbg) override {
-      if (*fault_ == Fault::kNoSpace) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+      if (*fault_ == Fault::kNoSpace)
+        return rocksdb::IOStatus::NoSpace("injected: no space left on device");
       return FSWritableFileOwnerWrapper::Append(data, o, dbg);
     }
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
-                             const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
-      if (*fault_ == Fault::kNoSpace) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*fault_ == Fault::kNoSpace)
+        return rocksdb::IOStatus::NoSpace("injected: no space left on device");
       return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
     }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
@@ -66,7 +70,8 @@ class FaultyFs final : public rocksdb::FileSystemWrapper {
 };
 
 std::string Unit(int i) {
-  return "{\"type\":\"unitRegistered\",\"unit\":\"F" + std::to_string(i) + "\",\"name\":\"Unit\",\"kind\":\"ministryDepartment\"}";
+  return "{\"type\":\"unitRegistered\",\"unit\":\"F" + std::to_string(i) +
+         "\",\"name\":\"Unit\",\"kind\":\"ministryDepartment\"}";
 }
 
 void ExpectRefusedUntilReopen(Fault fault, const char* words) {
@@ -110,13 +115,17 @@ void ExpectRefusedUntilReopen(Fault fault, const char* words) {
   f.Append(f.admin(), Unit(4));
 }
 
-TEST_CASE("A failed sync refuses the write, and every write after it until reopened; nothing acknowledged is lost",
-          "[fault]") {
+TEST_CASE(
+    "A failed sync refuses the write, and every write after it until reopened; nothing "
+    "acknowledged is lost",
+    "[fault]") {
   ExpectRefusedUntilReopen(Fault::kSync, "store write failed");
 }
 
-TEST_CASE("A full disk refuses the write, and every write after it until reopened; nothing acknowledged is lost",
-          "[fault]") {
+TEST_CASE(
+    "A full disk refuses the write, and every write after it until reopened; nothing acknowledged "
+    "is lost",
+    "[fault]") {
   ExpectRefusedUntilReopen(Fault::kNoSpace, "store write failed");
 }
 

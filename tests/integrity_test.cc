@@ -43,37 +43,42 @@ const Rules& TheRules() {
 
 // Seqs of the events the pristine store adds after LedgerFixture::Populate().
 struct World {
-  uint64_t restriction_p1 = 0;  // hr: P1, health (sealed)
-  uint64_t restriction_p2 = 0;  // hr: P2, pregnancy (sealed)
-  uint64_t evaluation_p3 = 0;   // enforcement: E1 about P3
-  uint64_t criticism_p3 = 0;    // enforcement: criticism of P3 citing E1
-  uint64_t evaluation_p1 = 0;   // enforcement: E2 about P1
-  uint64_t commendation_p1 = 0; // enforcement: commendation of P1 citing E2
-  uint64_t training_p2 = 0;     // dispatcher-U1: P2's training
+  uint64_t restriction_p1 = 0;   // hr: P1, health (sealed)
+  uint64_t restriction_p2 = 0;   // hr: P2, pregnancy (sealed)
+  uint64_t evaluation_p3 = 0;    // enforcement: E1 about P3
+  uint64_t criticism_p3 = 0;     // enforcement: criticism of P3 citing E1
+  uint64_t evaluation_p1 = 0;    // enforcement: E2 about P1
+  uint64_t commendation_p1 = 0;  // enforcement: commendation of P1 citing E2
+  uint64_t training_p2 = 0;      // dispatcher-U1: P2's training
   uint64_t size = 0;
 };
 
-std::string RestrictionJson(const std::string& person, const std::string& reason, const std::string& from = "2019-06-01") {
-  return R"({"type":"restrictionRecorded","person":")" + person + R"(","reason":")" + reason + R"(","from":")" + from +
-         R"("})";
+std::string RestrictionJson(const std::string& person, const std::string& reason,
+                            const std::string& from = "2019-06-01") {
+  return R"({"type":"restrictionRecorded","person":")" + person + R"(","reason":")" + reason +
+         R"(","from":")" + from + R"("})";
 }
 std::string EvaluationJson(const std::string& id, const std::string& person) {
-  return R"({"type":"evaluationRecorded","evaluation":")" + id + R"(","subject":{"person":")" + person +
+  return R"({"type":"evaluationRecorded","evaluation":")" + id + R"(","subject":{"person":")" +
+         person +
          R"("},"period":"2019","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["ministryLeaders"]})";
 }
 std::string CriticismJson(const std::string& person, const std::string& evaluation) {
   return R"({"type":"criticismIssued","subject":{"person":")" + person +
-         R"("},"ground":"poorPerformance","reason":"late reports","date":"2019-06-12","evaluation":")" + evaluation + R"("})";
+         R"("},"ground":"poorPerformance","reason":"late reports","date":"2019-06-12","evaluation":")" +
+         evaluation + R"("})";
 }
 std::string CommendationJson(const std::string& person, const std::string& evaluation) {
   return R"({"type":"commendationIssued","subject":{"person":")" + person +
          R"("},"reason":"thorough work","date":"2019-06-12","evaluation":")" + evaluation + R"("})";
 }
 std::string ErasureJson(uint64_t target, const std::string& reason = "retention period over") {
-  return R"({"type":"erasure","target":)" + std::to_string(target) + R"(,"reason":")" + reason + R"("})";
+  return R"({"type":"erasure","target":)" + std::to_string(target) + R"(,"reason":")" + reason +
+         R"("})";
 }
 std::string UnitJson(const std::string& unit) {
-  return R"({"type":"unitRegistered","unit":")" + unit + R"(","name":"Unit )" + unit + R"(","kind":"dispatchedAgency"})";
+  return R"({"type":"unitRegistered","unit":")" + unit + R"(","name":"Unit )" + unit +
+         R"(","kind":"dispatchedAgency"})";
 }
 
 // LedgerFixture::Populate() under the program's rules, then the events of World, built once
@@ -223,11 +228,14 @@ TEST_CASE("The pristine store verifies clean, every derived record compared, sea
   CHECK(ledger->CheckProjections().ok());
 }
 
-// ---- a tamper test for every stored record kind --------------------------------------------------
+// ---- a tamper test for every stored record kind
+// --------------------------------------------------
 
-TEST_CASE("Meta 'size' is checked: set from N to N-7 it is named by verify, the writer refuses the store as "
-          "damaged, and no entry is written over",
-          "[integrity]") {
+TEST_CASE(
+    "Meta 'size' is checked: set from N to N-7 it is named by verify, the writer refuses the store "
+    "as "
+    "damaged, and no entry is written over",
+    "[integrity]") {
   Copy c;
   const uint64_t n = c.world().size;
   {
@@ -266,8 +274,9 @@ TEST_CASE("Meta 'size' deleted: the store does not open, naming the size record"
   }
 }
 
-TEST_CASE("Meta 'size' set beyond the log: writes refuse the damaged store, verify names the size record",
-          "[integrity]") {
+TEST_CASE(
+    "Meta 'size' set beyond the log: writes refuse the damaged store, verify names the size record",
+    "[integrity]") {
   // The tree has no frontier at the recorded size. A writer refuses to open; a reader opens
   // with the damage noted, so that verify can name the record that differs.
   Copy c;
@@ -306,8 +315,10 @@ TEST_CASE("Meta 'projections' is checked: an edited or deleted record is named b
   }
 }
 
-TEST_CASE("Meta 'origin' is checked: an edited origin no longer matches the checkpoints or the signatures",
-          "[integrity]") {
+TEST_CASE(
+    "Meta 'origin' is checked: an edited origin no longer matches the checkpoints or the "
+    "signatures",
+    "[integrity]") {
   Copy c;
   {
     RawDb db(c.dir());
@@ -339,9 +350,11 @@ TEST_CASE("Meta holds nothing unknown: an added meta key is named by verify", "[
   ExpectProblem(VerifyDir(c.dir()), {"meta", "'trusted-signers'", "added"});
 }
 
-TEST_CASE("The ids index is checked: a deleted id, one pointing elsewhere, or an added one is named as the "
-          "ids index",
-          "[integrity]") {
+TEST_CASE(
+    "The ids index is checked: a deleted id, one pointing elsewhere, or an added one is named as "
+    "the "
+    "ids index",
+    "[integrity]") {
   Copy c;
   const World& w = c.world();
   std::string id;
@@ -373,9 +386,11 @@ TEST_CASE("The ids index is checked: a deleted id, one pointing elsewhere, or an
   }
 }
 
-TEST_CASE("The subjects index is checked: a deleted key, one pointing another person to a criticism, or an "
-          "altered value is named as the subjects index",
-          "[integrity]") {
+TEST_CASE(
+    "The subjects index is checked: a deleted key, one pointing another person to a criticism, or "
+    "an "
+    "altered value is named as the subjects index",
+    "[integrity]") {
   Copy c;
   const World& w = c.world();
   const std::string key = SubjectKey("person/P3", w.criticism_p3);
@@ -406,7 +421,8 @@ TEST_CASE("The subjects index is checked: a deleted key, one pointing another pe
   }
 }
 
-TEST_CASE("The projections (state) are checked: an edited, deleted or added record is named", "[integrity]") {
+TEST_CASE("The projections (state) are checked: an edited, deleted or added record is named",
+          "[integrity]") {
   Copy c;
   const std::string person = "p/P3";  // P3's projection, with the criticism
   {
@@ -450,8 +466,9 @@ TEST_CASE("The projections (state) are checked: an edited, deleted or added reco
 
 // Without the program's rules the state column still holds the authority records (keys,
 // roles, units, persons' units) that Submit trusts; verify compares them too.
-TEST_CASE("The state is checked also for a ledger without rules: a forged authority record is named",
-          "[integrity]") {
+TEST_CASE(
+    "The state is checked also for a ledger without rules: a forged authority record is named",
+    "[integrity]") {
   LedgerFixture f;  // no rules
   f.Populate();
   f.Close();
@@ -532,8 +549,9 @@ TEST_CASE("Sealed values are checked: an edited, deleted or added value is named
   }
 }
 
-TEST_CASE("Tree nodes are checked: an edited or deleted node is named, and so is a node outside the tree",
-          "[integrity]") {
+TEST_CASE(
+    "Tree nodes are checked: an edited or deleted node is named, and so is a node outside the tree",
+    "[integrity]") {
   Copy c;
   const uint64_t n = c.world().size;
   SECTION("edited leaf") {
@@ -579,7 +597,8 @@ TEST_CASE("Tree nodes are checked: an edited or deleted node is named, and so is
   }
 }
 
-TEST_CASE("Checkpoints are checked: an edited, deleted or added checkpoint is named", "[integrity]") {
+TEST_CASE("Checkpoints are checked: an edited, deleted or added checkpoint is named",
+          "[integrity]") {
   Copy c;
   const uint64_t n = c.world().size;
   SECTION("the latest edited (its root line)") {
@@ -643,8 +662,10 @@ TEST_CASE("Checkpoints are checked: an edited, deleted or added checkpoint is na
   }
 }
 
-TEST_CASE("An append never writes over a stored record: a checkpoint planted past the log stops the write",
-          "[integrity]") {
+TEST_CASE(
+    "An append never writes over a stored record: a checkpoint planted past the log stops the "
+    "write",
+    "[integrity]") {
   // Signed with the store's own key, so the writer's open-time check (the latest checkpoint
   // at the log's size) passes; only Commit's no-overwrite check stands in the way.
   Copy c;
@@ -680,7 +701,8 @@ TEST_CASE("An append never writes over a stored record: a checkpoint planted pas
   CHECK(r.bad_seq == n);
 }
 
-// ---- sealed fields ---------------------------------------------------------------------------------
+// ---- sealed fields
+// ---------------------------------------------------------------------------------
 
 // A ledger with the program's rules, populated, for the sealed-field and replay tests.
 struct Live {
@@ -698,22 +720,29 @@ struct Live {
     CHECK(DumpStore(f.ledger().store()) == before);
     return r.ok() ? Status::Ok() : r.status();
   }
-  Status Refuse(const PrivateKey& key, const std::string& json) { return Refuse({f.Sign(json, key)}); }
+  Status Refuse(const PrivateKey& key, const std::string& json) {
+    return Refuse({f.Sign(json, key)});
+  }
 };
 
 // True when `needle` occurs in `haystack` (binary-safe).
-bool Holds(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
+bool Holds(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
 
-TEST_CASE("Sealed: a restriction's reason is in nothing signed or hashed, only beside the log, and ReadSealed "
-          "returns it",
-          "[integrity]") {
+TEST_CASE(
+    "Sealed: a restriction's reason is in nothing signed or hashed, only beside the log, and "
+    "ReadSealed "
+    "returns it",
+    "[integrity]") {
   Live l;
   uint64_t health = l.f.Append(l.f.key("hr"), RestrictionJson("P1", "health")).seq;
   uint64_t pregnancy = l.f.Append(l.f.key("hr"), RestrictionJson("P2", "pregnancy")).seq;
   l.f.Append(l.f.admin(), UnitJson("U9"));
   Ledger& ledger = l.f.ledger();
   const uint64_t n = ledger.size();
-  for (auto [seq, reason] : {std::pair<uint64_t, std::string>{health, "health"}, {pregnancy, "pregnancy"}}) {
+  for (auto [seq, reason] :
+       {std::pair<uint64_t, std::string>{health, "health"}, {pregnancy, "pregnancy"}}) {
     INFO(reason);
     auto bytes = ledger.ReadEntryBytes(seq);
     REQUIRE(bytes.ok());
@@ -754,7 +783,8 @@ TEST_CASE("Sealed: a restriction's reason is in nothing signed or hashed, only b
     auto fields = SealedFieldsOf(view->reader());
     REQUIRE(fields.size() == 1);
     CHECK(CheckSealedValue(fields[0], (*sealed)[0]).ok());
-    CHECK_THAT(ledger.codec().ToDisplayJson(view->reader(), true, *sealed), Contains("\"" + reason + "\""));
+    CHECK_THAT(ledger.codec().ToDisplayJson(view->reader(), true, *sealed),
+               Contains("\"" + reason + "\""));
     CHECK_FALSE(Holds(ledger.codec().ToDisplayJson(view->reader(), false, *sealed), reason));
   }
   auto none = ledger.ReadSealed(n - 1);  // the unit
@@ -763,8 +793,10 @@ TEST_CASE("Sealed: a restriction's reason is in nothing signed or hashed, only b
   CHECK(VerifyLedgerOf(ledger).ok());
 }
 
-TEST_CASE("Sealed: an erasure by hr deletes the value; every signature, proof and checkpoint still verifies",
-          "[integrity]") {
+TEST_CASE(
+    "Sealed: an erasure by hr deletes the value; every signature, proof and checkpoint still "
+    "verifies",
+    "[integrity]") {
   Live l;
   Ledger& ledger = l.f.ledger();
   uint64_t target = l.f.Append(l.f.key("hr"), RestrictionJson("P1", "health")).seq;
@@ -793,15 +825,21 @@ TEST_CASE("Sealed: an erasure by hr deletes the value; every signature, proof an
   auto root_now = ledger.RootAt(ledger.size());
   REQUIRE(proof.ok());
   REQUIRE(root_now.ok());
-  CHECK(merkle::VerifyInclusion(target, ledger.size(), merkle::LeafHash(*leaf_after), *proof, *root_now).ok());
+  CHECK(merkle::VerifyInclusion(target, ledger.size(), merkle::LeafHash(*leaf_after), *proof,
+                                *root_now)
+            .ok());
   auto consistency = ledger.ConsistencyProof(size_before, ledger.size());
   REQUIRE(consistency.ok());
-  CHECK(merkle::VerifyConsistency(size_before, ledger.size(), *consistency, *root_before, *root_now).ok());
+  CHECK(merkle::VerifyConsistency(size_before, ledger.size(), *consistency, *root_before, *root_now)
+            .ok());
   // Shown as erased; the erasure is on P1's record (filed under its target's subjects).
   auto view = EventView::FromCanonical(ledger.ReadEntry(target)->envelope.body);
   REQUIRE(view.ok());
-  CHECK_THAT(ledger.codec().ToDisplayJson(view->reader(), true, *sealed), Contains("\"reason\":\"erased\""));
-  CHECK(test::DumpColumn(ledger.store(), Column::kSubjects).count(SubjectKey("person/P1", erasure)) == 1);
+  CHECK_THAT(ledger.codec().ToDisplayJson(view->reader(), true, *sealed),
+             Contains("\"reason\":\"erased\""));
+  CHECK(
+      test::DumpColumn(ledger.store(), Column::kSubjects).count(SubjectKey("person/P1", erasure)) ==
+      1);
 
   VerifyReport r = VerifyLedgerOf(ledger);
   INFO(r.problem);
@@ -812,10 +850,12 @@ TEST_CASE("Sealed: an erasure by hr deletes the value; every signature, proof an
   CHECK(VerifyLedgerOf(l.f.ledger()).ok());
 }
 
-TEST_CASE("Sealed: the admin may erase too; a dispatcher (or any other role) may not", "[integrity]") {
+TEST_CASE("Sealed: the admin may erase too; a dispatcher (or any other role) may not",
+          "[integrity]") {
   Live l;
   uint64_t target = l.f.Append(l.f.key("hr"), RestrictionJson("P1", "health")).seq;
-  for (const char* who : {"dispatcher-U1", "enforcement", "auditor", "party", "guarantor-U1", "leader-P1"}) {
+  for (const char* who :
+       {"dispatcher-U1", "enforcement", "auditor", "party", "guarantor-U1", "leader-P1"}) {
     INFO(who);
     Status st = l.Refuse(l.f.key(who), ErasureJson(target));
     CHECK(st.code() == Code::kRefused);
@@ -829,9 +869,11 @@ TEST_CASE("Sealed: the admin may erase too; a dispatcher (or any other role) may
   CHECK(VerifyLedgerOf(l.f.ledger()).ok());
 }
 
-TEST_CASE("Sealed: erasing twice, erasing what has no sealed field or is not in the log, and retracting an "
-          "erasure are refused",
-          "[integrity]") {
+TEST_CASE(
+    "Sealed: erasing twice, erasing what has no sealed field or is not in the log, and retracting "
+    "an "
+    "erasure are refused",
+    "[integrity]") {
   Live l;
   uint64_t target = l.f.Append(l.f.key("hr"), RestrictionJson("P1", "health")).seq;
   uint64_t erasure = l.f.Append(l.f.key("hr"), ErasureJson(target)).seq;
@@ -850,13 +892,14 @@ TEST_CASE("Sealed: erasing twice, erasing what has no sealed field or is not in 
   // In one batch: an erasure, then its retraction.
   uint64_t second = l.f.Append(l.f.key("hr"), RestrictionJson("P2", "pregnancy")).seq;
   uint64_t next = l.f.ledger().size();
-  Status in_batch =
-      l.Refuse({l.f.Sign(ErasureJson(second), l.f.key("hr")), l.f.Sign(LedgerFixture::RetractionJson(next), l.f.admin())});
+  Status in_batch = l.Refuse({l.f.Sign(ErasureJson(second), l.f.key("hr")),
+                              l.f.Sign(LedgerFixture::RetractionJson(next), l.f.admin())});
   CHECK_THAT(in_batch.message(), Contains("cannot be retracted"));
   CHECK(VerifyLedgerOf(l.f.ledger()).ok());
 }
 
-TEST_CASE("Sealed: a restriction and its erasure in one batch land with nothing kept", "[integrity]") {
+TEST_CASE("Sealed: a restriction and its erasure in one batch land with nothing kept",
+          "[integrity]") {
   Live l;
   uint64_t next = l.f.ledger().size();
   auto r = l.f.Submit({l.f.Sign(RestrictionJson("P1", "health"), l.f.key("hr")),
@@ -868,8 +911,10 @@ TEST_CASE("Sealed: a restriction and its erasure in one batch land with nothing 
   CHECK(VerifyLedgerOf(l.f.ledger()).ok());
 }
 
-TEST_CASE("Sealed: resubmitting an erased restriction's envelope is a duplicate and does not bring the value back",
-          "[integrity]") {
+TEST_CASE(
+    "Sealed: resubmitting an erased restriction's envelope is a duplicate and does not bring the "
+    "value back",
+    "[integrity]") {
   Live l;
   Envelope env = l.f.Sign(RestrictionJson("P1", "health"), l.f.key("hr"));
   auto first = l.f.Submit({env});
@@ -885,9 +930,11 @@ TEST_CASE("Sealed: resubmitting an erased restriction's envelope is a duplicate 
   CHECK(VerifyLedgerOf(l.f.ledger()).ok());
 }
 
-TEST_CASE("Sealed: an envelope whose sealed value does not match, is missing, or is for a field that is not "
-          "sealed is refused, the store unchanged",
-          "[integrity]") {
+TEST_CASE(
+    "Sealed: an envelope whose sealed value does not match, is missing, or is for a field that is "
+    "not "
+    "sealed is refused, the store unchanged",
+    "[integrity]") {
   Live l;
   const PrivateKey& hr = l.f.key("hr");
   Envelope good = l.f.Sign(RestrictionJson("P1", "health"), hr);
@@ -931,8 +978,9 @@ TEST_CASE("Sealed: an envelope whose sealed value does not match, is missing, or
     bent.sealed.clear();
     SubmitError error;
     auto before = DumpStore(l.f.ledger().store());
-    auto r = l.f.ledger().Submit({l.f.Sign(UnitJson("U8"), l.f.admin()), bent, l.f.Sign(UnitJson("U9"), l.f.admin())},
-                                 &error);
+    auto r = l.f.ledger().Submit(
+        {l.f.Sign(UnitJson("U8"), l.f.admin()), bent, l.f.Sign(UnitJson("U9"), l.f.admin())},
+        &error);
     REQUIRE_FALSE(r.ok());
     CHECK(error.index == 1);
     CHECK(DumpStore(l.f.ledger().store()) == before);
@@ -943,10 +991,13 @@ TEST_CASE("Sealed: an envelope whose sealed value does not match, is missing, or
   CHECK(l.f.ledger().ReadSealed((*ok)[0].seq)->size() == 1);
 }
 
-// ---- replay --------------------------------------------------------------------------------------
+// ---- replay
+// --------------------------------------------------------------------------------------
 
-TEST_CASE("Replay: an envelope signed for one ledger does not verify in another where the same key is registered",
-          "[integrity]") {
+TEST_CASE(
+    "Replay: an envelope signed for one ledger does not verify in another where the same key is "
+    "registered",
+    "[integrity]") {
   LedgerFixture a("probity.test/ledger-a");
   LedgerFixture b("probity.test/ledger-b");
   // The same admin key is registered in both (each genesis registers KeyFor("admin")).
@@ -976,9 +1027,11 @@ TEST_CASE("Replay: an envelope signed for one ledger does not verify in another 
   REQUIRE(b.Submit({b.Sign(UnitJson("U1"), b.admin())}).ok());
 }
 
-TEST_CASE("Replay: the same envelope twice, also after a crash between commit and receipt, is stored once with "
-          "one receipt",
-          "[integrity]") {
+TEST_CASE(
+    "Replay: the same envelope twice, also after a crash between commit and receipt, is stored "
+    "once with "
+    "one receipt",
+    "[integrity]") {
   LedgerFixture f;
   f.Populate();
   Envelope env = f.Sign(LedgerFixture::PersonJson("P9", "U1"), f.key("hr"));
@@ -1011,14 +1064,16 @@ TEST_CASE("Replay: the same envelope twice, also after a crash between commit an
   CHECK((*again)[0].leaf_hash == leaf);
   CHECK(f.ledger().size() == seq + 1);
   int copies = 0;
-  for (uint64_t s = 0; s < f.ledger().size(); ++s) copies += f.ledger().ReadEntry(s)->envelope.body == env.body;
+  for (uint64_t s = 0; s < f.ledger().size(); ++s)
+    copies += f.ledger().ReadEntry(s)->envelope.body == env.body;
   CHECK(copies == 1);
   auto report = VerifyLedger(f.ledger(), {});
   REQUIRE(report.ok());
   CHECK(report->ok());
 }
 
-TEST_CASE("Replay: an event without an id is refused at submit, the store unchanged", "[integrity]") {
+TEST_CASE("Replay: an event without an id is refused at submit, the store unchanged",
+          "[integrity]") {
   LedgerFixture f;
   f.Populate();
   // Built with Parse, not Prepare: no id is added.
@@ -1035,15 +1090,19 @@ TEST_CASE("Replay: an event without an id is refused at submit, the store unchan
   CHECK(DumpStore(f.ledger().store()) == before);
 }
 
-// ---- the auditor's saved checkpoints ---------------------------------------------------------------
+// ---- the auditor's saved checkpoints
+// ---------------------------------------------------------------
 
 // A checkpoint note the auditor kept, for VerifyOptions::since.
-VerifyOptions::Saved Saved(const std::string& source, const std::string& note) { return {source, note}; }
+VerifyOptions::Saved Saved(const std::string& source, const std::string& note) {
+  return {source, note};
+}
 
 // Appends `events` unit registrations to the closed store in `dir` (a prefix names them).
 void AppendUnits(const std::string& dir, const std::string& prefix, int events) {
   auto ledger = MustOpen(dir, Store::Mode::kReadWrite);
-  for (int i = 0; i < events; ++i) MustSubmit(*ledger, KeyFor("admin"), UnitJson(prefix + std::to_string(i)));
+  for (int i = 0; i < events; ++i)
+    MustSubmit(*ledger, KeyFor("admin"), UnitJson(prefix + std::to_string(i)));
 }
 
 std::string LatestOf(const std::string& dir) {
@@ -1062,7 +1121,8 @@ void RewriteHistory(const std::string& dir, uint64_t k, int extra) {
   if (extra > 0) AppendUnits(dir, "RW", extra);
 }
 
-TEST_CASE("Auditor: verify --since passes for checkpoints the log extends, and counts them", "[integrity]") {
+TEST_CASE("Auditor: verify --since passes for checkpoints the log extends, and counts them",
+          "[integrity]") {
   Copy c;
   std::string early = LatestOf(c.dir());
   AppendUnits(c.dir(), "S", 3);
@@ -1084,9 +1144,11 @@ TEST_CASE("Auditor: verify --since passes for checkpoints the log extends, and c
   ExpectProblem(VerifyDir(c.dir(), options), {"saved checkpoint (forged.note)"});
 }
 
-TEST_CASE("Auditor: history rewritten with the store's own checkpoint key is self-consistent, but a saved "
-          "checkpoint names the fork",
-          "[integrity]") {
+TEST_CASE(
+    "Auditor: history rewritten with the store's own checkpoint key is self-consistent, but a "
+    "saved "
+    "checkpoint names the fork",
+    "[integrity]") {
   Copy c;
   const World& w = c.world();
   std::string saved = LatestOf(c.dir());
@@ -1113,10 +1175,12 @@ TEST_CASE("Auditor: a restored older copy of the store is named a rollback", "[i
   CHECK(VerifyDir(c.dir()).ok());  // on its own, the old copy is a fine log
   VerifyOptions options;
   options.since = {Saved("saved.note", saved)};
-  ExpectProblem(VerifyDir(c.dir(), options), {"rollback", std::to_string(c.world().size + 4), "saved.note"});
+  ExpectProblem(VerifyDir(c.dir(), options),
+                {"rollback", std::to_string(c.world().size + 4), "saved.note"});
 }
 
-TEST_CASE("Auditor: two copies diverged from a common one are a fork to whoever saw the other", "[integrity]") {
+TEST_CASE("Auditor: two copies diverged from a common one are a fork to whoever saw the other",
+          "[integrity]") {
   Copy a;
   TempDir tmp;
   const std::string b = tmp.File("data");
@@ -1139,7 +1203,8 @@ TEST_CASE("Auditor: two copies diverged from a common one are a fork to whoever 
   CHECK(VerifyDir(a.dir(), options).ok());
 }
 
-TEST_CASE("Auditor: the trust directory keeps one checkpoint per origin and round-trips it", "[integrity]") {
+TEST_CASE("Auditor: the trust directory keeps one checkpoint per origin and round-trips it",
+          "[integrity]") {
   TempDir tmp;
   const std::string dir = tmp.File("trust");
   const std::string origin = "probity.test/ledger one";  // '/' and ' ' do not reach the file name
@@ -1174,7 +1239,8 @@ TEST_CASE("Auditor: the trust directory keeps one checkpoint per origin and roun
   CHECK(VerifyDir(c.dir(), options).ok());
 }
 
-// ---- witnesses -------------------------------------------------------------------------------------
+// ---- witnesses
+// -------------------------------------------------------------------------------------
 
 constexpr char kWitnessName[] = "witness.test/w1";
 
@@ -1216,9 +1282,11 @@ VerifyOptions WithWitness(const Witness& w) {
   return options;
 }
 
-TEST_CASE("Witness: a stored cosignature meets the quorum; a newer checkpoint without one does not; a rewritten "
-          "history is refused by the witness and fails verify",
-          "[integrity]") {
+TEST_CASE(
+    "Witness: a stored cosignature meets the quorum; a newer checkpoint without one does not; a "
+    "rewritten "
+    "history is refused by the witness and fails verify",
+    "[integrity]") {
   Copy c;
   std::unique_ptr<Ledger> ledger = MustOpen(c.dir(), Store::Mode::kReadWrite);
   Witness w(*ledger);
@@ -1289,11 +1357,14 @@ TEST_CASE("Witness: a cosignature line altered in the store is named by verify",
   ExpectProblem(VerifyDir(c.dir(), WithWitness(w)), {"witness", kWitnessName});
 }
 
-// ---- the checkpoint key outside the store ----------------------------------------------------------
+// ---- the checkpoint key outside the store
+// ----------------------------------------------------------
 
-TEST_CASE("Checkpoint key outside the store: an encrypted key file is used in place, never copied in; without it "
-          "writes fail naming it, reads still work",
-          "[integrity]") {
+TEST_CASE(
+    "Checkpoint key outside the store: an encrypted key file is used in place, never copied in; "
+    "without it "
+    "writes fail naming it, reads still work",
+    "[integrity]") {
   TempDir keys{"probity-keys"};
   const std::string key_path = keys.File("checkpoint.pem");
   const std::string pass_path = keys.File("passphrase");
@@ -1303,20 +1374,23 @@ TEST_CASE("Checkpoint key outside the store: an encrypted key file is used in pl
     std::ofstream out(pass_path);
     out << "correct horse\n";
   }
-  fs::permissions(pass_path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  fs::permissions(pass_path, fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
   TempDir tmp;
   const std::string dir = tmp.File("data");
   test::FixedClock clock;
   Ledger::Options options = RulesOptions(clock);
   {
-    auto ledger = Ledger::Init(dir, KeyFor("admin"), test::kTestOrigin, {key_path, pass_path}, options);
+    auto ledger =
+        Ledger::Init(dir, KeyFor("admin"), test::kTestOrigin, {key_path, pass_path}, options);
     INFO((ledger.ok() ? std::string() : ledger.status().message()));
     REQUIRE(ledger.ok());
     CHECK((*ledger)->checkpoint_verifier().key == checkpoint_key.Public());
     MustSubmit(**ledger, KeyFor("admin"), UnitJson("U1"));
     auto meta = test::DumpColumn((*ledger)->store(), Column::kMeta);
     CHECK(meta["checkpoint-key"] == fs::absolute(key_path).lexically_normal().string());
-    CHECK(meta["checkpoint-key-passphrase-file"] == fs::absolute(pass_path).lexically_normal().string());
+    CHECK(meta["checkpoint-key-passphrase-file"] ==
+          fs::absolute(pass_path).lexically_normal().string());
   }
   // No key in the store's directory, in any form.
   CHECK_FALSE(fs::exists(dir + "/checkpoint-key.pem"));
@@ -1342,7 +1416,8 @@ TEST_CASE("Checkpoint key outside the store: an encrypted key file is used in pl
     auto writer = Ledger::Open(dir, Store::Mode::kReadWrite, options);
     REQUIRE_FALSE(writer.ok());
     CHECK(writer.status().code() == Code::kUnavailable);
-    CHECK_THAT(writer.status().message(), Contains(fs::absolute(key_path).lexically_normal().string()));
+    CHECK_THAT(writer.status().message(),
+               Contains(fs::absolute(key_path).lexically_normal().string()));
     CHECK_THAT(writer.status().message(), Contains("gone"));
     auto reader = Ledger::Open(dir, Store::Mode::kReadOnly, options);
     REQUIRE(reader.ok());

@@ -73,7 +73,8 @@ Snapshot Take(Ledger& ledger) {
   return {ledger.size(), *cp, DumpStore(ledger.store())};
 }
 
-TEST_CASE("Init writes the genesis entry: seq 0 registers the admin key, signed by itself", "[ledger]") {
+TEST_CASE("Init writes the genesis entry: seq 0 registers the admin key, signed by itself",
+          "[ledger]") {
   LedgerFixture f;
   Ledger& ledger = f.ledger();
   REQUIRE(ledger.size() == 1);
@@ -107,8 +108,9 @@ TEST_CASE("Init writes the genesis entry: seq 0 registers the admin key, signed 
   ExpectVerifies(ledger);
 }
 
-TEST_CASE("Init writes a checkpoint that opens with the ledger's verifier and commits to the genesis",
-          "[ledger]") {
+TEST_CASE(
+    "Init writes a checkpoint that opens with the ledger's verifier and commits to the genesis",
+    "[ledger]") {
   LedgerFixture f("example.org/probity-test");
   Ledger& ledger = f.ledger();
   auto text = ledger.LatestCheckpoint();
@@ -130,7 +132,8 @@ TEST_CASE("Init writes a checkpoint that opens with the ledger's verifier and co
   REQUIRE(vkey.ok());
   CHECK(note::Open(*text, {*vkey}).ok());
   auto stranger = KeyFor("not the checkpoint key");
-  note::Verifier wrong{ledger.origin(), note::KeyIdFor(ledger.origin(), stranger.Public()), stranger.Public()};
+  note::Verifier wrong{ledger.origin(), note::KeyIdFor(ledger.origin(), stranger.Public()),
+                       stranger.Public()};
   CHECK_FALSE(note::Open(*text, {wrong}).ok());
   // The admin key is not the checkpoint key.
   CHECK_FALSE(ledger.checkpoint_verifier().key == f.admin().Public());
@@ -244,7 +247,8 @@ struct BadItem {
   const char* message;  // a fragment of the refusal
 };
 
-TEST_CASE("Submit is all or nothing: a bad item in the middle changes nothing and is named", "[ledger]") {
+TEST_CASE("Submit is all or nothing: a bad item in the middle changes nothing and is named",
+          "[ledger]") {
   LedgerFixture f;
   f.Populate();
   // A key that was registered, used, then revoked.
@@ -265,7 +269,8 @@ TEST_CASE("Submit is all or nothing: a bad item in the middle changes nothing an
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.what) {
       std::vector<Envelope> batch;
-      for (int i = 0; i < 5; ++i) batch.push_back(f.Sign(UnitJson("B" + std::to_string(i)), f.admin()));
+      for (int i = 0; i < 5; ++i)
+        batch.push_back(f.Sign(UnitJson("B" + std::to_string(i)), f.admin()));
       std::string what = c.what;
       if (what == "bad signature") {
         batch[2].signature[10] ^= 0x40;
@@ -366,15 +371,17 @@ std::vector<std::pair<std::string, Bytes>> OffSchemaBodies() {
   return out;
 }
 
-TEST_CASE("Submit refuses a canonical, validly signed body that the JSON codec would refuse", "[ledger]") {
+TEST_CASE("Submit refuses a canonical, validly signed body that the JSON codec would refuse",
+          "[ledger]") {
   // Signers need not use the JSON codec: what lands must still be what the schema allows.
   LedgerFixture f;
   f.Populate();
   for (const auto& [what, body] : OffSchemaBodies()) {
     DYNAMIC_SECTION(what) {
       REQUIRE(EventView::FromCanonical(body).ok());  // canonical: only the schema refuses it
-      std::vector<Envelope> batch = {f.Sign(UnitJson("Y0"), f.admin()), f.Sign(UnitJson("Y1"), f.admin()),
-                                     SignEnvelope(body, f.origin(), f.admin()), f.Sign(UnitJson("Y3"), f.admin())};
+      std::vector<Envelope> batch = {
+          f.Sign(UnitJson("Y0"), f.admin()), f.Sign(UnitJson("Y1"), f.admin()),
+          SignEnvelope(body, f.origin(), f.admin()), f.Sign(UnitJson("Y3"), f.admin())};
       Snapshot before = Take(f.ledger());
       SubmitError error;
       auto r = f.ledger().Submit(batch, &error);
@@ -392,7 +399,8 @@ TEST_CASE("SubmitError names the first bad item whichever check finds it", "[led
   f.Populate();
   auto batch_of = [&](int n) {
     std::vector<Envelope> batch;
-    for (int i = 0; i < n; ++i) batch.push_back(f.Sign(UnitJson("X" + std::to_string(i)), f.admin()));
+    for (int i = 0; i < n; ++i)
+      batch.push_back(f.Sign(UnitJson("X" + std::to_string(i)), f.admin()));
     return batch;
   };
   Snapshot before = Take(f.ledger());
@@ -433,7 +441,8 @@ TEST_CASE("SubmitError names the first bad item whichever check finds it", "[led
   CHECK(Take(f.ledger()) == before);
 }
 
-TEST_CASE("A batch sees its own earlier items: a key registered in it may sign later items", "[ledger]") {
+TEST_CASE("A batch sees its own earlier items: a key registered in it may sign later items",
+          "[ledger]") {
   LedgerFixture f;
   f.Populate();
   PrivateKey fresh = KeyFor("fresh-hr");
@@ -466,7 +475,8 @@ TEST_CASE("An empty batch lands nothing and writes no checkpoint", "[ledger]") {
   CHECK(Take(f.ledger()) == before);
 }
 
-TEST_CASE("Idempotency: the same id and event again is a duplicate receipt, stored once", "[ledger]") {
+TEST_CASE("Idempotency: the same id and event again is a duplicate receipt, stored once",
+          "[ledger]") {
   LedgerFixture f;
   Envelope env = f.Sign(UnitJson("U1", "req-1"), f.admin());
   auto first = f.Submit({env});
@@ -511,7 +521,8 @@ TEST_CASE("Idempotency: the same id and event again is a duplicate receipt, stor
   ExpectVerifies(f.ledger());
 }
 
-TEST_CASE("Idempotency: a repeat of a stored event whose signature does not verify is refused", "[ledger]") {
+TEST_CASE("Idempotency: a repeat of a stored event whose signature does not verify is refused",
+          "[ledger]") {
   // Only the same *signed* event is a duplicate; a copy with a broken signature is not
   // signed by anyone and must not be acknowledged as stored.
   LedgerFixture f;
@@ -542,10 +553,11 @@ TEST_CASE("Idempotency: the same id on a different event is refused", "[ledger]"
     CHECK(error.status.message().find("req-7") != std::string::npos);
   }
   SECTION("different type, signer and role") {
-    auto r = f.Submit({f.Sign(
-        "{\"type\":\"personRegistered\",\"id\":\"req-7\",\"person\":\"P70\",\"name\":\"N\",\"unit\":\"U1\","
-        "\"category\":\"contract\"}",
-        f.key("hr"))});
+    auto r =
+        f.Submit({f.Sign("{\"type\":\"personRegistered\",\"id\":\"req-7\",\"person\":\"P70\","
+                         "\"name\":\"N\",\"unit\":\"U1\","
+                         "\"category\":\"contract\"}",
+                         f.key("hr"))});
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Code::kRefused);
   }
@@ -559,7 +571,8 @@ TEST_CASE("Idempotency: the same id on a different event is refused", "[ledger]"
   CHECK(Take(f.ledger()) == before);
 }
 
-TEST_CASE("Idempotency within one batch: a repeat is a duplicate, a conflict refuses the batch", "[ledger]") {
+TEST_CASE("Idempotency within one batch: a repeat is a duplicate, a conflict refuses the batch",
+          "[ledger]") {
   LedgerFixture f;
   uint64_t base = f.ledger().size();
   Envelope a = f.Sign(UnitJson("U1", "dup"), f.admin());
@@ -581,8 +594,8 @@ TEST_CASE("Idempotency within one batch: a repeat is a duplicate, a conflict ref
   SECTION("conflict") {
     Snapshot before = Take(f.ledger());
     SubmitError error;
-    auto r = f.ledger().Submit({a, f.Sign(UnitJson("U2"), f.admin()), f.Sign(UnitJson("U3", "dup"), f.admin())},
-                               &error);
+    auto r = f.ledger().Submit(
+        {a, f.Sign(UnitJson("U2"), f.admin()), f.Sign(UnitJson("U3", "dup"), f.admin())}, &error);
     REQUIRE_FALSE(r.ok());
     CHECK(error.index == 2);
     CHECK(Take(f.ledger()) == before);
@@ -604,15 +617,17 @@ TEST_CASE("A key that is not registered may not sign anything", "[ledger]") {
   LedgerFixture f;
   f.Populate();
   PrivateKey stranger = KeyFor("stranger");
-  for (const std::string& json : {UnitJson("U9"), LedgerFixture::PersonJson("P9", "U1"),
-                                  KeyRegisteredJson(stranger.Public(), "admin", "self-made admin")}) {
+  for (const std::string& json :
+       {UnitJson("U9"), LedgerFixture::PersonJson("P9", "U1"),
+        KeyRegisteredJson(stranger.Public(), "admin", "self-made admin")}) {
     INFO(json);
     Status st = f.TryAppend(stranger, json);
     CHECK(st.code() == Code::kRefused);
     CHECK(st.message().find("not registered") != std::string::npos);
   }
   // A key whose registration is by a non-admin does not exist either.
-  CHECK(f.TryAppend(f.key("hr"), KeyRegisteredJson(stranger.Public(), "hr", "x")).code() == Code::kRefused);
+  CHECK(f.TryAppend(f.key("hr"), KeyRegisteredJson(stranger.Public(), "hr", "x")).code() ==
+        Code::kRefused);
   CHECK(f.TryAppend(stranger, UnitJson("U9")).code() == Code::kRefused);
 }
 
@@ -653,14 +668,15 @@ TEST_CASE("A revoked key's earlier entries still verify; its later ones are refu
 
 struct RoleCase {
   std::string json;
-  std::string signer;  // the key (by name) that appends it here
+  std::string signer;     // the key (by name) that appends it here
   std::string also = "";  // another key allowed to (not tried: the event lands once)
 };
 
 // The seq of the restriction landed by the table below, for the erasure that follows it.
 constexpr char kRestrictionSeq[] = "@restriction";
 
-TEST_CASE("Each event type may be appended only by the role of program-rules.md's table", "[ledger]") {
+TEST_CASE("Each event type may be appended only by the role of program-rules.md's table",
+          "[ledger]") {
   LedgerFixture f;
   f.Populate();
   const PrivateKey& spare = f.RegisterKey("spare", "auditor");
@@ -675,13 +691,17 @@ TEST_CASE("Each event type may be appended only by the role of program-rules.md'
       {R"({"type":"groupDisbanded","group":"GRP2","date":"2019-06-10"})", "admin"},
       {LedgerFixture::RetractionJson(1), "admin"},
       {LedgerFixture::PersonJson("P10", "U1"), "hr"},
-      {R"({"type":"restrictionRecorded","person":"P2","reason":"health","from":"2019-09-01"})", "hr"},
-      {R"({"type":"erasure","target":@restriction,"reason":"retention period over"})", "hr", "admin"},
+      {R"({"type":"restrictionRecorded","person":"P2","reason":"health","from":"2019-09-01"})",
+       "hr"},
+      {R"({"type":"erasure","target":@restriction,"reason":"retention period over"})", "hr",
+       "admin"},
       {R"({"type":"restrictionLifted","person":"P2","date":"2019-09-20"})", "hr"},
-      {R"({"type":"leaveGranted","person":"P1","days":1,"kind":"rotation","from":"2019-07-01"})", "hr"},
+      {R"({"type":"leaveGranted","person":"P1","days":1,"kind":"rotation","from":"2019-07-01"})",
+       "hr"},
       {LedgerFixture::TrainingJson("P1"), "dispatcher-U1"},
       {LedgerFixture::AssignmentJson("A1", "P1"), "dispatcher-U1"},
-      {R"({"type":"assignmentEnded","assignment":"A1","date":"2019-05-29","reason":"completed"})", "dispatcher-U1"},
+      {R"({"type":"assignmentEnded","assignment":"A1","date":"2019-05-29","reason":"completed"})",
+       "dispatcher-U1"},
       {R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"2019","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["hrDepartment"]})",
        "enforcement"},
       {R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
@@ -690,12 +710,16 @@ TEST_CASE("Each event type may be appended only by the role of program-rules.md'
        "enforcement"},
       {R"({"type":"targetAssessed","city":"130100","year":2019,"scope":"annual","met":false,"date":"2020-01-15"})",
        "enforcement"},
-      {R"({"type":"reportFiled","group":"GRP1","date":"2019-05-20","kind":"workReport","summary":"s"})", "leader-P1"},
-      {R"({"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P1","date":"2019-05-11"})", "party"},
+      {R"({"type":"reportFiled","group":"GRP1","date":"2019-05-20","kind":"workReport","summary":"s"})",
+       "leader-P1"},
+      {R"({"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P1","date":"2019-05-11"})",
+       "party"},
       {R"({"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","date":"2020-02-01","summary":"s","principal":"Principal of U1"})",
        "guarantor-U1"},
-      {R"({"type":"principalNamed","unit":"U1","name":"Principal of U1","date":"2019-05-02"})", "hr"},
-      {R"({"type":"calendarPublished","year":2020,"holidays":["2020-01-01"],"workdays":["2020-01-19"]})", "admin"},
+      {R"({"type":"principalNamed","unit":"U1","name":"Principal of U1","date":"2019-05-02"})",
+       "hr"},
+      {R"({"type":"calendarPublished","year":2020,"holidays":["2020-01-01"],"workdays":["2020-01-19"]})",
+       "admin"},
   };
   const std::vector<std::string> signers = {"admin",     "hr",    "dispatcher-U1", "enforcement",
                                             "leader-P1", "party", "guarantor-U1",  "auditor"};
@@ -727,7 +751,8 @@ TEST_CASE("Each event type may be appended only by the role of program-rules.md'
     Status st = f.TryAppend(key_of(c.signer), c.json);
     INFO(st.message());
     CHECK(st.ok());
-    if (types.count("restrictionRecorded") && restriction_seq == 0) restriction_seq = f.ledger().size() - 1;
+    if (types.count("restrictionRecorded") && restriction_seq == 0)
+      restriction_seq = f.ledger().size() - 1;
   }
   CHECK(types.size() == 24);  // every event type of interface.md (format v2 added three)
   ExpectVerifies(f.ledger());
@@ -740,7 +765,8 @@ TEST_CASE("R4: a dispatcher acts only for its own unit's persons", "[ledger]") {
   const PrivateKey& d2 = f.key("dispatcher-U2");
 
   // P3 belongs to U2.
-  for (const std::string& json : {LedgerFixture::AssignmentJson("A-x", "P3"), LedgerFixture::TrainingJson("P3")}) {
+  for (const std::string& json :
+       {LedgerFixture::AssignmentJson("A-x", "P3"), LedgerFixture::TrainingJson("P3")}) {
     Status st = f.TryAppend(d1, json);
     INFO(json << ": " << st.message());
     CHECK(st.code() == Code::kRefused);
@@ -755,26 +781,33 @@ TEST_CASE("R4: a dispatcher acts only for its own unit's persons", "[ledger]") {
   f.Append(d2, LedgerFixture::AssignmentJson("A-3", "P3"));
 
   // Ending an assignment follows the assignment's person, not the signer's say-so.
-  std::string end3 = R"({"type":"assignmentEnded","assignment":"A-3","date":"2019-05-29","reason":"completed"})";
-  std::string end1 = R"({"type":"assignmentEnded","assignment":"A-1","date":"2019-05-29","reason":"recalled"})";
+  std::string end3 =
+      R"({"type":"assignmentEnded","assignment":"A-3","date":"2019-05-29","reason":"completed"})";
+  std::string end1 =
+      R"({"type":"assignmentEnded","assignment":"A-1","date":"2019-05-29","reason":"recalled"})";
   Status st = f.TryAppend(d1, end3);
   INFO(st.message());
   CHECK(st.code() == Code::kRefused);
   CHECK(st.message().find("R4") != std::string::npos);
   CHECK(f.TryAppend(d2, end1).code() == Code::kRefused);
-  CHECK(f.TryAppend(d1, R"({"type":"assignmentEnded","assignment":"A-404","date":"2019-05-29","reason":"completed"})")
-            .code() == Code::kRefused);
+  CHECK(
+      f.TryAppend(
+           d1,
+           R"({"type":"assignmentEnded","assignment":"A-404","date":"2019-05-29","reason":"completed"})")
+          .code() == Code::kRefused);
   f.Append(d2, end3);
   f.Append(d1, end1);
   ExpectVerifies(f.ledger());
 }
 
-TEST_CASE("R9: a guarantor explains only for the cities its unit guarantees, as its unit", "[ledger]") {
+TEST_CASE("R9: a guarantor explains only for the cities its unit guarantees, as its unit",
+          "[ledger]") {
   LedgerFixture f;
   f.Populate();
   auto explain = [](const std::string& city, const std::string& unit) {
-    return R"({"type":"explanationSubmitted","city":")" + city + R"(","year":2019,"scope":"annual","unit":")" +
-           unit + R"(","date":"2020-02-01","summary":"s","principal":"Principal"})";
+    return R"({"type":"explanationSubmitted","city":")" + city +
+           R"(","year":2019,"scope":"annual","unit":")" + unit +
+           R"(","date":"2020-02-01","summary":"s","principal":"Principal"})";
   };
   const PrivateKey& g1 = f.key("guarantor-U1");
   const PrivateKey& g2 = f.key("guarantor-U2");
@@ -808,11 +841,13 @@ TEST_CASE("keyRegistered is checked: scopes, known units and persons, no key twi
   refused(KeyRegisteredJson(k.Public(), "guarantor", "g", ",\"unit\":\"U404\""), "U404");
   refused(KeyRegisteredJson(k.Public(), "groupLeader", "l", ",\"person\":\"P404\""), "P404");
   refused(KeyRegisteredJson(k.Public(), "hr", "h", ",\"unit\":\"U1\""), "'unit'");
-  refused(KeyRegisteredJson(k.Public(), "dispatcher", "d", ",\"unit\":\"U1\",\"person\":\"P1\""), "'person'");
+  refused(KeyRegisteredJson(k.Public(), "dispatcher", "d", ",\"unit\":\"U1\",\"person\":\"P1\""),
+          "'person'");
   refused(KeyRegisteredJson(f.key("hr").Public(), "auditor", "hr again"), "already registered");
   refused(KeyRegisteredJson(f.admin().Public(), "admin", "admin again"), "already registered");
   // Not a key at all is malformed input, not a refusal (tests/hostile_input_test.cc has more).
-  Status malformed = f.TryAppend(f.admin(), R"({"type":"keyRegistered","publicKey":"not a key","holder":"x","role":"hr"})");
+  Status malformed = f.TryAppend(
+      f.admin(), R"({"type":"keyRegistered","publicKey":"not a key","holder":"x","role":"hr"})");
   CHECK(malformed.code() == Code::kInvalid);
   CHECK(malformed.message().find("publicKey") != std::string::npos);
   // And the good one lands, with its scope.
@@ -846,7 +881,8 @@ TEST_CASE("keyRevoked is checked: a known, unrevoked key, and never the last adm
   ExpectVerifies(f.ledger());
 }
 
-TEST_CASE("Receipts carry consecutive seqs and the leaf hash of the stored entry bytes", "[ledger]") {
+TEST_CASE("Receipts carry consecutive seqs and the leaf hash of the stored entry bytes",
+          "[ledger]") {
   LedgerFixture f;
   f.Populate();
   std::vector<Envelope> batch;
@@ -872,8 +908,9 @@ TEST_CASE("Receipts carry consecutive seqs and the leaf hash of the stored entry
   CHECK(f.ledger().ReadEntryBytes(f.ledger().size()).status().code() == Code::kNotFound);
 }
 
-TEST_CASE("Inclusion and consistency proofs verify against RootAt and the stored signed checkpoints",
-          "[ledger]") {
+TEST_CASE(
+    "Inclusion and consistency proofs verify against RootAt and the stored signed checkpoints",
+    "[ledger]") {
   LedgerFixture f;
   f.Populate();
   const uint64_t populated = f.ledger().size();
@@ -881,7 +918,8 @@ TEST_CASE("Inclusion and consistency proofs verify against RootAt and the stored
   int n = 0;
   for (int size : {1, 2, 3, 5, 8, 1, 4}) {
     std::vector<Envelope> batch;
-    for (int i = 0; i < size; ++i) batch.push_back(f.Sign(UnitJson("M" + std::to_string(n++)), f.admin()));
+    for (int i = 0; i < size; ++i)
+      batch.push_back(f.Sign(UnitJson("M" + std::to_string(n++)), f.admin()));
     REQUIRE(f.Submit(batch).ok());
   }
   Ledger& ledger = f.ledger();
@@ -953,7 +991,9 @@ TEST_CASE("Inclusion and consistency proofs verify against RootAt and the stored
     for (uint64_t seq = 0; seq < checkpoints[i].size; ++seq) {
       auto p = ledger.InclusionProof(seq, checkpoints[i].size);
       REQUIRE(p.ok());
-      REQUIRE(merkle::VerifyInclusion(seq, checkpoints[i].size, leaves[seq], *p, checkpoints[i].root).ok());
+      REQUIRE(
+          merkle::VerifyInclusion(seq, checkpoints[i].size, leaves[seq], *p, checkpoints[i].root)
+              .ok());
     }
   }
   // Reopened, the tree is the same.
@@ -1007,7 +1047,8 @@ TEST_CASE("recordedAt comes from the injected clock and never goes backwards", "
   ExpectVerifies(f.ledger());
 }
 
-TEST_CASE("A populated ledger verifies; VerifyOptions::from counts only the later signatures", "[ledger]") {
+TEST_CASE("A populated ledger verifies; VerifyOptions::from counts only the later signatures",
+          "[ledger]") {
   LedgerFixture f;
   f.Populate();
   auto full = VerifyLedger(f.ledger(), {});

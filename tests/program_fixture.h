@@ -38,7 +38,8 @@ inline const ProgramRules& TheRules() {
 inline int64_t Utc(const std::string& text) {
   auto day = ParseDay(text.substr(0, 10));
   REQUIRE(day.has_value());
-  int h = std::stoi(text.substr(11, 2)), m = std::stoi(text.substr(14, 2)), s = std::stoi(text.substr(17, 2));
+  int h = std::stoi(text.substr(11, 2)), m = std::stoi(text.substr(14, 2)),
+      s = std::stoi(text.substr(17, 2));
   return (static_cast<int64_t>(*day) * 86400 + h * 3600 + m * 60 + s) * 1000000;
 }
 
@@ -62,40 +63,68 @@ class Ev {
 };
 
 // Subjects: {"person": ID} or {"unit": ID}.
-inline std::string PersonSubject(const std::string& id) { return "{\"person\":" + JsonQuote(id) + "}"; }
+inline std::string PersonSubject(const std::string& id) {
+  return "{\"person\":" + JsonQuote(id) + "}";
+}
 inline std::string UnitSubject(const std::string& id) { return "{\"unit\":" + JsonQuote(id) + "}"; }
 
 // ---- one builder per event type, with the defaults the tests rarely vary ----
 inline std::string UnitJ(const std::string& unit, const std::string& name = "",
                          const std::string& kind = "ministryDepartment") {
-  return Ev("unitRegistered").S("unit", unit).S("name", name.empty() ? "Unit " + unit : name).S("kind", kind);
+  return Ev("unitRegistered")
+      .S("unit", unit)
+      .S("name", name.empty() ? "Unit " + unit : name)
+      .S("kind", kind);
 }
 inline std::string PersonJ(const std::string& person, const std::string& unit,
-                           const std::string& category = "civilServant", const std::string& name = "") {
-  return Ev("personRegistered").S("person", person).S("name", name.empty() ? "Person " + person : name)
-      .S("unit", unit).S("category", category);
+                           const std::string& category = "civilServant",
+                           const std::string& name = "") {
+  return Ev("personRegistered")
+      .S("person", person)
+      .S("name", name.empty() ? "Person " + person : name)
+      .S("unit", unit)
+      .S("category", category);
 }
-inline std::string CityJ(const std::string& city, const std::string& guarantor, const std::string& name = "City",
+inline std::string CityJ(const std::string& city, const std::string& guarantor,
+                         const std::string& name = "City",
                          const std::string& region = "jingjinji") {
-  return Ev("cityRegistered").S("city", city).S("name", name).S("region", region).S("guarantor", guarantor);
+  return Ev("cityRegistered")
+      .S("city", city)
+      .S("name", name)
+      .S("region", region)
+      .S("guarantor", guarantor);
 }
-inline std::string GroupJ(const std::string& group, const std::string& city, const std::string& kind,
-                          const std::string& lead_unit, const std::string& date) {
-  return Ev("groupFormed").S("group", group).S("city", city).S("kind", kind).S("leadUnit", lead_unit).S("date", date);
+inline std::string GroupJ(const std::string& group, const std::string& city,
+                          const std::string& kind, const std::string& lead_unit,
+                          const std::string& date) {
+  return Ev("groupFormed")
+      .S("group", group)
+      .S("city", city)
+      .S("kind", kind)
+      .S("leadUnit", lead_unit)
+      .S("date", date);
 }
 inline std::string DisbandJ(const std::string& group, const std::string& date) {
   return Ev("groupDisbanded").S("group", group).S("date", date);
 }
-inline std::string BranchJ(const std::string& city, const std::string& lead_unit, const std::string& secretary,
-                           const std::string& date) {
-  return Ev("partyBranchFormed").S("city", city).S("leadUnit", lead_unit).S("secretary", secretary).S("date", date);
+inline std::string BranchJ(const std::string& city, const std::string& lead_unit,
+                           const std::string& secretary, const std::string& date) {
+  return Ev("partyBranchFormed")
+      .S("city", city)
+      .S("leadUnit", lead_unit)
+      .S("secretary", secretary)
+      .S("date", date);
 }
-inline std::string TrainingJ(const std::string& person, const std::string& course, const std::string& date,
-                             const std::string& mode = "video") {
-  return Ev("trainingCompleted").S("person", person).S("course", course).S("mode", mode).S("date", date);
+inline std::string TrainingJ(const std::string& person, const std::string& course,
+                             const std::string& date, const std::string& mode = "video") {
+  return Ev("trainingCompleted")
+      .S("person", person)
+      .S("course", course)
+      .S("mode", mode)
+      .S("date", date);
 }
-inline std::string RestrictionJ(const std::string& person, const std::string& reason, const std::string& from,
-                                const std::string& until = "") {
+inline std::string RestrictionJ(const std::string& person, const std::string& reason,
+                                const std::string& from, const std::string& until = "") {
   Ev e("restrictionRecorded");
   e.S("person", person).S("reason", reason).S("from", from);
   if (!until.empty()) e.S("until", until);
@@ -104,35 +133,56 @@ inline std::string RestrictionJ(const std::string& person, const std::string& re
 inline std::string LiftJ(const std::string& person, const std::string& date) {
   return Ev("restrictionLifted").S("person", person).S("date", date);
 }
-inline std::string AssignJ(const std::string& id, const std::string& person, const std::string& group,
-                           const std::string& from, const std::string& to, const std::string& position = "member") {
-  return Ev("assignmentMade").S("assignment", id).S("person", person).S("group", group).S("from", from)
-      .S("to", to).S("position", position);
+inline std::string AssignJ(const std::string& id, const std::string& person,
+                           const std::string& group, const std::string& from, const std::string& to,
+                           const std::string& position = "member") {
+  return Ev("assignmentMade")
+      .S("assignment", id)
+      .S("person", person)
+      .S("group", group)
+      .S("from", from)
+      .S("to", to)
+      .S("position", position);
 }
-inline std::string EndJ(const std::string& id, const std::string& date, const std::string& reason = "completed") {
+inline std::string EndJ(const std::string& id, const std::string& date,
+                        const std::string& reason = "completed") {
   return Ev("assignmentEnded").S("assignment", id).S("date", date).S("reason", reason);
 }
-inline std::string LeaveJ(const std::string& person, int days, const std::string& kind, const std::string& from) {
+inline std::string LeaveJ(const std::string& person, int days, const std::string& kind,
+                          const std::string& from) {
   return Ev("leaveGranted").S("person", person).N("days", days).S("kind", kind).S("from", from);
 }
-inline std::string ReportJ(const std::string& group, const std::string& date, const std::string& kind = "workReport") {
-  return Ev("reportFiled").S("group", group).S("date", date).S("kind", kind).S("summary", "weekly report");
+inline std::string ReportJ(const std::string& group, const std::string& date,
+                           const std::string& kind = "workReport") {
+  return Ev("reportFiled")
+      .S("group", group)
+      .S("date", date)
+      .S("kind", kind)
+      .S("summary", "weekly report");
 }
-inline std::string EvaluationJ(const std::string& id, const std::string& subject, const std::string& date,
-                               const std::string& grade = "outstanding") {
-  return Ev("evaluationRecorded").S("evaluation", id).Raw("subject", subject).S("period", "2019 round 1")
-      .S("grade", grade).S("summary", "evaluated").S("date", date)
-      .Raw("distributedTo", "[\"ministryLeaders\",\"hrDepartment\",\"partyCommittee\",\"sendingUnit\"]");
+inline std::string EvaluationJ(const std::string& id, const std::string& subject,
+                               const std::string& date, const std::string& grade = "outstanding") {
+  return Ev("evaluationRecorded")
+      .S("evaluation", id)
+      .Raw("subject", subject)
+      .S("period", "2019 round 1")
+      .S("grade", grade)
+      .S("summary", "evaluated")
+      .S("date", date)
+      .Raw("distributedTo",
+           "[\"ministryLeaders\",\"hrDepartment\",\"partyCommittee\",\"sendingUnit\"]");
 }
 // v2: a commendation or criticism cites its evaluation (R11, R12); without one the codec
 // refuses the JSON. ProgramLedger::Eval records one to cite.
-inline std::string CommendJ(const std::string& subject, const std::string& date, const std::string& evaluation = "") {
+inline std::string CommendJ(const std::string& subject, const std::string& date,
+                            const std::string& evaluation = "") {
   Ev e("commendationIssued");
   e.Raw("subject", subject).S("reason", "outstanding work").S("date", date);
   if (!evaluation.empty()) e.S("evaluation", evaluation);
   return e;
 }
-inline std::string CriticiseJ(const std::string& subject, const std::string& date, const std::string& evaluation = "",
+inline std::string CriticiseJ(const std::string& subject, const std::string& date,
+                              const std::string& evaluation = "",
                               const std::string& ground = "poorPerformance") {
   Ev e("criticismIssued");
   e.Raw("subject", subject).S("ground", ground).S("reason", "poor work").S("date", date);
@@ -141,13 +191,25 @@ inline std::string CriticiseJ(const std::string& subject, const std::string& dat
 }
 inline std::string TargetJ(const std::string& city, int year, const std::string& scope, bool met,
                            const std::string& date) {
-  return Ev("targetAssessed").S("city", city).N("year", year).S("scope", scope).B("met", met).S("date", date);
+  return Ev("targetAssessed")
+      .S("city", city)
+      .N("year", year)
+      .S("scope", scope)
+      .B("met", met)
+      .S("date", date);
 }
 // v2: an explanation names the guarantor unit's principal (R17).
-inline std::string ExplainJ(const std::string& city, int year, const std::string& scope, const std::string& unit,
-                            const std::string& date, const std::string& principal = "the principal") {
-  return Ev("explanationSubmitted").S("city", city).N("year", year).S("scope", scope).S("unit", unit)
-      .S("date", date).S("summary", "the reasons, and what we will do").S("principal", principal);
+inline std::string ExplainJ(const std::string& city, int year, const std::string& scope,
+                            const std::string& unit, const std::string& date,
+                            const std::string& principal = "the principal") {
+  return Ev("explanationSubmitted")
+      .S("city", city)
+      .N("year", year)
+      .S("scope", scope)
+      .S("unit", unit)
+      .S("date", date)
+      .S("summary", "the reasons, and what we will do")
+      .S("principal", principal);
 }
 inline std::string RetractJ(uint64_t target, const std::string& reason = "entered in error") {
   return Ev("retraction").N("target", static_cast<int64_t>(target)).S("reason", reason);
@@ -156,10 +218,13 @@ inline std::string RetractJ(uint64_t target, const std::string& reason = "entere
 // The derived column families, which Rebuild must reproduce byte for byte.
 struct Derived {
   std::map<std::string, std::string> state, subjects, ids;
-  bool operator==(const Derived& o) const { return state == o.state && subjects == o.subjects && ids == o.ids; }
+  bool operator==(const Derived& o) const {
+    return state == o.state && subjects == o.subjects && ids == o.ids;
+  }
 };
 inline Derived DumpDerived(const Store& store) {
-  return {DumpColumn(store, Column::kState), DumpColumn(store, Column::kSubjects), DumpColumn(store, Column::kIds)};
+  return {DumpColumn(store, Column::kState), DumpColumn(store, Column::kSubjects),
+          DumpColumn(store, Column::kIds)};
 }
 
 // Printable form of a key or value for failure messages.
@@ -203,10 +268,11 @@ inline std::string FirstDifference(const std::map<std::string, std::string>& a,
 //           leader-P3 (groupLeader, person P3)
 //   persons P1 张伟 (U1, civilServant), P2 王芳 (U1, referenceManaged),
 //           P3 李娜 (U2, publicInstitution), P4 刘洋 (U2, contract),
-//           P5 陈静 (U1, civilServant), P6 赵磊 (U3, contract), P7 孙丽 (U1, civilServant, untrained)
+//           P5 陈静 (U1, civilServant), P6 赵磊 (U3, contract), P7 孙丽 (U1, civilServant,
+//           untrained)
 //   training P1-P6 business and integrity on 2019-04-20
-//   cities  130100 石家庄市 (guarantor U1), 110000 北京市 (guarantor U2), 610100 西安市 (fenwei, U3)
-//   groups  G1 central in 130100 (lead U1), G2 ordinary in 130100 (lead U2),
+//   cities  130100 石家庄市 (guarantor U1), 110000 北京市 (guarantor U2), 610100 西安市 (fenwei,
+//   U3) groups  G1 central in 130100 (lead U1), G2 ordinary in 130100 (lead U2),
 //           G3 central in 110000 (lead U2), all formed 2019-05-01
 class ProgramLedger {
  public:
@@ -267,7 +333,8 @@ class ProgramLedger {
   uint64_t Ok(const std::string& signer, const std::string& json) {
     SubmitError error;
     auto r = ledger_->Submit({Sign(signer, json)}, &error);
-    INFO("as " << signer << ": " << json << " -> " << (r.ok() ? std::string("ok") : r.status().message()));
+    INFO("as " << signer << ": " << json << " -> "
+               << (r.ok() ? std::string("ok") : r.status().message()));
     REQUIRE(r.ok());
     REQUIRE(r->size() == 1);
     return (*r)[0].seq;
@@ -279,7 +346,8 @@ class ProgramLedger {
     auto before = DumpStore(ledger_->store());
     uint64_t size_before = size();
     Status st = Try(signer, json);
-    INFO("as " << signer << ": " << json << " -> " << (st.ok() ? std::string("accepted") : st.message()));
+    INFO("as " << signer << ": " << json << " -> "
+               << (st.ok() ? std::string("accepted") : st.message()));
     CHECK_FALSE(st.ok());
     CHECK(st.code() == Code::kRefused);
     CHECK(size() == size_before);
@@ -309,18 +377,22 @@ class ProgramLedger {
   }
 
   // The JSON registering KeyFor(name) with `role`; remembers the key under `name`.
-  std::string KeyJ(const std::string& name, const std::string& role, const std::string& extra = "") {
+  std::string KeyJ(const std::string& name, const std::string& role,
+                   const std::string& extra = "") {
     if (!keys_.count(name)) keys_.emplace(name, KeyFor(name));
     return KeyRegisteredJson(key(name).Public(), role, name, extra);
   }
-  const PrivateKey& RegisterKey(const std::string& name, const std::string& role, const std::string& extra = "") {
+  const PrivateKey& RegisterKey(const std::string& name, const std::string& role,
+                                const std::string& extra = "") {
     Ok("admin", KeyJ(name, role, extra));
     return key(name);
   }
 
   void Populate() {
     std::vector<std::pair<std::string, std::string>> b;
-    auto add = [&](const std::string& signer, const std::string& json) { b.emplace_back(signer, json); };
+    auto add = [&](const std::string& signer, const std::string& json) {
+      b.emplace_back(signer, json);
+    };
     add("admin", UnitJ("U1", "大气环境司", "ministryDepartment"));
     add("admin", UnitJ("U2", "华北督察局", "dispatchedAgency"));
     add("admin", UnitJ("U3", "环境规划院", "affiliatedInstitution"));
@@ -330,14 +402,15 @@ class ProgramLedger {
     add("admin", KeyJ("party", "partyCommittee"));
     add("admin", KeyJ("auditor", "auditor"));
     for (const char* u : {"U1", "U2", "U3"}) {
-      add("admin", KeyJ(std::string("dispatcher-") + u, "dispatcher", ",\"unit\":\"" + std::string(u) + "\""));
+      add("admin", KeyJ(std::string("dispatcher-") + u, "dispatcher",
+                        ",\"unit\":\"" + std::string(u) + "\""));
     }
     add("admin", KeyJ("guarantor-U1", "guarantor", ",\"unit\":\"U1\""));
     add("admin", KeyJ("guarantor-U2", "guarantor", ",\"unit\":\"U2\""));
     const std::vector<std::vector<std::string>> persons = {
-        {"P1", "U1", "civilServant", "张伟"},     {"P2", "U1", "referenceManaged", "王芳"},
+        {"P1", "U1", "civilServant", "张伟"},      {"P2", "U1", "referenceManaged", "王芳"},
         {"P3", "U2", "publicInstitution", "李娜"}, {"P4", "U2", "contract", "刘洋"},
-        {"P5", "U1", "civilServant", "陈静"},     {"P6", "U3", "contract", "赵磊"},
+        {"P5", "U1", "civilServant", "陈静"},      {"P6", "U3", "contract", "赵磊"},
         {"P7", "U1", "civilServant", "孙丽"}};
     for (const auto& p : persons) add("hr", PersonJ(p[0], p[1], p[2], p[3]));
     for (const auto& p : persons) {
@@ -355,7 +428,8 @@ class ProgramLedger {
     add("admin", GroupJ("G3", "110000", "central", "U2", "2019-05-01"));
     SubmitError error;
     auto r = Batch(b, &error);
-    INFO("populate: event " << error.index << ": " << (r.ok() ? std::string("ok") : r.status().message()));
+    INFO("populate: event " << error.index << ": "
+                            << (r.ok() ? std::string("ok") : r.status().message()));
     REQUIRE(r.ok());
   }
 

@@ -5,8 +5,8 @@
 // with the program's rules must pass.
 #include <rocksdb/db.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <random>
 #include <string>
@@ -26,19 +26,22 @@ using namespace ptest;
 // RocksDB handle (no Store, no Ledger in between).
 Derived DumpDerivedReadOnly(const std::string& dir) {
   std::vector<rocksdb::ColumnFamilyDescriptor> columns;
-  for (const char* name : {"default", "entries", "nodes", "ids", "subjects", "state", "checkpoints"}) {
+  for (const char* name :
+       {"default", "entries", "nodes", "ids", "subjects", "state", "checkpoints"}) {
     columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status st = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir + "/db", columns, &handles, &raw);
+  rocksdb::Status st =
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir + "/db", columns, &handles, &raw);
   INFO(st.ToString());
   REQUIRE(st.ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   auto dump = [&](size_t index) {
     std::map<std::string, std::string> out;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[index]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) out[it->key().ToString()] = it->value().ToString();
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      out[it->key().ToString()] = it->value().ToString();
     REQUIRE(it->status().ok());
     return out;
   };
@@ -71,7 +74,8 @@ void ScriptedHistory(ProgramLedger& f) {
   uint64_t c1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-02", "E1"));
   f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-02", "EU2", "poorOrganisation"));
   f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31", f.Eval(PersonSubject("P3"))));
-  f.Ok("enforcement", CriticiseJ(PersonSubject("P3"), "2020-01-01", f.Eval(PersonSubject("P3")), "badAttitude"));
+  f.Ok("enforcement",
+       CriticiseJ(PersonSubject("P3"), "2020-01-01", f.Eval(PersonSubject("P3")), "badAttitude"));
   f.Ok("enforcement", TargetJ("130100", 2019, "annual", false, "2020-01-15"));
   uint64_t t2 = f.Ok("enforcement", TargetJ("110000", 2019, "annual", false, "2020-01-15"));
   uint64_t x1 = f.Ok("guarantor-U1", ExplainJ("130100", 2019, "annual", "U1", "2020-02-01"));
@@ -80,16 +84,22 @@ void ScriptedHistory(ProgramLedger& f) {
   uint64_t u5 = f.Ok("admin", UnitJ("U5", "华东督察局", "dispatchedAgency"));
   uint64_t p8 = f.Ok("hr", PersonJ("P8", "U5", "contract", "周杰"));
   // Idempotent submissions: the same event with an id twice is stored once.
-  std::string with_id = Ev("personRegistered").S("id", "hr-2019-0042").S("person", "P9").S("name", "吴敏")
-                            .S("unit", "U3").S("category", "publicInstitution");
+  std::string with_id = Ev("personRegistered")
+                            .S("id", "hr-2019-0042")
+                            .S("person", "P9")
+                            .S("name", "吴敏")
+                            .S("unit", "U3")
+                            .S("category", "publicInstitution");
   uint64_t p9 = f.Ok("hr", with_id);
   CHECK(f.Ok("hr", with_id) == p9);
   // Retractions of every kind of record.
-  for (uint64_t target : {a4, end2, c1, t2, x1, u5, p8}) f.Ok("admin", RetractJ(target, "correction"));
+  for (uint64_t target : {a4, end2, c1, t2, x1, u5, p8})
+    f.Ok("admin", RetractJ(target, "correction"));
   // Batches, including one that lands several events at once.
-  auto batch = f.Batch({{"enforcement", CommendJ(PersonSubject("P5"), "2019-07-01", f.Eval(PersonSubject("P5")))},
-                        {"enforcement", CommendJ(UnitSubject("U1"), "2019-07-01", f.Eval(UnitSubject("U1")))},
-                        {"hr", LeaveJ("P5", 1, "rotation", "2019-07-02")}});
+  auto batch = f.Batch(
+      {{"enforcement", CommendJ(PersonSubject("P5"), "2019-07-01", f.Eval(PersonSubject("P5")))},
+       {"enforcement", CommendJ(UnitSubject("U1"), "2019-07-01", f.Eval(UnitSubject("U1")))},
+       {"hr", LeaveJ("P5", 1, "rotation", "2019-07-02")}});
   REQUIRE(batch.ok());
 }
 
@@ -116,16 +126,21 @@ TEST_CASE("rebuild: a scripted history rebuilds byte for byte, and verifies", "[
   CHECK(on_disk == incremental);
 }
 
-TEST_CASE("rebuild: refused submissions leave no trace, and appending after a rebuild continues the same",
-          "[rebuild]") {
+TEST_CASE(
+    "rebuild: refused submissions leave no trace, and appending after a rebuild continues the same",
+    "[rebuild]") {
   ProgramLedger f;
   ScriptedHistory(f);
   std::string evaluation = f.Eval(PersonSubject("P2"));
   auto before = DumpStore(f.ledger().store());
   // A batch whose last event breaks R3: nothing of it lands, not even its ids.
   SubmitError error;
-  auto r = f.Batch({{"enforcement", Ev("commendationIssued").S("id", "batch-1").Raw("subject", PersonSubject("P2"))
-                                        .S("reason", "r").S("date", "2019-07-01").S("evaluation", evaluation)},
+  auto r = f.Batch({{"enforcement", Ev("commendationIssued")
+                                        .S("id", "batch-1")
+                                        .Raw("subject", PersonSubject("P2"))
+                                        .S("reason", "r")
+                                        .S("date", "2019-07-01")
+                                        .S("evaluation", evaluation)},
                     {"dispatcher-U1", AssignJ("A9", "P5", "G2", "2019-07-01", "2019-07-10")},
                     {"dispatcher-U1", AssignJ("A10", "P5", "G3", "2019-07-05", "2019-07-12")}},
                    &error);
@@ -147,7 +162,8 @@ TEST_CASE("rebuild: refused submissions leave no trace, and appending after a re
 // Were a withdrawn assignment id reused, retracting the old assignment's ending would be
 // filed by Submit under the person the id now names, and by Rebuild under the person it
 // named when the ending was made. (Found with an earlier program.cc that allowed reuse.)
-TEST_CASE("rebuild: identical after an assignment id is reused and an old ending retracted", "[rebuild]") {
+TEST_CASE("rebuild: identical after an assignment id is reused and an old ending retracted",
+          "[rebuild]") {
   ProgramLedger f;
   uint64_t made = f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
   uint64_t ended = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-20", "recalled"));
@@ -169,7 +185,8 @@ class History {
  public:
   History(ProgramLedger& f, uint32_t seed) : f_(f), rng_(seed) {
     for (const char* p : {"P1", "P2", "P3", "P4", "P5", "P6", "P7"}) persons_.push_back(p);
-    unit_of_ = {{"P1", "U1"}, {"P2", "U1"}, {"P3", "U2"}, {"P4", "U2"}, {"P5", "U1"}, {"P6", "U3"}, {"P7", "U1"}};
+    unit_of_ = {{"P1", "U1"}, {"P2", "U1"}, {"P3", "U2"}, {"P4", "U2"},
+                {"P5", "U1"}, {"P6", "U3"}, {"P7", "U1"}};
     units_ = {"U1", "U2", "U3", "U4"};
     groups_ = {"G1", "G2", "G3"};
     cities_ = {"130100", "110000", "610100"};
@@ -190,8 +207,12 @@ class History {
  private:
   uint32_t Pick(uint32_t n) { return rng_() % n; }
   template <typename T>
-  const T& OneOf(const std::vector<T>& v) { return v[Pick(static_cast<uint32_t>(v.size()))]; }
-  std::string Date(const char* base, int span) { return FormatDay(*ParseDay(base) + static_cast<Day>(Pick(span))); }
+  const T& OneOf(const std::vector<T>& v) {
+    return v[Pick(static_cast<uint32_t>(v.size()))];
+  }
+  std::string Date(const char* base, int span) {
+    return FormatDay(*ParseDay(base) + static_cast<Day>(Pick(span)));
+  }
   std::string Subject() {
     return Pick(3) == 0 ? UnitSubject(OneOf(units_)) : PersonSubject(OneOf(persons_));
   }
@@ -220,7 +241,8 @@ class History {
       ++accepted;
       for (const auto& e : events) Learn(e.second);
       for (const auto& e : events) ++landed[TypeOf(e.second)];
-      for (const auto& e : events) retractions += e.second.find("\"retraction\"") != std::string::npos;
+      for (const auto& e : events)
+        retractions += e.second.find("\"retraction\"") != std::string::npos;
       return;
     }
     ++refused;
@@ -267,25 +289,33 @@ class History {
     std::string n = std::to_string(next_);
     switch (Pick(28)) {  // 23-26: retractions; 27: a city
       case 0: {
-        std::string unit = Pick(8) == 0 ? "UX" : Pick(3) ? OneOf(std::vector<std::string>{"U1", "U2", "U3"}) : OneOf(units_);
+        std::string unit = Pick(8) == 0 ? "UX"
+                           : Pick(3)    ? OneOf(std::vector<std::string>{"U1", "U2", "U3"})
+                                        : OneOf(units_);
         // Sometimes an id already used: refused while live, a re-registration once withdrawn.
         std::string id = Pick(4) == 0 ? OneOf(persons_) : "PR" + n;
-        return {"hr", PersonJ(id, unit, OneOf(std::vector<std::string>{"civilServant", "referenceManaged",
-                                                                            "publicInstitution", "contract"}),
+        return {"hr", PersonJ(id, unit,
+                              OneOf(std::vector<std::string>{"civilServant", "referenceManaged",
+                                                             "publicInstitution", "contract"}),
                               "人员" + n)};
       }
-      case 1: return {"admin", UnitJ(Pick(4) == 0 ? OneOf(units_) : "UR" + n, "单位" + n)};
+      case 1:
+        return {"admin", UnitJ(Pick(4) == 0 ? OneOf(units_) : "UR" + n, "单位" + n)};
       case 2: {
         const auto& p = OneOf(persons_);
-        return {DispatcherFor(p), TrainingJ(p, Pick(2) ? "business" : "integrity", Date("2019-04-01", 90))};
+        return {DispatcherFor(p),
+                TrainingJ(p, Pick(2) ? "business" : "integrity", Date("2019-04-01", 90))};
       }
       case 3: {
         const auto& p = OneOf(persons_);
         std::string from = Date("2019-05-01", 120);
-        return {"hr", RestrictionJ(p, OneOf(std::vector<std::string>{"pregnancy", "breastfeeding", "health"}), from,
-                                   Pick(2) ? FormatDay(*ParseDay(from) + static_cast<Day>(Pick(40))) : "")};
+        return {"hr",
+                RestrictionJ(
+                    p, OneOf(std::vector<std::string>{"pregnancy", "breastfeeding", "health"}),
+                    from, Pick(2) ? FormatDay(*ParseDay(from) + static_cast<Day>(Pick(40))) : "")};
       }
-      case 4: return {"hr", LiftJ(OneOf(persons_), Date("2019-05-01", 150))};
+      case 4:
+        return {"hr", LiftJ(OneOf(persons_), Date("2019-05-01", 150))};
       case 5:
       case 6:
       case 7:
@@ -293,35 +323,46 @@ class History {
       case 20: {
         const auto& p = OneOf(persons_);
         std::string from = Date("2019-05-01", 150);
-        std::string to = FormatDay(*ParseDay(from) + static_cast<Day>(Pick(20)) - (Pick(15) == 0 ? 30 : 0));
+        std::string to =
+            FormatDay(*ParseDay(from) + static_cast<Day>(Pick(20)) - (Pick(15) == 0 ? 30 : 0));
         std::string id = Pick(15) == 0 && !assignments_.empty() ? OneOf(assignments_)[0] : "AR" + n;
         return {DispatcherFor(p),
                 AssignJ(id, p, OneOf(groups_), from, to, Pick(4) == 0 ? "leader" : "member")};
       }
       case 8:
       case 22: {
-        if (assignments_.empty()) return {"hr", LeaveJ(OneOf(persons_), 1, "rotation", "2019-06-01")};
+        if (assignments_.empty())
+          return {"hr", LeaveJ(OneOf(persons_), 1, "rotation", "2019-06-01")};
         const auto& a = OneOf(assignments_);
         Day from = *ParseDay(a[1]), to = *ParseDay(a[2]);
         Day date = from + static_cast<Day>(Pick(static_cast<uint32_t>(to - from + 3))) - 1;
-        return {DispatcherFor(a[3]), EndJ(a[0], FormatDay(date), Pick(2) ? "completed" : "recalled")};
+        return {DispatcherFor(a[3]),
+                EndJ(a[0], FormatDay(date), Pick(2) ? "completed" : "recalled")};
       }
       case 9:
-        return {"hr", LeaveJ(OneOf(persons_), 1 + static_cast<int>(Pick(4)), Pick(3) ? "compensatory" : "rotation",
-                             Date("2019-06-01", 60))};
+        return {"hr", LeaveJ(OneOf(persons_), 1 + static_cast<int>(Pick(4)),
+                             Pick(3) ? "compensatory" : "rotation", Date("2019-06-01", 60))};
       case 10: {
-        std::string kind = OneOf(std::vector<std::string>{"central", "ordinary", "ordinary", "special"});
-        return {"admin", GroupJ("GR" + n, OneOf(cities_), kind, OneOf(units_), Date("2019-04-25", 40))};
+        std::string kind =
+            OneOf(std::vector<std::string>{"central", "ordinary", "ordinary", "special"});
+        return {"admin",
+                GroupJ("GR" + n, OneOf(cities_), kind, OneOf(units_), Date("2019-04-25", 40))};
       }
-      case 11: return {"admin", DisbandJ(OneOf(groups_), Date("2019-08-15", 120))};
-      case 12: return {"party", BranchJ(OneOf(cities_), OneOf(units_), OneOf(persons_), Date("2019-05-01", 60))};
+      case 11:
+        return {"admin", DisbandJ(OneOf(groups_), Date("2019-08-15", 120))};
+      case 12:
+        return {"party",
+                BranchJ(OneOf(cities_), OneOf(units_), OneOf(persons_), Date("2019-05-01", 60))};
       case 13:
-        return {Pick(2) ? "leader-P1" : "leader-P3", ReportJ(OneOf(groups_), Date("2019-05-01", 150))};
+        return {Pick(2) ? "leader-P1" : "leader-P3",
+                ReportJ(OneOf(groups_), Date("2019-05-01", 150))};
       case 14:
       case 21:
-        return {"enforcement", EvaluationJ(Pick(10) == 0 && !evaluations_.empty() ? OneOf(evaluations_) : "ER" + n,
-                                           Subject(), Date("2019-06-01", 300),
-                                           OneOf(std::vector<std::string>{"outstanding", "good", "adequate", "poor"}))};
+        return {"enforcement",
+                EvaluationJ(
+                    Pick(10) == 0 && !evaluations_.empty() ? OneOf(evaluations_) : "ER" + n,
+                    Subject(), Date("2019-06-01", 300),
+                    OneOf(std::vector<std::string>{"outstanding", "good", "adequate", "poor"}))};
       case 15:
       case 16: {
         // v2: a mark cites an evaluation; mostly one of its subject, sometimes any or none known.
@@ -333,24 +374,28 @@ class History {
       }
       case 17: {
         const auto& city = OneOf(cities_);
-        return {"enforcement", TargetJ(city, 2019 + static_cast<int>(Pick(3)), Pick(2) ? "annual" : "final",
-                                       Pick(3) == 0, Date("2020-01-01", 30))};
+        return {"enforcement",
+                TargetJ(city, 2019 + static_cast<int>(Pick(3)), Pick(2) ? "annual" : "final",
+                        Pick(3) == 0, Date("2020-01-01", 30))};
       }
       case 18: {
         const auto& city = OneOf(cities_);
         std::string signer = Pick(2) ? "guarantor-U1" : "guarantor-U2";
-        return {signer, ExplainJ(city, 2019 + static_cast<int>(Pick(3)), Pick(2) ? "annual" : "final",
-                                 signer.substr(10), Date("2020-02-01", 30))};
+        return {signer,
+                ExplainJ(city, 2019 + static_cast<int>(Pick(3)), Pick(2) ? "annual" : "final",
+                         signer.substr(10), Date("2020-02-01", 30))};
       }
       case 27: {
-        std::string code = OneOf(std::vector<std::string>{"130200", "130400", "610200", OneOf(cities_)});
+        std::string code =
+            OneOf(std::vector<std::string>{"130200", "130400", "610200", OneOf(cities_)});
         return {"admin", CityJ(code, OneOf(units_), "城市" + n, Pick(2) ? "jingjinji" : "fenwei")};
       }
       default: {
         // Mostly recent seqs (program events), sometimes anything (keys, genesis, beyond).
         uint64_t size = f_.size();
-        uint64_t target = Pick(3) ? size - 1 - Pick(static_cast<uint32_t>(std::min<uint64_t>(size, 25)))
-                                  : Pick(static_cast<uint32_t>(size + 2));
+        uint64_t target = Pick(3)
+                              ? size - 1 - Pick(static_cast<uint32_t>(std::min<uint64_t>(size, 25)))
+                              : Pick(static_cast<uint32_t>(size + 2));
         return {Pick(20) ? "admin" : "hr", RetractJ(target, "random correction " + n)};
       }
     }
@@ -361,7 +406,7 @@ class History {
   uint64_t next_ = 0;
   std::vector<std::string> persons_, units_, groups_, cities_, evaluations_;
   std::map<std::string, std::string> unit_of_;
-  std::map<std::string, std::string> subject_of_;  // evaluation -> its subject's JSON
+  std::map<std::string, std::string> subject_of_;      // evaluation -> its subject's JSON
   std::vector<std::vector<std::string>> assignments_;  // id, from, to, person
 };
 
@@ -385,9 +430,9 @@ TEST_CASE("rebuild: randomized histories rebuild byte for byte, and verify", "[r
   std::string kinds;
   for (const auto& [type, n] : h.landed) kinds += type + "=" + std::to_string(n) + " ";
   INFO("landed: " << kinds);
-  for (const char* type : {"assignmentMade", "assignmentEnded", "trainingCompleted", "restrictionRecorded",
-                           "evaluationRecorded", "groupFormed",
-                           "personRegistered", "retraction"}) {
+  for (const char* type :
+       {"assignmentMade", "assignmentEnded", "trainingCompleted", "restrictionRecorded",
+        "evaluationRecorded", "groupFormed", "personRegistered", "retraction"}) {
     CHECK(h.landed[type] >= 1);
   }
   CHECK(h.landed["commendationIssued"] + h.landed["criticismIssued"] >= 2);
@@ -401,17 +446,21 @@ TEST_CASE("rebuild: randomized histories rebuild byte for byte, and verify", "[r
 // The same rules under another version name, as a later release would have.
 class RulesV3 final : public Rules {
  public:
-  Status Check(const StateReader& s, uint64_t seq, const KeyInfo* k, schema::Event::Reader e) const override {
+  Status Check(const StateReader& s, uint64_t seq, const KeyInfo* k,
+               schema::Event::Reader e) const override {
     return inner_.Check(s, seq, k, e);
   }
-  Status Apply(StateTxn& t, uint64_t seq, schema::Event::Reader e) const override { return inner_.Apply(t, seq, e); }
+  Status Apply(StateTxn& t, uint64_t seq, schema::Event::Reader e) const override {
+    return inner_.Apply(t, seq, e);
+  }
   std::string Version() const override { return "program-rules-v3"; }
 
  private:
   ProgramRules inner_;
 };
 
-TEST_CASE("rebuild: projections built by another rules version are refused until rebuilt", "[rebuild]") {
+TEST_CASE("rebuild: projections built by another rules version are refused until rebuilt",
+          "[rebuild]") {
   ProgramLedger f;
   REQUIRE(Eligibility(f.ledger(), 2019, false).ok());
   std::string dir = f.dir();
@@ -436,11 +485,13 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
   }
 }
 
-TEST_CASE("verify reports projections altered behind the program's back; rebuild mends them", "[rebuild]") {
+TEST_CASE("verify reports projections altered behind the program's back; rebuild mends them",
+          "[rebuild]") {
   ProgramLedger f;
   f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-10"));
-  f.Ok("enforcement",
-       R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
+  f.Ok(
+      "enforcement",
+      R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})");
   std::string dir = f.dir();
   f.Close();
   {

@@ -2,6 +2,8 @@
 // (R13, R14, the UTC+8 year), a person's record replayed as of a date or a seq (R15
 // withdrawals, the R1 reason hidden), rosters on a date (R8 secretary, hand-over day),
 // and the open explanations (R9). Built on ProgramLedger (tests/program_fixture.h).
+#include "projections/reports.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "projections/reports.h"
 #include "tests/program_fixture.h"
 
 namespace probity {
@@ -66,7 +67,8 @@ const RecordLine& LineAt(const PersonRecordReport& r, uint64_t seq) {
   return r.lines.front();
 }
 
-RosterReport RosterOn(const ProgramLedger& f, const std::string& date, std::optional<std::string> city = "130100") {
+RosterReport RosterOn(const ProgramLedger& f, const std::string& date,
+                      std::optional<std::string> city = "130100") {
   auto r = Roster(f.ledger(), date, city);
   INFO((r.ok() ? std::string() : r.status().message()));
   REQUIRE(r.ok());
@@ -94,12 +96,15 @@ Strings MembersOf(const RosterReport& r, const std::string& group) {
 
 // ---- eligibility: persons, by staff category ----------------------------------------------------
 
-TEST_CASE("eligibility: commended civil servants and reference-managed staff get priority in assessment "
-          "and awards",
-          "[reports]") {
+TEST_CASE(
+    "eligibility: commended civil servants and reference-managed staff get priority in assessment "
+    "and awards",
+    "[reports]") {
   ProgramLedger f;
-  uint64_t p1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
-  uint64_t p2 = f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));
+  uint64_t p1 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t p2 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P1", "P2"});
   auto l1 = LineOf(r, "P1");
@@ -117,12 +122,16 @@ TEST_CASE("eligibility: commended civil servants and reference-managed staff get
   CHECK(l2.events == Seqs{p2});
 }
 
-TEST_CASE("eligibility: commended public-institution and contract staff get a raised grade and priority in "
-          "awards",
-          "[reports]") {
+TEST_CASE(
+    "eligibility: commended public-institution and contract staff get a raised grade and priority "
+    "in "
+    "awards",
+    "[reports]") {
   ProgramLedger f;
-  uint64_t p3 = f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-06-01", f.Eval(PersonSubject("P3"))));
-  uint64_t p4 = f.Ok("enforcement", CommendJ(PersonSubject("P4"), "2019-06-01", f.Eval(PersonSubject("P4"))));
+  uint64_t p3 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-06-01", f.Eval(PersonSubject("P3"))));
+  uint64_t p4 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P4"), "2019-06-01", f.Eval(PersonSubject("P4"))));
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P3", "P4"});
   auto l3 = LineOf(r, "P3");
@@ -136,10 +145,13 @@ TEST_CASE("eligibility: commended public-institution and contract staff get a ra
   CHECK(l4.events == Seqs{p4});
 }
 
-TEST_CASE("eligibility: a criticised person of any category may not be rated Excellent", "[reports]") {
+TEST_CASE("eligibility: a criticised person of any category may not be rated Excellent",
+          "[reports]") {
   ProgramLedger f;
   std::map<std::string, uint64_t> seq;
-  for (const char* p : {"P1", "P2", "P3", "P4"}) seq[p] = f.Ok("enforcement", CriticiseJ(PersonSubject(p), "2019-07-01", f.Eval(PersonSubject(p))));
+  for (const char* p : {"P1", "P2", "P3", "P4"})
+    seq[p] =
+        f.Ok("enforcement", CriticiseJ(PersonSubject(p), "2019-07-01", f.Eval(PersonSubject(p))));
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P1", "P2", "P3", "P4"});
   for (const char* p : {"P1", "P2", "P3", "P4"}) {
@@ -154,10 +166,13 @@ TEST_CASE("eligibility: a criticised person of any category may not be rated Exc
 
 TEST_CASE("eligibility R13: commended and criticised in one year keeps the bar and asks for review",
           "[reports]") {
-  auto person = GENERATE(as<std::string>{}, "P1", "P3");  // a civil servant and a public-institution employee
+  auto person =
+      GENERATE(as<std::string>{}, "P1", "P3");  // a civil servant and a public-institution employee
   ProgramLedger f;
-  uint64_t praise = f.Ok("enforcement", CommendJ(PersonSubject(person), "2019-06-01", f.Eval(PersonSubject(person))));
-  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject(person), "2019-09-01", f.Eval(PersonSubject(person)), "workDiscipline"));
+  uint64_t praise = f.Ok(
+      "enforcement", CommendJ(PersonSubject(person), "2019-06-01", f.Eval(PersonSubject(person))));
+  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject(person), "2019-09-01",
+                                                  f.Eval(PersonSubject(person)), "workDiscipline"));
   auto l = LineOf(Elig(f, 2019), person);
   CHECK(l.outcomes == Strings{"barredFromExcellent"});
   CHECK(l.review_required);
@@ -172,10 +187,14 @@ TEST_CASE("eligibility R14: each line lists exactly the seqs that decided it", "
   ProgramLedger f;
   uint64_t eval = f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-01"));
   uint64_t a = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-02", "E1"));
-  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-03-01", f.Eval(PersonSubject("P1"))));  // another year
-  uint64_t b = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-11-11", f.Eval(PersonSubject("P1"))));
-  uint64_t c = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-08-08", f.Eval(PersonSubject("P1"))));
-  uint64_t gone = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-08-09", f.Eval(PersonSubject("P1"))));
+  f.Ok("enforcement",
+       CommendJ(PersonSubject("P1"), "2020-03-01", f.Eval(PersonSubject("P1"))));  // another year
+  uint64_t b =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-11-11", f.Eval(PersonSubject("P1"))));
+  uint64_t c = f.Ok("enforcement",
+                    CriticiseJ(PersonSubject("P1"), "2019-08-08", f.Eval(PersonSubject("P1"))));
+  uint64_t gone = f.Ok("enforcement",
+                       CriticiseJ(PersonSubject("P1"), "2019-08-09", f.Eval(PersonSubject("P1"))));
   f.Ok("admin", RetractJ(gone));
   auto l = LineOf(Elig(f, 2019), "P1");
   CHECK(l.events == Seqs{a, b, c});
@@ -187,10 +206,13 @@ TEST_CASE("eligibility R14: each line lists exactly the seqs that decided it", "
 TEST_CASE("eligibility: persons with nothing counted in the year are not listed", "[reports]") {
   ProgramLedger f;
   f.Ok("enforcement", EvaluationJ("E5", PersonSubject("P5"), "2019-06-01"));  // evaluated only
-  f.Ok("enforcement", CommendJ(PersonSubject("P6"), "2020-06-01", f.Eval(PersonSubject("P6"))));          // another year
-  uint64_t gone = f.Ok("enforcement", CommendJ(PersonSubject("P7"), "2019-06-01", f.Eval(PersonSubject("P7"))));
-  f.Ok("admin", RetractJ(gone, "wrong person"));                             // withdrawn
-  f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01", f.Eval(UnitSubject("U1"))));            // a unit, not a person
+  f.Ok("enforcement",
+       CommendJ(PersonSubject("P6"), "2020-06-01", f.Eval(PersonSubject("P6"))));  // another year
+  uint64_t gone =
+      f.Ok("enforcement", CommendJ(PersonSubject("P7"), "2019-06-01", f.Eval(PersonSubject("P7"))));
+  f.Ok("admin", RetractJ(gone, "wrong person"));  // withdrawn
+  f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01",
+                               f.Eval(UnitSubject("U1"))));  // a unit, not a person
   CHECK(Elig(f, 2019).lines.empty());
   CHECK(Listed(Elig(f, 2020)) == Strings{"P6"});
   CHECK(Elig(f, 2018).lines.empty());
@@ -198,8 +220,10 @@ TEST_CASE("eligibility: persons with nothing counted in the year are not listed"
 
 TEST_CASE("eligibility R15: a retracted mark counts for nothing", "[reports]") {
   ProgramLedger f;
-  uint64_t praise = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
-  uint64_t blame = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-09-01", f.Eval(PersonSubject("P1"))));
+  uint64_t praise =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t blame = f.Ok("enforcement",
+                        CriticiseJ(PersonSubject("P1"), "2019-09-01", f.Eval(PersonSubject("P1"))));
   CHECK(LineOf(Elig(f, 2019), "P1").review_required);
   uint64_t r = f.Ok("admin", RetractJ(blame, "criticism concerned another person"));
   auto l = LineOf(Elig(f, 2019), "P1");
@@ -227,11 +251,14 @@ TEST_CASE("eligibility R15: a retracted mark counts for nothing", "[reports]") {
 
 // ---- eligibility: units ----------------------------------------------------------------------
 
-TEST_CASE("eligibility --units: commended units get the leadership bonus, criticised ones no awards",
-          "[reports]") {
+TEST_CASE(
+    "eligibility --units: commended units get the leadership bonus, criticised ones no awards",
+    "[reports]") {
   ProgramLedger f;
-  uint64_t u1 = f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01", f.Eval(UnitSubject("U1"))));
-  uint64_t u2 = f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-01", f.Eval(UnitSubject("U2")), "poorOrganisation"));
+  uint64_t u1 =
+      f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2019-06-01", f.Eval(UnitSubject("U1"))));
+  uint64_t u2 = f.Ok("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-01",
+                                               f.Eval(UnitSubject("U2")), "poorOrganisation"));
   f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
   auto r = Elig(f, 2019, true);
   REQUIRE(Listed(r) == Strings{"U1", "U2"});
@@ -251,8 +278,10 @@ TEST_CASE("eligibility --units: commended units get the leadership bonus, critic
 
 TEST_CASE("eligibility --units: a unit both commended and criticised stays barred", "[reports]") {
   ProgramLedger f;
-  uint64_t a = f.Ok("enforcement", CommendJ(UnitSubject("U3"), "2019-06-01", f.Eval(UnitSubject("U3"))));
-  uint64_t b = f.Ok("enforcement", CriticiseJ(UnitSubject("U3"), "2019-10-01", f.Eval(UnitSubject("U3")), "poorOrganisation"));
+  uint64_t a =
+      f.Ok("enforcement", CommendJ(UnitSubject("U3"), "2019-06-01", f.Eval(UnitSubject("U3"))));
+  uint64_t b = f.Ok("enforcement", CriticiseJ(UnitSubject("U3"), "2019-10-01",
+                                              f.Eval(UnitSubject("U3")), "poorOrganisation"));
   auto l = LineOf(Elig(f, 2019, true), "U3");
   CHECK(l.outcomes == Strings{"barredFromAwards"});
   CHECK(l.events == Seqs{a, b});
@@ -265,16 +294,22 @@ TEST_CASE("eligibility: the year is the event's business date (UTC+8), not the d
   ProgramLedger f;
   // 23:00 CST on 31 December 2019: the UTC and CST days are both 2019.
   f.clock().Set(Utc("2019-12-31T15:00:00Z"));
-  uint64_t p1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-01-01", f.Eval(PersonSubject("P1"))));
+  uint64_t p1 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2020-01-01", f.Eval(PersonSubject("P1"))));
   // 01:00 CST on 1 January 2020: the UTC day is 2019, the CST day 2020.
   f.clock().Set(Utc("2019-12-31T17:00:00Z"));
-  uint64_t p2 = f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-12-31", f.Eval(PersonSubject("P2"))));
-  uint64_t u1 = f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2020-01-01", f.Eval(UnitSubject("U1"))));
+  uint64_t p2 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-12-31", f.Eval(PersonSubject("P2"))));
+  uint64_t u1 =
+      f.Ok("enforcement", CommendJ(UnitSubject("U1"), "2020-01-01", f.Eval(UnitSubject("U1"))));
   // 10:00 CST on 1 January 2020: both days are 2020.
   f.clock().Set(Utc("2020-01-01T02:00:00Z"));
-  uint64_t p3 = f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31", f.Eval(PersonSubject("P3"))));
-  uint64_t p4 = f.Ok("enforcement", CriticiseJ(PersonSubject("P4"), "2020-01-01", f.Eval(PersonSubject("P4"))));
-  uint64_t u2 = f.Ok("enforcement", CommendJ(UnitSubject("U2"), "2019-12-31", f.Eval(UnitSubject("U2"))));
+  uint64_t p3 =
+      f.Ok("enforcement", CommendJ(PersonSubject("P3"), "2019-12-31", f.Eval(PersonSubject("P3"))));
+  uint64_t p4 = f.Ok("enforcement",
+                     CriticiseJ(PersonSubject("P4"), "2020-01-01", f.Eval(PersonSubject("P4"))));
+  uint64_t u2 =
+      f.Ok("enforcement", CommendJ(UnitSubject("U2"), "2019-12-31", f.Eval(UnitSubject("U2"))));
 
   // The entries were recorded when the test says.
   CHECK(f.ledger().ReadEntry(p1)->recorded_at_us == Utc("2019-12-31T15:00:00Z"));
@@ -298,7 +333,8 @@ TEST_CASE("eligibility: the year is the event's business date (UTC+8), not the d
   CHECK(LineAt(Record(f, "P3"), p3).date == "2019-12-31");
 }
 
-TEST_CASE("BusinessDate: an event without a date field takes the CST day it was recorded on", "[reports]") {
+TEST_CASE("BusinessDate: an event without a date field takes the CST day it was recorded on",
+          "[reports]") {
   EventCodec codec;
   auto body = codec.Parse(UnitJ("U9"));
   REQUIRE(body.ok());
@@ -313,15 +349,19 @@ TEST_CASE("BusinessDate: an event without a date field takes the CST day it was 
   CHECK(BusinessDate(dview->reader(), Utc("2020-01-01T02:00:00Z")) == "2019-12-31");
 }
 
-// ---- record --------------------------------------------------------------------------------------
+// ---- record
+// --------------------------------------------------------------------------------------
 
 TEST_CASE("record: a person's history with seqs, dates and signers", "[reports]") {
   ProgramLedger f;
-  uint64_t a = f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
+  uint64_t a =
+      f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
   uint64_t e = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
   uint64_t l = f.Ok("hr", LeaveJ("P1", 2, "compensatory", "2019-05-27"));
-  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
-  f.Ok("enforcement", CommendJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));  // someone else's
+  uint64_t c =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  f.Ok("enforcement",
+       CommendJ(PersonSubject("P2"), "2019-06-01", f.Eval(PersonSubject("P2"))));  // someone else's
   auto rec = Record(f, "P1");
   CHECK(rec.person == "P1");
   CHECK(rec.name == "张伟");
@@ -347,11 +387,13 @@ TEST_CASE("record: a person's history with seqs, dates and signers", "[reports]"
   CHECK(none.status().code() == Code::kNotFound);
 }
 
-TEST_CASE("record --as-of DATE: only events whose business date is on or before DATE", "[reports]") {
+TEST_CASE("record --as-of DATE: only events whose business date is on or before DATE",
+          "[reports]") {
   ProgramLedger f;
   uint64_t a = f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
   uint64_t e = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
-  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t c =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
   AsOf as_of;
   as_of.date = "2019-05-15";
   Seqs seqs = SeqsOf(Record(f, "P1", as_of));
@@ -369,8 +411,10 @@ TEST_CASE("record --as-of DATE: only events whose business date is on or before 
 
 TEST_CASE("record --as-of-seq: the ledger as it stood, before a later retraction", "[reports]") {
   ProgramLedger f;
-  uint64_t c = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
-  uint64_t other = f.Ok("enforcement", CriticiseJ(PersonSubject("P1"), "2019-06-05", f.Eval(PersonSubject("P1"))));
+  uint64_t c =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t other = f.Ok("enforcement",
+                        CriticiseJ(PersonSubject("P1"), "2019-06-05", f.Eval(PersonSubject("P1"))));
   uint64_t r = f.Ok("admin", RetractJ(c, "issued twice"));
 
   AsOf before;
@@ -413,7 +457,8 @@ TEST_CASE("record: a restriction's reason is hidden unless include_sensitive", "
   CHECK_THAT(LineAt(Record(f, "P2", {}, true), s).event_json, Contains("breastfeeding"));
 }
 
-// ---- roster --------------------------------------------------------------------------------------
+// ---- roster
+// --------------------------------------------------------------------------------------
 
 TEST_CASE("roster: members, leader, lead unit and branch secretary on a date", "[reports]") {
   ProgramLedger f;
@@ -466,8 +511,9 @@ TEST_CASE("roster: members, leader, lead unit and branch secretary on a date", "
   CHECK_FALSE(Roster(f.ledger(), "2019-02-30", std::nullopt).ok());
 }
 
-TEST_CASE("roster R8: the secretary is the branch latest by date, whatever the order it was recorded in",
-          "[reports]") {
+TEST_CASE(
+    "roster R8: the secretary is the branch latest by date, whatever the order it was recorded in",
+    "[reports]") {
   ProgramLedger f;
   // The June branch is recorded first; the May one is entered afterwards.
   f.Ok("party", BranchJ("130100", "U1", "P2", "2019-06-01"));
@@ -480,7 +526,8 @@ TEST_CASE("roster R8: the secretary is the branch latest by date, whatever the o
   CHECK(RosterOn(f, "2019-06-02").cities.at(0).secretary == "P2");
 }
 
-TEST_CASE("roster: the hand-over day shows both the outgoing and the incoming person", "[reports]") {
+TEST_CASE("roster: the hand-over day shows both the outgoing and the incoming person",
+          "[reports]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
   f.Ok("dispatcher-U1", AssignJ("A2", "P5", "G1", "2019-05-24", "2019-06-07", "leader"));
@@ -488,7 +535,8 @@ TEST_CASE("roster: the hand-over day shows both the outgoing and the incoming pe
   auto handover = RosterOn(f, "2019-05-24");
   CHECK(MembersOf(handover, "G1") == Strings{"P1", "P5"});
   REQUIRE(GroupIn(handover, "G1")->leader.has_value());
-  CHECK_THAT(GroupIn(handover, "G1")->leader->person, Catch::Matchers::Equals("P1") || Catch::Matchers::Equals("P5"));
+  CHECK_THAT(GroupIn(handover, "G1")->leader->person,
+             Catch::Matchers::Equals("P1") || Catch::Matchers::Equals("P5"));
   CHECK(MembersOf(RosterOn(f, "2019-05-25"), "G1") == Strings{"P5"});
   CHECK(GroupIn(RosterOn(f, "2019-05-25"), "G1")->leader->person == "P5");
 }
@@ -508,9 +556,11 @@ TEST_CASE("roster: recalled, retracted and disbanded are off site", "[reports]")
   CHECK(MembersOf(RosterOn(f, "2019-05-15"), "G1") == Strings{"P1"});
 }
 
-// ---- explanations (R9) ---------------------------------------------------------------------------
+// ---- explanations (R9)
+// ---------------------------------------------------------------------------
 
-TEST_CASE("explanations R9: missed targets awaiting an explanation, explained ones dropped", "[reports]") {
+TEST_CASE("explanations R9: missed targets awaiting an explanation, explained ones dropped",
+          "[reports]") {
   ProgramLedger f;
   uint64_t t1 = f.Ok("enforcement", TargetJ("130100", 2019, "annual", false, "2020-01-15"));
   uint64_t t2 = f.Ok("enforcement", TargetJ("110000", 2019, "annual", false, "2020-01-15"));

@@ -54,11 +54,16 @@ class Pristine {
     while (f_.ledger().size() + batch.size() < kSize) {
       std::string n = std::to_string(i);
       switch (i % 4) {
-        case 0: batch.push_back(f_.Sign(LedgerFixture::PersonJson("Q" + n, "U1"), hr)); break;
-        case 1: batch.push_back(f_.Sign(LedgerFixture::TrainingJson("Q" + std::to_string(i - 1)), d1)); break;
+        case 0:
+          batch.push_back(f_.Sign(LedgerFixture::PersonJson("Q" + n, "U1"), hr));
+          break;
+        case 1:
+          batch.push_back(f_.Sign(LedgerFixture::TrainingJson("Q" + std::to_string(i - 1)), d1));
+          break;
         case 2:
           batch.push_back(f_.Sign(R"({"type":"commendationIssued","subject":{"person":"Q)" +
-                                      std::to_string(i - 2) + R"("},"reason":"r)" + n + R"(","date":"2019-06-11","evaluation":"E)" + n + R"("})",
+                                      std::to_string(i - 2) + R"("},"reason":"r)" + n +
+                                      R"(","date":"2019-06-11","evaluation":"E)" + n + R"("})",
                                   en));
           break;
         case 3:
@@ -194,7 +199,8 @@ TEST_CASE("Deleting the last entries is reported at the first missing seq", "[ta
     DYNAMIC_SECTION("drop " << drop) {
       {
         RawDb db(t.dir());
-        for (uint64_t seq = kSize - drop; seq < kSize; ++seq) db.Delete(Column::kEntries, SeqKey(seq));
+        for (uint64_t seq = kSize - drop; seq < kSize; ++seq)
+          db.Delete(Column::kEntries, SeqKey(seq));
       }
       VerifyReport r = t.Verify();
       ExpectBadSeq(r, kSize - drop);
@@ -283,8 +289,9 @@ TEST_CASE("A forged signature is caught even when the tree and checkpoint are re
   CHECK(skipped.signatures_checked == kSize - (later + 1));
 }
 
-TEST_CASE("An entry whose validly signed body breaks the schema is reported, even with the tree rebuilt",
-          "[tamper]") {
+TEST_CASE(
+    "An entry whose validly signed body breaks the schema is reported, even with the tree rebuilt",
+    "[tamper]") {
   // Verify must judge each body as Submit does, not only its signature and its leaf.
   TamperFixture t;
   const uint64_t k = 33;
@@ -292,7 +299,8 @@ TEST_CASE("An entry whose validly signed body breaks the schema is reported, eve
   auto u = message.initRoot<schema::Event>().initUnitRegistered();
   u.setUnit("W1");
   u.setKind(schema::UnitKind::PROVINCIAL_DEPARTMENT);  // and no name
-  message.getRoot<schema::Event>().setId("schema-breaker");  // v2: an id, so only the schema refuses it
+  message.getRoot<schema::Event>().setId(
+      "schema-breaker");  // v2: an id, so only the schema refuses it
   auto words = capnp::canonicalize(message.getRoot<schema::Event>().asReader());
   Bytes body(words.asBytes().begin(), words.asBytes().end());
   {
@@ -381,7 +389,8 @@ TEST_CASE("A changed checkpoint note is reported as a checkpoint problem", "[tam
   };
   std::vector<std::pair<std::string, std::string>> cases = {
       {"size line", replace(first_nl + 1, second_nl, std::to_string(kSize - 1))},
-      {"root line", replace(second_nl + 1, third_nl, Base64Encode(Sha256(AsBytes("another root"))))},
+      {"root line",
+       replace(second_nl + 1, third_nl, Base64Encode(Sha256(AsBytes("another root"))))},
       {"origin line", replace(0, first_nl, "probity.test/other")},
       {"signature", note.substr(0, note.size() - 5) + (note[note.size() - 5] == 'A' ? "B" : "A") +
                         note.substr(note.size() - 4)},
@@ -428,8 +437,10 @@ TEST_CASE("A changed checkpoint note is reported as a checkpoint problem", "[tam
   }
 }
 
-TEST_CASE("Entry k re-encoded with another recordedAt (still canonical and validly signed) is reported at k",
-          "[tamper]") {
+TEST_CASE(
+    "Entry k re-encoded with another recordedAt (still canonical and validly signed) is reported "
+    "at k",
+    "[tamper]") {
   TamperFixture t;
   const uint64_t k = 50;
   for (int64_t delta : {int64_t{1}, int64_t{-1}}) {

@@ -36,8 +36,8 @@ class TempDir {
  public:
   explicit TempDir(const std::string& tag = "probity-test") {
     std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            (tag + "-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    path_ =
+        fs::temp_directory_path() / (tag + "-" + std::to_string(rd()) + "-" + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -80,7 +80,6 @@ class FixedClock {
  private:
   std::shared_ptr<int64_t> now_;
 };
-
 
 // The canonical body of one JSON event; the test fails if the codec refuses it.
 inline Bytes BodyOf(const EventCodec& codec, std::string_view json) {
@@ -139,7 +138,8 @@ inline std::string KeyRegisteredJson(const PublicKey& key, const std::string& ro
 inline std::map<std::string, std::string> DumpColumn(const Store& store, Column column) {
   std::map<std::string, std::string> out;
   auto it = store.NewIterator(column);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) out[it->key().ToString()] = it->value().ToString();
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out[it->key().ToString()] = it->value().ToString();
   REQUIRE(it->status().ok());
   return out;
 }
@@ -170,7 +170,8 @@ class RawDb {
   explicit RawDb(const std::string& data_dir) {
     rocksdb::DBOptions options;
     std::vector<rocksdb::ColumnFamilyDescriptor> columns;
-    for (const auto& name : ColumnNames()) columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    for (const auto& name : ColumnNames())
+      columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
     auto s = rocksdb::DB::Open(options, data_dir + "/db", columns, &handles_, &db);
     INFO(s.ToString());
@@ -214,7 +215,8 @@ class RawDb {
   std::map<std::string, std::string> All(Column c) {
     std::map<std::string, std::string> out;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) out[it->key().ToString()] = it->value().ToString();
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      out[it->key().ToString()] = it->value().ToString();
     REQUIRE(it->status().ok());
     return out;
   }
@@ -243,7 +245,8 @@ class RawDb {
 // `rules`). The result is self-consistent: only the event signatures and checkpoints an
 // auditor saved can tell. With `new_key`, the checkpoints are signed by it, the store's
 // vkey replaced and DATA_DIR/checkpoint-key.pem replaced by it.
-inline void RewriteTreeAndCheckpoints(const std::string& data_dir, const PrivateKey* new_key = nullptr,
+inline void RewriteTreeAndCheckpoints(const std::string& data_dir,
+                                      const PrivateKey* new_key = nullptr,
                                       const Rules* rules = nullptr) {
   const std::string key_file = data_dir + "/checkpoint-key.pem";
   auto own_key = LoadPrivateKeyFile(key_file, std::nullopt);
@@ -271,8 +274,10 @@ inline void RewriteTreeAndCheckpoints(const std::string& data_dir, const Private
       return *signed_note;
     };
     for (const auto& k : db.Keys(Column::kCheckpoints)) {
-      if (SeqFromKey(k) > n) db.Delete(Column::kCheckpoints, k);
-      else db.Put(Column::kCheckpoints, k, sign(SeqFromKey(k)));
+      if (SeqFromKey(k) > n)
+        db.Delete(Column::kCheckpoints, k);
+      else
+        db.Put(Column::kCheckpoints, k, sign(SeqFromKey(k)));
     }
     db.Put(Column::kCheckpoints, SeqKey(n), sign(n));
     db.Put(Column::kMeta, "size", std::to_string(n));
@@ -374,7 +379,8 @@ class LedgerFixture {
   const std::string& origin() const { return origin_; }
   const Rules* rules() const { return rules_; }
 
-  Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error = nullptr) {
+  Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch,
+                                      SubmitError* error = nullptr) {
     SubmitError ignored;
     return ledger_->Submit(batch, error ? error : &ignored);
   }
@@ -434,16 +440,19 @@ class LedgerFixture {
     return "{\"type\":\"cityRegistered\",\"city\":\"" + city +
            "\",\"name\":\"City\",\"region\":\"jingjinji\",\"guarantor\":\"" + guarantor + "\"}";
   }
-  static std::string TrainingJson(const std::string& person, const std::string& course = "business") {
+  static std::string TrainingJson(const std::string& person,
+                                  const std::string& course = "business") {
     return "{\"type\":\"trainingCompleted\",\"person\":\"" + person + "\",\"course\":\"" + course +
            "\",\"mode\":\"video\",\"date\":\"2019-05-02\"}";
   }
   static std::string AssignmentJson(const std::string& id, const std::string& person) {
     return "{\"type\":\"assignmentMade\",\"assignment\":\"" + id + "\",\"person\":\"" + person +
-           "\",\"group\":\"GRP1\",\"from\":\"2019-05-15\",\"to\":\"2019-05-29\",\"position\":\"member\"}";
+           "\",\"group\":\"GRP1\",\"from\":\"2019-05-15\",\"to\":\"2019-05-29\",\"position\":"
+           "\"member\"}";
   }
   static std::string RetractionJson(uint64_t target) {
-    return "{\"type\":\"retraction\",\"target\":" + std::to_string(target) + ",\"reason\":\"mistake\"}";
+    return "{\"type\":\"retraction\",\"target\":" + std::to_string(target) +
+           ",\"reason\":\"mistake\"}";
   }
 
  private:

@@ -87,11 +87,12 @@ int Run(uint64_t events, size_t batch, std::string dir) {
   double verify1 = Rate(1, 1.0, [&]() { (void)pub.Verify(message, sig); });
   double verifyN = Rate(cores, 1.0, [&]() { (void)pub.Verify(message, sig); });
   std::printf("  Ed25519 sign:    %10.0f /s on 1 thread\n", sign1);
-  std::printf("  Ed25519 verify:  %10.0f /s on 1 thread, %10.0f /s on %u threads  <- the limit\n", verify1,
-              verifyN, cores);
+  std::printf("  Ed25519 verify:  %10.0f /s on 1 thread, %10.0f /s on %u threads  <- the limit\n",
+              verify1, verifyN, cores);
 
   bool temporary = dir.empty();
-  if (temporary) dir = std::filesystem::temp_directory_path() / ("probity-bench-" + std::to_string(::getpid()));
+  if (temporary)
+    dir = std::filesystem::temp_directory_path() / ("probity-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   double fsyncs = FsyncRate(dir, 1.0);
   std::printf("  fdatasync:       %10.0f /s (4 KiB writes in %s)\n", fsyncs, dir.c_str());
@@ -110,15 +111,17 @@ int Run(uint64_t events, size_t batch, std::string dir) {
   std::vector<Envelope> envelopes;
   envelopes.reserve(events);
   for (uint64_t i = 0; i < events; ++i) {
-    auto body = codec.Parse(R"({"type":"unitRegistered","id":"bench-)" + std::to_string(i) + R"(","unit":"B)" +
-                            std::to_string(i) + R"(","name":"bench unit","kind":"affiliatedInstitution"})");
+    auto body = codec.Parse(R"({"type":"unitRegistered","id":"bench-)" + std::to_string(i) +
+                            R"(","unit":"B)" + std::to_string(i) +
+                            R"(","name":"bench unit","kind":"affiliatedInstitution"})");
     if (!body.ok()) return 1;
     envelopes.push_back(SignEnvelope(*body, origin, *key));
   }
   auto start = Clock::now();
   for (uint64_t i = 0; i < events; i += batch) {
-    std::vector<Envelope> chunk(envelopes.begin() + static_cast<long>(i),
-                                envelopes.begin() + static_cast<long>(std::min<uint64_t>(events, i + batch)));
+    std::vector<Envelope> chunk(
+        envelopes.begin() + static_cast<long>(i),
+        envelopes.begin() + static_cast<long>(std::min<uint64_t>(events, i + batch)));
     SubmitError error;
     auto receipts = (*ledger)->Submit(chunk, &error);
     if (!receipts.ok()) {
@@ -128,9 +131,12 @@ int Run(uint64_t events, size_t batch, std::string dir) {
   }
   double append_s = Seconds(start);
   double append_rate = static_cast<double>(events) / append_s;
-  std::printf("ledger: %llu events in batches of %zu\n", static_cast<unsigned long long>(events), batch);
-  std::printf("  append:          %10.0f events/s (%.2f s), %.0f%% of the verify limit, %.0f batches/s\n",
-              append_rate, append_s, 100.0 * append_rate / verifyN, append_rate / static_cast<double>(batch));
+  std::printf("ledger: %llu events in batches of %zu\n", static_cast<unsigned long long>(events),
+              batch);
+  std::printf(
+      "  append:          %10.0f events/s (%.2f s), %.0f%% of the verify limit, %.0f batches/s\n",
+      append_rate, append_s, 100.0 * append_rate / verifyN,
+      append_rate / static_cast<double>(batch));
   VerifyOptions verify;
   verify.rules = &rules;
   start = Clock::now();
@@ -140,8 +146,8 @@ int Run(uint64_t events, size_t batch, std::string dir) {
     std::cerr << "probity-bench: verify failed\n";
     return 1;
   }
-  std::printf("  verify:          %10.0f entries/s (%.2f s)\n", static_cast<double>(report->size) / verify_s,
-              verify_s);
+  std::printf("  verify:          %10.0f entries/s (%.2f s)\n",
+              static_cast<double>(report->size) / verify_s, verify_s);
   ledger->reset();
   if (temporary) std::filesystem::remove_all(dir);
   return 0;
@@ -171,9 +177,12 @@ int main(int argc, char** argv) {
       }
       return std::stoull(v);
     };
-    if (a == "--events") events = number("--events");
-    else if (a == "--batch") batch = std::max<size_t>(1, number("--batch"));
-    else if (a == "--dir") dir = value();
+    if (a == "--events")
+      events = number("--events");
+    else if (a == "--batch")
+      batch = std::max<size_t>(1, number("--batch"));
+    else if (a == "--dir")
+      dir = value();
     else {
       std::cerr << "usage: probity-bench [--events N] [--batch B] [--dir DIR]\n";
       return a == "--help" ? 0 : 2;

@@ -1,22 +1,19 @@
 #include "tools/cli.h"
 
-#include <csignal>
-#include <cstdlib>
-
-#include "projections/program.h"
-
 #include <spdlog/sinks/stdout_color_sinks.h>
-
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+
+#include "projections/program.h"
 
 namespace probity::cli {
 
@@ -54,8 +51,8 @@ Result<std::string> ReadInput(const std::optional<std::string>& path, size_t lim
     out.append(buf, got);
     if (out.size() > limit) {
       if (f != stdin) std::fclose(f);
-      return Status::Invalid(std::string(path && *path != "-" ? *path : "standard input") + " is larger than " +
-                             std::to_string(limit) + " bytes");
+      return Status::Invalid(std::string(path && *path != "-" ? *path : "standard input") +
+                             " is larger than " + std::to_string(limit) + " bytes");
     }
   }
   if (f != stdin) std::fclose(f);
@@ -69,13 +66,17 @@ int Fail(const Args& args, int code, const std::string& message) {
 
 int ExitFor(const Status& status) {
   switch (status.code()) {
-    case Code::kOk: return kExitOk;
+    case Code::kOk:
+      return kExitOk;
     case Code::kUnavailable:
-    case Code::kIoError: return kExitStore;
-    case Code::kCorrupt: return kExitStore;
+    case Code::kIoError:
+      return kExitStore;
+    case Code::kCorrupt:
+      return kExitStore;
     case Code::kInvalid:
     case Code::kRefused:
-    case Code::kNotFound: return kExitRefused;
+    case Code::kNotFound:
+      return kExitRefused;
   }
   return kExitRefused;
 }
@@ -90,7 +91,8 @@ Result<Args> Parse(const std::string& command, const std::vector<std::string>& w
   args.command = command;
   args.data_dir = data_dir;
   auto usage = [&](const std::string& why) {
-    return Status::Invalid(why + "; usage: probity " + spec.usage + " (see 'probity " + command + " --help')");
+    return Status::Invalid(why + "; usage: probity " + spec.usage + " (see 'probity " + command +
+                           " --help')");
   };
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
@@ -163,7 +165,8 @@ Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path) {
     PROBITY_RETURN_IF_ERROR(consume(std::cin));
   } else {
     std::error_code ec;
-    if (std::filesystem::is_directory(*path, ec)) return Status::Invalid("cannot read " + *path + ": it is a directory");
+    if (std::filesystem::is_directory(*path, ec))
+      return Status::Invalid("cannot read " + *path + ": it is a directory");
     std::ifstream in(*path);
     if (!in) return Status::Invalid("cannot read " + *path + ": " + std::strerror(errno));
     PROBITY_RETURN_IF_ERROR(consume(in));
@@ -216,13 +219,15 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
   auto ledger = Ledger::Open(args.data_dir, mode, std::move(options));
   // Only verify reads a damaged store: every other read would show a truncated or
   // inconsistent log as if it were whole.
-  if (ledger.ok() && !(*ledger)->damage().ok() && args.command != "verify") return (*ledger)->damage();
+  if (ledger.ok() && !(*ledger)->damage().ok() && args.command != "verify")
+    return (*ledger)->damage();
   return ledger;
 }
 
-
 namespace {
-size_t Utf8Length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4; }
+size_t Utf8Length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
 }  // namespace
 
 std::string WithoutId(const std::string& json) {

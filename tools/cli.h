@@ -21,12 +21,12 @@ namespace probity::cli {
 enum Exit : int { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitStore = 3 };
 
 struct Args {
-  std::string command;                        // "submit", "prove", ...
+  std::string command;  // "submit", "prove", ...
   std::vector<std::string> positional;
-  std::map<std::string, std::string> options;  // --name value (the last, if repeated)
+  std::map<std::string, std::string> options;                // --name value (the last, if repeated)
   std::map<std::string, std::vector<std::string>> repeated;  // every value of --name, in order
-  std::set<std::string> flags;                 // --name
-  std::string data_dir;                        // --data, $PROBITY_DATA, or ./probity-data
+  std::set<std::string> flags;                               // --name
+  std::string data_dir;  // --data, $PROBITY_DATA, or ./probity-data
 
   bool Has(const std::string& flag) const { return flags.count(flag) > 0; }
   std::optional<std::string> Option(const std::string& name) const;
@@ -79,7 +79,6 @@ const Rules& ProgramRulesInstance();
 std::shared_ptr<spdlog::logger> OperationalLog();
 
 Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
-
 
 // An event's display JSON without its leading "id" member (one-line human views show
 // what happened; --json keeps the id).

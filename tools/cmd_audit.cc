@@ -11,8 +11,10 @@ namespace {
 std::string HexList(const std::vector<Hash>& hashes, bool json) {
   std::string out;
   for (const auto& h : hashes) {
-    if (json) out += (out.empty() ? "\"" : ",\"") + HexEncode(h) + "\"";
-    else out += "  " + HexEncode(h) + "\n";
+    if (json)
+      out += (out.empty() ? "\"" : ",\"") + HexEncode(h) + "\"";
+    else
+      out += "  " + HexEncode(h) + "\n";
   }
   return json ? "[" + out + "]" : out;
 }
@@ -58,7 +60,8 @@ int Verify(const Args& args) {
   if (auto q = args.Option("quorum")) {
     auto v = ParseUint(*q);
     if (!v || *v == 0 || *v > options.witnesses.size()) {
-      return Fail(args, kExitUsage, "--quorum must be from 1 to the number of --witness keys given");
+      return Fail(args, kExitUsage,
+                  "--quorum must be from 1 to the number of --witness keys given");
     }
     options.quorum = *v;
   }
@@ -71,8 +74,10 @@ int Verify(const Args& args) {
   if (trust_dir && report->ok()) {
     uint64_t kept_size = 0;
     if (trusted) {
-      auto opened = note::Open(*trusted, {options.verifier ? *options.verifier : (*ledger)->checkpoint_verifier()});
-      auto cp = opened.ok() ? note::ParseCheckpoint(opened->text) : Result<note::Checkpoint>(opened.status());
+      auto opened = note::Open(
+          *trusted, {options.verifier ? *options.verifier : (*ledger)->checkpoint_verifier()});
+      auto cp = opened.ok() ? note::ParseCheckpoint(opened->text)
+                            : Result<note::Checkpoint>(opened.status());
       if (cp.ok()) kept_size = cp->size;
     }
     if (!trusted || report->checkpoint_size > kept_size) {
@@ -86,16 +91,21 @@ int Verify(const Args& args) {
               << ",\"checkpointSize\":" << report->checkpoint_size
               << ",\"signaturesChecked\":" << report->signatures_checked
               << ",\"checkpointsChecked\":" << report->checkpoints_checked
-              << ",\"derivedChecked\":" << report->derived_checked << ",\"sinceChecked\":" << report->since_checked
-              << ",\"cosignedBy\":[";
+              << ",\"derivedChecked\":" << report->derived_checked
+              << ",\"sinceChecked\":" << report->since_checked << ",\"cosignedBy\":[";
     for (size_t i = 0; i < report->cosigned_by.size(); ++i) {
       std::cout << (i ? "," : "") << "{\"witness\":" << JsonQuote(report->cosigned_by[i].name)
-                << ",\"time\":" << JsonQuote(FormatTimestamp(static_cast<int64_t>(report->cosigned_by[i].timestamp) * 1000000)) << "}";
+                << ",\"time\":"
+                << JsonQuote(FormatTimestamp(
+                       static_cast<int64_t>(report->cosigned_by[i].timestamp) * 1000000))
+                << "}";
     }
     std::cout << "]";
     if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
-    if (!report->ok()) std::cout << ",\"problem\":" << JsonQuote(report->problem);
-    else std::cout << ",\"root\":\"" << HexEncode(report->root) << "\"";
+    if (!report->ok())
+      std::cout << ",\"problem\":" << JsonQuote(report->problem);
+    else
+      std::cout << ",\"root\":\"" << HexEncode(report->root) << "\"";
     std::cout << "}\n";
     return report->ok() ? kExitOk : kExitRefused;
   }
@@ -103,19 +113,25 @@ int Verify(const Args& args) {
   std::cout << "ok: " << report->size << " entries, " << report->signatures_checked
             << " signatures and signers' authority, rules replayed, " << report->checkpoints_checked
             << " checkpoints and " << report->derived_checked << " derived records checked; root "
-            << HexEncode(report->root) << " matches the checkpoint at size " << report->checkpoint_size
-            << (options.verifier ? " signed by the given vkey" : "") << "\n";
+            << HexEncode(report->root) << " matches the checkpoint at size "
+            << report->checkpoint_size << (options.verifier ? " signed by the given vkey" : "")
+            << "\n";
   if (report->since_checked) {
     std::cout << "consistent with " << report->since_checked << " checkpoint(s) saved earlier"
-              << (trusted ? " (including the one kept in " + *trust_dir + ")" : std::string()) << "\n";
+              << (trusted ? " (including the one kept in " + *trust_dir + ")" : std::string())
+              << "\n";
   }
-  if (trust_updated) std::cout << "trust dir: now keeps the checkpoint at size " << report->checkpoint_size << "\n";
+  if (trust_updated)
+    std::cout << "trust dir: now keeps the checkpoint at size " << report->checkpoint_size << "\n";
   if (!options.witnesses.empty()) {
     // The cosignature times: a restored older copy carries old cosignatures only, so an
     // auditor who expects witnesses to cosign daily sees the staleness here.
-    std::cout << "cosigned by " << report->cosigned_by.size() << " of " << options.witnesses.size() << " witness(es):";
+    std::cout << "cosigned by " << report->cosigned_by.size() << " of " << options.witnesses.size()
+              << " witness(es):";
     for (const auto& w : report->cosigned_by) {
-      std::cout << " " << w.name << " (at " << FormatTimestamp(static_cast<int64_t>(w.timestamp) * 1000000).substr(0, 19) << "Z)";
+      std::cout << " " << w.name << " (at "
+                << FormatTimestamp(static_cast<int64_t>(w.timestamp) * 1000000).substr(0, 19)
+                << "Z)";
     }
     std::cout << "\n";
   }
@@ -136,7 +152,9 @@ int Checkpoint(const Args& args) {
     uint64_t old_size = 0;
     if (auto o = args.Option("old")) {
       auto v = ParseUint(*o);
-      if (!v || *v > size) return Fail(args, kExitUsage, "--old must be a size from 0 to the log's " + std::to_string(size));
+      if (!v || *v > size)
+        return Fail(args, kExitUsage,
+                    "--old must be a size from 0 to the log's " + std::to_string(size));
       old_size = *v;
     }
     witness::WitnessRequest request;
@@ -161,11 +179,15 @@ int Checkpoint(const Args& args) {
   if (!note.ok()) return FailStatus(args, note.status());
   if (args.Has("json")) {
     auto opened = note::Open(*note, {(*ledger)->checkpoint_verifier()});
-    if (!opened.ok()) return Fail(args, kExitStore, "the stored checkpoint does not verify: " + opened.status().message());
+    if (!opened.ok())
+      return Fail(args, kExitStore,
+                  "the stored checkpoint does not verify: " + opened.status().message());
     auto cp = note::ParseCheckpoint(opened->text);
-    if (!cp.ok()) return Fail(args, kExitStore, "the stored checkpoint does not parse: " + cp.status().message());
-    std::cout << "{\"origin\":" << JsonQuote(cp->origin) << ",\"treeSize\":" << cp->size << ",\"root\":\""
-              << HexEncode(cp->root) << "\",\"note\":" << JsonQuote(*note)
+    if (!cp.ok())
+      return Fail(args, kExitStore,
+                  "the stored checkpoint does not parse: " + cp.status().message());
+    std::cout << "{\"origin\":" << JsonQuote(cp->origin) << ",\"treeSize\":" << cp->size
+              << ",\"root\":\"" << HexEncode(cp->root) << "\",\"note\":" << JsonQuote(*note)
               << ",\"vkey\":" << JsonQuote((*ledger)->checkpoint_verifier().Vkey()) << "}\n";
     return kExitOk;
   }
@@ -181,7 +203,8 @@ int Prove(const Args& args) {
   const LedgerView view = (*ledger)->View();
   uint64_t log_size = view.size();
   if (kind == "inclusion") {
-    if (args.positional.size() != 2) return Fail(args, kExitUsage, "usage: probity prove inclusion SEQ [--size N]");
+    if (args.positional.size() != 2)
+      return Fail(args, kExitUsage, "usage: probity prove inclusion SEQ [--size N]");
     auto seq = ParseUint(args.positional[1]);
     if (!seq) return Fail(args, kExitUsage, "SEQ must be a whole number");
     uint64_t size = log_size;
@@ -190,8 +213,14 @@ int Prove(const Args& args) {
       if (!v) return Fail(args, kExitUsage, "--size must be a whole number");
       size = *v;
     }
-    if (size > log_size) return Fail(args, kExitRefused, "--size " + std::to_string(size) + " is beyond the log's " + std::to_string(log_size) + " entries");
-    if (*seq >= size) return Fail(args, kExitRefused, "seq " + std::to_string(*seq) + " is not in a tree of size " + std::to_string(size));
+    if (size > log_size)
+      return Fail(args, kExitRefused,
+                  "--size " + std::to_string(size) + " is beyond the log's " +
+                      std::to_string(log_size) + " entries");
+    if (*seq >= size)
+      return Fail(
+          args, kExitRefused,
+          "seq " + std::to_string(*seq) + " is not in a tree of size " + std::to_string(size));
     auto entry = view.ReadEntryBytes(*seq);
     if (!entry.ok()) return FailStatus(args, entry.status());
     Hash leaf = merkle::LeafHash(*entry);
@@ -210,16 +239,21 @@ int Prove(const Args& args) {
       std::cout << "inclusion of seq " << *seq << " in the tree of size " << size << "\n"
                 << "leaf hash: " << HexEncode(leaf) << "\n"
                 << "root:      " << HexEncode(*root) << " (base64 " << Base64Encode(*root) << ")\n"
-                << "hashes (leaf's sibling first):\n" << HexList(*proof, false);
+                << "hashes (leaf's sibling first):\n"
+                << HexList(*proof, false);
     }
     return kExitOk;
   }
   if (kind == "consistency") {
-    if (args.positional.size() != 3) return Fail(args, kExitUsage, "usage: probity prove consistency OLD NEW");
+    if (args.positional.size() != 3)
+      return Fail(args, kExitUsage, "usage: probity prove consistency OLD NEW");
     auto old_size = ParseUint(args.positional[1]);
     auto new_size = ParseUint(args.positional[2]);
     if (!old_size || !new_size) return Fail(args, kExitUsage, "OLD and NEW must be whole numbers");
-    if (*new_size > log_size) return Fail(args, kExitRefused, "NEW " + std::to_string(*new_size) + " is beyond the log's " + std::to_string(log_size) + " entries");
+    if (*new_size > log_size)
+      return Fail(args, kExitRefused,
+                  "NEW " + std::to_string(*new_size) + " is beyond the log's " +
+                      std::to_string(log_size) + " entries");
     if (*old_size == 0 || *old_size > *new_size) {
       return Fail(args, kExitRefused, "OLD must be from 1 to NEW (an empty tree needs no proof)");
     }
@@ -233,13 +267,17 @@ int Prove(const Args& args) {
     if (!st.ok()) return Fail(args, kExitStore, "the store's tree is damaged: " + st.message());
     if (json) {
       std::cout << "{\"oldSize\":" << *old_size << ",\"newSize\":" << *new_size
-                << ",\"hashes\":" << HexList(*proof, true) << ",\"oldRoot\":\"" << HexEncode(*old_root)
-                << "\",\"newRoot\":\"" << HexEncode(*new_root) << "\"}\n";
+                << ",\"hashes\":" << HexList(*proof, true) << ",\"oldRoot\":\""
+                << HexEncode(*old_root) << "\",\"newRoot\":\"" << HexEncode(*new_root) << "\"}\n";
     } else {
-      std::cout << "consistency of the tree of size " << *old_size << " with size " << *new_size << "\n"
-                << "old root: " << HexEncode(*old_root) << " (base64 " << Base64Encode(*old_root) << ")\n"
-                << "new root: " << HexEncode(*new_root) << " (base64 " << Base64Encode(*new_root) << ")\n"
-                << "hashes:\n" << HexList(*proof, false);
+      std::cout << "consistency of the tree of size " << *old_size << " with size " << *new_size
+                << "\n"
+                << "old root: " << HexEncode(*old_root) << " (base64 " << Base64Encode(*old_root)
+                << ")\n"
+                << "new root: " << HexEncode(*new_root) << " (base64 " << Base64Encode(*new_root)
+                << ")\n"
+                << "hashes:\n"
+                << HexList(*proof, false);
     }
     return kExitOk;
   }

@@ -65,8 +65,8 @@ Status Prepare(const std::string& dir) {
                              "; pass --data with a new directory");
     }
     std::error_code ec;
-    for (const char* name : {"db", "demo-keys", "demo-witness", "demo-trust", "checkpoint-key.pem", "writer.lock",
-                             kDemoMarker}) {
+    for (const char* name : {"db", "demo-keys", "demo-witness", "demo-trust", "checkpoint-key.pem",
+                             "writer.lock", kDemoMarker}) {
       fs::remove_all(dir + "/" + name, ec);
       if (ec) return Status::IoError("cannot remove the earlier demo's " + dir + "/" + name);
     }
@@ -88,7 +88,8 @@ Result<std::vector<Envelope>> SignBatch(const EventCodec& codec,
   auto work = [&](unsigned t) {
     for (size_t i = t; i < batch.size(); i += threads) {
       // Ids and salts drawn from the event's place in the plan: the same every run.
-      auto prepared = codec.Prepare(events[begin + i].json, SeededRandom("probity-demo/" + std::to_string(begin + i)));
+      auto prepared = codec.Prepare(events[begin + i].json,
+                                    SeededRandom("probity-demo/" + std::to_string(begin + i)));
       if (!prepared.ok()) {
         errors[i] = prepared.status();
         continue;
@@ -296,18 +297,21 @@ Status PrintEligibility(const Ledger& ledger, int year) {
 // Sets up a demo witness in DIR/demo-witness (its key in DIR/demo-keys/witness.pem, its
 // vkey in DIR/demo-keys/witness.vkey), has it cosign the latest checkpoint and stores the
 // cosignature with the checkpoint. Returns the witness's cosigner key.
-Result<witness::CosignerKey> WitnessCosign(Ledger& ledger, const std::string& dir, const DemoClock& clock) {
+Result<witness::CosignerKey> WitnessCosign(Ledger& ledger, const std::string& dir,
+                                           const DemoClock& clock) {
   PrivateKey key = DemoKey("witness");
   PROBITY_RETURN_IF_ERROR(WritePrivateKeyFile(dir + "/demo-keys/witness.pem", key, std::nullopt));
   std::string state = dir + "/demo-witness";
-  PROBITY_RETURN_IF_ERROR(witness::InitWitness(state, "witness.demo.probity.local", ledger.checkpoint_verifier()));
+  PROBITY_RETURN_IF_ERROR(
+      witness::InitWitness(state, "witness.demo.probity.local", ledger.checkpoint_verifier()));
   auto vkey = witness::WitnessVkey(state, key);
   if (!vkey.ok()) return vkey.status();
   std::ofstream(dir + "/demo-keys/witness.vkey") << *vkey << "\n";
   auto latest = ledger.LatestCheckpoint();
   if (!latest.ok()) return latest.status();
   std::string request = witness::FormatWitnessRequest({0, {}, *latest});
-  auto cosigned = witness::AddCheckpoint(state, key, request, static_cast<uint64_t>(clock.clock()() / 1000000));
+  auto cosigned =
+      witness::AddCheckpoint(state, key, request, static_cast<uint64_t>(clock.clock()() / 1000000));
   if (!cosigned.ok()) return cosigned.status().WithContext("demo witness");
   auto stored = ledger.AddCosignatures(cosigned->note);
   if (!stored.ok()) return stored.status();
@@ -346,7 +350,8 @@ void PrintNext(const std::string& dir, const demo::Plan& plan) {
   }
   std::cout << "  # and one accepted, signed by the Enforcement Bureau's key\n"
             << "  echo '{\"type\":\"commendationIssued\",\"subject\":{\"person\":\""
-            << plan.showcase_person << "\"},\"reason\":\"示范\",\"date\":\"2021-03-30\",\"evaluation\":\""
+            << plan.showcase_person
+            << "\"},\"reason\":\"示范\",\"date\":\"2021-03-30\",\"evaluation\":\""
             << plan.showcase_evaluation << "\"}' |\n"
             << "    " << p << " append --key " << dir << "/demo-keys/enforcement.pem\n";
 }
@@ -405,8 +410,9 @@ int Demo(const Args& args) {
   std::cout << "\nverify: ok, " << Thousands(report->size) << " entries, "
             << Thousands(report->signatures_checked)
             << " signatures and every signer's authority checked, rules replayed; root "
-            << HexEncode(report->root) << " matches the checkpoint (" << std::fixed << std::setprecision(1)
-            << verify_seconds << " s)\n        every derived record (" << Thousands(report->derived_checked)
+            << HexEncode(report->root) << " matches the checkpoint (" << std::fixed
+            << std::setprecision(1) << verify_seconds << " s)\n        every derived record ("
+            << Thousands(report->derived_checked)
             << ") matches a fresh fold of the log; the checkpoint is cosigned by witness "
             << report->cosigned_by.front().name << "\n";
   st = WriteTrustedCheckpoint(dir + "/demo-trust", (*ledger)->origin(), report->checkpoint);

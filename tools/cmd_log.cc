@@ -16,7 +16,8 @@ namespace {
 
 std::string PubPathFor(const std::string& pem_path) {
   const std::string ext = ".pem";
-  if (pem_path.size() > ext.size() && pem_path.compare(pem_path.size() - ext.size(), ext.size(), ext) == 0) {
+  if (pem_path.size() > ext.size() &&
+      pem_path.compare(pem_path.size() - ext.size(), ext.size(), ext) == 0) {
     return pem_path.substr(0, pem_path.size() - ext.size()) + ".pub";
   }
   return pem_path + ".pub";
@@ -33,8 +34,9 @@ std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vect
   for (const auto& line : lines) {
     auto prepared = codec.Prepare(line.text, random);
     if (!prepared.ok()) {
-      *exit_code = Fail(args, kExitRefused, "line " + std::to_string(line.number) +
-                                                ": refused: " + prepared.status().message());
+      *exit_code =
+          Fail(args, kExitRefused,
+               "line " + std::to_string(line.number) + ": refused: " + prepared.status().message());
       return std::nullopt;
     }
     out.push_back(SignEnvelope(prepared->body, origin, key));
@@ -48,9 +50,10 @@ Result<std::string> SigningOrigin(const Args& args) {
   if (auto o = args.Option("origin")) return *o;
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) {
-    return Status::Unavailable("a signature covers the ledger's origin: pass --origin NAME (from the ledger's " +
-                               std::string("'probity checkpoint'), or --data DIR of its store (") +
-                               ledger.status().message() + ")");
+    return Status::Unavailable(
+        "a signature covers the ledger's origin: pass --origin NAME (from the ledger's " +
+        std::string("'probity checkpoint'), or --data DIR of its store (") +
+        ledger.status().message() + ")");
   }
   return (*ledger)->origin();
 }
@@ -115,7 +118,8 @@ int Keygen(const Args& args) {
   if (!key.ok()) return FailStatus(args, key.status());
   std::string pub_path = PubPathFor(out);
   struct stat st;
-  if (::stat(pub_path.c_str(), &st) == 0) return Fail(args, kExitRefused, pub_path + " already exists; not overwriting it");
+  if (::stat(pub_path.c_str(), &st) == 0)
+    return Fail(args, kExitRefused, pub_path + " already exists; not overwriting it");
   Status s = WritePrivateKeyFile(out, *key, passphrase);
   if (!s.ok()) return FailStatus(args, s);
   s = WritePublicKeyFile(pub_path, key->Public());
@@ -154,16 +158,19 @@ int Init(const Args& args) {
   auto ledger = Ledger::Init(args.data_dir, *admin, origin, key_source, std::move(options));
   if (!ledger.ok()) {
     auto st = ledger.status();
-    return Fail(args, st.code() == Code::kRefused || st.code() == Code::kInvalid ? kExitRefused : kExitStore,
-                st.message());
+    return Fail(
+        args,
+        st.code() == Code::kRefused || st.code() == Code::kInvalid ? kExitRefused : kExitStore,
+        st.message());
   }
   std::cout << "initialised " << args.data_dir << "\n"
             << "origin: " << (*ledger)->origin() << "\n"
             << "admin key: " << HexEncode(admin->Public().KeyId()) << "\n"
             << "checkpoint vkey: " << (*ledger)->checkpoint_verifier().Vkey() << "\n"
             << "checkpoint key: "
-            << (key_source.path.empty() ? args.data_dir + "/checkpoint-key.pem (inside the store; see docs/operator.md)"
-                                        : std::filesystem::absolute(key_source.path).string() + " (outside the store)")
+            << (key_source.path.empty()
+                    ? args.data_dir + "/checkpoint-key.pem (inside the store; see docs/operator.md)"
+                    : std::filesystem::absolute(key_source.path).string() + " (outside the store)")
             << "\n";
   return kExitOk;
 }
@@ -182,7 +189,8 @@ std::variant<SignedInput, int> ReadAndSign(const Args& args, const EventCodec& c
   if (!key.ok()) return FailStatus(args, key.status());
   auto origin = SigningOrigin(args);
   if (!origin.ok()) return FailStatus(args, origin.status());
-  auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+  auto lines =
+      ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
   if (!lines.ok()) return FailStatus(args, lines.status());
   int code = kExitOk;
   auto envelopes = SignLines(args, *lines, *key, *origin, codec, &code);
@@ -196,20 +204,23 @@ int Sign(const Args& args) {
   EventCodec codec;
   auto input = ReadAndSign(args, codec);
   if (auto* code = std::get_if<int>(&input)) return *code;
-  for (const auto& env : std::get<SignedInput>(input).envelopes) std::cout << EnvelopeToJson(env, codec) << "\n";
+  for (const auto& env : std::get<SignedInput>(input).envelopes)
+    std::cout << EnvelopeToJson(env, codec) << "\n";
   return kExitOk;
 }
 
 int Submit(const Args& args) {
-  auto lines = ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+  auto lines =
+      ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
   if (!lines.ok()) return FailStatus(args, lines.status());
   EventCodec codec;
   std::vector<Envelope> envelopes;
   for (const auto& line : *lines) {
     auto env = EnvelopeFromJson(line.text, codec);
     if (!env.ok()) {
-      return Fail(args, kExitRefused, "line " + std::to_string(line.number) + ": refused: " +
-                                          env.status().message() + "; nothing was appended");
+      return Fail(args, kExitRefused,
+                  "line " + std::to_string(line.number) + ": refused: " + env.status().message() +
+                      "; nothing was appended");
     }
     envelopes.push_back(std::move(*env));
   }
@@ -247,7 +258,8 @@ int Log(const Args& args) {
     auto entry = snapshot.ReadEntry(seq);
     if (!entry.ok()) return FailStatus(args, entry.status());
     auto view = EventView::FromCanonical(entry->envelope.body);
-    if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(seq) + ": " + view.status().message());
+    if (!view.ok())
+      return Fail(args, kExitStore, "seq " + std::to_string(seq) + ": " + view.status().message());
     auto event = view->reader();
     std::vector<SealedValue> sealed;
     if (args.Has("include-sensitive")) {
@@ -256,7 +268,8 @@ int Log(const Args& args) {
       sealed = std::move(*values);
     }
     if (args.Has("json")) {
-      std::cout << "{\"seq\":" << seq << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
+      std::cout << "{\"seq\":" << seq
+                << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
                 << ",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"event\":"
                 << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "}\n";
     } else {
@@ -278,15 +291,18 @@ int Show(const Args& args) {
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const LedgerView snapshot = (*ledger)->View();
   if (*seq >= snapshot.size()) {
-    return Fail(args, kExitRefused, "no entry at seq " + std::to_string(*seq) + "; the log holds " +
-                                        std::to_string(snapshot.size()) + " entries");
+    return Fail(args, kExitRefused,
+                "no entry at seq " + std::to_string(*seq) + "; the log holds " +
+                    std::to_string(snapshot.size()) + " entries");
   }
   auto bytes = snapshot.ReadEntryBytes(*seq);
   if (!bytes.ok()) return FailStatus(args, bytes.status());
   auto entry = DecodeEntry(*bytes);
-  if (!entry.ok()) return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + entry.status().message());
+  if (!entry.ok())
+    return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + entry.status().message());
   auto view = EventView::FromCanonical(entry->envelope.body);
-  if (!view.ok()) return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + view.status().message());
+  if (!view.ok())
+    return Fail(args, kExitStore, "seq " + std::to_string(*seq) + ": " + view.status().message());
   auto event = view->reader();
   // The signer's key: the registry's, or for the genesis entry the key it registers.
   std::optional<PublicKey> key;
@@ -311,14 +327,16 @@ int Show(const Args& args) {
   Hash leaf = merkle::LeafHash(*bytes);
   const auto& codec = (*ledger)->codec();
   if (args.Has("json")) {
-    std::cout << "{\"seq\":" << *seq << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
+    std::cout << "{\"seq\":" << *seq
+              << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
               << ",\"entry\":\"" << Base64Encode(*bytes) << "\",\"leafHash\":\"" << HexEncode(leaf)
               << "\",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"signature\":\""
               << Base64Encode(entry->envelope.signature) << "\",\"signed\":\""
               << Base64Encode(signed_message) << "\",\"verified\":" << (verifies ? "true" : "false")
               << ",\"withdrawn\":" << (*withdrawal ? "true" : "false");
     if (*withdrawal) {
-      std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by << ",\"withdrawnReason\":" << JsonQuote((*withdrawal)->reason);
+      std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by
+                << ",\"withdrawnReason\":" << JsonQuote((*withdrawal)->reason);
     }
     // With --include-sensitive, each sealed field's value and salt (or that it was erased),
     // so that anyone holding them can check them against the signed commitment.
@@ -327,7 +345,8 @@ int Show(const Args& args) {
       if (!fields.empty()) {
         std::cout << ",\"sealed\":[";
         for (size_t i = 0; i < fields.size(); ++i) {
-          auto v = std::find_if(sealed.begin(), sealed.end(), [&](const SealedValue& x) { return x.field == fields[i].name; });
+          auto v = std::find_if(sealed.begin(), sealed.end(),
+                                [&](const SealedValue& x) { return x.field == fields[i].name; });
           std::cout << (i ? "," : "") << "{\"field\":" << JsonQuote(fields[i].name);
           if (v == sealed.end()) {
             std::cout << ",\"erased\":true}";
@@ -340,7 +359,8 @@ int Show(const Args& args) {
       }
     }
     std::cout << ",\"origin\":" << JsonQuote((*ledger)->origin())
-              << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "}\n";
+              << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed)
+              << "}\n";
   } else {
     std::cout << "seq:         " << *seq << "\n"
               << "recorded at: " << FormatTimestamp(entry->recorded_at_us) << "\n"
@@ -353,7 +373,8 @@ int Show(const Args& args) {
               << (*withdrawal ? "WITHDRAWN:   by seq " + std::to_string((*withdrawal)->by) + ": " +
                                     (*withdrawal)->reason + " (R15)\n"
                               : std::string())
-              << "event:       " << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "\n";
+              << "event:       "
+              << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "\n";
   }
   return verifies ? kExitOk : kExitRefused;
 }

@@ -15,7 +15,8 @@ std::string BasisLine(const ReportBasis& b) {
 }
 
 std::string BasisJson(const ReportBasis& b) {
-  return "{\"treeSize\":" + std::to_string(b.tree_size) + ",\"root\":\"" + HexEncode(b.root) + "\"}";
+  return "{\"treeSize\":" + std::to_string(b.tree_size) + ",\"root\":\"" + HexEncode(b.root) +
+         "\"}";
 }
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep) {
@@ -57,14 +58,17 @@ int Record(const Args& args) {
     if (!v) return Fail(args, kExitUsage, "--as-of-seq must be a seq (a whole number)");
     as_of.seq = *v;
   }
-  if (as_of.date && as_of.seq) return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
+  if (as_of.date && as_of.seq)
+    return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
+  auto report =
+      ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"name\":" << JsonQuote(report->name)
-              << ",\"unit\":" << JsonQuote(report->unit) << ",\"category\":" << JsonQuote(report->category);
+    std::cout << "{\"person\":" << JsonQuote(report->person)
+              << ",\"name\":" << JsonQuote(report->name) << ",\"unit\":" << JsonQuote(report->unit)
+              << ",\"category\":" << JsonQuote(report->category);
     if (as_of.date) std::cout << ",\"asOf\":" << JsonQuote(*as_of.date);
     if (as_of.seq) std::cout << ",\"asOfSeq\":" << *as_of.seq;
     std::cout << ",\"events\":[";
@@ -74,7 +78,8 @@ int Record(const Args& args) {
                 << ",\"type\":" << JsonQuote(l.type) << ",\"signer\":" << JsonQuote(l.signer)
                 << ",\"withdrawn\":" << (l.withdrawn_by ? "true" : "false");
       if (l.withdrawn_by) {
-        std::cout << ",\"withdrawnBy\":" << *l.withdrawn_by << ",\"withdrawnReason\":" << JsonQuote(l.withdrawn_reason);
+        std::cout << ",\"withdrawnBy\":" << *l.withdrawn_by
+                  << ",\"withdrawnReason\":" << JsonQuote(l.withdrawn_reason);
       }
       std::cout << ",\"event\":" << l.event_json << "}";
       first = false;
@@ -82,16 +87,17 @@ int Record(const Args& args) {
     std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
     return kExitOk;
   }
-  std::cout << "record of " << report->person << " " << report->name << " (unit " << report->unit << ", "
-            << report->category << ")";
+  std::cout << "record of " << report->person << " " << report->name << " (unit " << report->unit
+            << ", " << report->category << ")";
   if (as_of.date) std::cout << " as of " << *as_of.date;
   if (as_of.seq) std::cout << " as the ledger stood after seq " << *as_of.seq;
   std::cout << "\n";
   for (const auto& l : report->lines) {
-    std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22) << WithoutId(l.event_json)
-              << "\n         signed by " << l.signer << "\n";
+    std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22)
+              << WithoutId(l.event_json) << "\n         signed by " << l.signer << "\n";
     if (l.withdrawn_by) {
-      std::cout << "         WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason << "\n";
+      std::cout << "         WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason
+                << "\n";
     }
   }
   std::cout << BasisLine(report->basis) << "\n";
@@ -105,22 +111,27 @@ int Roster(const Args& args) {
   auto report = probity::Roster((*ledger)->View(), date, args.Option("city"));
   if (!report.ok()) return FailStatus(args, report.status());
   auto member_json = [](const RosterMember& m) {
-    return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) + ",\"unit\":" + JsonQuote(m.unit) +
-           ",\"position\":" + JsonQuote(m.position) + ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) + "}";
+    return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) +
+           ",\"unit\":" + JsonQuote(m.unit) + ",\"position\":" + JsonQuote(m.position) +
+           ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) + "}";
   };
   if (args.Has("json")) {
     std::cout << "{\"date\":" << JsonQuote(report->date) << ",\"cities\":[";
     for (size_t i = 0; i < report->cities.size(); ++i) {
       const auto& c = report->cities[i];
-      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(c.city) << ",\"name\":" << JsonQuote(c.name)
-                << ",\"region\":" << JsonQuote(c.region) << ",\"secretary\":" << JsonQuote(c.secretary)
+      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(c.city)
+                << ",\"name\":" << JsonQuote(c.name) << ",\"region\":" << JsonQuote(c.region)
+                << ",\"secretary\":" << JsonQuote(c.secretary)
                 << ",\"secretaryName\":" << JsonQuote(c.secretary_name) << ",\"groups\":[";
       for (size_t j = 0; j < c.groups.size(); ++j) {
         const auto& g = c.groups[j];
-        std::cout << (j ? "," : "") << "{\"group\":" << JsonQuote(g.group) << ",\"kind\":" << JsonQuote(g.kind)
-                  << ",\"leadUnit\":" << JsonQuote(g.lead_unit) << ",\"leadUnitName\":" << JsonQuote(g.lead_unit_name)
-                  << ",\"leader\":" << (g.leader ? member_json(*g.leader) : "null") << ",\"members\":[";
-        for (size_t k = 0; k < g.members.size(); ++k) std::cout << (k ? "," : "") << member_json(g.members[k]);
+        std::cout << (j ? "," : "") << "{\"group\":" << JsonQuote(g.group)
+                  << ",\"kind\":" << JsonQuote(g.kind) << ",\"leadUnit\":" << JsonQuote(g.lead_unit)
+                  << ",\"leadUnitName\":" << JsonQuote(g.lead_unit_name)
+                  << ",\"leader\":" << (g.leader ? member_json(*g.leader) : "null")
+                  << ",\"members\":[";
+        for (size_t k = 0; k < g.members.size(); ++k)
+          std::cout << (k ? "," : "") << member_json(g.members[k]);
         std::cout << "]}";
       }
       std::cout << "]}";
@@ -132,16 +143,18 @@ int Roster(const Args& args) {
   for (const auto& c : report->cities) {
     size_t people = 0;
     for (const auto& g : c.groups) people += g.members.size();
-    std::cout << "\n" << c.city << " " << c.name << " (" << c.region << "): " << c.groups.size() << " groups, "
-              << people << " on site; party branch secretary: "
-              << (c.secretary.empty() ? "none named" : c.secretary + " " + c.secretary_name) << "\n";
+    std::cout << "\n"
+              << c.city << " " << c.name << " (" << c.region << "): " << c.groups.size()
+              << " groups, " << people << " on site; party branch secretary: "
+              << (c.secretary.empty() ? "none named" : c.secretary + " " + c.secretary_name)
+              << "\n";
     for (const auto& g : c.groups) {
-      std::cout << "  " << g.group << "  " << g.kind << ", lead unit " << g.lead_unit << " " << g.lead_unit_name
-                << (g.task.empty() ? "" : ", task: " + g.task) << "\n";
+      std::cout << "  " << g.group << "  " << g.kind << ", lead unit " << g.lead_unit << " "
+                << g.lead_unit_name << (g.task.empty() ? "" : ", task: " + g.task) << "\n";
       if (!g.leader) std::cout << "    (no leader on site)\n";
       for (const auto& m : g.members) {
-        std::cout << "    " << Pad(m.position, 7) << m.person << " " << Pad(m.name, 8) << " " << m.unit << "  "
-                  << m.from << ".." << m.to << "\n";
+        std::cout << "    " << Pad(m.position, 7) << m.person << " " << Pad(m.name, 8) << " "
+                  << m.unit << "  " << m.from << ".." << m.to << "\n";
       }
     }
   }
@@ -151,7 +164,8 @@ int Roster(const Args& args) {
 
 int Eligibility(const Args& args) {
   auto year = ParseUint(args.positional[0]);
-  if (!year || *year < 1900 || *year > 9999) return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
+  if (!year || *year < 1900 || *year > 9999)
+    return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
   std::string format = args.Option("format").value_or("table");
   if (args.Has("json")) format = "json";
   if (format != "table" && format != "csv" && format != "json") {
@@ -167,12 +181,16 @@ int Eligibility(const Args& args) {
     std::cout << "[";
     for (size_t i = 0; i < report->lines.size(); ++i) {
       const auto& l = report->lines[i];
-      std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << JsonQuote(l.id) << ",\"name\":" << JsonQuote(l.name);
-      if (!units) std::cout << ",\"unit\":" << JsonQuote(l.unit) << ",\"category\":" << JsonQuote(l.category);
+      std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << JsonQuote(l.id)
+                << ",\"name\":" << JsonQuote(l.name);
+      if (!units)
+        std::cout << ",\"unit\":" << JsonQuote(l.unit) << ",\"category\":" << JsonQuote(l.category);
       std::cout << ",\"outcomes\":[";
-      for (size_t j = 0; j < l.outcomes.size(); ++j) std::cout << (j ? "," : "") << JsonQuote(l.outcomes[j]);
+      for (size_t j = 0; j < l.outcomes.size(); ++j)
+        std::cout << (j ? "," : "") << JsonQuote(l.outcomes[j]);
       std::cout << "],\"reviewRequired\":" << (l.review_required ? "true" : "false")
-                << ",\"reasons\":" << JsonQuote(l.reasons) << ",\"events\":[" << JoinSeqs(l.events, ",") << "]}";
+                << ",\"reasons\":" << JsonQuote(l.reasons) << ",\"events\":["
+                << JoinSeqs(l.events, ",") << "]}";
     }
     std::cout << "]\n";
     std::cerr << BasisLine(report->basis) << "\n";
@@ -185,18 +203,20 @@ int Eligibility(const Args& args) {
     for (const auto& l : report->lines) {
       std::cout << CsvField(l.id) << "," << CsvField(l.name);
       if (!units) std::cout << "," << CsvField(l.unit) << "," << CsvField(l.category);
-      std::cout << "," << CsvField(Join(l.outcomes, ";")) << "," << (l.review_required ? "true" : "false") << ","
-                << CsvField(l.reasons) << "," << CsvField(JoinSeqs(l.events, ";")) << "\r\n";
+      std::cout << "," << CsvField(Join(l.outcomes, ";")) << ","
+                << (l.review_required ? "true" : "false") << "," << CsvField(l.reasons) << ","
+                << CsvField(JoinSeqs(l.events, ";")) << "\r\n";
     }
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
-  std::cout << "eligibility " << *year << (units ? " (units)" : " (persons)") << ": " << report->lines.size()
-            << " listed\n";
+  std::cout << "eligibility " << *year << (units ? " (units)" : " (persons)") << ": "
+            << report->lines.size() << " listed\n";
   for (const auto& l : report->lines) {
-    std::cout << Pad(l.id, 10) << Pad(l.name, 22) << (units ? "" : Pad(l.unit, 8) + Pad(l.category, 19))
-              << Join(l.outcomes, ";") << (l.review_required ? "  REVIEW" : "") << "\n    " << l.reasons
-              << "; events " << JoinSeqs(l.events, ", ") << "\n";
+    std::cout << Pad(l.id, 10) << Pad(l.name, 22)
+              << (units ? "" : Pad(l.unit, 8) + Pad(l.category, 19)) << Join(l.outcomes, ";")
+              << (l.review_required ? "  REVIEW" : "") << "\n    " << l.reasons << "; events "
+              << JoinSeqs(l.events, ", ") << "\n";
   }
   std::cout << BasisLine(report->basis) << "\n";
   return kExitOk;
@@ -210,13 +230,13 @@ int Leave(const Args& args) {
   if (args.Has("json")) {
     std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"accrued\":" << report->accrued
               << ",\"granted\":" << report->granted << ",\"left\":" << report->left
-              << ",\"rotationGranted\":" << report->rotation_granted << ",\"checkpoint\":" << BasisJson(report->basis)
-              << "}\n";
+              << ",\"rotationGranted\":" << report->rotation_granted
+              << ",\"checkpoint\":" << BasisJson(report->basis) << "}\n";
     return kExitOk;
   }
-  std::cout << "compensatory leave of " << report->person << " (R5): accrued " << report->accrued << ", granted "
-            << report->granted << ", left " << report->left << " days; rotation leave granted "
-            << report->rotation_granted << " days\n"
+  std::cout << "compensatory leave of " << report->person << " (R5): accrued " << report->accrued
+            << ", granted " << report->granted << ", left " << report->left
+            << " days; rotation leave granted " << report->rotation_granted << " days\n"
             << BasisLine(report->basis) << "\n";
   return kExitOk;
 }
@@ -236,17 +256,21 @@ int Explanations(const Args& args) {
     std::cout << "{\"open\":[";
     for (size_t i = 0; i < report->open.size(); ++i) {
       const auto& o = report->open[i];
-      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(o.city) << ",\"name\":" << JsonQuote(o.name)
-                << ",\"year\":" << o.year << ",\"scope\":" << JsonQuote(o.scope) << ",\"guarantor\":" << JsonQuote(o.guarantor)
+      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(o.city)
+                << ",\"name\":" << JsonQuote(o.name) << ",\"year\":" << o.year
+                << ",\"scope\":" << JsonQuote(o.scope)
+                << ",\"guarantor\":" << JsonQuote(o.guarantor)
                 << ",\"assessedOn\":" << JsonQuote(o.assessed_on) << ",\"seq\":" << o.seq << "}";
     }
     std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
     return kExitOk;
   }
-  std::cout << report->open.size() << " missed targets await the guarantor unit's explanation (R9)\n";
+  std::cout << report->open.size()
+            << " missed targets await the guarantor unit's explanation (R9)\n";
   for (const auto& o : report->open) {
     std::cout << "  " << o.city << " " << Pad(o.name, 8) << " " << o.year << " " << Pad(o.scope, 7)
-              << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq << ")\n";
+              << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq
+              << ")\n";
   }
   std::cout << BasisLine(report->basis) << "\n";
   return kExitOk;

@@ -252,7 +252,8 @@ void Planner::Retractions() {
             .S("grade", "outstanding")
             .S("summary", "复核:工作绩效突出、作风硬朗")
             .D("date", day)
-            .Raw("distributedTo", R"(["ministryLeaders","hrDepartment","partyCommittee","sendingUnit"])")
+            .Raw("distributedTo",
+                 R"(["ministryLeaders","hrDepartment","partyCommittee","sendingUnit"])")
             .Done());
     size_t reissued = Add(day, kMark, enforcement_,
                           Json("commendationIssued")

@@ -38,13 +38,13 @@ struct Plan {
   int rounds = 0;
   // What the tour shows, and the commands it suggests.
   std::string roster_city, roster_date;
-  std::string showcase_person;    // commended, with a criticism withdrawn on review
+  std::string showcase_person;      // commended, with a criticism withdrawn on review
   std::string showcase_evaluation;  // an evaluation of showcase_person a commendation cites
-  std::string restricted_person;  // a restriction still in force at the end
-  std::string restricted_unit;    // that person's unit
-  std::string open_group;         // a group still active in the last days
-  std::string leave_person;       // has compensatory leave granted
-  uint64_t commendation_seq = 0;  // one live commendation, for `show` and `prove`
+  std::string restricted_person;    // a restriction still in force at the end
+  std::string restricted_unit;      // that person's unit
+  std::string open_group;           // a group still active in the last days
+  std::string leave_person;         // has compensatory leave granted
+  uint64_t commendation_seq = 0;    // one live commendation, for `show` and `prove`
 };
 
 // The whole run, from the fixed seed.

@@ -20,7 +20,8 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
-      {"keygen", {{"passphrase-file"}, {"quiet"}, 1, 1, "keygen OUT.pem [--passphrase-file F]"},
+      {"keygen",
+       {{"passphrase-file"}, {"quiet"}, 1, 1, "keygen OUT.pem [--passphrase-file F]"},
        "make an Ed25519 key pair",
        "Writes OUT.pem (PKCS#8, mode 0600; encrypted when --passphrase-file is given)\n"
        "and OUT.pub (SubjectPublicKeyInfo PEM), and prints the key id: the hex SHA-256\n"
@@ -28,8 +29,13 @@ const std::vector<Command>& Commands() {
        "  probity keygen hr.pem\n"
        "  probity keygen admin.pem --passphrase-file admin.pass\n",
        Keygen},
-      {"init", {{"admin-key", "origin", "passphrase-file", "checkpoint-key", "checkpoint-passphrase-file"}, {}, 0, 0,
-                "init --admin-key ADMIN.pem [--origin NAME] [--checkpoint-key FILE [--checkpoint-passphrase-file F]]"},
+      {"init",
+       {{"admin-key", "origin", "passphrase-file", "checkpoint-key", "checkpoint-passphrase-file"},
+        {},
+        0,
+        0,
+        "init --admin-key ADMIN.pem [--origin NAME] [--checkpoint-key FILE "
+        "[--checkpoint-passphrase-file F]]"},
        "create a new store",
        "Creates the store in --data DIR. Its first entry (seq 0) registers the admin key,\n"
        "signed by that key. A checkpoint is signed after every append, by the checkpoint key:\n"
@@ -38,10 +44,16 @@ const std::vector<Command>& Commands() {
        "the store, which then holds no private key: appends find it at the path recorded at\n"
        "init, and are refused while it is gone. --origin names the log in its checkpoints and\n"
        "every signature (default: probity.local/<random>). Refuses if a store is there.\n\n"
-       "  probity --data ./ledger init --admin-key admin.pem --origin ministry.example/supervision\n"
+       "  probity --data ./ledger init --admin-key admin.pem --origin "
+       "ministry.example/supervision\n"
        "  probity --data ./ledger init --admin-key admin.pem --checkpoint-key /secure/cp.pem\n",
        Init},
-      {"sign", {{"key", "passphrase-file", "origin"}, {}, 0, 1, "sign --key KEY.pem [--origin NAME] [FILE|-]"},
+      {"sign",
+       {{"key", "passphrase-file", "origin"},
+        {},
+        0,
+        1,
+        "sign --key KEY.pem [--origin NAME] [FILE|-]"},
        "sign events (JSON lines) without touching the store",
        "Reads events, one JSON object a line, and writes signed envelopes, one a line:\n"
        "{\"keyId\",\"signature\",\"body\",\"event\"}. The signature covers the ledger's origin\n"
@@ -50,9 +62,11 @@ const std::vector<Command>& Commands() {
        "never stores it twice. A sealed field (a restriction's reason) is signed as a salted\n"
        "commitment; its value and salt ride beside it in \"sealed\". Any bad line refuses the\n"
        "whole input, naming the line and the field.\n\n"
-       "  probity sign --key dispatch.pem --origin ministry.example/supervision events.jsonl > signed.jsonl\n",
+       "  probity sign --key dispatch.pem --origin ministry.example/supervision events.jsonl > "
+       "signed.jsonl\n",
        Sign},
-      {"submit", {{}, {"json"}, 0, 1, "submit [FILE|-] [--json]"},
+      {"submit",
+       {{}, {"json"}, 0, 1, "submit [FILE|-] [--json]"},
        "append signed envelopes, all or nothing",
        "Appends the envelopes in one atomic, synced write, with a new checkpoint, and prints\n"
        "one receipt per event: its seq and leaf hash. One bad line (malformed, unknown type,\n"
@@ -60,20 +74,28 @@ const std::vector<Command>& Commands() {
        "the store is unchanged. An event whose id is already stored is not stored again.\n\n"
        "  probity submit signed.jsonl\n",
        Submit},
-      {"append", {{"key", "passphrase-file"}, {"json"}, 0, 1, "append --key KEY.pem [FILE|-] [--json]"},
+      {"append",
+       {{"key", "passphrase-file"}, {"json"}, 0, 1, "append --key KEY.pem [FILE|-] [--json]"},
        "sign then submit, in one step",
        "The same as 'probity sign --key KEY.pem FILE | probity submit'.\n\n"
-       "  echo '{\"type\":\"unitRegistered\",\"unit\":\"U1\",\"name\":\"Dept\",\"kind\":\"ministryDepartment\"}' \\\n"
+       "  echo "
+       "'{\"type\":\"unitRegistered\",\"unit\":\"U1\",\"name\":\"Dept\",\"kind\":"
+       "\"ministryDepartment\"}' \\\n"
        "    | probity append --key admin.pem\n",
        Append},
-      {"log", {{"from", "limit"}, {"json", "include-sensitive"}, 0, 0,
-               "log [--from SEQ] [--limit N] [--include-sensitive] [--json]"},
+      {"log",
+       {{"from", "limit"},
+        {"json", "include-sensitive"},
+        0,
+        0,
+        "log [--from SEQ] [--limit N] [--include-sensitive] [--json]"},
        "list entries",
        "One line per entry: seq, recorded time (UTC), type, signer, summary. --json gives one\n"
        "object a line with seq, recordedAt, keyId and event. A dispatch restriction's reason\n"
        "(R1) reads \"withheld\" unless --include-sensitive is given.\n",
        Log},
-      {"show", {{}, {"json", "include-sensitive"}, 1, 1, "show SEQ [--include-sensitive] [--json]"},
+      {"show",
+       {{}, {"json", "include-sensitive"}, 1, 1, "show SEQ [--include-sensitive] [--json]"},
        "one entry whole, with its signature",
        "Prints the entry, whether its signature verifies, and (--json) the exact bytes an\n"
        "auditor needs: entry (base64 of the bytes hashed into the Merkle leaf), leafHash,\n"
@@ -81,8 +103,13 @@ const std::vector<Command>& Commands() {
        "Exit 1 if the signature does not verify. The event's restriction reason (R1) reads\n"
        "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n",
        Show},
-      {"verify", {{"from", "vkey", "since", "trust-dir", "witness", "quorum"}, {"json"}, 0, 0,
-                  "verify [--from SEQ] [--vkey VKEY] [--since NOTE]... [--trust-dir DIR] [--witness VKEY]... [--quorum K] [--json]"},
+      {"verify",
+       {{"from", "vkey", "since", "trust-dir", "witness", "quorum"},
+        {"json"},
+        0,
+        0,
+        "verify [--from SEQ] [--vkey VKEY] [--since NOTE]... [--trust-dir DIR] [--witness VKEY]... "
+        "[--quorum K] [--json]"},
        "check every entry, signature, signer, rule, checkpoint and derived record",
        "Re-reads every entry, recomputes every leaf and the root, checks every signature, every\n"
        "signer's authority as of its seq and the program's rules replayed, every checkpoint the\n"
@@ -99,10 +126,15 @@ const std::vector<Command>& Commands() {
        "  --witness VKEY    a witness's C2SP cosigner key (or a file holding it); the latest\n"
        "                    checkpoint must carry its cosignature (repeatable)\n"
        "  --quorum K        how many of the witnesses must have cosigned (default: all)\n\n"
-       "  probity verify --vkey \"$(cat log.vkey)\" --trust-dir ~/.probity-trust --witness w1.vkey\n",
+       "  probity verify --vkey \"$(cat log.vkey)\" --trust-dir ~/.probity-trust --witness "
+       "w1.vkey\n",
        Verify},
-      {"checkpoint", {{"size", "old"}, {"vkey", "json", "witness-request"}, 0, 0,
-                      "checkpoint [--size N] [--vkey] [--json] | checkpoint --witness-request [--old SIZE]"},
+      {"checkpoint",
+       {{"size", "old"},
+        {"vkey", "json", "witness-request"},
+        0,
+        0,
+        "checkpoint [--size N] [--vkey] [--json] | checkpoint --witness-request [--old SIZE]"},
        "the latest signed checkpoint",
        "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
        "base64 root, then the signature line and any witness cosignatures). --vkey prints the\n"
@@ -111,9 +143,11 @@ const std::vector<Command>& Commands() {
        "log had N entries. --witness-request prints a C2SP tlog-witness add-checkpoint request\n"
        "for the latest checkpoint: 'old SIZE' (--old, the size the witness last cosigned, default\n"
        "0), the consistency proof from it, a blank line, the note.\n\n"
-       "  probity checkpoint --witness-request --old 120 | probity witness add-checkpoint --key w.pem --state w/ | probity cosign\n",
+       "  probity checkpoint --witness-request --old 120 | probity witness add-checkpoint --key "
+       "w.pem --state w/ | probity cosign\n",
        Checkpoint},
-      {"prove", {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
+      {"prove",
+       {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
        "RFC 9162 inclusion and consistency proofs",
        "  probity prove inclusion SEQ [--size N] [--json]\n"
        "      index, treeSize, leafHash, hashes (hex, leaf's sibling first), root\n"
@@ -121,8 +155,12 @@ const std::vector<Command>& Commands() {
        "      oldSize, newSize, hashes, oldRoot, newRoot\n"
        "Check them offline against two checkpoints (docs/auditor.md).\n",
        Prove},
-      {"record", {{"as-of", "as-of-seq"}, {"include-sensitive", "json"}, 1, 1,
-                  "record PERSON [--as-of DATE | --as-of-seq SEQ] [--include-sensitive] [--json]"},
+      {"record",
+       {{"as-of", "as-of-seq"},
+        {"include-sensitive", "json"},
+        1,
+        1,
+        "record PERSON [--as-of DATE | --as-of-seq SEQ] [--include-sensitive] [--json]"},
        "a person's record, replayed from the log",
        "Replays every event about PERSON: registration, training, restrictions, assignments,\n"
        "evaluations, commendations, criticisms, leave, each with its seq and signer. A\n"
@@ -132,13 +170,19 @@ const std::vector<Command>& Commands() {
        "  --include-sensitive  show the reason of a dispatch restriction (R1); hidden otherwise\n"
        "Ends with the tree size and root it was computed at.\n",
        Record},
-      {"roster", {{"date", "city"}, {"json"}, 0, 0, "roster [--date DATE] [--city CODE] [--json]"},
+      {"roster",
+       {{"date", "city"}, {"json"}, 0, 0, "roster [--date DATE] [--city CODE] [--json]"},
        "who is on site, per city and group",
        "For each city (or --city CODE): its working groups active on DATE (default: today in\n"
        "China Standard Time) with kind, lead unit, leader and members, and the temporary\n"
        "party branch's secretary (R8).\n",
        Roster},
-      {"eligibility", {{"format"}, {"units", "json"}, 1, 1, "eligibility YEAR [--units] [--format table|csv|json]"},
+      {"eligibility",
+       {{"format"},
+        {"units", "json"},
+        1,
+        1,
+        "eligibility YEAR [--units] [--format table|csv|json]"},
        "HR's year-end eligibility list",
        "Persons (or, with --units, sending units) commended or criticised in YEAR, by business\n"
        "date in China Standard Time, with their outcomes, whether a human must review (R13)\n"
@@ -146,15 +190,18 @@ const std::vector<Command>& Commands() {
        "CSV is UTF-8 with a byte-order mark and a header row; columns as in --format json.\n"
        "  probity eligibility 2019 --format csv > eligibility-2019.csv\n",
        Eligibility},
-      {"leave", {{}, {"json"}, 1, 1, "leave PERSON [--json]"},
+      {"leave",
+       {{}, {"json"}, 1, 1, "leave PERSON [--json]"},
        "compensatory-leave balance (R5)",
        "Days accrued (one per Saturday and Sunday of every ended assignment), granted and left.\n",
        Leave},
-      {"explanations", {{"year"}, {"json"}, 0, 0, "explanations [--year Y] [--json]"},
+      {"explanations",
+       {{"year"}, {"json"}, 0, 0, "explanations [--year Y] [--json]"},
        "missed targets awaiting an explanation (R9)",
        "Each city's missed annual or final target that its guarantor unit has not yet explained.\n",
        Explanations},
-      {"erase", {{"key", "passphrase-file", "reason"}, {}, 1, 1, "erase SEQ --key KEY.pem --reason TEXT"},
+      {"erase",
+       {{"key", "passphrase-file", "reason"}, {}, 1, 1, "erase SEQ --key KEY.pem --reason TEXT"},
        "delete the sealed values of an entry (hr or admin)",
        "Appends an erasure event, signed by an hr or admin key, that deletes the sealed values\n"
        "of entry SEQ (a restriction's reason, R1) in the same write. The entry, its signature,\n"
@@ -162,15 +209,21 @@ const std::vector<Command>& Commands() {
        "commitment. The record then reads \"erased\". An erasure cannot be retracted.\n\n"
        "  probity erase 4711 --key hr.pem --reason \"retention period over\"\n",
        Erase},
-      {"cosign", {{}, {}, 0, 1, "cosign [FILE|-]"},
+      {"cosign",
+       {{}, {}, 0, 1, "cosign [FILE|-]"},
        "store witness cosignatures with their checkpoint",
        "Reads a checkpoint note carrying witness cosignature lines (C2SP tlog-cosignature, as\n"
        "'probity witness add-checkpoint' prints it) and stores its new signature lines with the\n"
        "stored checkpoint of the same size and text. 'checkpoint' prints them from then on;\n"
        "'verify --witness' checks them.\n",
        Cosign},
-      {"witness", {{"key", "passphrase-file", "log-vkey", "state", "name"}, {}, 1, 2,
-                   "witness init --key W.pem --log-vkey VKEY --state DIR --name NAME | witness add-checkpoint --key W.pem --state DIR [FILE|-] | witness latest --state DIR"},
+      {"witness",
+       {{"key", "passphrase-file", "log-vkey", "state", "name"},
+        {},
+        1,
+        2,
+        "witness init --key W.pem --log-vkey VKEY --state DIR --name NAME | witness add-checkpoint "
+        "--key W.pem --state DIR [FILE|-] | witness latest --state DIR"},
        "an independent witness that cosigns consistent checkpoints",
        "Run by someone other than the ledger's operator, on another machine.\n"
        "  witness init            makes the witness's state in DIR: the log it follows (its\n"
@@ -183,14 +236,18 @@ const std::vector<Command>& Commands() {
        "                          otherwise exit 1 naming why (conflict, rollback, fork), state\n"
        "                          unchanged\n"
        "  witness latest          prints the last checkpoint it cosigned; an auditor verifies\n"
-       "                          the log --since it, so a rollback behind the witness is caught\n\n"
-       "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --state w/ --name witness.example\n",
+       "                          the log --since it, so a rollback behind the witness is "
+       "caught\n\n"
+       "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --state w/ "
+       "--name witness.example\n",
        Witness},
-      {"rebuild", {{}, {}, 0, 0, "rebuild"},
+      {"rebuild",
+       {{}, {}, 0, 0, "rebuild"},
        "rebuild every projection from the log",
        "Drops every derived record and folds the whole log again, in one atomic write.\n",
        Rebuild},
-      {"demo", {{}, {}, 0, 0, "demo"},
+      {"demo",
+       {{}, {}, 0, 0, "demo"},
        "build a demonstration store and tour it",
        "Builds a fresh store in --data DIR (replacing an earlier demo store there, never any\n"
        "other) with keys in DIR/demo-keys, appends a run of the program, and shows what it\n"
@@ -233,8 +290,10 @@ int main(int argc, char** argv) {
       data_dir = words[i].substr(7);
     } else if (words[i] == "--version") {
       std::cout << "probity 0.2.0 (store " << probity::kStoreFormat << ", signatures "
-                << probity::kEventSignaturePrefix.substr(0, probity::kEventSignaturePrefix.size() - 1)
-                << " (origin-bound), checkpoints C2SP tlog-checkpoint, cosignatures C2SP cosignature/v1)\n";
+                << probity::kEventSignaturePrefix.substr(0,
+                                                         probity::kEventSignaturePrefix.size() - 1)
+                << " (origin-bound), checkpoints C2SP tlog-checkpoint, cosignatures C2SP "
+                   "cosignature/v1)\n";
       return kExitOk;
     } else if (words[i] == "--help" || words[i] == "-h" || words[i] == "help") {
       PrintUsage(std::cout);
