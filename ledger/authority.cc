@@ -14,16 +14,6 @@
 namespace probity {
 namespace {
 
-// State keys owned by the registry. Layout: docs/formats.md ("State").
-std::string KeyKey(const Hash& id) { return "key/" + HexEncode(id); }
-std::string UnitKey(const std::string& unit) { return "unit/" + unit; }
-std::string PersonUnitKey(const std::string& person) { return "person-unit/" + person; }
-std::string AssignmentPersonKey(const std::string& a) { return "assignment-person/" + a; }
-std::string CityGuarantorKey(const std::string& city) { return "city-guarantor/" + city; }
-// "erasure/SEQ" (decimal) marks entry SEQ as an erasure, which may never be retracted.
-std::string ErasureKey(uint64_t seq) { return "erasure/" + std::to_string(seq); }
-const char kActiveAdminsKey[] = "active-admins";
-
 std::string EncodeKeyInfo(const KeyInfo& info) {
   capnp::MallocMessageBuilder message;
   auto r = message.initRoot<schema::KeyRecord>();
@@ -204,7 +194,7 @@ Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Rea
                                          : "field 'person' applies only to groupLeader keys");
   }
   if (scoped_unit) {
-    auto ok = Exists(state, UnitKey(k.getUnit()));
+    auto ok = Exists(state, RegisteredUnitKey(k.getUnit()));
     if (!ok.ok()) return ok.status();
     if (!*ok) return Status::Refused("unit '" + std::string(k.getUnit()) + "' is not registered");
   }
@@ -252,7 +242,7 @@ std::string RoleName(schema::Role role) {
 }
 
 Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& key_id) {
-  auto v = state.Get(KeyKey(key_id));
+  auto v = state.Get(KeyRecordKey(key_id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<KeyInfo>();
   auto info = DecodeKeyInfo(**v);
@@ -332,7 +322,7 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       info.unit = k.getUnit();
       info.person = k.getPerson();
       info.registered_seq = seq;
-      txn.Put(KeyKey(pub->KeyId()), EncodeKeyInfo(info));
+      txn.Put(KeyRecordKey(pub->KeyId()), EncodeKeyInfo(info));
       if (info.role == schema::Role::ADMIN) {
         auto n = ActiveAdmins(txn);
         if (!n.ok()) return n.status();
@@ -350,7 +340,7 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       if (!key->has_value()) return Status::Refused("key is not registered");
       KeyInfo info = **key;
       info.revoked_seq = seq;
-      txn.Put(KeyKey(id), EncodeKeyInfo(info));
+      txn.Put(KeyRecordKey(id), EncodeKeyInfo(info));
       if (info.role == schema::Role::ADMIN) {
         auto n = ActiveAdmins(txn);
         if (!n.ok()) return n.status();
@@ -361,7 +351,7 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
       return Status::Ok();
     }
     case schema::Event::UNIT_REGISTERED:
-      txn.Put(UnitKey(event.getUnitRegistered().getUnit()), "");
+      txn.Put(RegisteredUnitKey(event.getUnitRegistered().getUnit()), "");
       return Status::Ok();
     case schema::Event::PERSON_REGISTERED: {
       auto p = event.getPersonRegistered();

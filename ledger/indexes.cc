@@ -7,8 +7,8 @@ namespace probity {
 
 std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& state) {
   std::vector<std::string> out;
-  auto person = [&](capnp::Text::Reader p) { out.push_back("person/" + std::string(p)); };
-  auto unit = [&](capnp::Text::Reader u) { out.push_back("unit/" + std::string(u)); };
+  auto person = [&](capnp::Text::Reader p) { out.push_back(SubjectOfPerson(std::string(p))); };
+  auto unit = [&](capnp::Text::Reader u) { out.push_back(SubjectOfUnit(std::string(u))); };
   auto subject = [&](schema::Subject::Reader s) {
     if (s.isPerson())
       person(s.getPerson());
@@ -40,7 +40,7 @@ std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& 
     case schema::Event::ASSIGNMENT_ENDED: {
       auto p =
           state.Get("assignment-person/" + std::string(e.getAssignmentEnded().getAssignment()));
-      if (p.ok() && p->has_value()) out.push_back("person/" + **p);
+      if (p.ok() && p->has_value()) out.push_back(SubjectOfPerson(**p));
       break;
     }
     case schema::Event::LEAVE_GRANTED:

@@ -89,6 +89,32 @@ std::string SealedKey(uint64_t seq, std::string_view field) {
   return SeqKey(seq) + std::string(field);
 }
 
+std::string SubjectPrefix(std::string_view subject) { return std::string(subject) + '\0'; }
+std::string SubjectOfPerson(const std::string& person) { return "person/" + person; }
+std::string SubjectOfUnit(const std::string& unit) { return "unit/" + unit; }
+
+std::string KeyRecordKey(const Hash& key_id) { return "key/" + HexEncode(key_id); }
+std::string RegisteredUnitKey(const std::string& unit) { return "unit/" + unit; }
+std::string PersonUnitKey(const std::string& person) { return "person-unit/" + person; }
+std::string AssignmentPersonKey(const std::string& a) { return "assignment-person/" + a; }
+std::string CityGuarantorKey(const std::string& city) { return "city-guarantor/" + city; }
+std::string ErasureKey(uint64_t seq) { return "erasure/" + std::to_string(seq); }
+
+std::string PersonKey(const std::string& id) { return "p/" + id; }
+std::string UnitKey(const std::string& id) { return "u/" + id; }
+std::string CityKey(const std::string& code) { return kCityPrefix + code; }
+std::string GroupKey(const std::string& id) { return "g/" + id; }
+std::string AssignmentKey(const std::string& id) { return "a/" + id; }
+std::string EvaluationKey(const std::string& id) { return "e/" + id; }
+std::string TouchKey(uint64_t seq) { return "t/" + SeqKey(seq); }
+std::string WithdrawnKey(uint64_t seq) { return "w/" + TouchKey(seq); }
+std::string YearIndexPrefix(int year, bool person) {
+  return "year/" + std::to_string(year) + (person ? "/p/" : "/u/");
+}
+std::string YearIndexKey(int year, bool person, const std::string& id) {
+  return YearIndexPrefix(year, person) + id;
+}
+
 namespace {
 
 // A store whose column families are not this format's: name its format if it has one.

@@ -44,6 +44,37 @@ std::string SubjectKey(std::string_view subject, uint64_t seq);
 // Column "sealed": SeqKey(seq) || field name -> salt[32] || value.
 std::string SealedKey(uint64_t seq, std::string_view field);
 
+// Column "subjects" prefixes: every seq of a subject ("person/ID", "unit/ID").
+std::string SubjectPrefix(std::string_view subject);
+std::string SubjectOfPerson(const std::string& person);  // "person/" + ID
+std::string SubjectOfUnit(const std::string& unit);      // "unit/" + ID
+
+// Column "state" (docs/formats.md, "State"). Written only by Ledger::Commit, through the
+// authority (signer keys and registry) and the program's fold (projection records).
+// The authority's records:
+std::string KeyRecordKey(const Hash& key_id);                // "key/" hex(id) -> KeyRecord
+std::string RegisteredUnitKey(const std::string& unit);      // "unit/" ID -> ""
+std::string PersonUnitKey(const std::string& person);        // "person-unit/" ID -> unit
+std::string AssignmentPersonKey(const std::string& a);       // "assignment-person/" ID -> person
+std::string CityGuarantorKey(const std::string& city);       // "city-guarantor/" code -> key
+std::string ErasureKey(uint64_t seq);                        // "erasure/" decimal seq -> ""
+inline constexpr char kActiveAdminsKey[] = "active-admins";  // decimal count
+// The projections' records (projections/records.h encodes their values):
+std::string PersonKey(const std::string& id);  // "p/"
+std::string UnitKey(const std::string& id);    // "u/"
+std::string CityKey(const std::string& code);  // "c/"
+inline constexpr char kCityPrefix[] = "c/";
+std::string GroupKey(const std::string& id);       // "g/"
+std::string AssignmentKey(const std::string& id);  // "a/"
+std::string EvaluationKey(const std::string& id);  // "e/"
+// "t/" SeqKey(seq): what the event at seq touched, so a retraction can find it.
+std::string TouchKey(uint64_t seq);
+// "w/t/" SeqKey(seq): the seq of the retraction that withdrew `seq` (decimal text).
+std::string WithdrawnKey(uint64_t seq);
+// "year/<YYYY>/<p|u>/<id>": the persons and units with marks in a year (eligibility).
+std::string YearIndexKey(int year, bool person, const std::string& id);
+std::string YearIndexPrefix(int year, bool person);
+
 class Store {
  public:
   enum class Mode { kReadOnly, kReadWrite };

@@ -229,23 +229,6 @@ Day Assignment::last_day() const {
   return e ? e->date : to;
 }
 
-std::string PersonKey(const std::string& id) { return "p/" + id; }
-std::string UnitKey(const std::string& id) { return "u/" + id; }
-std::string CityKey(const std::string& code) { return "c/" + code; }
-std::string GroupKey(const std::string& id) { return "g/" + id; }
-std::string AssignmentKey(const std::string& id) { return "a/" + id; }
-std::string EvaluationKey(const std::string& id) { return "e/" + id; }
-std::string TouchKey(uint64_t seq) {
-  std::string key = "t/";
-  for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>((seq >> (8 * i)) & 0xff));
-  return key;
-}
-std::string WithdrawnKey(uint64_t seq) { return "w/" + TouchKey(seq); }
-std::string YearIndexPrefix(int year) { return "year/" + std::to_string(year) + "/"; }
-std::string YearIndexKey(int year, bool person, const std::string& id) {
-  return YearIndexPrefix(year) + (person ? "p/" : "u/") + id;
-}
-
 template <typename T>
 std::string Encode(const T& record) {
   Writer w;

@@ -138,20 +138,6 @@ struct Touch {
   std::vector<std::string> keys;
 };
 
-// Record keys in the state column family.
-std::string PersonKey(const std::string& id);
-std::string UnitKey(const std::string& id);
-std::string CityKey(const std::string& code);
-std::string GroupKey(const std::string& id);
-std::string AssignmentKey(const std::string& id);
-std::string EvaluationKey(const std::string& id);
-std::string TouchKey(uint64_t seq);
-// "w/t/<seq>": the seq of the retraction that withdrew `seq` (decimal text).
-std::string WithdrawnKey(uint64_t seq);
-// "year/<YYYY>/<p|u>/<id>": the persons and units with marks in a year (eligibility).
-std::string YearIndexKey(int year, bool person, const std::string& id);
-std::string YearIndexPrefix(int year);
-
 // Typed get/put over a StateReader/StateTxn. Get returns nullopt when absent.
 template <typename T>
 Result<std::optional<T>> Get(const StateReader& state, const std::string& key);

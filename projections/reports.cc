@@ -143,7 +143,7 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
 
   // The person's seqs, from the subject index.
   std::vector<uint64_t> seqs;
-  std::string prefix = "person/" + person + '\0';
+  std::string prefix = SubjectPrefix(SubjectOfPerson(person));
   auto it = ledger.NewIterator(Column::kSubjects);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     uint64_t seq = SeqFromKey(std::string_view(it->key().data() + prefix.size(), 8));
@@ -206,7 +206,7 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
   report.basis = *basis;
   const auto& state = ledger.state();
   Status st = ScanState(
-      ledger, city ? CityKey(*city) : std::string("c/"),
+      ledger, city ? CityKey(*city) : std::string(kCityPrefix),
       [&](const std::string& key, std::string_view value) {
         if (city && key != CityKey(*city)) return Status::Ok();
         City c;
@@ -286,7 +286,7 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
   if (!basis.ok()) return basis.status();
   report.basis = *basis;
   const auto& state = ledger.state();
-  std::string prefix = YearIndexPrefix(year) + (units ? "u/" : "p/");
+  std::string prefix = YearIndexPrefix(year, !units);
   Status st = ScanState(ledger, prefix, [&](const std::string& key, std::string_view) -> Status {
     std::string id = key.substr(prefix.size());
     EligibilityLine line;
@@ -403,7 +403,7 @@ Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optio
   if (!basis.ok()) return basis.status();
   report.basis = *basis;
   Status st =
-      ScanState(ledger, "c/", [&](const std::string& key, std::string_view value) -> Status {
+      ScanState(ledger, kCityPrefix, [&](const std::string& key, std::string_view value) -> Status {
         City c;
         PROBITY_RETURN_IF_ERROR(Decode(value, &c));
         if (!c.live()) return Status::Ok();
