@@ -182,12 +182,13 @@ Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Rea
         ((*existing)->revoked_seq ? " (and revoked; a revoked key is never reinstated)" : ""));
   }
   auto role = k.getRole();
-  bool scoped_unit = role == schema::Role::DISPATCHER || role == schema::Role::GUARANTOR;
+  bool scoped_unit = role == schema::Role::DISPATCHER || role == schema::Role::GUARANTOR ||
+                     role == schema::Role::PARTY_COMMITTEE;
   bool scoped_person = role == schema::Role::GROUP_LEADER;
   if (scoped_unit != k.hasUnit()) {
-    return Status::Refused(scoped_unit
-                               ? "a " + RoleName(role) + " key needs field 'unit'"
-                               : "field 'unit' applies only to dispatcher and guarantor keys");
+    return Status::Refused(
+        scoped_unit ? "a " + RoleName(role) + " key needs field 'unit'"
+                    : "field 'unit' applies only to dispatcher, guarantor and partyCommittee keys");
   }
   if (scoped_person != k.hasPerson()) {
     return Status::Refused(scoped_person ? std::string("a groupLeader key needs field 'person'")

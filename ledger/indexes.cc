@@ -38,8 +38,7 @@ std::vector<std::string> SubjectsOf(schema::Event::Reader e, const StateReader& 
       person(e.getAssignmentMade().getPerson());
       break;
     case schema::Event::ASSIGNMENT_ENDED: {
-      auto p =
-          state.Get("assignment-person/" + std::string(e.getAssignmentEnded().getAssignment()));
+      auto p = state.Get(AssignmentPersonKey(std::string(e.getAssignmentEnded().getAssignment())));
       if (p.ok() && p->has_value()) out.push_back(SubjectOfPerson(**p));
       break;
     }

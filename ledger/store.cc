@@ -106,6 +106,7 @@ std::string CityKey(const std::string& code) { return kCityPrefix + code; }
 std::string GroupKey(const std::string& id) { return "g/" + id; }
 std::string AssignmentKey(const std::string& id) { return "a/" + id; }
 std::string EvaluationKey(const std::string& id) { return "e/" + id; }
+std::string CalendarKey(int year) { return "h/" + std::to_string(year); }
 std::string TouchKey(uint64_t seq) { return "t/" + SeqKey(seq); }
 std::string WithdrawnKey(uint64_t seq) { return "w/" + TouchKey(seq); }
 std::string YearIndexPrefix(int year, bool person) {

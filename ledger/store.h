@@ -67,6 +67,7 @@ inline constexpr char kCityPrefix[] = "c/";
 std::string GroupKey(const std::string& id);       // "g/"
 std::string AssignmentKey(const std::string& id);  // "a/"
 std::string EvaluationKey(const std::string& id);  // "e/"
+std::string CalendarKey(int year);                 // "h/" YYYY: the holiday schedules (R5)
 // "t/" SeqKey(seq): what the event at seq touched, so a retraction can find it.
 std::string TouchKey(uint64_t seq);
 // "w/t/" SeqKey(seq): the seq of the retraction that withdrew `seq` (decimal text).

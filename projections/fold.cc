@@ -70,8 +70,17 @@ Status ApplyRetraction(StateTxn& txn, uint64_t seq, uint64_t target) {
         st = Update<Unit>(txn, key, [&](Unit& u) {
           WithdrawSelf(u, target, seq);
           Withdraw(u.marks, target, seq);
+          Withdraw(u.principals, target, seq);
         });
         break;
+      case 'h': {
+        auto cal = Get<Calendar>(txn, key);
+        if (!cal.ok()) return cal.status();
+        if (!cal->has_value()) return Status::Corrupt("state record '" + key + "' is missing");
+        Withdraw((*cal)->editions, target, seq);
+        Put(txn, key, **cal);
+        break;
+      }
       case 'c':
         st = Update<City>(txn, key, [&](City& c) {
           WithdrawSelf(c, target, seq);
@@ -108,12 +117,15 @@ std::string SubjectKey(schema::Subject::Reader s) {
 }
 
 Status ApplyMark(StateTxn& txn, uint64_t seq, schema::Subject::Reader subject, bool commendation,
-                 int ground, Day date, Touch* touch) {
+                 int ground, Day date, const std::string& evaluation, Touch* touch) {
   Mark m;
   m.seq = seq;
   m.commendation = commendation;
   m.ground = ground;
   m.date = date;
+  m.evaluation = evaluation;
+  PROBITY_RETURN_IF_ERROR(Update<Evaluation>(txn, EvaluationKey(evaluation),
+                                             [&](Evaluation& e) { e.marks.push_back(seq); }));
   std::string key = SubjectKey(subject);
   touch->keys.push_back(key);
   std::string id = subject.isPerson() ? S(subject.getPerson()) : S(subject.getUnit());
@@ -140,6 +152,7 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       Unit& r = *reg;
       r.name = S(u.getName());
       r.kind = static_cast<int>(u.getKind());
+      r.province = u.hasProvince() ? S(u.getProvince()) : "";
       touch.keys.push_back(UnitKey(S(u.getUnit())));
       Put(txn, touch.keys.back(), r);
       break;
@@ -304,13 +317,14 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     }
     case E::COMMENDATION_ISSUED: {
       auto c = event.getCommendationIssued();
-      st = ApplyMark(txn, seq, c.getSubject(), true, 0, D(c.getDate()), &touch);
+      st = ApplyMark(txn, seq, c.getSubject(), true, 0, D(c.getDate()), S(c.getEvaluation()),
+                     &touch);
       break;
     }
     case E::CRITICISM_ISSUED: {
       auto c = event.getCriticismIssued();
       st = ApplyMark(txn, seq, c.getSubject(), false, static_cast<int>(c.getGround()),
-                     D(c.getDate()), &touch);
+                     D(c.getDate()), S(c.getEvaluation()), &touch);
       break;
     }
     case E::TARGET_ASSESSED: {
@@ -344,8 +358,34 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     case E::RETRACTION:
       st = ApplyRetraction(txn, seq, event.getRetraction().getTarget());
       break;
-    case E::PRINCIPAL_NAMED:
-    case E::CALENDAR_PUBLISHED:
+    case E::PRINCIPAL_NAMED: {
+      auto p = event.getPrincipalNamed();
+      touch.keys.push_back(UnitKey(S(p.getUnit())));
+      st = Update<Unit>(txn, touch.keys.back(), [&](Unit& u) {
+        Principal x;
+        x.seq = seq;
+        x.name = S(p.getName());
+        x.date = D(p.getDate());
+        u.principals.push_back(x);
+      });
+      break;
+    }
+    case E::CALENDAR_PUBLISHED: {
+      auto c = event.getCalendarPublished();
+      touch.keys.push_back(CalendarKey(c.getYear()));
+      auto cal = Get<Calendar>(txn, touch.keys.back());
+      if (!cal.ok()) return cal.status();
+      Calendar r = cal->value_or(Calendar{});
+      CalendarEdition x;
+      x.seq = seq;
+      for (auto d : c.getHolidays()) x.holidays.push_back(D(d));
+      for (auto d : c.getWorkdays()) x.workdays.push_back(D(d));
+      std::sort(x.holidays.begin(), x.holidays.end());
+      std::sort(x.workdays.begin(), x.workdays.end());
+      r.editions.push_back(std::move(x));
+      Put(txn, touch.keys.back(), r);
+      break;
+    }
     case E::ERASURE:
       break;
   }

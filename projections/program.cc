@@ -1,7 +1,11 @@
 #include "projections/program.h"
 
+#include <capnp/schema.h>
+
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "projections/program_internal.h"
 
@@ -12,6 +16,15 @@ using namespace records;
 using program_internal::D;
 using program_internal::S;
 using E = schema::Event;
+
+// The JSON name of an enumerant, e.g. "poorOrganisation".
+template <typename T>
+std::string EnumName(T value) {
+  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
+    if (e.getOrdinal() == static_cast<uint16_t>(value)) return e.getProto().getName();
+  }
+  return std::to_string(static_cast<int>(value));
+}
 
 template <typename T>
 Result<T> Live(const StateReader& state, const std::string& key, const std::string& what,
@@ -61,13 +74,52 @@ Result<std::vector<Assignment>> LiveAssignments(const StateReader& state, const 
   return out;
 }
 
+// A group serves from its forming date up to and including its disbanding date: an
+// assignment may end on the day the group is disbanded, not after (R7).
 bool GroupActiveOn(const Group& g, Day day) {
   if (day < g.formed) return false;
   for (const auto& d : g.disbandings) {
-    if (d.live() && d.date <= day) return false;
+    if (d.live() && d.date < day) return false;
   }
   return true;
 }
+
+const Disbanding* Disbanded(const Group& g) {
+  for (const auto& d : g.disbandings) {
+    if (d.live()) return &d;
+  }
+  return nullptr;
+}
+
+// The holiday calendars (R5), read once per year asked.
+class RestDays {
+ public:
+  explicit RestDays(const StateReader& state) : state_(state) {}
+  // Saturdays, Sundays and public holidays, except make-up working days (调休), by the
+  // calendar in force for the day's year; only weekends for a year without one.
+  Result<bool> Is(Day day) {
+    int year = YearOf(day);
+    auto it = years_.find(year);
+    if (it == years_.end()) {
+      auto cal = Get<Calendar>(state_, CalendarKey(year));
+      if (!cal.ok()) return cal.status();
+      std::optional<CalendarEdition> edition;
+      if (cal->has_value()) {
+        if (const CalendarEdition* e = (*cal)->in_force()) edition = *e;
+      }
+      it = years_.emplace(year, std::move(edition)).first;
+    }
+    if (const auto& e = it->second) {
+      if (std::binary_search(e->workdays.begin(), e->workdays.end(), day)) return false;
+      if (std::binary_search(e->holidays.begin(), e->holidays.end(), day)) return true;
+    }
+    return IsWeekend(day);
+  }
+
+ private:
+  const StateReader& state_;
+  std::map<int, std::optional<CalendarEdition>> years_;
+};
 
 Status CheckAssignment(const StateReader& state, E::Reader event) {
   auto a = event.getAssignmentMade();
@@ -81,8 +133,21 @@ Status CheckAssignment(const StateReader& state, E::Reader event) {
   if (to < from)
     return Status::Refused("'to' " + S(a.getTo()) + " is before 'from' " + S(a.getFrom()));
   if (!GroupActiveOn(*group, from) || !GroupActiveOn(*group, to)) {
+    const Disbanding* d = Disbanded(*group);
     return Status::Refused("group '" + gid + "' is not active from " + S(a.getFrom()) + " to " +
-                           S(a.getTo()));
+                           S(a.getTo()) + " (formed " + FormatDay(group->formed) +
+                           (d ? ", disbanded " + FormatDay(d->date) : std::string()) +
+                           "); no assignment may run past its group (R7)");
+  }
+  // R16: a provincial department's staff work away from their own province.
+  auto unit = Get<Unit>(state, UnitKey(person->unit));
+  if (!unit.ok()) return unit.status();
+  if (unit->has_value() && !(*unit)->province.empty() &&
+      group->city.compare(0, 2, (*unit)->province) == 0) {
+    return Status::Refused("person '" + pid + "' is staff of unit '" + person->unit +
+                           "', a provincial department of province " + (*unit)->province +
+                           ", and group '" + gid + "' works in its own province's city " +
+                           group->city + "; enforcement is away from home (R16)");
   }
   // R1: the dispatcher learns only that a restriction is in force, never which.
   if (RestrictedDuring(*person, from, to)) {
@@ -144,19 +209,63 @@ Status CheckLeave(const StateReader& state, E::Reader event) {
   auto person = Live<Person>(state, PersonKey(pid), "person", pid);
   if (!person.ok()) return person.status();
   if (l.getDays() == 0) return Status::Refused("'days' must be at least 1");
-  if (l.getKind() != schema::LeaveKind::COMPENSATORY) return Status::Ok();
-  auto accrued = AccruedLeave(state, *person);
-  if (!accrued.ok()) return accrued.status();
-  uint64_t granted = 0;
-  for (const auto& g : person->leave) {
-    if (g.live() && g.kind == static_cast<int>(schema::LeaveKind::COMPENSATORY)) granted += g.days;
+  Day from = D(l.getFrom());
+  auto assignments = LiveAssignments(state, *person);
+  if (!assignments.ok()) return assignments.status();
+  // Leave follows the work it compensates: its first day is after an ended
+  // assignment, and not a day on site.
+  bool after_work = false;
+  for (const auto& a : *assignments) {
+    if (from >= a.from && from <= a.last_day()) {
+      return Status::Refused("leave from " + S(l.getFrom()) + " falls inside assignment '" + a.id +
+                             "' (" + FormatDay(a.from) + " to " + FormatDay(a.last_day()) +
+                             "); leave is taken off site, after the work (R5)");
+    }
+    if (const Ending* e = a.ended(); e && e->date < from) after_work = true;
   }
-  if (granted + l.getDays() > *accrued) {
-    return Status::Refused("person '" + pid + "' has " +
-                           std::to_string(*accrued - std::min<uint64_t>(granted, *accrued)) +
-                           " days of compensatory leave left (accrued " + std::to_string(*accrued) +
-                           ", granted " + std::to_string(granted) + "); " +
-                           std::to_string(l.getDays()) + " asked (R5)");
+  if (!after_work) {
+    return Status::Refused("person '" + pid + "' has no assignment ended before " + S(l.getFrom()) +
+                           "; leave is granted after the work it compensates (R5)");
+  }
+  if (l.getKind() != schema::LeaveKind::COMPENSATORY) return Status::Ok();
+  // Every compensatory grant, this one included, in the order of their first days: the
+  // days granted up to each may not exceed what was accrued before it.
+  struct Grant {
+    Day from;
+    uint64_t seq;
+    uint32_t days;
+  };
+  std::vector<Grant> grants;
+  for (const auto& g : person->leave) {
+    if (g.live() && g.kind == static_cast<int>(schema::LeaveKind::COMPENSATORY))
+      grants.push_back({g.from, g.seq, g.days});
+  }
+  grants.push_back({from, UINT64_MAX, l.getDays()});
+  std::sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {
+    return std::tie(a.from, a.seq) < std::tie(b.from, b.seq);
+  });
+  uint64_t granted = 0;
+  for (const auto& g : grants) {
+    granted += g.days;
+    if (g.from < from) continue;  // earlier grants were checked when they came
+    auto accrued = AccruedLeave(state, *person, g.from);
+    if (!accrued.ok()) return accrued.status();
+    if (granted > *accrued) {
+      uint64_t before = granted - g.days;
+      if (g.seq == UINT64_MAX) {
+        return Status::Refused("person '" + pid + "' has " +
+                               std::to_string(*accrued - std::min<uint64_t>(before, *accrued)) +
+                               " days of compensatory leave left on " + S(l.getFrom()) +
+                               " (accrued " + std::to_string(*accrued) + " before it, granted " +
+                               std::to_string(before) + "); " + std::to_string(l.getDays()) +
+                               " asked (R5)");
+      }
+      return Status::Refused(
+          "granting " + std::to_string(l.getDays()) + " days from " + S(l.getFrom()) +
+          " would put the grant of seq " + std::to_string(g.seq) + " (from " + FormatDay(g.from) +
+          ") over person '" + pid + "''s balance: accrued " + std::to_string(*accrued) +
+          " before it, granted " + std::to_string(granted) + " up to it (R5)");
+    }
   }
   return Status::Ok();
 }
@@ -183,17 +292,169 @@ Status CheckReport(const StateReader& state, const KeyInfo* signer, E::Reader ev
                          "; a group leader reports only for a group it leads on that date");
 }
 
-Status CheckMark(const StateReader& state, schema::Subject::Reader subject, bool has_eval,
-                 capnp::Text::Reader eval) {
+// R11, R12: a mark rests on an evaluation of the same subject, in force, dated on or
+// before it; a commendation never on a poor grade, a criticism never on an outstanding
+// one; a criticism's ground fits its subject.
+Status CheckMark(const StateReader& state, schema::Subject::Reader subject, bool commendation,
+                 std::optional<schema::Ground> ground, capnp::Text::Reader eval,
+                 capnp::Text::Reader date) {
   PROBITY_RETURN_IF_ERROR(LiveSubject(state, subject));
-  if (!has_eval) return Status::Ok();
+  const char* rule = commendation ? " (R11)" : " (R12)";
+  if (ground) {
+    bool unit_ground = *ground == schema::Ground::POOR_ORGANISATION;
+    if (unit_ground == subject.isPerson()) {
+      return Status::Refused(std::string("ground '") + EnumName(*ground) + "' applies to " +
+                             (unit_ground ? "units" : "persons") + " only, and the subject is a " +
+                             (subject.isPerson() ? "person" : "unit") + " (R12)");
+    }
+  }
   auto e = Live<Evaluation>(state, EvaluationKey(S(eval)), "evaluation", S(eval));
-  if (!e.ok()) return e.status();
+  if (!e.ok()) return e.status().WithContext(std::string("cited evaluation") + rule);
   std::string subject_id = subject.isPerson() ? S(subject.getPerson()) : S(subject.getUnit());
   if (e->subject_is_person != subject.isPerson() || e->subject != subject_id) {
     return Status::Refused("evaluation '" + S(eval) + "' is about " +
                            (e->subject_is_person ? "person '" : "unit '") + e->subject +
-                           "', not this subject");
+                           "', not this subject" + rule);
+  }
+  if (e->date > D(date)) {
+    return Status::Refused("evaluation '" + S(eval) + "' is dated " + FormatDay(e->date) +
+                           ", after this " + (commendation ? "commendation" : "criticism") +
+                           " of " + S(date) + "; a mark rests on an earlier evaluation" + rule);
+  }
+  auto grade = static_cast<schema::Grade>(e->grade);
+  if (commendation && grade == schema::Grade::POOR) {
+    return Status::Refused("evaluation '" + S(eval) +
+                           "' is graded poor; a commendation may not rest on it (R11)");
+  }
+  if (!commendation && grade == schema::Grade::OUTSTANDING) {
+    return Status::Refused("evaluation '" + S(eval) +
+                           "' is graded outstanding; a criticism may not rest on it (R12)");
+  }
+  return Status::Ok();
+}
+
+// R8: a city's temporary party branch is formed by the party organisation of the unit
+// that leads the city's central group on that date, with a secretary on site there.
+Status CheckBranch(const StateReader& state, const KeyInfo* signer, E::Reader event) {
+  auto b = event.getPartyBranchFormed();
+  std::string code = S(b.getCity()), lead = S(b.getLeadUnit()), sec = S(b.getSecretary());
+  Day date = D(b.getDate());
+  auto city = Live<City>(state, CityKey(code), "city", code);
+  if (!city.ok()) return city.status();
+  PROBITY_RETURN_IF_ERROR(Live<Unit>(state, UnitKey(lead), "unit", lead).status());
+  auto secretary = Live<Person>(state, PersonKey(sec), "person", sec);
+  if (!secretary.ok()) return secretary.status();
+  if (signer && signer->unit != lead) {
+    return Status::Refused("the signing party-committee key belongs to unit '" + signer->unit +
+                           "', not to the branch's lead unit '" + lead + "' (R8)");
+  }
+  std::optional<std::string> central_lead;
+  for (const auto& gid : city->groups) {
+    auto g = Get<Group>(state, GroupKey(gid));
+    if (!g.ok()) return g.status();
+    if (g->has_value() && (*g)->live() &&
+        (*g)->kind == static_cast<int>(schema::GroupKind::CENTRAL) && GroupActiveOn(**g, date)) {
+      central_lead = (*g)->lead_unit;
+    }
+  }
+  if (!central_lead) {
+    return Status::Refused("city " + code + " has no central group on " + S(b.getDate()) +
+                           "; its branch is led by the unit leading the central group (R8)");
+  }
+  if (*central_lead != lead) {
+    return Status::Refused("unit '" + lead + "' does not lead city " + code +
+                           "'s central group on " + S(b.getDate()) + " (unit '" + *central_lead +
+                           "' does); the branch is managed by the leading unit (R8)");
+  }
+  auto assignments = LiveAssignments(state, *secretary);
+  if (!assignments.ok()) return assignments.status();
+  for (const auto& a : *assignments) {
+    if (a.from > date || date > a.last_day()) continue;
+    auto g = Get<Group>(state, GroupKey(a.group));
+    if (!g.ok()) return g.status();
+    if (g->has_value() && (*g)->city == code) return Status::Ok();
+  }
+  return Status::Refused("secretary '" + sec + "' is not on site in city " + code + " on " +
+                         S(b.getDate()) + " (R8)");
+}
+
+// R9, R17: a missed target is explained by the guarantor unit's principal, on or after
+// the assessment.
+Status CheckExplanation(const StateReader& state, E::Reader event) {
+  auto x = event.getExplanationSubmitted();
+  auto city = Live<City>(state, CityKey(S(x.getCity())), "city", S(x.getCity()));
+  if (!city.ok()) return city.status();
+  const Target* missed = nullptr;
+  for (const auto& t : city->targets) {
+    if (t.live() && !t.met && t.year == x.getYear() && t.scope == static_cast<int>(x.getScope()))
+      missed = &t;
+  }
+  if (!missed) {
+    return Status::Refused("no missed target of " + S(x.getCity()) + " for " +
+                           std::to_string(x.getYear()) + " awaits an explanation (R9)");
+  }
+  for (const auto& e : city->explanations) {
+    if (e.live() && e.year == x.getYear() && e.scope == static_cast<int>(x.getScope())) {
+      return Status::Refused("that missed target was already explained (seq " +
+                             std::to_string(e.seq) + ") (R9)");
+    }
+  }
+  std::string uid = S(x.getUnit());
+  if (uid != city->guarantor) {
+    return Status::Refused("unit '" + uid + "' is not the guarantor of " + S(x.getCity()) +
+                           " (R9)");
+  }
+  Day date = D(x.getDate());
+  if (date < missed->date) {
+    return Status::Refused("the explanation of " + S(x.getDate()) + " predates the assessment of " +
+                           FormatDay(missed->date) + " (seq " + std::to_string(missed->seq) +
+                           ") (R9)");
+  }
+  auto unit = Live<Unit>(state, UnitKey(uid), "unit", uid);
+  if (!unit.ok()) return unit.status();
+  const Principal* principal = unit->principal_on(date);
+  if (!principal) {
+    return Status::Refused("unit '" + uid + "' has no principal recorded on " + S(x.getDate()) +
+                           "; HR names it with principalNamed (R17)");
+  }
+  if (principal->name != S(x.getPrincipal())) {
+    return Status::Refused("the explanation names '" + S(x.getPrincipal()) + "', but unit '" + uid +
+                           "''s principal on " + S(x.getDate()) + " is '" + principal->name +
+                           "' (seq " + std::to_string(principal->seq) + ") (R17)");
+  }
+  return Status::Ok();
+}
+
+// R5: a year's holiday schedule: real dates of that year, none both a holiday and a
+// make-up working day, and every make-up working day a Saturday or Sunday.
+Status CheckCalendar(E::Reader event) {
+  auto c = event.getCalendarPublished();
+  int year = c.getYear();
+  std::set<Day> holidays;
+  auto dates = [&](capnp::List<capnp::Text>::Reader list, const char* field,
+                   std::set<Day>* out) -> Status {
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto day = ParseDay(list[i].cStr());
+      std::string where = std::string("'") + field + "[" + std::to_string(i) + "]' ";
+      if (!day) return Status::Refused(where + "'" + S(list[i]) + "' is not a date YYYY-MM-DD");
+      if (YearOf(*day) != year) {
+        return Status::Refused(where + S(list[i]) + " is not in " + std::to_string(year) + " (R5)");
+      }
+      if (!out->insert(*day).second)
+        return Status::Refused(where + S(list[i]) + " is listed twice");
+    }
+    return Status::Ok();
+  };
+  PROBITY_RETURN_IF_ERROR(dates(c.getHolidays(), "holidays", &holidays));
+  std::set<Day> workdays;
+  PROBITY_RETURN_IF_ERROR(dates(c.getWorkdays(), "workdays", &workdays));
+  for (Day d : workdays) {
+    if (holidays.count(d))
+      return Status::Refused(FormatDay(d) + " is both a holiday and a make-up working day (R5)");
+    if (!IsWeekend(d)) {
+      return Status::Refused("make-up working day " + FormatDay(d) +
+                             " is not a Saturday or Sunday (R5)");
+    }
   }
   return Status::Ok();
 }
@@ -280,12 +541,26 @@ bool RestrictedDuring(const Person& person, Day from, Day to) {
   return false;
 }
 
-Result<uint32_t> AccruedLeave(const StateReader& state, const Person& person) {
+Result<uint32_t> AccruedLeave(const StateReader& state, const Person& person, Day before) {
   auto assignments = LiveAssignments(state, person);
   if (!assignments.ok()) return assignments.status();
-  uint32_t days = 0;
+  // The days on site of every ended assignment that ended before `before`, each
+  // calendar day once (a hand-over day ends one assignment and starts the next).
+  std::vector<std::pair<Day, Day>> spans;
   for (const auto& a : *assignments) {
-    if (const Ending* e = a.ended()) days += static_cast<uint32_t>(WeekendDays(a.from, e->date));
+    if (const Ending* e = a.ended(); e && e->date < before) spans.emplace_back(a.from, e->date);
+  }
+  std::sort(spans.begin(), spans.end());
+  RestDays rest(state);
+  uint32_t days = 0;
+  Day next = INT32_MIN;  // the first day not yet counted
+  for (auto [from, to] : spans) {
+    for (Day d = std::max(from, next); d <= to; ++d) {
+      auto r = rest.Is(d);
+      if (!r.ok()) return r.status();
+      if (*r) ++days;
+    }
+    next = std::max(next, to + 1);
   }
   return days;
 }
@@ -300,6 +575,19 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       return Status::Ok();  // ledger/authority.cc
     case E::UNIT_REGISTERED: {
       auto u = event.getUnitRegistered();
+      bool provincial = u.getKind() == schema::UnitKind::PROVINCIAL_DEPARTMENT;
+      if (provincial != u.hasProvince()) {
+        return Status::Refused(
+            provincial ? "a provincialDepartment needs field 'province' (R16)"
+                       : "field 'province' applies only to a provincialDepartment (R16)");
+      }
+      if (provincial) {
+        std::string p = S(u.getProvince());
+        if (p.size() != 2 || p.find_first_not_of("0123456789") != std::string::npos || p == "00") {
+          return Status::Refused("field 'province' '" + p +
+                                 "' is not a two-digit GB/T 2260 province code (R16)");
+        }
+      }
       return New<Unit>(state, UnitKey(S(u.getUnit())), "unit", S(u.getUnit()), true);
     }
     case E::PERSON_REGISTERED: {
@@ -354,21 +642,28 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
           return Status::Refused("group '" + gid + "' was already disbanded on " +
                                  FormatDay(x.date));
       }
-      if (D(d.getDate()) < g->formed)
+      Day date = D(d.getDate());
+      if (date < g->formed)
         return Status::Refused("group '" + gid + "' was formed after " + S(d.getDate()));
+      for (const auto& id : g->assignments) {
+        auto a = Get<Assignment>(state, AssignmentKey(id));
+        if (!a.ok()) return a.status();
+        if (a->has_value() && (*a)->live() && (*a)->last_day() > date) {
+          return Status::Refused(
+              "assignment '" + id + "' to group '" + gid + "' runs to " +
+              FormatDay((*a)->last_day()) + ", past " + S(d.getDate()) +
+              "; end it first: a group is not disbanded while staff serve in it (R7)");
+        }
+      }
       return Status::Ok();
     }
     case E::PARTY_BRANCH_FORMED: {
-      auto b = event.getPartyBranchFormed();
-      PROBITY_RETURN_IF_ERROR(
-          Live<City>(state, CityKey(S(b.getCity())), "city", S(b.getCity())).status());
-      PROBITY_RETURN_IF_ERROR(
-          Live<Unit>(state, UnitKey(S(b.getLeadUnit())), "unit", S(b.getLeadUnit())).status());
-      return Live<Person>(state, PersonKey(S(b.getSecretary())), "person", S(b.getSecretary()))
-          .status();
+      return CheckBranch(state, signer, event);
     }
     case E::TRAINING_COMPLETED: {
       auto t = event.getTrainingCompleted();
+      if (t.getMode() == schema::TrainingMode::OTHER && (!t.hasNote() || t.getNote().size() == 0))
+        return Status::Refused("training mode 'other' needs a 'note' saying which (R2)");
       return Live<Person>(state, PersonKey(S(t.getPerson())), "person", S(t.getPerson())).status();
     }
     case E::RESTRICTION_RECORDED: {
@@ -410,18 +705,30 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
         if (!seen.insert(static_cast<int>(r)).second)
           return Status::Refused("'distributedTo' names a recipient twice");
       }
-      if (seen.empty())
-        return Status::Refused(
-            "'distributedTo' is empty; results go at least to the ministry leaders (R10)");
+      static const std::pair<schema::Recipient, const char*> kRequired[] = {
+          {schema::Recipient::MINISTRY_LEADERS, "ministryLeaders"},
+          {schema::Recipient::HR_DEPARTMENT, "hrDepartment"},
+          {schema::Recipient::PARTY_COMMITTEE, "partyCommittee"},
+          {schema::Recipient::SENDING_UNIT, "sendingUnit"}};
+      std::string missing;
+      for (const auto& [r, name] : kRequired) {
+        if (!seen.count(static_cast<int>(r)))
+          missing += (missing.empty() ? "" : ", ") + std::string(name);
+      }
+      if (!missing.empty()) {
+        return Status::Refused("'distributedTo' lacks " + missing +
+                               "; results are reported to the ministry leaders and copied to HR, "
+                               "the party committee and the sending unit (R10)");
+      }
       return Status::Ok();
     }
     case E::COMMENDATION_ISSUED: {
       auto c = event.getCommendationIssued();
-      return CheckMark(state, c.getSubject(), c.hasEvaluation(), c.getEvaluation());
+      return CheckMark(state, c.getSubject(), true, std::nullopt, c.getEvaluation(), c.getDate());
     }
     case E::CRITICISM_ISSUED: {
       auto c = event.getCriticismIssued();
-      return CheckMark(state, c.getSubject(), c.hasEvaluation(), c.getEvaluation());
+      return CheckMark(state, c.getSubject(), false, c.getGround(), c.getEvaluation(), c.getDate());
     }
     case E::TARGET_ASSESSED: {
       auto t = event.getTargetAssessed();
@@ -438,30 +745,8 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       }
       return Status::Ok();
     }
-    case E::EXPLANATION_SUBMITTED: {
-      auto x = event.getExplanationSubmitted();
-      auto city = Live<City>(state, CityKey(S(x.getCity())), "city", S(x.getCity()));
-      if (!city.ok()) return city.status();
-      bool missed = std::any_of(city->targets.begin(), city->targets.end(), [&](const Target& t) {
-        return t.live() && !t.met && t.year == x.getYear() &&
-               t.scope == static_cast<int>(x.getScope());
-      });
-      if (!missed) {
-        return Status::Refused("no missed target of " + S(x.getCity()) + " for " +
-                               std::to_string(x.getYear()) + " awaits an explanation (R9)");
-      }
-      for (const auto& e : city->explanations) {
-        if (e.live() && e.year == x.getYear() && e.scope == static_cast<int>(x.getScope())) {
-          return Status::Refused("that missed target was already explained (seq " +
-                                 std::to_string(e.seq) + ") (R9)");
-        }
-      }
-      if (S(x.getUnit()) != city->guarantor) {
-        return Status::Refused("unit '" + S(x.getUnit()) + "' is not the guarantor of " +
-                               S(x.getCity()) + " (R9)");
-      }
-      return Status::Ok();
-    }
+    case E::EXPLANATION_SUBMITTED:
+      return CheckExplanation(state, event);
     case E::RETRACTION:
       return CheckRetraction(state, seq, event);
     case E::PRINCIPAL_NAMED: {
@@ -469,6 +754,7 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       return Live<Unit>(state, UnitKey(S(p.getUnit())), "unit", S(p.getUnit())).status();
     }
     case E::CALENDAR_PUBLISHED:
+      return CheckCalendar(event);
     case E::ERASURE:
       return Status::Ok();  // ledger/ledger.cc checks an erasure's target
   }

@@ -4,6 +4,8 @@
 // instance may serve every thread.
 #pragma once
 
+#include <climits>
+
 #include "ledger/ledger.h"
 #include "projections/records.h"
 
@@ -17,12 +19,14 @@ class ProgramRules final : public Rules {
                schema::Event::Reader event) const override;
   Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const override;
   // Bump when the records' layout or meaning changes (docs/formats.md, "State records").
-  std::string Version() const override { return "program-rules-v2"; }
+  std::string Version() const override { return "program-rules-v3"; }
 };
 
-// The compensatory leave a person has accrued (R5): one day per Saturday and Sunday
-// of every live, ended assignment, from its first day to the day it ended.
-Result<uint32_t> AccruedLeave(const StateReader& state, const records::Person& person);
+// The compensatory leave a person accrued (R5) by assignments that ended before
+// `before`: one day per rest day on site (weekends and public holidays, less make-up
+// working days, by the calendars in the state), each calendar day counted once.
+Result<uint32_t> AccruedLeave(const StateReader& state, const records::Person& person,
+                              Day before = INT32_MAX);
 
 // Whether a restriction (R1) is in force on any day of [from, to].
 bool RestrictedDuring(const records::Person& person, Day from, Day to);

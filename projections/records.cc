@@ -33,7 +33,21 @@ void Fields(Io& io, Leave& r) {
 template <typename Io>
 void Fields(Io& io, Mark& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.commendation, r.ground, r.date);
+  io(r.commendation, r.ground, r.date, r.evaluation);
+}
+template <typename Io>
+void Fields(Io& io, Principal& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.name, r.date);
+}
+template <typename Io>
+void Fields(Io& io, CalendarEdition& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.holidays, r.workdays);
+}
+template <typename Io>
+void Fields(Io& io, Calendar& r) {
+  io(r.editions);
 }
 template <typename Io>
 void Fields(Io& io, Person& r) {
@@ -44,7 +58,7 @@ void Fields(Io& io, Person& r) {
 template <typename Io>
 void Fields(Io& io, Unit& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.name, r.kind, r.marks);
+  io(r.name, r.kind, r.marks, r.province, r.principals);
 }
 template <typename Io>
 void Fields(Io& io, Branch& r) {
@@ -89,7 +103,7 @@ void Fields(Io& io, Assignment& r) {
 template <typename Io>
 void Fields(Io& io, Evaluation& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.subject_is_person, r.subject, r.grade, r.date);
+  io(r.subject_is_person, r.subject, r.grade, r.date, r.marks);
 }
 template <typename Io>
 void Fields(Io& io, Touch& r) {
@@ -224,6 +238,21 @@ const Ending* Assignment::ended() const {
   return nullptr;
 }
 
+const Principal* Unit::principal_on(Day day) const {
+  const Principal* best = nullptr;
+  for (const auto& p : principals) {
+    if (p.live() && p.date <= day && (!best || p.date >= best->date)) best = &p;
+  }
+  return best;
+}
+
+const CalendarEdition* Calendar::in_force() const {
+  for (auto it = editions.rbegin(); it != editions.rend(); ++it) {
+    if (it->live()) return &*it;
+  }
+  return nullptr;
+}
+
 Day Assignment::last_day() const {
   const Ending* e = ended();
   return e ? e->date : to;
@@ -273,6 +302,7 @@ PROBITY_RECORD(Group)
 PROBITY_RECORD(Assignment)
 PROBITY_RECORD(Evaluation)
 PROBITY_RECORD(Touch)
+PROBITY_RECORD(Calendar)
 #undef PROBITY_RECORD
 
 }  // namespace probity::records

@@ -48,6 +48,13 @@ struct Mark : Item {
   bool commendation = false;
   int ground = 0;  // schema::Ground, criticisms only
   Day date = 0;
+  std::string evaluation;  // the evaluation it cites (R11, R12)
+};
+
+// A unit's principal (主要负责人), its first responsible person from `date` (R17).
+struct Principal : Item {
+  std::string name;
+  Day date = 0;
 };
 
 struct Person : Item {
@@ -65,6 +72,23 @@ struct Unit : Item {
   std::string name;
   int kind = 0;  // schema::UnitKind
   std::vector<Mark> marks;
+  std::string province;  // two-digit GB/T 2260 code; provincial departments only (R16)
+  std::vector<Principal> principals;
+
+  // The principal in force on `day` (the latest live one named on or before it), if any.
+  const Principal* principal_on(Day day) const;
+};
+
+// One publication of a year's holiday schedule (R5); a later one replaces an earlier.
+struct CalendarEdition : Item {
+  std::vector<Day> holidays, workdays;
+};
+
+// "h/<YYYY>": the year's holiday schedules as published, in order.
+struct Calendar {
+  std::vector<CalendarEdition> editions;
+  // The edition in force: the last live one, or null (then only weekends are rest days).
+  const CalendarEdition* in_force() const;
 };
 
 struct Branch : Item {
@@ -130,6 +154,7 @@ struct Evaluation : Item {
   std::string subject;
   int grade = 0;
   Day date = 0;
+  std::vector<uint64_t> marks;  // seqs of the commendations and criticisms citing it
 };
 
 // What a seq touched, so a retraction can find it: the event type and record keys.

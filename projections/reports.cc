@@ -229,9 +229,10 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
           auto g = Get<Group>(state, GroupKey(gid));
           if (!g.ok()) return g.status();
           if (!g->has_value() || !(*g)->live() || (*g)->formed > *day) continue;
+          // A group serves through its disbanding date (R7).
           bool disbanded =
               std::any_of((*g)->disbandings.begin(), (*g)->disbandings.end(),
-                          [&](const Disbanding& d) { return d.live() && d.date <= *day; });
+                          [&](const Disbanding& d) { return d.live() && d.date < *day; });
           if (disbanded) continue;
           RosterGroup rg;
           rg.group = gid;
@@ -275,6 +276,28 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
   if (!st.ok()) return st;
   if (city && report.cities.empty())
     return Status::NotFound("city '" + *city + "' is not registered");
+  // A person moving from one group to another on a hand-over day (R3) is counted once,
+  // in the group of the incoming assignment.
+  std::map<std::string, std::string> newest;  // person -> the latest first day on site
+  for (const auto& c : report.cities) {
+    for (const auto& g : c.groups) {
+      for (const auto& m : g.members) {
+        auto [it, fresh] = newest.emplace(m.person, m.from);
+        if (!fresh && it->second < m.from) it->second = m.from;
+      }
+    }
+  }
+  for (auto& c : report.cities) {
+    for (auto& g : c.groups) {
+      std::erase_if(g.members, [&](const RosterMember& m) { return m.from < newest[m.person]; });
+      if (g.leader && g.leader->from < newest[g.leader->person]) {
+        g.leader.reset();
+        for (const auto& m : g.members) {
+          if (m.position == "leader" && (!g.leader || g.leader->from < m.from)) g.leader = m;
+        }
+      }
+    }
+  }
   return report;
 }
 

@@ -61,7 +61,7 @@ std::string RestrictionJson(const std::string& person, const std::string& reason
 std::string EvaluationJson(const std::string& id, const std::string& person) {
   return R"({"type":"evaluationRecorded","evaluation":")" + id + R"(","subject":{"person":")" +
          person +
-         R"("},"period":"2019","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["ministryLeaders"]})";
+         R"("},"period":"2019","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["ministryLeaders","hrDepartment","partyCommittee","sendingUnit"]})";
 }
 std::string CriticismJson(const std::string& person, const std::string& evaluation) {
   return R"({"type":"criticismIssued","subject":{"person":")" + person +
@@ -297,12 +297,12 @@ TEST_CASE("Meta 'projections' is checked: an edited or deleted record is named b
           "[integrity]") {
   Copy c;
   const uint64_t n = c.world().size;
-  std::string want = "program-rules-v2 " + std::to_string(n);
+  std::string want = "program-rules-v3 " + std::to_string(n);
   SECTION("edited") {
     {
       RawDb db(c.dir());
       REQUIRE(db.Get(Column::kMeta, "projections") == want);
-      db.Put(Column::kMeta, "projections", "program-rules-v2 " + std::to_string(n + 1));
+      db.Put(Column::kMeta, "projections", "program-rules-v3 " + std::to_string(n + 1));
     }
     ExpectProblem(VerifyDir(c.dir()), {"meta", "'projections'", "altered"});
   }

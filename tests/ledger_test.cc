@@ -702,7 +702,7 @@ TEST_CASE("Each event type may be appended only by the role of program-rules.md'
       {LedgerFixture::AssignmentJson("A1", "P1"), "dispatcher-U1"},
       {R"({"type":"assignmentEnded","assignment":"A1","date":"2019-05-29","reason":"completed"})",
        "dispatcher-U1"},
-      {R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"2019","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["hrDepartment"]})",
+      {R"({"type":"evaluationRecorded","evaluation":"E1","subject":{"person":"P1"},"period":"2019","grade":"good","summary":"s","date":"2019-06-10","distributedTo":["ministryLeaders","hrDepartment","partyCommittee","sendingUnit"]})",
        "enforcement"},
       {R"({"type":"commendationIssued","subject":{"person":"P1"},"reason":"r","date":"2019-06-11","evaluation":"E1"})",
        "enforcement"},

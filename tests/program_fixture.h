@@ -69,12 +69,15 @@ inline std::string PersonSubject(const std::string& id) {
 inline std::string UnitSubject(const std::string& id) { return "{\"unit\":" + JsonQuote(id) + "}"; }
 
 // ---- one builder per event type, with the defaults the tests rarely vary ----
+// A provincialDepartment gets `province` (R16): the given one, else "13" (河北).
 inline std::string UnitJ(const std::string& unit, const std::string& name = "",
-                         const std::string& kind = "ministryDepartment") {
-  return Ev("unitRegistered")
-      .S("unit", unit)
-      .S("name", name.empty() ? "Unit " + unit : name)
-      .S("kind", kind);
+                         const std::string& kind = "ministryDepartment",
+                         const std::string& province = "") {
+  Ev e("unitRegistered");
+  e.S("unit", unit).S("name", name.empty() ? "Unit " + unit : name).S("kind", kind);
+  if (!province.empty() || kind == "provincialDepartment")
+    e.S("province", province.empty() ? "13" : province);
+  return e;
 }
 inline std::string PersonJ(const std::string& person, const std::string& unit,
                            const std::string& category = "civilServant",
@@ -199,6 +202,10 @@ inline std::string TargetJ(const std::string& city, int year, const std::string&
       .S("date", date);
 }
 // v2: an explanation names the guarantor unit's principal (R17).
+inline std::string PrincipalJ(const std::string& unit, const std::string& name,
+                              const std::string& date) {
+  return Ev("principalNamed").S("unit", unit).S("name", name).S("date", date);
+}
 inline std::string ExplainJ(const std::string& city, int year, const std::string& scope,
                             const std::string& unit, const std::string& date,
                             const std::string& principal = "the principal") {
@@ -263,7 +270,8 @@ inline std::string FirstDifference(const std::map<std::string, std::string>& a,
 // Populate() lands, in one batch after genesis:
 //   units   U1 大气环境司 (ministryDepartment), U2 华北督察局 (dispatchedAgency),
 //           U3 环境规划院 (affiliatedInstitution), U4 河北省生态环境厅 (provincialDepartment)
-//   keys    hr, enforcement, party (partyCommittee), auditor, dispatcher-U1, dispatcher-U2,
+//   keys    hr, enforcement, party (partyCommittee, U1), party-U2, auditor, dispatcher-U1,
+//   dispatcher-U2,
 //           dispatcher-U3, guarantor-U1, guarantor-U2, leader-P1 (groupLeader, person P1),
 //           leader-P3 (groupLeader, person P3)
 //   persons P1 张伟 (U1, civilServant), P2 王芳 (U1, referenceManaged),
@@ -271,6 +279,7 @@ inline std::string FirstDifference(const std::map<std::string, std::string>& a,
 //           P5 陈静 (U1, civilServant), P6 赵磊 (U3, contract), P7 孙丽 (U1, civilServant,
 //           untrained)
 //   training P1-P6 business and integrity on 2019-04-20
+//   principals "the principal" of U1-U4 from 2019-01-01 (R17)
 //   cities  130100 石家庄市 (guarantor U1), 110000 北京市 (guarantor U2), 610100 西安市 (fenwei,
 //   U3) groups  G1 central in 130100 (lead U1), G2 ordinary in 130100 (lead U2),
 //           G3 central in 110000 (lead U2), all formed 2019-05-01
@@ -371,7 +380,8 @@ class ProgramLedger {
   std::string Eval(const std::string& subject) {
     if (auto it = evals_.find(subject); it != evals_.end()) return it->second;
     std::string id = "EV" + std::to_string(evals_.size() + 1);
-    Ok("enforcement", EvaluationJ(id, subject, "2019-05-01"));
+    // Graded good and dated early, so that commendations and criticisms may cite it (R11, R12).
+    Ok("enforcement", EvaluationJ(id, subject, "2019-01-01", "good"));
     evals_[subject] = id;
     return id;
   }
@@ -399,7 +409,8 @@ class ProgramLedger {
     add("admin", UnitJ("U4", "河北省生态环境厅", "provincialDepartment"));
     add("admin", KeyJ("hr", "hr"));
     add("admin", KeyJ("enforcement", "enforcement"));
-    add("admin", KeyJ("party", "partyCommittee"));
+    add("admin", KeyJ("party", "partyCommittee", ",\"unit\":\"U1\""));
+    add("admin", KeyJ("party-U2", "partyCommittee", ",\"unit\":\"U2\""));
     add("admin", KeyJ("auditor", "auditor"));
     for (const char* u : {"U1", "U2", "U3"}) {
       add("admin", KeyJ(std::string("dispatcher-") + u, "dispatcher",
@@ -420,6 +431,8 @@ class ProgramLedger {
     }
     add("admin", KeyJ("leader-P1", "groupLeader", ",\"person\":\"P1\""));
     add("admin", KeyJ("leader-P3", "groupLeader", ",\"person\":\"P3\""));
+    for (const char* u : {"U1", "U2", "U3", "U4"})
+      add("hr", PrincipalJ(u, "the principal", "2019-01-01"));
     add("admin", CityJ("130100", "U1", "石家庄市"));
     add("admin", CityJ("110000", "U2", "北京市"));
     add("admin", CityJ("610100", "U3", "西安市", "fenwei"));

@@ -67,8 +67,8 @@ void ScriptedHistory(ProgramLedger& f) {
   f.Ok("dispatcher-U2", EndJ("A3", "2019-05-24"));
   f.Ok("hr", LeaveJ("P1", 2, "compensatory", "2019-06-10"));
   f.Ok("hr", LeaveJ("P3", 5, "rotation", "2019-06-10"));
-  f.Ok("party", BranchJ("130100", "U1", "P5", "2019-05-05"));
-  f.Ok("party", BranchJ("110000", "U2", "P4", "2019-05-05"));
+  f.Ok("party", BranchJ("130100", "U1", "P1", "2019-05-10"));
+  f.Ok("party-U2", BranchJ("110000", "U2", "P3", "2019-05-10"));
   f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-01"));
   f.Ok("enforcement", EvaluationJ("EU2", UnitSubject("U2"), "2019-06-01", "poor"));
   uint64_t c1 = f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-02", "E1"));
@@ -99,7 +99,7 @@ void ScriptedHistory(ProgramLedger& f) {
   auto batch = f.Batch(
       {{"enforcement", CommendJ(PersonSubject("P5"), "2019-07-01", f.Eval(PersonSubject("P5")))},
        {"enforcement", CommendJ(UnitSubject("U1"), "2019-07-01", f.Eval(UnitSubject("U1")))},
-       {"hr", LeaveJ("P5", 1, "rotation", "2019-07-02")}});
+       {"hr", LeaveJ("P1", 1, "rotation", "2019-07-02")}});
   REQUIRE(batch.ok());
 }
 
@@ -279,6 +279,7 @@ class History {
       assignments_.push_back({field("assignment"), field("from"), field("to"), field("person")});
     } else if (type == "evaluationRecorded") {
       evaluations_.push_back(field("evaluation"));
+      grade_of_[field("evaluation")] = field("grade");
       auto at = json.find("\"subject\":") + 10;
       subject_of_[field("evaluation")] = json.substr(at, json.find('}', at) + 1 - at);
     }
@@ -351,7 +352,7 @@ class History {
       case 11:
         return {"admin", DisbandJ(OneOf(groups_), Date("2019-08-15", 120))};
       case 12:
-        return {"party",
+        return {Pick(2) ? "party" : "party-U2",
                 BranchJ(OneOf(cities_), OneOf(units_), OneOf(persons_), Date("2019-05-01", 60))};
       case 13:
         return {Pick(2) ? "leader-P1" : "leader-P3",
@@ -361,7 +362,7 @@ class History {
         return {"enforcement",
                 EvaluationJ(
                     Pick(10) == 0 && !evaluations_.empty() ? OneOf(evaluations_) : "ER" + n,
-                    Subject(), Date("2019-06-01", 300),
+                    Subject(), Date("2019-06-01", 150),
                     OneOf(std::vector<std::string>{"outstanding", "good", "adequate", "poor"}))};
       case 15:
       case 16: {
@@ -369,8 +370,14 @@ class History {
         std::string eval = !evaluations_.empty() && Pick(5) ? OneOf(evaluations_) : "EX" + n;
         std::string subject = subject_of_.count(eval) && Pick(6) ? subject_of_[eval] : Subject();
         std::string date = Date("2019-11-15", 90);  // across the new year
-        if (Pick(2)) return {Pick(15) ? "enforcement" : "hr", CommendJ(subject, date, eval)};
-        return {"enforcement", CriticiseJ(subject, date, eval)};
+        // Mostly the mark its evaluation's grade allows (R11, R12), sometimes not.
+        const std::string& grade = grade_of_[eval];
+        bool commend = Pick(8) ? grade != "poor" && (grade == "outstanding" || Pick(2)) : Pick(2);
+        if (commend) return {Pick(15) ? "enforcement" : "hr", CommendJ(subject, date, eval)};
+        bool unit = subject.find("\"unit\"") != std::string::npos;
+        return {"enforcement",
+                CriticiseJ(subject, date, eval,
+                           unit && Pick(8) ? "poorOrganisation" : "poorPerformance")};
       }
       case 17: {
         const auto& city = OneOf(cities_);
@@ -407,6 +414,7 @@ class History {
   std::vector<std::string> persons_, units_, groups_, cities_, evaluations_;
   std::map<std::string, std::string> unit_of_;
   std::map<std::string, std::string> subject_of_;      // evaluation -> its subject's JSON
+  std::map<std::string, std::string> grade_of_;        // evaluation -> its grade
   std::vector<std::vector<std::string>> assignments_;  // id, from, to, person
 };
 
@@ -444,7 +452,7 @@ TEST_CASE("rebuild: randomized histories rebuild byte for byte, and verify", "[r
 }
 
 // The same rules under another version name, as a later release would have.
-class RulesV3 final : public Rules {
+class RulesNext final : public Rules {
  public:
   Status Check(const StateReader& s, uint64_t seq, const KeyInfo* k,
                schema::Event::Reader e) const override {
@@ -453,7 +461,7 @@ class RulesV3 final : public Rules {
   Status Apply(StateTxn& t, uint64_t seq, schema::Event::Reader e) const override {
     return inner_.Apply(t, seq, e);
   }
-  std::string Version() const override { return "program-rules-v3"; }
+  std::string Version() const override { return "program-rules-next"; }
 
  private:
   ProgramRules inner_;
@@ -465,16 +473,16 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
   REQUIRE(Eligibility(f.ledger(), 2019, false).ok());
   std::string dir = f.dir();
   f.Close();
-  static const RulesV3 v3;
+  static const RulesNext next;
   Ledger::Options options;
-  options.rules = &v3;
+  options.rules = &next;
   {
     auto reader = Ledger::Open(dir, Store::Mode::kReadOnly, options);
     REQUIRE(reader.ok());
     auto report = Eligibility(**reader, 2019, false);
     REQUIRE_FALSE(report.ok());
     CHECK(report.status().message().find("probity rebuild") != std::string::npos);
-    CHECK(report.status().message().find("program-rules-v2") != std::string::npos);
+    CHECK(report.status().message().find("program-rules-v3") != std::string::npos);
   }
   {
     auto writer = Ledger::Open(dir, Store::Mode::kReadWrite, options);

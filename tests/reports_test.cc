@@ -465,6 +465,9 @@ TEST_CASE("roster: members, leader, lead unit and branch secretary on a date", "
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
   f.Ok("dispatcher-U1", AssignJ("A2", "P2", "G1", "2019-05-10", "2019-05-24"));
   f.Ok("dispatcher-U2", AssignJ("A3", "P3", "G2", "2019-05-12", "2019-05-26"));
+  // Each secretary on site in the city on the branch's date (R8).
+  f.Ok("dispatcher-U1", AssignJ("A4", "P5", "G1", "2019-05-05", "2019-05-09"));
+  f.Ok("dispatcher-U1", AssignJ("A5", "P2", "G2", "2019-05-30", "2019-06-13"));
   f.Ok("party", BranchJ("130100", "U1", "P5", "2019-05-05"));
   f.Ok("party", BranchJ("130100", "U1", "P2", "2019-06-01"));
 
@@ -515,6 +518,8 @@ TEST_CASE(
     "roster R8: the secretary is the branch latest by date, whatever the order it was recorded in",
     "[reports]") {
   ProgramLedger f;
+  f.Ok("dispatcher-U1", AssignJ("A4", "P5", "G1", "2019-05-05", "2019-05-09"));
+  f.Ok("dispatcher-U1", AssignJ("A5", "P2", "G2", "2019-05-30", "2019-06-13"));
   // The June branch is recorded first; the May one is entered afterwards.
   f.Ok("party", BranchJ("130100", "U1", "P2", "2019-06-01"));
   uint64_t may = f.Ok("party", BranchJ("130100", "U1", "P5", "2019-05-05"));
@@ -541,17 +546,37 @@ TEST_CASE("roster: the hand-over day shows both the outgoing and the incoming pe
   CHECK(GroupIn(RosterOn(f, "2019-05-25"), "G1")->leader->person == "P5");
 }
 
+TEST_CASE(
+    "roster: a person moving between groups on a hand-over day is counted once, in the new "
+    "group (R3)",
+    "[reports]") {
+  ProgramLedger f;
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
+  f.Ok("dispatcher-U1", AssignJ("A2", "P1", "G3", "2019-05-24", "2019-06-07"));
+  auto handover = RosterOn(f, "2019-05-24", std::nullopt);
+  CHECK(MembersOf(handover, "G1").empty());
+  REQUIRE(GroupIn(handover, "G1") != nullptr);
+  CHECK_FALSE(GroupIn(handover, "G1")->leader.has_value());
+  CHECK(MembersOf(handover, "G3") == Strings{"P1"});
+  CHECK(MembersOf(RosterOn(f, "2019-05-23", std::nullopt), "G1") == Strings{"P1"});
+}
+
 TEST_CASE("roster: recalled, retracted and disbanded are off site", "[reports]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
   f.Ok("dispatcher-U1", EndJ("A1", "2019-05-18", "recalled"));
   uint64_t a2 = f.Ok("dispatcher-U1", AssignJ("A2", "P2", "G1", "2019-05-10", "2019-05-24"));
   f.Ok("dispatcher-U2", AssignJ("A3", "P3", "G2", "2019-05-10", "2019-05-24"));
+  // R7: the group is disbanded only once its staff's assignments end by then.
+  CHECK_THAT(f.Refuse("admin", DisbandJ("G2", "2019-05-20")), Contains("(R7)"));
+  f.Ok("dispatcher-U2", EndJ("A3", "2019-05-20", "recalled"));
   f.Ok("admin", DisbandJ("G2", "2019-05-20"));
   CHECK(MembersOf(RosterOn(f, "2019-05-18"), "G1") == Strings{"P1", "P2"});
   CHECK(MembersOf(RosterOn(f, "2019-05-19"), "G1") == Strings{"P2"});
   CHECK(MembersOf(RosterOn(f, "2019-05-19"), "G2") == Strings{"P3"});
-  CHECK(GroupIn(RosterOn(f, "2019-05-20"), "G2") == nullptr);
+  // A group serves through its disbanding date, and its last member with it.
+  CHECK(MembersOf(RosterOn(f, "2019-05-20"), "G2") == Strings{"P3"});
+  CHECK(GroupIn(RosterOn(f, "2019-05-21"), "G2") == nullptr);
   f.Ok("admin", RetractJ(a2));
   CHECK(MembersOf(RosterOn(f, "2019-05-15"), "G1") == Strings{"P1"});
 }

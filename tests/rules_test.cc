@@ -275,6 +275,10 @@ TEST_CASE("R5: compensatory leave accrues only once an assignment has ended", "[
            {"(R5)", "1 days", "accrued 4", "granted 3"});
   f.Ok("hr", LeaveJ("P1", 1, "compensatory", "2019-06-03"));
   Mentions(f.Refuse("hr", LeaveJ("P1", 1, "compensatory", "2019-06-04")), {"(R5)"});
+  // An earlier grant may not take what a later one already used.
+  Mentions(f.Refuse("hr", LeaveJ("P1", 1, "compensatory", "2019-05-26")),
+           {"(R5)", "would put the grant of seq", "from 2019-06-03"});
+
   leave = Leave(f, "P1");
   CHECK(leave.accrued == 4);
   CHECK(leave.granted == 4);
@@ -308,10 +312,12 @@ TEST_CASE(
 
 TEST_CASE("R5: rotation leave is not limited by the balance", "[rules]") {
   ProgramLedger f;
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
+  f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
   f.Ok("hr", LeaveJ("P1", 10, "rotation", "2019-06-01"));
   f.Ok("hr", LeaveJ("P1", 30, "rotation", "2019-07-01"));
   auto leave = Leave(f, "P1");
-  CHECK(leave.accrued == 0);
+  CHECK(leave.accrued == 4);
   CHECK(leave.granted == 0);
   CHECK(leave.rotation_granted == 40);
   // Only hr grants leave; zero days is no grant.
@@ -442,7 +448,8 @@ TEST_CASE("R11/R12: a cited evaluation must exist and be about the same subject"
   Mentions(f.Refuse("enforcement", CommendJ(UnitSubject("U1"), "2019-06-02", "E1")), {"E1"});
 
   f.Ok("enforcement", CriticiseJ(UnitSubject("U1"), "2019-06-02", "EU1", "poorOrganisation"));
-  Mentions(f.Refuse("enforcement", CriticiseJ(UnitSubject("U2"), "2019-06-02", "EU1")),
+  Mentions(f.Refuse("enforcement",
+                    CriticiseJ(UnitSubject("U2"), "2019-06-02", "EU1", "poorOrganisation")),
            {"EU1", "U1"});
   Mentions(f.Refuse("enforcement", CriticiseJ(PersonSubject("P1"), "2019-06-02", "EU1")), {"EU1"});
   Mentions(f.Refuse("enforcement", CriticiseJ(PersonSubject("P1"), "2019-06-02", "E404")),
@@ -457,8 +464,10 @@ TEST_CASE("R11/R12: a withdrawn evaluation may not be cited", "[rules]") {
            {"E1", "withdrawn"});
 }
 
-TEST_CASE("R10: an evaluation goes at least to the ministry leaders, each recipient once",
-          "[rules]") {
+TEST_CASE(
+    "R10: an evaluation is reported to the ministry leaders and copied to HR, the party "
+    "committee and the sending unit, each once",
+    "[rules]") {
   ProgramLedger f;
   auto eval = [](const std::string& id, const std::string& to) {
     return Ev("evaluationRecorded")
@@ -471,9 +480,19 @@ TEST_CASE("R10: an evaluation goes at least to the ministry leaders, each recipi
         .Raw("distributedTo", to)
         .str();
   };
-  f.Ok("enforcement", eval("E1", "[\"ministryLeaders\"]"));
-  Mentions(f.Refuse("enforcement", eval("E2", "[]")), {"(R10)"});
-  f.Refuse("enforcement", eval("E2", "[\"hrDepartment\",\"hrDepartment\"]"));
+  Mentions(f.Refuse("enforcement", eval("E1", "[]")),
+           {"lacks ministryLeaders, hrDepartment, partyCommittee, sendingUnit", "(R10)"});
+  Mentions(f.Refuse("enforcement", eval("E1", "[\"ministryLeaders\"]")),
+           {"lacks hrDepartment, partyCommittee, sendingUnit", "(R10)"});
+  Mentions(
+      f.Refuse("enforcement", eval("E1", "[\"ministryLeaders\",\"hrDepartment\",\"sendingUnit\"]")),
+      {"lacks partyCommittee", "(R10)"});
+  f.Refuse("enforcement", eval("E1",
+                               "[\"ministryLeaders\",\"hrDepartment\",\"hrDepartment\","
+                               "\"partyCommittee\",\"sendingUnit\"]"));
+  // Any order.
+  f.Ok("enforcement",
+       eval("E1", "[\"sendingUnit\",\"partyCommittee\",\"hrDepartment\",\"ministryLeaders\"]"));
 }
 
 // ---- R9 guarantor units ----------------------------------------------------------------------

@@ -415,7 +415,7 @@ class LedgerFixture {
     }
     RegisterKey("hr", "hr");
     RegisterKey("enforcement", "enforcement");
-    RegisterKey("party", "partyCommittee");
+    RegisterKey("party", "partyCommittee", ",\"unit\":\"U1\"");
     RegisterKey("auditor", "auditor");
     RegisterKey("dispatcher-U1", "dispatcher", ",\"unit\":\"U1\"");
     RegisterKey("dispatcher-U2", "dispatcher", ",\"unit\":\"U2\"");

@@ -163,7 +163,7 @@ void Planner::Targets() {
                 .N("year", static_cast<uint64_t>(a.year))
                 .S("scope", a.scope)
                 .S("unit", w_.units[c.guarantor].id)
-                .S("principal", w_.units[c.guarantor].name + "主要负责人")
+                .S("principal", w_.units[c.guarantor].principal)
                 .D("date", when)
                 .S("summary", c.name + kWhy[rng_.Below(3)])
                 .Done());

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iterator>
 
+#include "tools/demo_calendar.h"
 #include "tools/demo_planner.h"
 
 namespace probity::cli::demo {
@@ -37,8 +38,24 @@ void Planner::Registry() {
   Day day = *ParseDay("2019-04-15");
   AddKey({"admin", "ledger administrator", "admin", "", ""});
   for (const auto& u : w_.units) {
-    Add(day, kRegistry, 0,
-        Json("unitRegistered").S("unit", u.id).S("name", u.name).S("kind", u.kind).Done());
+    Json j("unitRegistered");
+    j.S("unit", u.id).S("name", u.name).S("kind", u.kind);
+    if (u.province) j.S("province", Fmt("%02d", u.province));  // R16
+    Add(day, kRegistry, 0, j.Done());
+  }
+  // The State Council's holiday schedules, each on the day it is recorded (R5).
+  for (const auto& s : HolidaySchedules()) {
+    auto list = [](const std::vector<std::string>& days) {
+      std::string out = "[";
+      for (const auto& d : days) out += (out.size() > 1 ? "," : "") + JsonQuote(d);
+      return out + "]";
+    };
+    Add(std::max(day, *ParseDay(s.published)), kRegistry, 0,
+        Json("calendarPublished")
+            .N("year", static_cast<uint64_t>(s.year))
+            .Raw("holidays", list(s.holidays))
+            .Raw("workdays", list(s.workdays))
+            .Done());
   }
   for (const auto& c : w_.cities) {
     Add(day, kRegistry, 0,
@@ -56,7 +73,13 @@ void Planner::Registry() {
   };
   hr_ = key({"hr", "人事司", "hr", "", ""});
   enforcement_ = key({"enforcement", "生态环境执法局", "enforcement", "", ""});
-  party_ = key({"party-committee", "机关党委", "partyCommittee", "", ""});
+  // The party organisation of each unit that leads a city's assistance (R8).
+  for (const auto& c : w_.cities) {
+    if (party_key_.count(c.guarantor)) continue;
+    const Unit& u = w_.units[c.guarantor];
+    party_key_[c.guarantor] =
+        key({"party-" + u.id, u.name + "(党组织)", "partyCommittee", u.id, ""});
+  }
   for (const auto& u : w_.units) {
     dispatcher_.push_back(key({"dispatcher-" + u.id, u.name + "(派员)", "dispatcher", u.id, ""}));
   }
@@ -65,6 +88,11 @@ void Planner::Registry() {
                              "guarantor", w_.units[u].id, ""});
   }
   Day hired = day + 1;
+  // Every unit's principal, its first responsible person (R17).
+  for (const auto& u : w_.units) {
+    Add(hired, kStaff, hr_,
+        Json("principalNamed").S("unit", u.id).S("name", u.principal).D("date", hired).Done());
+  }
   for (const auto& p : w_.persons) {
     Add(hired, kStaff, hr_,
         Json("personRegistered")
@@ -93,20 +121,6 @@ void Planner::Setup() {
     if (!g.task.empty()) j.S("task", g.task);
     Add(g.formed, kSetup, 0, j.Done());
   }
-  // The temporary party branch of each city, under its lead unit; a new secretary each May.
-  for (const char* date : {"2019-05-01", "2020-05-01"}) {
-    Day day = *ParseDay(date);
-    for (const auto& c : w_.cities) {
-      const auto& leaders = w_.units[c.guarantor].leaders;
-      Add(day - 2, kSetup, party_,
-          Json("partyBranchFormed")
-              .S("city", c.code)
-              .S("leadUnit", w_.units[c.guarantor].id)
-              .S("secretary", w_.persons[rng_.Pick(leaders)].id)
-              .D("date", day)
-              .Done());
-    }
-  }
   std::vector<int> chosen = leader_pool_;
   rng_.Shuffle(chosen);
   chosen.resize(kGroupLeaderKeys);
@@ -117,6 +131,33 @@ void Planner::Setup() {
     int k = AddKey({"group-leader-" + p.id, p.name + "(组长)", "groupLeader", "", p.id});
     plan_.events[Add(day, kSetup, 0, "")].registers_key = k;
     leader_key_[i] = k;
+  }
+}
+
+// The temporary party branch of each city, formed by the party organisation of the unit
+// leading its central group, with a secretary on site in the city that day: a group
+// leader there, of the lead unit when one is on site (R8). A new secretary each May.
+void Planner::Branches() {
+  for (const char* date : {"2019-05-01", "2020-05-01"}) {
+    Day day = *ParseDay(date);
+    for (size_t ci = 0; ci < w_.cities.size(); ++ci) {
+      const City& c = w_.cities[ci];
+      int best = -1, best_rank = -1;
+      for (const auto& s : finished_) {
+        if (s.from > day || s.end < day || w_.groups[s.group].city != static_cast<int>(ci))
+          continue;
+        int rank = (w_.persons[s.person].unit == c.guarantor ? 2 : 0) + (s.leader ? 1 : 0);
+        if (rank > best_rank) best = s.person, best_rank = rank;
+      }
+      if (best < 0) continue;
+      Add(day, kReport, party_key_.at(c.guarantor),
+          Json("partyBranchFormed")
+              .S("city", c.code)
+              .S("leadUnit", w_.units[c.guarantor].id)
+              .S("secretary", w_.persons[best].id)
+              .D("date", day)
+              .Done());
+    }
   }
 }
 
@@ -325,8 +366,10 @@ void Planner::Finish(Stint& s, bool next_round_open) {
           .D("date", s.end)
           .S("reason", s.recalled ? "recalled" : "completed")
           .Done());
-  int weekend = WeekendDays(s.from, s.end);
-  p.accrued += weekend;
+  // One day per rest day on site, each calendar day once (a hand-over to oneself
+  // ends one assignment and starts the next on the same day) (R5).
+  for (Day d = std::max(s.from, p.counted_through + 1); d <= s.end; ++d) p.accrued += IsRestDay(d);
+  p.counted_through = std::max(p.counted_through, s.end);
   if (s.continues) return;
   Day back = s.end + 1;
   int left = p.accrued - p.granted;
@@ -427,6 +470,7 @@ Plan Planner::Build() {
   Setup();
   Restrictions();
   Rounds();
+  Branches();
   Targets();
   Disband();
   Retractions();

@@ -103,6 +103,7 @@ class Planner {
   int AddKey(KeySpec spec);
   void Registry();
   void Setup();
+  void Branches();
   void Restrictions();
   void Rounds();
   void StaffRound(int k, std::vector<Stint>& carried, std::vector<Stint>& out);
@@ -121,7 +122,8 @@ class Planner {
   Rng rng_;
   World w_;
   Plan plan_;
-  int hr_ = 0, enforcement_ = 0, party_ = 0;
+  int hr_ = 0, enforcement_ = 0;
+  std::map<int, int> party_key_;      // lead unit -> its party committee's key (R8)
   std::vector<int> dispatcher_;       // by unit
   std::map<int, int> guarantor_key_;  // unit -> key
   std::map<int, int> leader_key_;     // person -> key

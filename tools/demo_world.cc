@@ -353,12 +353,18 @@ uint64_t Rng::Below(uint64_t n) {
 Day ProgramStart() { return *ParseDay("2019-05-01"); }
 Day ProgramEnd() { return *ParseDay("2021-03-31"); }
 
+// Draws the units' principals' names, apart from everything else.
+constexpr uint64_t kPrincipalSeed = 20190517;
+
 World BuildWorld(Rng& rng) {
   World w;
   BuildUnits(w);
   BuildCities(w, rng);
   BuildGroups(w, rng);
   BuildPersons(w, rng);
+  // Principals from their own stream, so that adding them changed nobody else's draw.
+  Rng names(kPrincipalSeed);
+  for (auto& u : w.units) u.principal = Surname(names) + GivenName(names, names.Chance(250));
   return w;
 }
 

@@ -48,6 +48,7 @@ struct Unit {
       kind;  // ministryDepartment, dispatchedAgency, affiliatedInstitution, provincialDepartment
   int province = 0;          // GB/T 2260 province prefix of a provincial department, else 0
   std::vector<int> leaders;  // persons of this unit in the leader pool
+  std::string principal;     // its principal (主要负责人), the first responsible person (R17)
 };
 
 struct City {
@@ -82,6 +83,7 @@ struct Person {
   };
   std::vector<Restriction> restricted;
   int accrued = 0, granted = 0;  // compensatory leave days (R5)
+  Day counted_through = 0;       // the last day on site counted for leave (each day once)
   // Whether a restriction is in force on a day of [from, to] as the ledger sees it on
   // day `known`, when the dispatcher appends the assignment.
   bool Restricted(Day from, Day to, Day known) const {

@@ -72,7 +72,7 @@ small_store() {
   hr_pem=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$dir/demo-keys/hr.pub")
   printf '%s\n' \
     '{"type":"unitRegistered","unit":"U001","name":"大气环境司","kind":"ministryDepartment"}' \
-    '{"type":"unitRegistered","unit":"U002","name":"河北省生态环境厅","kind":"provincialDepartment"}' \
+    '{"type":"unitRegistered","unit":"U002","name":"河北省生态环境厅","kind":"provincialDepartment","province":"13"}' \
     '{"type":"cityRegistered","city":"130100","name":"石家庄市","region":"jingjinji","guarantor":"U001"}' |
     "$probity" --data "$dir" append --key "$dir/demo-keys/admin.pem" >/dev/null
   echo "{\"type\":\"keyRegistered\",\"publicKey\":$hr_pem,\"holder\":\"人事司\",\"role\":\"hr\"}" |

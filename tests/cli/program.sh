@@ -79,7 +79,7 @@ append_as admin \
   '{"type":"unitRegistered","unit":"U1","name":"大气环境司","kind":"ministryDepartment"}' \
   '{"type":"unitRegistered","unit":"U2","name":"华北督察局","kind":"dispatchedAgency"}' \
   '{"type":"unitRegistered","unit":"U3","name":"环境规划院","kind":"affiliatedInstitution"}' \
-  "$(keyreg hr hr)" "$(keyreg enforcement enforcement)" "$(keyreg party partyCommittee)" \
+  "$(keyreg hr hr)" "$(keyreg enforcement enforcement)" "$(keyreg party partyCommittee unit=U1)" \
   "$(keyreg dispatcher-u1 dispatcher unit=U1)" "$(keyreg dispatcher-u2 dispatcher unit=U2)" \
   "$(keyreg guarantor-u1 guarantor unit=U1)" "$(keyreg guarantor-u2 guarantor unit=U2)" \
   '{"type":"cityRegistered","city":"130100","name":"石家庄市","region":"jingjinji","guarantor":"U1"}' \
@@ -94,6 +94,9 @@ append_as hr \
   '{"type":"personRegistered","person":"P4","name":"刘\"洋\", 二","unit":"U2","category":"contract"}' \
   '{"type":"personRegistered","person":"P5","name":"陈静","unit":"U1","category":"civilServant"}' \
   >/dev/null
+append_as hr \
+  '{"type":"principalNamed","unit":"U1","name":"Li Si","date":"2019-04-01"}' \
+  '{"type":"principalNamed","unit":"U2","name":"Wang Wu","date":"2019-04-01"}' >/dev/null
 append_as admin "$(keyreg leader-p1 groupLeader person=P1)" >/dev/null
 for person in P1 P2; do
   append_as dispatcher-u1 \
@@ -138,13 +141,14 @@ refused dispatcher-u2 \
   "(R4)"
 
 # ---- R5: leave only from what ended assignments accrued ------------------------------------------
-refused hr '{"type":"leaveGranted","person":"P1","days":1,"kind":"compensatory","from":"2019-05-27"}' "(R5)"
+refused hr '{"type":"leaveGranted","person":"P1","days":1,"kind":"compensatory","from":"2019-06-10"}' "no assignment ended" "(R5)"
 append_as dispatcher-u1 '{"type":"assignmentEnded","assignment":"A1","date":"2019-05-24","reason":"completed"}' >/dev/null
 p leave P1 --json >"$tmp/leave.json" || fail "leave P1"
 check_json "$tmp/leave.json" 'assert (d["accrued"], d["granted"], d["left"]) == (4, 0, 4), d'
-append_as hr '{"type":"leaveGranted","person":"P1","days":4,"kind":"compensatory","from":"2019-05-27"}' >/dev/null
-refused hr '{"type":"leaveGranted","person":"P1","days":1,"kind":"compensatory","from":"2019-06-03"}' "(R5)"
-append_as hr '{"type":"leaveGranted","person":"P1","days":10,"kind":"rotation","from":"2019-06-03"}' >/dev/null
+refused hr '{"type":"leaveGranted","person":"P1","days":1,"kind":"compensatory","from":"2019-05-27"}' "inside assignment 'A2'" "(R5)"
+append_as hr '{"type":"leaveGranted","person":"P1","days":4,"kind":"compensatory","from":"2019-06-10"}' >/dev/null
+refused hr '{"type":"leaveGranted","person":"P1","days":1,"kind":"compensatory","from":"2019-06-17"}' "(R5)"
+append_as hr '{"type":"leaveGranted","person":"P1","days":10,"kind":"rotation","from":"2019-06-17"}' >/dev/null
 p leave P1 --json >"$tmp/leave.json" || fail "leave P1"
 check_json "$tmp/leave.json" 'assert (d["accrued"], d["granted"], d["left"]) == (4, 4, 0), d'
 
@@ -190,7 +194,8 @@ grep -q "P404" "$tmp/err" || fail "the missing person is not named: $(cat "$tmp/
 [ "$(size)" = "$before" ] || fail "a refused batch appended something"
 
 # ---- marks ---------------------------------------------------------------------------------------
-append_as party '{"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P5","date":"2019-05-05"}' >/dev/null
+refused party '{"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P5","date":"2019-05-05"}' "not on site" "(R8)"
+append_as party '{"type":"partyBranchFormed","city":"130100","leadUnit":"U1","secretary":"P1","date":"2019-05-10"}' >/dev/null
 c_p1="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P1"},"reason":"组织有力","date":"2019-06-01","evaluation":"EV-P1"}')"
 c_p2="$(append_as enforcement '{"type":"commendationIssued","subject":{"person":"P2"},"reason":"r","date":"2019-08-01","evaluation":"EV-P2"}')"
 k_p2="$(append_as enforcement '{"type":"criticismIssued","subject":{"person":"P2"},"ground":"workDiscipline","reason":"r","date":"2019-07-01","evaluation":"EV-P2"}')"
@@ -214,6 +219,12 @@ check_json "$tmp/x.json" 'assert [(o["city"], o["year"], o["scope"], o["guaranto
 refused guarantor-u2 \
   '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U2","principal":"Wang Wu","date":"2020-02-01","summary":"s"}' \
   "(R9)"
+refused guarantor-u1 \
+  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","principal":"Zhang San","date":"2020-02-01","summary":"s"}' \
+  "Li Si" "(R17)"
+refused guarantor-u1 \
+  '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","principal":"Li Si","date":"2020-01-14","summary":"s"}' \
+  "predates" "(R9)"
 append_as guarantor-u1 \
   '{"type":"explanationSubmitted","city":"130100","year":2019,"scope":"annual","unit":"U1","principal":"Li Si","date":"2020-02-01","summary":"s"}' \
   >/dev/null
@@ -313,14 +324,15 @@ expect_exit 2 record P2 --as-of 2019-13-01
 expect_exit 2 record P2 --as-of 2019-07-15 --as-of-seq 3
 expect_exit 1 record P404
 
-# ---- roster: the hand-over day shows both ----------------------------------------------------------
+# ---- roster: the hand-over day shows each person once ----------------------------------------------------------
 p roster --date 2019-05-24 --city 130100 --json >"$tmp/roster.json" || fail "roster"
 check_json "$tmp/roster.json" "
 c = d['cities'][0]
-assert c['city'] == '130100' and c['name'] == '石家庄市' and c['secretary'] == 'P5' and c['secretaryName'] == '陈静', c
+assert c['city'] == '130100' and c['name'] == '石家庄市' and c['secretary'] == 'P1' and c['secretaryName'] == '张伟', c
 g = {x['group']: x for x in c['groups']}
 assert g['G1']['kind'] == 'central' and g['G1']['leadUnit'] == 'U1' and g['G1']['leadUnitName'] == '大气环境司'
-assert sorted(m['person'] for m in g['G1']['members']) == ['P1', 'P3'], g['G1']
+# P1 hands over from G1 to G2 this day: counted once, in G2.
+assert sorted(m['person'] for m in g['G1']['members']) == ['P3'], g['G1']
 assert sorted(m['person'] for m in g['G2']['members']) == ['P1'], g['G2']
 "
 p roster --date 2019-05-25 --city 130100 --json >"$tmp/roster.json" || fail "roster"
