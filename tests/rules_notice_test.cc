@@ -33,7 +33,10 @@ std::string List(std::initializer_list<const char*> days) {
 }
 
 std::string CalendarJ(int year, const std::string& holidays, const std::string& workdays) {
-  return Ev("calendarPublished").N("year", year).Raw("holidays", holidays).Raw("workdays", workdays);
+  return Ev("calendarPublished")
+      .N("year", year)
+      .Raw("holidays", holidays)
+      .Raw("workdays", workdays);
 }
 
 // ---- R5: rest days by the published calendar, each day once ----------------------------------
@@ -42,8 +45,9 @@ TEST_CASE("R5: a public holiday worked accrues a day, a make-up working day (调
           "[rules][notice]") {
   ProgramLedger f;
   // 2019's National Day: 1-7 October off, Sunday 29 September and Saturday 12 October worked.
-  f.Ok("admin", CalendarJ(2019, List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
-                                      "2019-10-05", "2019-10-06", "2019-10-07"}),
+  f.Ok("admin", CalendarJ(2019,
+                          List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
+                                "2019-10-05", "2019-10-06", "2019-10-07"}),
                           List({"2019-09-29", "2019-10-12"})));
   // Thursday 26 September to Sunday 13 October: weekends 28 Sep, (29 Sep worked), 5, 6 Oct
   // (also holidays), (12 Oct worked), 13 Oct; holidays 1-4 and 7 Oct.
@@ -62,26 +66,28 @@ TEST_CASE("R5: a later calendar for the same year replaces the earlier; a retrac
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2020-01-29", "2020-02-04"));
   f.Ok("dispatcher-U1", EndJ("A1", "2020-02-04"));
   CHECK(Accrued(f, "P1") == 2);  // 1, 2 Feb
-  f.Ok("admin", CalendarJ(2020, List({"2020-01-24", "2020-01-25", "2020-01-26", "2020-01-27",
-                                      "2020-01-28", "2020-01-29", "2020-01-30"}),
+  f.Ok("admin", CalendarJ(2020,
+                          List({"2020-01-24", "2020-01-25", "2020-01-26", "2020-01-27",
+                                "2020-01-28", "2020-01-29", "2020-01-30"}),
                           List({"2020-01-19", "2020-02-01"})));
   CHECK(Accrued(f, "P1") == 3);  // 29, 30 Jan; 2 Feb (1 Feb worked)
   // The Spring Festival extended to 2 February: 31 January to 2 February off.
-  uint64_t extended = f.Ok(
-      "admin", CalendarJ(2020,
-                         List({"2020-01-24", "2020-01-25", "2020-01-26", "2020-01-27", "2020-01-28",
-                               "2020-01-29", "2020-01-30", "2020-01-31", "2020-02-01",
-                               "2020-02-02"}),
-                         List({"2020-01-19"})));
+  uint64_t extended =
+      f.Ok("admin",
+           CalendarJ(2020,
+                     List({"2020-01-24", "2020-01-25", "2020-01-26", "2020-01-27", "2020-01-28",
+                           "2020-01-29", "2020-01-30", "2020-01-31", "2020-02-01", "2020-02-02"}),
+                     List({"2020-01-19"})));
   CHECK(Accrued(f, "P1") == 5);
   f.Ok("admin", RetractJ(extended));
   CHECK(Accrued(f, "P1") == 3);
   f.RequireRebuildIdentical();
 }
 
-TEST_CASE("R5: a calendar is refused unless its dates are real days of its year, and its make-up "
-          "days are weekend days, none also a holiday",
-          "[rules][notice]") {
+TEST_CASE(
+    "R5: a calendar is refused unless its dates are real days of its year, and its make-up "
+    "days are weekend days, none also a holiday",
+    "[rules][notice]") {
   ProgramLedger f;
   Mentions(f.Refuse("admin", CalendarJ(2019, List({"2020-01-01"}), List({}))),
            {"'holidays[0]'", "not in 2019", "(R5)"});
@@ -109,9 +115,10 @@ TEST_CASE("R5: a hand-over day that ends one assignment and starts the next coun
   CHECK(Accrued(f, "P1") == 6);  // 18, 19, 25, 26 May; 1, 2 June; not 25 May twice
 }
 
-TEST_CASE("R5: leave starts after an ended assignment, off site, within the balance accrued "
-          "before its first day",
-          "[rules][notice]") {
+TEST_CASE(
+    "R5: leave starts after an ended assignment, off site, within the balance accrued "
+    "before its first day",
+    "[rules][notice]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
   f.Ok("dispatcher-U1", AssignJ("A2", "P1", "G1", "2019-06-10", "2019-06-24"));
@@ -136,9 +143,10 @@ TEST_CASE("R5: leave starts after an ended assignment, off site, within the bala
 
 // ---- R7: a group is not disbanded under its staff ----------------------------------------------
 
-TEST_CASE("R7: a group is disbanded only when no assignment to it runs past that date, and no "
-          "assignment runs past it",
-          "[rules][notice]") {
+TEST_CASE(
+    "R7: a group is disbanded only when no assignment to it runs past that date, and no "
+    "assignment runs past it",
+    "[rules][notice]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G2", "2019-06-01", "2019-06-15"));
   Mentions(f.Refuse("admin", DisbandJ("G2", "2019-06-10")),
@@ -153,9 +161,10 @@ TEST_CASE("R7: a group is disbanded only when no assignment to it runs past that
 
 // ---- R8: the party branch --------------------------------------------------------------------
 
-TEST_CASE("R8: a city's party branch is formed by the party committee of the unit leading its "
-          "central group, with a secretary on site there",
-          "[rules][notice]") {
+TEST_CASE(
+    "R8: a city's party branch is formed by the party committee of the unit leading its "
+    "central group, with a secretary on site there",
+    "[rules][notice]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));  // 130100
   f.Ok("dispatcher-U2", AssignJ("A3", "P3", "G3", "2019-05-10", "2019-05-24"));  // 110000
@@ -166,8 +175,7 @@ TEST_CASE("R8: a city's party branch is formed by the party committee of the uni
            {"belongs to unit 'U2'", "(R8)"});
   Mentions(f.Refuse("party", BranchJ("130100", "U1", "P3", "2019-05-12")),
            {"not on site in city 130100", "(R8)"});
-  Mentions(f.Refuse("party", BranchJ("130100", "U1", "P1", "2019-05-25")),
-           {"not on site", "(R8)"});
+  Mentions(f.Refuse("party", BranchJ("130100", "U1", "P1", "2019-05-25")), {"not on site", "(R8)"});
   Mentions(f.Refuse("party", BranchJ("610100", "U1", "P1", "2019-05-12")),
            {"no central group", "(R8)"});
   f.Ok("party", BranchJ("130100", "U1", "P1", "2019-05-12"));
@@ -178,9 +186,10 @@ TEST_CASE("R8: a city's party branch is formed by the party committee of the uni
 
 // ---- R9, R17: explanations by the guarantor's principal ---------------------------------------
 
-TEST_CASE("R9/R17: an explanation follows the assessment and names the guarantor unit's "
-          "principal in office that day",
-          "[rules][notice]") {
+TEST_CASE(
+    "R9/R17: an explanation follows the assessment and names the guarantor unit's "
+    "principal in office that day",
+    "[rules][notice]") {
   ProgramLedger f;
   f.Ok("enforcement", TargetJ("130100", 2019, "annual", false, "2020-01-15"));
   Mentions(f.Refuse("guarantor-U1", ExplainJ("130100", 2019, "annual", "U1", "2020-01-14")),
@@ -212,9 +221,10 @@ TEST_CASE("R17: a unit without a recorded principal cannot explain", "[rules][no
 
 // ---- R10-R12: marks rest on fitting evaluations ------------------------------------------------
 
-TEST_CASE("R11/R12: a commendation never rests on a poor grade, a criticism never on an "
-          "outstanding one, and neither on a later evaluation",
-          "[rules][notice]") {
+TEST_CASE(
+    "R11/R12: a commendation never rests on a poor grade, a criticism never on an "
+    "outstanding one, and neither on a later evaluation",
+    "[rules][notice]") {
   ProgramLedger f;
   f.Ok("enforcement", EvaluationJ("EP", PersonSubject("P1"), "2019-06-01", "poor"));
   f.Ok("enforcement", EvaluationJ("EO", PersonSubject("P1"), "2019-06-01", "outstanding"));
@@ -239,8 +249,8 @@ TEST_CASE("R12: a criticism's ground fits its subject: poorOrganisation for unit
   ProgramLedger f;
   f.Ok("enforcement", EvaluationJ("EU", UnitSubject("U1"), "2019-06-01", "poor"));
   f.Ok("enforcement", EvaluationJ("EP", PersonSubject("P1"), "2019-06-01", "poor"));
-  for (const char* ground : {"poorPerformance", "badAttitude", "workDiscipline",
-                             "integrityDiscipline"}) {
+  for (const char* ground :
+       {"poorPerformance", "badAttitude", "workDiscipline", "integrityDiscipline"}) {
     Mentions(f.Refuse("enforcement", CriticiseJ(UnitSubject("U1"), "2019-06-02", "EU", ground)),
              {ground, "persons only", "(R12)"});
   }
@@ -253,9 +263,10 @@ TEST_CASE("R12: a criticism's ground fits its subject: poorOrganisation for unit
 
 // ---- R16: away from home -----------------------------------------------------------------------
 
-TEST_CASE("R16: a provincial department is registered with its province, and its staff are not "
-          "sent to a city of that province",
-          "[rules][notice]") {
+TEST_CASE(
+    "R16: a provincial department is registered with its province, and its staff are not "
+    "sent to a city of that province",
+    "[rules][notice]") {
   ProgramLedger f;
   Mentions(f.Refuse("admin", Ev("unitRegistered")
                                  .S("unit", "U8")
@@ -282,13 +293,12 @@ TEST_CASE("R2: training in another mode (等) says which in a note", "[rules][no
   ProgramLedger f;
   Mentions(f.Refuse("dispatcher-U1", TrainingJ("P7", "business", "2019-04-20", "other")),
            {"'other'", "note", "(R2)"});
-  f.Ok("dispatcher-U1",
-       Ev("trainingCompleted")
-           .S("person", "P7")
-           .S("course", "business")
-           .S("mode", "other")
-           .S("note", "网络培训平台自学")
-           .S("date", "2019-04-20"));
+  f.Ok("dispatcher-U1", Ev("trainingCompleted")
+                            .S("person", "P7")
+                            .S("course", "business")
+                            .S("mode", "other")
+                            .S("note", "网络培训平台自学")
+                            .S("date", "2019-04-20"));
 }
 
 }  // namespace
