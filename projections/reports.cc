@@ -453,4 +453,52 @@ Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optio
   return report;
 }
 
+Result<UnevaluatedReport> Unevaluated(const LedgerView& ledger, int year) {
+  UnevaluatedReport report;
+  report.year = year;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  const auto& state = ledger.state();
+  // The latest live evaluation of each person.
+  std::map<std::string, Day> evaluated;
+  PROBITY_RETURN_IF_ERROR(ScanState(ledger, EvaluationKey(""),
+                                    [&](const std::string&, std::string_view value) -> Status {
+                                      Evaluation e;
+                                      PROBITY_RETURN_IF_ERROR(Decode(value, &e));
+                                      if (!e.live() || !e.subject_is_person) return Status::Ok();
+                                      auto [it, fresh] = evaluated.emplace(e.subject, e.date);
+                                      if (!fresh) it->second = std::max(it->second, e.date);
+                                      return Status::Ok();
+                                    }));
+  Day first = *ParseDay(std::to_string(year) + "-01-01");
+  Day last = *ParseDay(std::to_string(year) + "-12-31");
+  PROBITY_RETURN_IF_ERROR(ScanState(ledger, PersonKey(""),
+                                    [&](const std::string& key, std::string_view value) -> Status {
+                                      Person p;
+                                      PROBITY_RETURN_IF_ERROR(Decode(value, &p));
+                                      if (!p.live()) return Status::Ok();
+                                      std::string id = key.substr(2);
+                                      auto latest = evaluated.find(id);
+                                      UnevaluatedPerson u;
+                                      for (const auto& aid : p.assignments) {
+                                        auto a = Get<Assignment>(state, AssignmentKey(aid));
+                                        if (!a.ok()) return a.status();
+                                        if (!a->has_value() || !(*a)->live()) continue;
+                                        Day end = (*a)->last_day();
+                                        if ((*a)->from > last || end < first) continue;
+                                        if (latest != evaluated.end() && latest->second >= end)
+                                          continue;
+                                        u.assignments.push_back(aid);
+                                      }
+                                      if (u.assignments.empty()) return Status::Ok();
+                                      u.person = id;
+                                      u.name = p.name;
+                                      u.unit = p.unit;
+                                      report.persons.push_back(std::move(u));
+                                      return Status::Ok();
+                                    }));
+  return report;
+}
+
 }  // namespace probity

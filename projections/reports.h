@@ -102,6 +102,21 @@ struct ExplanationsReport {
 };
 Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optional<int> year);
 
+// ---- unevaluated (R10) ----
+// A person who served on site in the year with service no evaluation covers: an
+// assignment (live) with a day in the year is covered by a live evaluation of that
+// person dated on or after its last day on site.
+struct UnevaluatedPerson {
+  std::string person, name, unit;
+  std::vector<std::string> assignments;  // the uncovered ones, in the order made
+};
+struct UnevaluatedReport {
+  int year = 0;
+  std::vector<UnevaluatedPerson> persons;  // by person id
+  ReportBasis basis;
+};
+Result<UnevaluatedReport> Unevaluated(const LedgerView& ledger, int year);
+
 // The retraction that withdrew `seq` (R15): its seq and reason, or nullopt.
 struct Withdrawal {
   uint64_t by = 0;

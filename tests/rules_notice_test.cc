@@ -301,5 +301,42 @@ TEST_CASE("R2: training in another mode (等) says which in a note", "[rules][no
                             .S("date", "2019-04-20"));
 }
 
+// ---- R10: everyone who served is evaluated --------------------------------------------------
+
+TEST_CASE("R10: unevaluated YEAR lists who served that year without an evaluation covering it",
+          "[rules][notice]") {
+  ProgramLedger f;
+  auto persons = [&](int year) {
+    auto r = Unevaluated(f.ledger(), year);
+    INFO((r.ok() ? std::string() : r.status().message()));
+    REQUIRE(r.ok());
+    std::vector<std::string> out;
+    for (const auto& p : r->persons) {
+      std::string line = p.person + ":";
+      for (const auto& a : p.assignments) line += a + ",";
+      out.push_back(line);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
+  f.Ok("dispatcher-U1", AssignJ("A2", "P1", "G1", "2019-12-25", "2020-01-08"));
+  f.Ok("dispatcher-U2", AssignJ("A3", "P3", "G3", "2019-05-10", "2019-05-24"));
+  CHECK(persons(2019) == V{"P1:A1,A2,", "P3:A3,"});
+  CHECK(persons(2020) == V{"P1:A2,"});  // service across the new year counts in both
+  CHECK(persons(2018).empty());
+  // An evaluation covers the service that ended on or before its date.
+  f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-05-24", "good"));
+  CHECK(persons(2019) == V{"P1:A2,", "P3:A3,"});
+  uint64_t e2 = f.Ok("enforcement", EvaluationJ("E2", PersonSubject("P1"), "2020-01-10", "good"));
+  f.Ok("enforcement", EvaluationJ("E3", PersonSubject("P3"), "2019-06-01", "adequate"));
+  CHECK(persons(2019).empty());
+  CHECK(persons(2020).empty());
+  // A withdrawn evaluation covers nothing; a unit's evaluation covers no person.
+  f.Ok("admin", RetractJ(e2));
+  f.Ok("enforcement", EvaluationJ("E4", UnitSubject("U1"), "2020-02-01", "good"));
+  CHECK(persons(2020) == V{"P1:A2,"});
+}
+
 }  // namespace
 }  // namespace probity

@@ -334,6 +334,7 @@ void PrintNext(const std::string& dir, const demo::Plan& plan) {
             << "  " << p << " eligibility 2019 --units\n"
             << "  " << p << " leave " << plan.leave_person << "\n"
             << "  " << p << " explanations\n"
+            << "  " << p << " unevaluated 2019\n"
             << "  " << p << " verify --trust-dir " << dir << "/demo-trust --witness " << dir
             << "/demo-keys/witness.vkey\n"
             << "  " << p << " show " << plan.commendation_seq << "\n"

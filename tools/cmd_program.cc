@@ -1,4 +1,4 @@
-// record, roster, eligibility, leave, explanations, rebuild: the program's reports.
+// record, roster, eligibility, leave, explanations, unevaluated, rebuild: the program's reports.
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -271,6 +271,40 @@ int Explanations(const Args& args) {
     std::cout << "  " << o.city << " " << Pad(o.name, 8) << " " << o.year << " " << Pad(o.scope, 7)
               << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq
               << ")\n";
+  }
+  std::cout << BasisLine(report->basis) << "\n";
+  return kExitOk;
+}
+
+int Unevaluated(const Args& args) {
+  auto year = ParseUint(args.positional[0]);
+  if (!year || *year < 1900 || *year > 9999)
+    return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = probity::Unevaluated((*ledger)->View(), static_cast<int>(*year));
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << "{\"year\":" << report->year << ",\"persons\":[";
+    for (size_t i = 0; i < report->persons.size(); ++i) {
+      const auto& p = report->persons[i];
+      std::cout << (i ? "," : "") << "{\"person\":" << JsonQuote(p.person)
+                << ",\"name\":" << JsonQuote(p.name) << ",\"unit\":" << JsonQuote(p.unit)
+                << ",\"assignments\":[";
+      for (size_t j = 0; j < p.assignments.size(); ++j)
+        std::cout << (j ? "," : "") << JsonQuote(p.assignments[j]);
+      std::cout << "]}";
+    }
+    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    return kExitOk;
+  }
+  std::cout << report->persons.size() << " persons served on site in " << report->year
+            << " without an evaluation covering that service (R10)\n";
+  for (const auto& p : report->persons) {
+    std::cout << "  " << p.person << " " << Pad(p.name, 6) << " " << p.unit << "  ";
+    for (size_t j = 0; j < p.assignments.size(); ++j)
+      std::cout << (j ? ", " : "") << p.assignments[j];
+    std::cout << "\n";
   }
   std::cout << BasisLine(report->basis) << "\n";
   return kExitOk;

@@ -22,6 +22,7 @@ int Roster(const Args& args);
 int Eligibility(const Args& args);
 int Leave(const Args& args);
 int Explanations(const Args& args);
+int Unevaluated(const Args& args);
 int Rebuild(const Args& args);
 int Witness(const Args& args);
 int Cosign(const Args& args);

@@ -15,6 +15,7 @@ void Planner::Evaluate(int k, const std::vector<Stint>& stints) {
   auto evaluation = [&](bool person, const std::string& id, const char* grade,
                         const std::string& summary) {
     std::string eid = Fmt("EV-R%02d-", k + 1) + id;
+    if (person) evaluated_until_[id] = eval_day;
     Add(eval_day, kEvaluate, enforcement_,
         Json("evaluationRecorded")
             .S("evaluation", eid)
@@ -115,6 +116,41 @@ void Planner::Evaluate(int k, const std::vector<Stint>& stints) {
                  : x < 90 ? "认真履职,按要求完成任务"
                           : "完成基本任务,主动性有待加强");
     }
+  }
+}
+
+// R10: everyone who served is evaluated. A person's last stint of a year that no
+// evaluation covers yet (one dated on or after its end) gets one, five days after it
+// ends; it covers the whole year's service before it.
+void Planner::EvaluateEveryone() {
+  const std::string all = R"(["ministryLeaders","hrDepartment","partyCommittee","sendingUnit"])";
+  std::map<std::pair<int, int>, const Stint*> last;  // (person, year) -> last stint
+  for (const auto& s : finished_) {
+    const Stint*& l = last[{s.person, YearOf(s.end)}];
+    if (!l || l->end <= s.end) l = &s;
+  }
+  static const char* kSummaries[] = {"工作认真负责,较好完成现场检查任务",
+                                     "按要求完成帮扶任务,遵守工作纪律",
+                                     "完成基本任务,发现问题能力有待提高"};
+  for (const auto& [key, s] : last) {
+    const Person& p = w_.persons[s->person];
+    auto done = evaluated_until_.find(p.id);
+    if (done != evaluated_until_.end() && done->second >= s->end) continue;
+    Day day = s->end + 5;
+    uint64_t x = rng_.Below(100);
+    int grade = x < 10 ? 0 : x < 80 ? 1 : 2;
+    static const char* kGrades[] = {"outstanding", "good", "adequate"};
+    Add(day, kEvaluate, enforcement_,
+        Json("evaluationRecorded")
+            .S("evaluation", "EV-Y" + std::to_string(key.second) + "-" + p.id)
+            .Subject(true, p.id)
+            .S("period", std::to_string(key.second) + "年度现场工作")
+            .S("grade", kGrades[grade])
+            .S("summary", kSummaries[grade])
+            .D("date", day)
+            .Raw("distributedTo", all)
+            .Done());
+    evaluated_until_[p.id] = day;
   }
 }
 

@@ -471,6 +471,7 @@ Plan Planner::Build() {
   Restrictions();
   Rounds();
   Branches();
+  EvaluateEveryone();
   Targets();
   Disband();
   Retractions();

@@ -113,6 +113,7 @@ class Planner {
   void Finish(Stint& s, bool next_round_open);
   void Reports(const Stint& s);
   void Evaluate(int k, const std::vector<Stint>& stints);
+  void EvaluateEveryone();
   void Targets();
   void Retractions();
   void Disband();
@@ -129,8 +130,9 @@ class Planner {
   std::map<int, int> leader_key_;     // person -> key
   std::vector<int> leader_pool_, member_pool_;
   int assignments_ = 0;
-  std::vector<int> commended_in_;  // by person: the year of the last commendation
-  std::map<int, int> both_;        // year -> persons commended, then criticised
+  std::vector<int> commended_in_;               // by person: the year of the last commendation
+  std::map<int, int> both_;                     // year -> persons commended, then criticised
+  std::map<std::string, Day> evaluated_until_;  // person id -> its latest evaluation's date
   std::vector<MarkRef> commendations_, criticisms_, unit_criticisms_;
   // Retractions (R15): the event, what it withdraws, its reason; "%SEQ%" in the
   // reason stands for the seq of events[mention], known only once they are ordered.

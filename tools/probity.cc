@@ -193,13 +193,23 @@ const std::vector<Command>& Commands() {
       {"leave",
        {{}, {"json"}, 1, 1, "leave PERSON [--json]"},
        "compensatory-leave balance (R5)",
-       "Days accrued (one per Saturday and Sunday of every ended assignment), granted and left.\n",
+       "Days accrued, granted and left. An ended assignment accrues a day for every rest day on\n"
+       "site (Saturdays, Sundays and public holidays, less make-up working days, by the\n"
+       "published calendar), each calendar day once.\n",
        Leave},
       {"explanations",
        {{"year"}, {"json"}, 0, 0, "explanations [--year Y] [--json]"},
        "missed targets awaiting an explanation (R9)",
        "Each city's missed annual or final target that its guarantor unit has not yet explained.\n",
        Explanations},
+      {"unevaluated",
+       {{}, {"json"}, 1, 1, "unevaluated YEAR [--json]"},
+       "persons who served in YEAR without an evaluation (R10)",
+       "Every person who served on site in YEAR is to be evaluated (R10). Lists each person with\n"
+       "an assignment in YEAR that no evaluation of theirs covers: an evaluation covers the\n"
+       "service that ended on or before its date. Withdrawn events count for nothing.\n"
+       "  probity unevaluated 2019 --json\n",
+       Unevaluated},
       {"erase",
        {{"key", "passphrase-file", "reason"}, {}, 1, 1, "erase SEQ --key KEY.pem --reason TEXT"},
        "delete the sealed values of an entry (hr or admin)",

@@ -234,6 +234,19 @@ refused guarantor-u1 \
 p explanations --json >"$tmp/x.json" || fail "explanations"
 check_json "$tmp/x.json" 'assert d["open"] == [], d'
 
+# ---- R10: who served without an evaluation covering it -------------------------------------------
+p unevaluated 2019 --json >"$tmp/u.json" || fail "unevaluated 2019"
+check_json "$tmp/u.json" "
+assert d['year'] == 2019 and 'checkpoint' in d, d
+by = {o['person']: o for o in d['persons']}
+assert set(by['P1']) == {'person', 'name', 'unit', 'assignments'}, by['P1']
+assert by['P1']['name'] == '张伟' and by['P1']['unit'] == 'U1' and 'A1' in by['P1']['assignments'], by
+"
+p unevaluated 2019 >"$tmp/u.txt" || fail "unevaluated 2019 (table)"
+grep -q "without an evaluation covering that service (R10)" "$tmp/u.txt" || fail "unevaluated table: $(cat "$tmp/u.txt")"
+expect_exit 2 unevaluated 19x
+expect_exit 2 unevaluated
+
 # ---- eligibility as JSON -------------------------------------------------------------------------
 p eligibility 2019 --format json >"$tmp/e2019.json" 2>/dev/null || fail "eligibility 2019 --format json"
 check_json "$tmp/e2019.json" "
