@@ -536,6 +536,7 @@ bool RestrictedDuring(const Person& person, Day from, Day to) {
       // Lifted on a day: no longer in force from that day on.
       if (l.live() && l.date >= r.from && l.date - 1 < end) end = l.date - 1;
     }
+    if (end < r.from) continue;  // lifted on its first day: never in force
     if (r.from <= to && from <= end) return true;
   }
   return false;

@@ -251,6 +251,7 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
             if (p.ok() && p->has_value()) {
               m.name = (*p)->name;
               m.unit = (*p)->unit;
+              m.recall_due = !(*a)->ended() && RestrictedDuring(**p, (*a)->from, (*a)->to);
             }
             m.position = EnumName<schema::Position>((*a)->position);
             m.from = FormatDay((*a)->from);

@@ -48,6 +48,9 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
 struct RosterMember {
   std::string person, name, unit, position;
   std::string from, to;
+  // R1: a restriction recorded while this assignment runs or is planned is in force
+  // during it, and it has not been ended: the person is to be recalled. Never says why.
+  bool recall_due = false;
 };
 struct RosterGroup {
   std::string group, kind, lead_unit, lead_unit_name, task;

@@ -301,6 +301,42 @@ TEST_CASE("R2: training in another mode (等) says which in a note", "[rules][no
                             .S("date", "2019-04-20"));
 }
 
+// ---- R1: a restriction recorded during an assignment flags it for recall ----------------------
+
+TEST_CASE(
+    "R1: a restriction recorded while an assignment runs is accepted, and the roster flags "
+    "the assignment 'recall due' until it is ended or the restriction lifted",
+    "[rules][notice]") {
+  ProgramLedger f;
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
+  f.Ok("dispatcher-U1", AssignJ("A2", "P2", "G1", "2019-05-10", "2019-05-24"));
+  f.Ok("dispatcher-U1", AssignJ("A5", "P5", "G1", "2019-05-10", "2019-05-24"));
+  auto member = [&](const std::string& person) {
+    auto r = Roster(f.ledger(), "2019-05-15", std::string("130100"));
+    REQUIRE(r.ok());
+    for (const auto& g : r->cities.at(0).groups)
+      for (const auto& m : g.members)
+        if (m.person == person) return m;
+    FAIL("not on the roster: " << person);
+    return RosterMember{};
+  };
+  CHECK_FALSE(member("P1").recall_due);
+  f.Ok("hr", RestrictionJ("P1", "health", "2019-05-16"));
+  f.Ok("hr", RestrictionJ("P2", "pregnancy", "2019-05-12"));
+  f.Ok("hr", RestrictionJ("P5", "health", "2019-06-01"));  // after the assignment: no flag
+  CHECK(member("P1").recall_due);
+  CHECK(member("P2").recall_due);
+  CHECK_FALSE(member("P5").recall_due);
+  // Ended (recalled): no longer due. Lifted from the assignment's first day: not due.
+  f.Ok("dispatcher-U1", EndJ("A1", "2019-05-16", "recalled"));
+  f.Ok("hr", LiftJ("P2", "2019-05-12"));
+  CHECK_FALSE(member("P1").recall_due);
+  CHECK_FALSE(member("P2").recall_due);
+  // A restriction lifted on its first day was never in force: it blocks nothing.
+  f.Ok("hr", LiftJ("P5", "2019-06-01"));
+  f.Ok("dispatcher-U1", AssignJ("A6", "P5", "G1", "2019-05-28", "2019-06-05"));
+}
+
 // ---- R10: everyone who served is evaluated --------------------------------------------------
 
 TEST_CASE("R10: unevaluated YEAR lists who served that year without an evaluation covering it",

@@ -113,7 +113,8 @@ int Roster(const Args& args) {
   auto member_json = [](const RosterMember& m) {
     return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) +
            ",\"unit\":" + JsonQuote(m.unit) + ",\"position\":" + JsonQuote(m.position) +
-           ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) + "}";
+           ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) +
+           ",\"recallDue\":" + (m.recall_due ? "true" : "false") + "}";
   };
   if (args.Has("json")) {
     std::cout << "{\"date\":" << JsonQuote(report->date) << ",\"cities\":[";
@@ -154,7 +155,8 @@ int Roster(const Args& args) {
       if (!g.leader) std::cout << "    (no leader on site)\n";
       for (const auto& m : g.members) {
         std::cout << "    " << Pad(m.position, 7) << m.person << " " << Pad(m.name, 8) << " "
-                  << m.unit << "  " << m.from << ".." << m.to << "\n";
+                  << m.unit << "  " << m.from << ".." << m.to
+                  << (m.recall_due ? "  recall due (R1)" : "") << "\n";
       }
     }
   }
