@@ -37,6 +37,10 @@ void WithdrawSelf(T& record, uint64_t target, uint64_t by) {
   if (record.seq == target && record.live()) record.withdrawn_by = by;
 }
 
+void AddOnce(std::vector<std::string>& list, const std::string& id) {
+  if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+}
+
 template <typename T, typename F>
 Status Update(StateTxn& txn, const std::string& key, F&& change) {
   auto r = Get<T>(txn, key);
@@ -167,6 +171,8 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       r.category = static_cast<int>(p.getCategory());
       touch.keys.push_back(PersonKey(S(p.getPerson())));
       Put(txn, touch.keys.back(), r);
+      st = Update<Unit>(txn, UnitKey(r.unit),
+                        [&](Unit& u) { AddOnce(u.persons, S(p.getPerson())); });
       break;
     }
     case E::CITY_REGISTERED: {
@@ -179,6 +185,8 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       r.region = static_cast<int>(c.getRegion());
       touch.keys.push_back(CityKey(S(c.getCity())));
       Put(txn, touch.keys.back(), r);
+      st = Update<Unit>(txn, UnitKey(r.guarantor),
+                        [&](Unit& u) { AddOnce(u.cities, S(c.getCity())); });
       break;
     }
     case E::GROUP_FORMED: {
@@ -193,10 +201,9 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       std::string gid = S(g.getGroup());
       touch.keys.push_back(GroupKey(gid));
       Put(txn, touch.keys.back(), r);
-      st = Update<City>(txn, CityKey(r.city), [&](City& c) {
-        if (std::find(c.groups.begin(), c.groups.end(), gid) == c.groups.end())
-          c.groups.push_back(gid);
-      });
+      st = Update<City>(txn, CityKey(r.city), [&](City& c) { AddOnce(c.groups, gid); });
+      if (st.ok())
+        st = Update<Unit>(txn, UnitKey(r.lead_unit), [&](Unit& u) { AddOnce(u.groups, gid); });
       break;
     }
     case E::GROUP_DISBANDED: {
@@ -313,6 +320,12 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       r.date = D(e.getDate());
       touch.keys.push_back(EvaluationKey(S(e.getEvaluation())));
       Put(txn, touch.keys.back(), r);
+      std::string eid = S(e.getEvaluation());
+      if (r.subject_is_person)
+        st = Update<Person>(txn, PersonKey(r.subject),
+                            [&](Person& p) { AddOnce(p.evaluations, eid); });
+      else
+        st = Update<Unit>(txn, UnitKey(r.subject), [&](Unit& u) { AddOnce(u.evaluations, eid); });
       break;
     }
     case E::COMMENDATION_ISSUED: {
@@ -351,6 +364,7 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
         e.scope = static_cast<int>(x.getScope());
         e.unit = S(x.getUnit());
         e.date = D(x.getDate());
+        e.principal = S(x.getPrincipal());
         c.explanations.push_back(e);
       });
       break;

@@ -459,6 +459,333 @@ Status CheckCalendar(E::Reader event) {
   return Status::Ok();
 }
 
+// R15: the events still in force that rely on `target`, which its withdrawal would leave
+// breaking a rule. Refused naming the first such event and the rule it would break.
+Status Relied(uint64_t dependant, const std::string& what, const char* rule) {
+  return Status::Refused("seq " + std::to_string(dependant) + " (" + what + ") relies on it " +
+                         rule + "; retract that first (R15)");
+}
+
+template <typename T>
+const T* LiveItemAfter(const std::vector<T>& items, uint64_t target) {
+  for (const auto& i : items) {
+    if (i.live() && i.seq > target) return &i;
+  }
+  return nullptr;
+}
+
+// Every compensatory grant still within the balance accrued before its first day, every
+// grant after an ended assignment and off site, over `assignments` (R5).
+Status LeaveHolds(const StateReader& state, const Person& p,
+                  const std::vector<Assignment>& assignments, uint64_t target) {
+  std::vector<const Leave*> grants;
+  for (const auto& g : p.leave) {
+    if (g.live()) grants.push_back(&g);
+  }
+  std::sort(grants.begin(), grants.end(), [](const Leave* a, const Leave* b) {
+    return std::tie(a->from, a->seq) < std::tie(b->from, b->seq);
+  });
+  uint64_t granted = 0;
+  for (const Leave* g : grants) {
+    bool after_work = false;
+    for (const auto& a : assignments) {
+      if (g->from >= a.from && g->from <= a.last_day())
+        return Relied(g->seq,
+                      "leave from " + FormatDay(g->from) + ", now inside assignment '" + a.id + "'",
+                      "(R5)");
+      if (const Ending* e = a.ended(); e && e->date < g->from) after_work = true;
+    }
+    if (!after_work)
+      return Relied(g->seq, "leave from " + FormatDay(g->from) + ", after no ended assignment",
+                    "(R5)");
+    if (g->kind != static_cast<int>(schema::LeaveKind::COMPENSATORY)) continue;
+    granted += g->days;
+    auto accrued = AccruedBy(state, assignments, g->from);
+    if (!accrued.ok()) return accrued.status();
+    if (granted > *accrued) {
+      return Relied(g->seq,
+                    "compensatory leave from " + FormatDay(g->from) + ", over the " +
+                        std::to_string(*accrued) + " days accrued before it",
+                    "(R5)");
+    }
+  }
+  (void)target;
+  return Status::Ok();
+}
+
+Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
+                       const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::Ok();
+  const std::string& key = keys[0];
+  switch (type) {
+    case E::PERSON_REGISTERED: {
+      auto p = Get<Person>(state, key);
+      if (!p.ok()) return p.status();
+      if (!p->has_value()) return Status::Ok();
+      const Person& r = **p;
+      if (auto* t = LiveItemAfter(r.training, target)) return Relied(t->seq, "training", "(R2)");
+      if (auto* t = LiveItemAfter(r.restrictions, target))
+        return Relied(t->seq, "a restriction", "(R1)");
+      if (auto* t = LiveItemAfter(r.lifts, target))
+        return Relied(t->seq, "a restriction lifted", "(R1)");
+      if (auto* t = LiveItemAfter(r.leave, target)) return Relied(t->seq, "leave granted", "(R5)");
+      if (auto* t = LiveItemAfter(r.marks, target)) return Relied(t->seq, "a mark", "(R11, R12)");
+      auto assignments = LiveAssignments(state, r);
+      if (!assignments.ok()) return assignments.status();
+      for (const auto& a : *assignments) {
+        if (a.seq > target) return Relied(a.seq, "assignment '" + a.id + "'", "(R3)");
+      }
+      for (const auto& id : r.evaluations) {
+        auto e = Get<Evaluation>(state, EvaluationKey(id));
+        if (!e.ok()) return e.status();
+        if (e->has_value() && (*e)->live() && (*e)->seq > target)
+          return Relied((*e)->seq, "evaluation '" + id + "'", "(R10)");
+      }
+      return Status::Ok();
+    }
+    case E::UNIT_REGISTERED: {
+      auto u = Get<Unit>(state, key);
+      if (!u.ok()) return u.status();
+      if (!u->has_value()) return Status::Ok();
+      const Unit& r = **u;
+      std::string uid = key.substr(2);
+      for (const auto& id : r.persons) {
+        auto p = Get<Person>(state, PersonKey(id));
+        if (!p.ok()) return p.status();
+        if (p->has_value() && (*p)->live() && (*p)->unit == uid && (*p)->seq > target)
+          return Relied((*p)->seq, "person '" + id + "' registered to it", "(R4)");
+      }
+      for (const auto& id : r.groups) {
+        auto g = Get<Group>(state, GroupKey(id));
+        if (!g.ok()) return g.status();
+        if (g->has_value() && (*g)->live() && (*g)->lead_unit == uid && (*g)->seq > target)
+          return Relied((*g)->seq, "group '" + id + "' it leads", "(R7)");
+      }
+      for (const auto& id : r.cities) {
+        auto c = Get<City>(state, CityKey(id));
+        if (!c.ok()) return c.status();
+        if (c->has_value() && (*c)->live() && (*c)->guarantor == uid && (*c)->seq > target)
+          return Relied((*c)->seq, "city " + id + " it guarantees", "(R9)");
+      }
+      for (const auto& id : r.evaluations) {
+        auto e = Get<Evaluation>(state, EvaluationKey(id));
+        if (!e.ok()) return e.status();
+        if (e->has_value() && (*e)->live() && (*e)->seq > target)
+          return Relied((*e)->seq, "evaluation '" + id + "'", "(R10)");
+      }
+      if (auto* t = LiveItemAfter(r.marks, target)) return Relied(t->seq, "a mark", "(R11, R12)");
+      if (auto* t = LiveItemAfter(r.principals, target))
+        return Relied(t->seq, "its principal named", "(R17)");
+      return Status::Ok();
+    }
+    case E::CITY_REGISTERED: {
+      auto c = Get<City>(state, key);
+      if (!c.ok()) return c.status();
+      if (!c->has_value()) return Status::Ok();
+      for (const auto& id : (*c)->groups) {
+        auto g = Get<Group>(state, GroupKey(id));
+        if (!g.ok()) return g.status();
+        if (g->has_value() && (*g)->live() && (*g)->seq > target)
+          return Relied((*g)->seq, "group '" + id + "'", "(R7)");
+      }
+      if (auto* t = LiveItemAfter((*c)->branches, target))
+        return Relied(t->seq, "its party branch", "(R8)");
+      if (auto* t = LiveItemAfter((*c)->targets, target))
+        return Relied(t->seq, "a target assessed", "(R9)");
+      if (auto* t = LiveItemAfter((*c)->explanations, target))
+        return Relied(t->seq, "an explanation", "(R9)");
+      return Status::Ok();
+    }
+    case E::GROUP_FORMED: {
+      auto g = Get<Group>(state, key);
+      if (!g.ok()) return g.status();
+      if (!g->has_value()) return Status::Ok();
+      for (const auto& id : (*g)->assignments) {
+        auto a = Get<Assignment>(state, AssignmentKey(id));
+        if (!a.ok()) return a.status();
+        if (a->has_value() && (*a)->live())
+          return Relied((*a)->seq, "assignment '" + id + "'", "(R7)");
+      }
+      if (auto* t = LiveItemAfter((*g)->disbandings, target))
+        return Relied(t->seq, "its disbanding", "(R7)");
+      return Status::Ok();
+    }
+    case E::ASSIGNMENT_MADE: {
+      auto a = Get<Assignment>(state, key);
+      if (!a.ok()) return a.status();
+      if (!a->has_value()) return Status::Ok();
+      if (const Ending* e = (*a)->ended()) return Relied(e->seq, "its ending", "(R15)");
+      // A branch whose secretary was on site in the city only by this assignment (R8).
+      auto g = Get<Group>(state, GroupKey((*a)->group));
+      if (!g.ok()) return g.status();
+      if (!g->has_value()) return Status::Ok();
+      auto c = Get<City>(state, CityKey((*g)->city));
+      if (!c.ok()) return c.status();
+      auto p = Get<Person>(state, PersonKey((*a)->person));
+      if (!p.ok()) return p.status();
+      if (!c->has_value() || !p->has_value()) return Status::Ok();
+      auto others = LiveAssignments(state, **p);
+      if (!others.ok()) return others.status();
+      for (const auto& b : (*c)->branches) {
+        if (!b.live() || b.secretary != (*a)->person || b.date < (*a)->from ||
+            b.date > (*a)->last_day())
+          continue;
+        bool still = false;
+        for (const auto& o : *others) {
+          if (o.seq == target || o.from > b.date || o.last_day() < b.date) continue;
+          auto og = Get<Group>(state, GroupKey(o.group));
+          if (!og.ok()) return og.status();
+          if (og->has_value() && (*og)->city == (*g)->city) still = true;
+        }
+        if (!still)
+          return Relied(b.seq, "the party branch whose secretary it puts on site", "(R8)");
+      }
+      return Status::Ok();
+    }
+    case E::TRAINING_COMPLETED:
+    case E::RESTRICTION_RECORDED:
+    case E::RESTRICTION_LIFTED:
+    case E::ASSIGNMENT_ENDED: {
+      // Re-check the person's assignments and leave without the withdrawn event.
+      std::string pid;
+      if (type == E::ASSIGNMENT_ENDED) {
+        auto a = Get<Assignment>(state, key);
+        if (!a.ok()) return a.status();
+        if (!a->has_value()) return Status::Ok();
+        pid = (*a)->person;
+      } else {
+        pid = key.substr(2);
+      }
+      auto p = Get<Person>(state, PersonKey(pid));
+      if (!p.ok()) return p.status();
+      if (!p->has_value()) return Status::Ok();
+      Person r = **p;
+      auto drop = [&](auto& items) {
+        for (auto& i : items) {
+          if (i.seq == target) i.withdrawn_by = UINT64_MAX;
+        }
+      };
+      drop(r.training);
+      drop(r.restrictions);
+      drop(r.lifts);
+      auto assignments = LiveAssignments(state, r);
+      if (!assignments.ok()) return assignments.status();
+      for (auto& a : *assignments) drop(a.endings);
+      if (type == E::ASSIGNMENT_ENDED) {
+        // The assignment runs to its planned end again: not past its group (R7).
+        for (const auto& a : *assignments) {
+          if (AssignmentKey(a.id) != key) continue;
+          auto g = Get<Group>(state, GroupKey(a.group));
+          if (!g.ok()) return g.status();
+          if (!g->has_value()) continue;
+          for (const auto& d : (*g)->disbandings) {
+            if (d.live() && d.date < a.last_day())
+              return Relied(d.seq,
+                            "the disbanding of group '" + a.group + "' on " + FormatDay(d.date),
+                            "(R7)");
+          }
+        }
+      }
+      // Each assignment as its own append saw the person: the items recorded before it.
+      auto before = [](auto items, uint64_t seq) {
+        for (auto& i : items) {
+          if (i.seq >= seq) i.withdrawn_by = UINT64_MAX;
+        }
+        return items;
+      };
+      for (const auto& a : *assignments) {
+        if (a.seq < target) continue;
+        Person then = r;
+        then.restrictions = before(r.restrictions, a.seq);
+        then.lifts = before(r.lifts, a.seq);
+        if (RestrictedDuring(then, a.from, a.to))
+          return Relied(a.seq, "assignment '" + a.id + "', made while no restriction was in force",
+                        "(R1)");
+        for (auto course : {schema::Course::BUSINESS, schema::Course::INTEGRITY}) {
+          bool done = std::any_of(r.training.begin(), r.training.end(), [&](const Training& t) {
+            return t.live() && t.seq < a.seq && t.course == static_cast<int>(course) &&
+                   t.date <= a.from;
+          });
+          if (!done)
+            return Relied(a.seq, "assignment '" + a.id + "', made on that training", "(R2)");
+        }
+      }
+      // A lift must find a restriction in force on its date.
+      for (const auto& l : r.lifts) {
+        if (!l.live() || l.seq < target) continue;
+        Person then = r;
+        then.restrictions = before(r.restrictions, l.seq);
+        then.lifts = before(r.lifts, l.seq);
+        if (!RestrictedDuring(then, l.date, l.date))
+          return Relied(l.seq, "the restriction lifted on " + FormatDay(l.date), "(R1)");
+      }
+      return LeaveHolds(state, r, *assignments, target);
+    }
+    case E::EVALUATION_RECORDED: {
+      auto e = Get<Evaluation>(state, key);
+      if (!e.ok()) return e.status();
+      if (!e->has_value()) return Status::Ok();
+      std::vector<Mark> marks;
+      if ((*e)->subject_is_person) {
+        auto p = Get<Person>(state, PersonKey((*e)->subject));
+        if (!p.ok()) return p.status();
+        if (p->has_value()) marks = (*p)->marks;
+      } else {
+        auto u = Get<Unit>(state, UnitKey((*e)->subject));
+        if (!u.ok()) return u.status();
+        if (u->has_value()) marks = (*u)->marks;
+      }
+      std::string eid = key.substr(2);
+      for (const auto& m : marks) {
+        if (m.live() && m.evaluation == eid)
+          return Relied(m.seq,
+                        m.commendation ? "a commendation citing it" : "a criticism citing it",
+                        m.commendation ? "(R11)" : "(R12)");
+      }
+      return Status::Ok();
+    }
+    case E::PRINCIPAL_NAMED: {
+      auto u = Get<Unit>(state, key);
+      if (!u.ok()) return u.status();
+      if (!u->has_value()) return Status::Ok();
+      Unit r = **u;
+      for (auto& p : r.principals) {
+        if (p.seq == target) p.withdrawn_by = UINT64_MAX;
+      }
+      std::string uid = key.substr(2);
+      for (const auto& code : r.cities) {
+        auto c = Get<City>(state, CityKey(code));
+        if (!c.ok()) return c.status();
+        if (!c->has_value()) continue;
+        for (const auto& x : (*c)->explanations) {
+          if (!x.live() || x.unit != uid) continue;
+          const Principal* in_office = r.principal_on(x.date);
+          if (!in_office || in_office->name != x.principal)
+            return Relied(x.seq, "the explanation naming '" + x.principal + "'", "(R17)");
+        }
+      }
+      return Status::Ok();
+    }
+    case E::TARGET_ASSESSED: {
+      auto c = Get<City>(state, key);
+      if (!c.ok()) return c.status();
+      if (!c->has_value()) return Status::Ok();
+      const Target* t = nullptr;
+      for (const auto& x : (*c)->targets) {
+        if (x.seq == target) t = &x;
+      }
+      if (!t) return Status::Ok();
+      for (const auto& x : (*c)->explanations) {
+        if (x.live() && x.year == t->year && x.scope == t->scope)
+          return Relied(x.seq, "the explanation of that target", "(R9)");
+      }
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();
+  }
+}
+
 Status CheckRetraction(const StateReader& state, uint64_t seq, E::Reader event) {
   uint64_t target = event.getRetraction().getTarget();
   if (target >= seq) {
@@ -523,7 +850,7 @@ Status CheckRetraction(const StateReader& state, uint64_t seq, E::Reader event) 
     return Status::Refused("seq " + std::to_string(target) + " was already withdrawn at seq " +
                            **withdrawn + " (R15)");
   }
-  return Status::Ok();
+  return CheckDependants(state, target, type, (*touch)->keys);
 }
 
 }  // namespace
@@ -545,10 +872,15 @@ bool RestrictedDuring(const Person& person, Day from, Day to) {
 Result<uint32_t> AccruedLeave(const StateReader& state, const Person& person, Day before) {
   auto assignments = LiveAssignments(state, person);
   if (!assignments.ok()) return assignments.status();
+  return AccruedBy(state, *assignments, before);
+}
+
+Result<uint32_t> AccruedBy(const StateReader& state, const std::vector<Assignment>& assignments,
+                           Day before) {
   // The days on site of every ended assignment that ended before `before`, each
   // calendar day once (a hand-over day ends one assignment and starts the next).
   std::vector<std::pair<Day, Day>> spans;
-  for (const auto& a : *assignments) {
+  for (const auto& a : assignments) {
     if (const Ending* e = a.ended(); e && e->date < before) spans.emplace_back(a.from, e->date);
   }
   std::sort(spans.begin(), spans.end());
@@ -566,8 +898,33 @@ Result<uint32_t> AccruedLeave(const StateReader& state, const Person& person, Da
   return days;
 }
 
+// A key scoped to a unit or a person acts only while that registration is in force:
+// retracting a unit's registration disables its keys (R15).
+Status CheckSignerScope(const StateReader& state, const KeyInfo* signer) {
+  if (!signer) return Status::Ok();
+  if (!signer->unit.empty()) {
+    auto u = Get<Unit>(state, UnitKey(signer->unit));
+    if (!u.ok()) return u.status();
+    if (u->has_value() && !(*u)->live()) {
+      return Status::Refused("the signing key's unit '" + signer->unit + "' was withdrawn at seq " +
+                             std::to_string((*u)->withdrawn_by) + "; its keys are disabled (R15)");
+    }
+  }
+  if (!signer->person.empty()) {
+    auto p = Get<Person>(state, PersonKey(signer->person));
+    if (!p.ok()) return p.status();
+    if (p->has_value() && !(*p)->live()) {
+      return Status::Refused("the signing key's person '" + signer->person +
+                             "' was withdrawn at seq " + std::to_string((*p)->withdrawn_by) +
+                             "; the key is disabled (R15)");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                            E::Reader event) const {
+  PROBITY_RETURN_IF_ERROR(CheckSignerScope(state, signer));
   switch (event.which()) {
     case E::INVALID:
       return Status::Invalid("event has no type");

@@ -28,6 +28,10 @@ class ProgramRules final : public Rules {
 Result<uint32_t> AccruedLeave(const StateReader& state, const records::Person& person,
                               Day before = INT32_MAX);
 
+// The same over `assignments` (live ones; their live endings count).
+Result<uint32_t> AccruedBy(const StateReader& state,
+                           const std::vector<records::Assignment>& assignments, Day before);
+
 // Whether a restriction (R1) is in force on any day of [from, to].
 bool RestrictedDuring(const records::Person& person, Day from, Day to);
 

@@ -53,12 +53,13 @@ template <typename Io>
 void Fields(Io& io, Person& r) {
   Fields(io, static_cast<Item&>(r));
   io(r.name, r.unit, r.category, r.training, r.restrictions, r.lifts, r.assignments, r.leave,
-     r.marks);
+     r.marks, r.evaluations);
 }
 template <typename Io>
 void Fields(Io& io, Unit& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.name, r.kind, r.marks, r.province, r.principals);
+  io(r.name, r.kind, r.marks, r.province, r.principals, r.persons, r.groups, r.cities,
+     r.evaluations);
 }
 template <typename Io>
 void Fields(Io& io, Branch& r) {
@@ -73,7 +74,7 @@ void Fields(Io& io, Target& r) {
 template <typename Io>
 void Fields(Io& io, Explanation& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.year, r.scope, r.unit, r.date);
+  io(r.year, r.scope, r.unit, r.date, r.principal);
 }
 template <typename Io>
 void Fields(Io& io, City& r) {

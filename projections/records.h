@@ -66,6 +66,7 @@ struct Person : Item {
   std::vector<std::string> assignments;  // ids, in order made
   std::vector<Leave> leave;
   std::vector<Mark> marks;
+  std::vector<std::string> evaluations;  // ids of evaluations of this person
 };
 
 struct Unit : Item {
@@ -74,6 +75,9 @@ struct Unit : Item {
   std::vector<Mark> marks;
   std::string province;  // two-digit GB/T 2260 code; provincial departments only (R16)
   std::vector<Principal> principals;
+  // What was registered on this unit (R15 finds the dependants of its registration):
+  // persons registered to it, groups it leads, cities it guarantees, its evaluations.
+  std::vector<std::string> persons, groups, cities, evaluations;
 
   // The principal in force on `day` (the latest live one named on or before it), if any.
   const Principal* principal_on(Day day) const;
@@ -108,6 +112,7 @@ struct Explanation : Item {
   int scope = 0;
   std::string unit;
   Day date = 0;
+  std::string principal;  // the principal it names (R17)
 };
 
 struct City : Item {

@@ -374,5 +374,62 @@ TEST_CASE("R10: unevaluated YEAR lists who served that year without an evaluatio
   CHECK(persons(2020) == V{"P1:A2,"});
 }
 
+// ---- R15: a retraction leaves a lawful history ------------------------------------------------
+
+TEST_CASE(
+    "R15: a retraction is refused while an event in force relies on what it withdraws, "
+    "naming that event and the rule",
+    "[rules][notice][r15]") {
+  ProgramLedger f;
+  // R2: the training an assignment was made on.
+  uint64_t business = f.Ok("dispatcher-U1", TrainingJ("P7", "business", "2019-05-01"));
+  uint64_t integrity = f.Ok("dispatcher-U1", TrainingJ("P7", "integrity", "2019-05-01"));
+  uint64_t a1 = f.Ok("dispatcher-U1", AssignJ("A1", "P7", "G1", "2019-05-10", "2019-05-24"));
+  Mentions(f.Refuse("admin", RetractJ(business)),
+           {"seq " + std::to_string(a1), "assignment 'A1'", "(R2)", "(R15)"});
+  // R1: the lift an assignment was made after.
+  f.Ok("hr", RestrictionJ("P5", "health", "2019-05-01"));
+  uint64_t lift = f.Ok("hr", LiftJ("P5", "2019-05-05"));
+  uint64_t a2 = f.Ok("dispatcher-U1", AssignJ("A2", "P5", "G1", "2019-05-10", "2019-05-24"));
+  Mentions(f.Refuse("admin", RetractJ(lift)), {"seq " + std::to_string(a2), "(R1)", "(R15)"});
+  // R5: the ending that leave was granted against.
+  uint64_t end1 = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
+  uint64_t leave = f.Ok("hr", LeaveJ("P7", 4, "compensatory", "2019-05-27"));
+  Mentions(f.Refuse("admin", RetractJ(end1)), {"seq " + std::to_string(leave), "(R5)", "(R15)"});
+  // R11: the evaluation a commendation cites.
+  uint64_t eval = f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P7"), "2019-05-25"));
+  uint64_t mark = f.Ok("enforcement", CommendJ(PersonSubject("P7"), "2019-05-26", "E1"));
+  Mentions(f.Refuse("admin", RetractJ(eval)), {"seq " + std::to_string(mark), "(R11)", "(R15)"});
+  // Registrations: a unit with a person registered to it.
+  uint64_t unit = f.Ok("admin", UnitJ("U5", "华东督察局", "dispatchedAgency"));
+  uint64_t person = f.Ok("hr", PersonJ("P8", "U5"));
+  Mentions(f.Refuse("admin", RetractJ(unit)),
+           {"seq " + std::to_string(person), "person 'P8'", "(R15)"});
+  // Dependants first, and then it goes.
+  f.Ok("admin", RetractJ(person));
+  f.Ok("admin", RetractJ(unit));
+  f.Ok("admin", RetractJ(mark));
+  f.Ok("admin", RetractJ(eval));
+  f.Ok("admin", RetractJ(leave));
+  f.Ok("admin", RetractJ(end1));
+  f.Ok("admin", RetractJ(a1));
+  f.Ok("admin", RetractJ(business));
+  f.Ok("admin", RetractJ(integrity));
+  f.RequireRebuildIdentical();
+  f.RequireVerifies();
+}
+
+TEST_CASE("R15: retracting a unit's registration disables the keys scoped to it",
+          "[rules][notice][r15]") {
+  ProgramLedger f;
+  uint64_t unit = f.Ok("admin", UnitJ("U5", "华东督察局", "dispatchedAgency"));
+  f.RegisterKey("dispatcher-U5", "dispatcher", ",\"unit\":\"U5\"");
+  uint64_t person = f.Ok("hr", PersonJ("P8", "U5"));
+  f.Ok("admin", RetractJ(person));
+  f.Ok("admin", RetractJ(unit));
+  Mentions(f.Refuse("dispatcher-U5", TrainingJ("P8", "business", "2019-05-01")),
+           {"unit 'U5' was withdrawn at seq", "disabled", "(R15)"});
+}
+
 }  // namespace
 }  // namespace probity

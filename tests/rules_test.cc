@@ -398,9 +398,11 @@ TEST_CASE(
   ProgramLedger f;
   uint64_t made =
       f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
-  f.Ok("dispatcher-U1", EndJ("A1", "2019-05-20", "recalled"));
+  uint64_t ended = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-20", "recalled"));
   f.Ok("leader-P1", ReportJ("G1", "2019-05-20"));
   f.Refuse("leader-P1", ReportJ("G1", "2019-05-21"));
+  // The ending first, then the assignment (R15).
+  f.Ok("admin", RetractJ(ended));
   f.Ok("admin", RetractJ(made));
   f.Refuse("leader-P1", ReportJ("G1", "2019-05-15"));
 }
