@@ -127,6 +127,8 @@ Result<ReportBasis> BasisAt(const LedgerView& ledger, uint64_t tree_size) {
 
 Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person,
                                         const AsOf& as_of, bool include_sensitive) {
+  // Projections of another rules version do not decode: say to rebuild, first.
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
   auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
   if (!p.ok()) return p.status();
   PersonRecordReport report;
@@ -400,6 +402,7 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
 }
 
 Result<LeaveReport> LeaveBalance(const LedgerView& ledger, const std::string& person) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
   auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
   if (!p.ok()) return p.status();
   LeaveReport report;

@@ -546,6 +546,13 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
     REQUIRE_FALSE(report.ok());
     CHECK(report.status().message().find("probity rebuild") != std::string::npos);
     CHECK(report.status().message().find("program-rules-v3") != std::string::npos);
+    // Every report says so before it reads a record, a person's record and leave too.
+    auto record = ReplayRecord(**reader, "P1", {}, false);
+    REQUIRE_FALSE(record.ok());
+    CHECK(record.status().message().find("probity rebuild") != std::string::npos);
+    auto leave = LeaveBalance(**reader, "P1");
+    REQUIRE_FALSE(leave.ok());
+    CHECK(leave.status().message().find("probity rebuild") != std::string::npos);
   }
   {
     auto writer = Ledger::Open(dir, Store::Mode::kReadWrite, options);

@@ -300,7 +300,8 @@ int Unevaluated(const Args& args) {
     std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
     return kExitOk;
   }
-  std::cout << report->persons.size() << " persons served on site in " << report->year
+  std::cout << report->persons.size() << (report->persons.size() == 1 ? " person" : " persons")
+            << " served on site in " << report->year
             << " without an evaluation covering that service (R10)\n";
   for (const auto& p : report->persons) {
     std::cout << "  " << p.person << " " << Pad(p.name, 6) << " " << p.unit << "  ";
