@@ -477,7 +477,7 @@ const T* LiveItemAfter(const std::vector<T>& items, uint64_t target) {
 // Every compensatory grant still within the balance accrued before its first day, every
 // grant after an ended assignment and off site, over `assignments` (R5).
 Status LeaveHolds(const StateReader& state, const Person& p,
-                  const std::vector<Assignment>& assignments, uint64_t target) {
+                  const std::vector<Assignment>& assignments) {
   std::vector<const Leave*> grants;
   for (const auto& g : p.leave) {
     if (g.live()) grants.push_back(&g);
@@ -509,7 +509,6 @@ Status LeaveHolds(const StateReader& state, const Person& p,
                     "(R5)");
     }
   }
-  (void)target;
   return Status::Ok();
 }
 
@@ -719,7 +718,7 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
         if (!RestrictedDuring(then, l.date, l.date))
           return Relied(l.seq, "the restriction lifted on " + FormatDay(l.date), "(R1)");
       }
-      return LeaveHolds(state, r, *assignments, target);
+      return LeaveHolds(state, r, *assignments);
     }
     case E::EVALUATION_RECORDED: {
       auto e = Get<Evaluation>(state, key);

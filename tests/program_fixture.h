@@ -68,6 +68,11 @@ inline std::string PersonSubject(const std::string& id) {
 }
 inline std::string UnitSubject(const std::string& id) { return "{\"unit\":" + JsonQuote(id) + "}"; }
 
+// Checks that a refusal's message names each of `words` (a rule id, an id, a reason).
+inline void Mentions(const std::string& message, std::initializer_list<std::string> words) {
+  for (const auto& w : words) CHECK_THAT(message, Catch::Matchers::Contains(w));
+}
+
 // ---- one builder per event type, with the defaults the tests rarely vary ----
 // A provincialDepartment gets `province` (R16): the given one, else "13" (河北).
 inline std::string UnitJ(const std::string& unit, const std::string& name = "",

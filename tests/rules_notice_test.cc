@@ -15,10 +15,6 @@ namespace {
 using Catch::Matchers::Contains;
 using namespace ptest;
 
-void Mentions(const std::string& message, std::initializer_list<std::string> words) {
-  for (const auto& w : words) CHECK_THAT(message, Contains(w));
-}
-
 uint32_t Accrued(const ProgramLedger& f, const std::string& person) {
   auto r = LeaveBalance(f.ledger(), person);
   INFO((r.ok() ? std::string() : r.status().message()));

@@ -16,9 +16,6 @@ namespace {
 using Catch::Matchers::Contains;
 using namespace ptest;
 
-void Mentions(const std::string& message, std::initializer_list<std::string> words) {
-  for (const auto& w : words) CHECK_THAT(message, Contains(w));
-}
 // Case-insensitively for ASCII words; byte for byte for the others (CJK).
 void Omits(const std::string& message, std::initializer_list<std::string> words) {
   for (const auto& w : words) {
