@@ -69,10 +69,4 @@ Day CstDayOf(int64_t micros) {
   return static_cast<Day>(day);
 }
 
-int WeekendDays(Day from, Day to) {
-  int n = 0;
-  for (Day d = from; d <= to; ++d) n += IsWeekend(d);
-  return n;
-}
-
 }  // namespace probity

@@ -18,7 +18,5 @@ int YearOf(Day day);
 bool IsWeekend(Day day);
 // The CST business day of an instant (microseconds since the Unix epoch, UTC).
 Day CstDayOf(int64_t micros);
-// Saturdays and Sundays in [from, to], inclusive (R5).
-int WeekendDays(Day from, Day to);
 
 }  // namespace probity
