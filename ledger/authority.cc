@@ -119,48 +119,6 @@ std::optional<schema::Role> RoleFor(schema::Event::Which which) {
   return std::nullopt;
 }
 
-// R4: a dispatcher's key acts only for persons registered to its own unit.
-Status CheckDispatcherScope(const StateReader& state, const KeyInfo& key,
-                            schema::Event::Reader event) {
-  std::string person;
-  if (event.isAssignmentMade()) person = event.getAssignmentMade().getPerson();
-  if (event.isTrainingCompleted()) person = event.getTrainingCompleted().getPerson();
-  if (event.isAssignmentEnded()) {
-    std::string a = event.getAssignmentEnded().getAssignment();
-    auto p = GetOr(state, AssignmentPersonKey(a), "");
-    if (!p.ok()) return p.status();
-    if (p->empty()) return Status::Refused("assignment '" + a + "' does not exist");
-    person = *p;
-  }
-  auto unit = GetOr(state, PersonUnitKey(person), "");
-  if (!unit.ok()) return unit.status();
-  if (unit->empty()) return Status::Refused("person '" + person + "' is not registered");
-  if (*unit != key.unit) {
-    return Status::Refused("person '" + person + "' belongs to unit '" + *unit +
-                           "', not to the dispatcher's unit '" + key.unit + "' (R4)");
-  }
-  return Status::Ok();
-}
-
-// R9: a guarantor's key explains only for cities its unit guarantees.
-Status CheckGuarantorScope(const StateReader& state, const KeyInfo& key,
-                           schema::Event::Reader event) {
-  auto e = event.getExplanationSubmitted();
-  std::string city = e.getCity();
-  auto guarantor = GetOr(state, CityGuarantorKey(city), "");
-  if (!guarantor.ok()) return guarantor.status();
-  if (guarantor->empty()) return Status::Refused("city '" + city + "' is not registered");
-  if (*guarantor != key.unit) {
-    return Status::Refused("city '" + city + "' is guaranteed by unit '" + *guarantor +
-                           "', not by the key's unit '" + key.unit + "' (R9)");
-  }
-  if (std::string(e.getUnit()) != key.unit) {
-    return Status::Refused("a guarantor key may explain only for its own unit '" + key.unit +
-                           "' (R9)");
-  }
-  return Status::Ok();
-}
-
 Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Reader k) {
   std::string pem = k.getPublicKey();
   auto pub = PublicKey::FromPem(pem);
@@ -193,17 +151,6 @@ Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Rea
   if (scoped_person != k.hasPerson()) {
     return Status::Refused(scoped_person ? std::string("a groupLeader key needs field 'person'")
                                          : "field 'person' applies only to groupLeader keys");
-  }
-  if (scoped_unit) {
-    auto ok = Exists(state, RegisteredUnitKey(k.getUnit()));
-    if (!ok.ok()) return ok.status();
-    if (!*ok) return Status::Refused("unit '" + std::string(k.getUnit()) + "' is not registered");
-  }
-  if (scoped_person) {
-    auto ok = Exists(state, PersonUnitKey(k.getPerson()));
-    if (!ok.ok()) return ok.status();
-    if (!*ok)
-      return Status::Refused("person '" + std::string(k.getPerson()) + "' is not registered");
   }
   return Status::Ok();
 }
@@ -289,12 +236,6 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
       return CheckKeyRegistration(state, event.getKeyRegistered());
     case schema::Event::KEY_REVOKED:
       return CheckKeyRevocation(state, event.getKeyRevoked());
-    case schema::Event::ASSIGNMENT_MADE:
-    case schema::Event::ASSIGNMENT_ENDED:
-    case schema::Event::TRAINING_COMPLETED:
-      return CheckDispatcherScope(state, key, event);
-    case schema::Event::EXPLANATION_SUBMITTED:
-      return CheckGuarantorScope(state, key, event);
     case schema::Event::RETRACTION: {
       // An erasure deleted data for good: withdrawing it could not bring it back.
       auto erasure = Exists(state, ErasureKey(event.getRetraction().getTarget()));
@@ -349,24 +290,6 @@ Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event) 
           return Status::Corrupt("state record 'active-admins' is 0 while an admin key is revoked");
         txn.Put(kActiveAdminsKey, std::to_string(*n - 1));
       }
-      return Status::Ok();
-    }
-    case schema::Event::UNIT_REGISTERED:
-      txn.Put(RegisteredUnitKey(event.getUnitRegistered().getUnit()), "");
-      return Status::Ok();
-    case schema::Event::PERSON_REGISTERED: {
-      auto p = event.getPersonRegistered();
-      txn.Put(PersonUnitKey(p.getPerson()), p.getUnit());
-      return Status::Ok();
-    }
-    case schema::Event::ASSIGNMENT_MADE: {
-      auto a = event.getAssignmentMade();
-      txn.Put(AssignmentPersonKey(a.getAssignment()), a.getPerson());
-      return Status::Ok();
-    }
-    case schema::Event::CITY_REGISTERED: {
-      auto c = event.getCityRegistered();
-      txn.Put(CityGuarantorKey(c.getCity()), c.getGuarantor());
       return Status::Ok();
     }
     case schema::Event::ERASURE:

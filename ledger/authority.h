@@ -1,6 +1,8 @@
 // Who may append what: the key registry (keys, roles, scopes, revocations) folded
-// from the log, and the check of one signer against one event at one seq. The same
-// code runs at append time and in verify, so both judge a signer identically.
+// from the log, and the check of one signer's role against one event at one seq. The
+// same code runs at append time and in verify, so both judge a signer identically.
+// What a scope allows (a dispatcher's unit's persons, a guarantor's cities) is the
+// program's, judged from its records by the Rules (projections/program.cc).
 // Stateless functions over a StateReader/StateTxn; thread-safety is the state's.
 #pragma once
 
@@ -18,7 +20,7 @@ struct KeyInfo {
   std::array<uint8_t, 32> public_key{};
   schema::Role role = schema::Role::AUDITOR;
   std::string holder;
-  std::string unit;    // dispatcher, guarantor
+  std::string unit;    // dispatcher, guarantor, partyCommittee: the scope, as registered
   std::string person;  // groupLeader
   uint64_t registered_seq = 0;
   std::optional<uint64_t> revoked_seq;
@@ -37,8 +39,8 @@ Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& k
 Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer,
                       schema::Event::Reader event, std::optional<KeyInfo>* signer_info = nullptr);
 
-// Folds the registry's part of `event` (keys, units, persons, cities, assignments)
-// into `txn`. Call only after CheckAuthority passed.
+// Folds the registry's part of `event` (keys, revocations, erasures) into `txn`. Call
+// only after CheckAuthority passed.
 Status ApplyAuthority(StateTxn& txn, uint64_t seq, schema::Event::Reader event);
 
 }  // namespace probity

@@ -486,7 +486,7 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
   for (Column c : {Column::kState, Column::kSubjects, Column::kIds}) {
     wb.DeleteRange(store_->handle(c), "", std::string(8, '\xff'));
   }
-  IndexFold indexes;
+  IndexFold indexes(options_.rules);
   for (uint64_t seq = 0; seq < size; ++seq) {
     auto entry = ReadEntry(seq);
     if (!entry.ok()) return entry.status();
@@ -619,10 +619,10 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index,
       auto earlier = ReadEntry(target);
       if (!earlier.ok()) return earlier.status();
       auto earlier_view = EventView::FromCanonical(earlier->envelope.body);
-      if (earlier_view.ok()) subjects = SubjectsOf(earlier_view->reader(), b.txn);
+      if (earlier_view.ok()) subjects = SubjectsOf(options_.rules, earlier_view->reader(), b.txn);
     }
   } else {
-    subjects = SubjectsOf(event, b.txn);
+    subjects = SubjectsOf(options_.rules, event, b.txn);
   }
   for (const auto& s : subjects)
     b.wb.Put(store_->handle(Column::kSubjects), SubjectKey(s, seq), "");

@@ -38,6 +38,10 @@ class Rules {
   virtual Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                        schema::Event::Reader event) const = 0;
   virtual Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const = 0;
+  // The persons and units `event` is about (SubjectOfPerson/SubjectOfUnit in
+  // ledger/store.h), judged on the state before it; the subject index files it under each.
+  virtual std::vector<std::string> Subjects(const StateReader& state,
+                                            schema::Event::Reader event) const = 0;
   // Names the layout of the records Apply writes; a store built under another version
   // must be rebuilt before its projections are read.
   virtual std::string Version() const = 0;

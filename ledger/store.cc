@@ -94,10 +94,6 @@ std::string SubjectOfPerson(const std::string& person) { return "person/" + pers
 std::string SubjectOfUnit(const std::string& unit) { return "unit/" + unit; }
 
 std::string KeyRecordKey(const Hash& key_id) { return "key/" + HexEncode(key_id); }
-std::string RegisteredUnitKey(const std::string& unit) { return "unit/" + unit; }
-std::string PersonUnitKey(const std::string& person) { return "person-unit/" + person; }
-std::string AssignmentPersonKey(const std::string& a) { return "assignment-person/" + a; }
-std::string CityGuarantorKey(const std::string& city) { return "city-guarantor/" + city; }
 std::string ErasureKey(uint64_t seq) { return "erasure/" + std::to_string(seq); }
 
 std::string PersonKey(const std::string& id) { return "p/" + id; }

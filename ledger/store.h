@@ -53,10 +53,6 @@ std::string SubjectOfUnit(const std::string& unit);      // "unit/" + ID
 // authority (signer keys and registry) and the program's fold (projection records).
 // The authority's records:
 std::string KeyRecordKey(const Hash& key_id);                // "key/" hex(id) -> KeyRecord
-std::string RegisteredUnitKey(const std::string& unit);      // "unit/" ID -> ""
-std::string PersonUnitKey(const std::string& person);        // "person-unit/" ID -> unit
-std::string AssignmentPersonKey(const std::string& a);       // "assignment-person/" ID -> person
-std::string CityGuarantorKey(const std::string& city);       // "city-guarantor/" code -> key
 std::string ErasureKey(uint64_t seq);                        // "erasure/" decimal seq -> ""
 inline constexpr char kActiveAdminsKey[] = "active-admins";  // decimal count
 // The projections' records (projections/records.h encodes their values):

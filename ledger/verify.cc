@@ -104,6 +104,7 @@ Result<std::optional<std::string>> CompareColumn(const LedgerView& store, Column
 
 // What replaying the log derives, beside the state: every index and sealed record.
 struct Derived {
+  explicit Derived(const Rules* rules) : indexes(rules) {}
   MemoryState state;
   IndexFold indexes;
   std::map<std::string, SealedField> sealed;  // sealed-column key -> the field as signed
@@ -193,7 +194,7 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     since.push_back(std::move(*cp));
   }
 
-  Derived derived;
+  Derived derived(options.rules);
   std::set<uint64_t> root_sizes;
   for (const auto& [size, cp] : checkpoints) root_sizes.insert(size);
   for (const auto& cp : since) root_sizes.insert(cp.size);

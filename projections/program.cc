@@ -899,21 +899,20 @@ Result<uint32_t> AccruedBy(const StateReader& state, const std::vector<Assignmen
 
 // A key scoped to a unit or a person acts only while that registration is in force:
 // retracting a unit's registration disables its keys (R15).
-Status CheckSignerScope(const StateReader& state, const KeyInfo* signer) {
-  if (!signer) return Status::Ok();
-  if (!signer->unit.empty()) {
-    auto u = Get<Unit>(state, UnitKey(signer->unit));
+Status CheckKeyInForce(const StateReader& state, const KeyInfo& signer) {
+  if (!signer.unit.empty()) {
+    auto u = Get<Unit>(state, UnitKey(signer.unit));
     if (!u.ok()) return u.status();
     if (u->has_value() && !(*u)->live()) {
-      return Status::Refused("the signing key's unit '" + signer->unit + "' was withdrawn at seq " +
+      return Status::Refused("the signing key's unit '" + signer.unit + "' was withdrawn at seq " +
                              std::to_string((*u)->withdrawn_by) + "; its keys are disabled (R15)");
     }
   }
-  if (!signer->person.empty()) {
-    auto p = Get<Person>(state, PersonKey(signer->person));
+  if (!signer.person.empty()) {
+    auto p = Get<Person>(state, PersonKey(signer.person));
     if (!p.ok()) return p.status();
     if (p->has_value() && !(*p)->live()) {
-      return Status::Refused("the signing key's person '" + signer->person +
+      return Status::Refused("the signing key's person '" + signer.person +
                              "' was withdrawn at seq " + std::to_string((*p)->withdrawn_by) +
                              "; the key is disabled (R15)");
     }
@@ -921,13 +920,78 @@ Status CheckSignerScope(const StateReader& state, const KeyInfo* signer) {
   return Status::Ok();
 }
 
+// R4: a dispatcher's key acts only for persons registered to its own unit; an ending
+// follows the assignment's person, not the signer's say-so.
+Status CheckDispatcherScope(const StateReader& state, const KeyInfo& signer, E::Reader event) {
+  std::string person;
+  if (event.isAssignmentMade()) person = S(event.getAssignmentMade().getPerson());
+  if (event.isTrainingCompleted()) person = S(event.getTrainingCompleted().getPerson());
+  if (event.isAssignmentEnded()) {
+    std::string id = S(event.getAssignmentEnded().getAssignment());
+    auto a = Live<Assignment>(state, AssignmentKey(id), "assignment", id);
+    if (!a.ok()) return a.status();
+    person = a->person;
+  }
+  auto p = Live<Person>(state, PersonKey(person), "person", person);
+  if (!p.ok()) return p.status();
+  if (p->unit != signer.unit) {
+    return Status::Refused("person '" + person + "' belongs to unit '" + p->unit +
+                           "', not to the dispatcher's unit '" + signer.unit + "' (R4)");
+  }
+  return Status::Ok();
+}
+
+// R9: a guarantor's key explains only for cities its unit guarantees, as that unit.
+Status CheckGuarantorScope(const StateReader& state, const KeyInfo& signer, E::Reader event) {
+  auto x = event.getExplanationSubmitted();
+  std::string code = S(x.getCity());
+  auto city = Live<City>(state, CityKey(code), "city", code);
+  if (!city.ok()) return city.status();
+  if (city->guarantor != signer.unit) {
+    return Status::Refused("city '" + code + "' is guaranteed by unit '" + city->guarantor +
+                           "', not by the key's unit '" + signer.unit + "' (R9)");
+  }
+  if (S(x.getUnit()) != signer.unit) {
+    return Status::Refused("a guarantor key may explain only for its own unit '" + signer.unit +
+                           "' (R9)");
+  }
+  return Status::Ok();
+}
+
+// A key's scope names a unit or person in force (ledger/authority.cc checks which roles
+// carry which scope).
+Status CheckKeyScope(const StateReader& state, schema::KeyRegistered::Reader k) {
+  if (k.hasUnit())
+    return Live<Unit>(state, UnitKey(S(k.getUnit())), "unit", S(k.getUnit())).status();
+  if (k.hasPerson()) {
+    return Live<Person>(state, PersonKey(S(k.getPerson())), "person", S(k.getPerson())).status();
+  }
+  return Status::Ok();
+}
+
+// What the signer's scope allows (R4, R9, R15); a key without scope is judged by its
+// role alone, in ledger/authority.cc. `signer` is null only for the genesis entry.
+Status CheckSignerScope(const StateReader& state, const KeyInfo* signer, E::Reader event) {
+  if (!signer) return Status::Ok();
+  PROBITY_RETURN_IF_ERROR(CheckKeyInForce(state, *signer));
+  switch (signer->role) {
+    case schema::Role::DISPATCHER:
+      return CheckDispatcherScope(state, *signer, event);
+    case schema::Role::GUARANTOR:
+      return CheckGuarantorScope(state, *signer, event);
+    default:
+      return Status::Ok();
+  }
+}
+
 Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                            E::Reader event) const {
-  PROBITY_RETURN_IF_ERROR(CheckSignerScope(state, signer));
+  PROBITY_RETURN_IF_ERROR(CheckSignerScope(state, signer, event));
   switch (event.which()) {
     case E::INVALID:
       return Status::Invalid("event has no type");
     case E::KEY_REGISTERED:
+      return CheckKeyScope(state, event.getKeyRegistered());
     case E::KEY_REVOKED:
       return Status::Ok();  // ledger/authority.cc
     case E::UNIT_REGISTERED: {

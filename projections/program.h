@@ -18,8 +18,10 @@ class ProgramRules final : public Rules {
   Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                schema::Event::Reader event) const override;
   Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const override;
+  std::vector<std::string> Subjects(const StateReader& state,
+                                    schema::Event::Reader event) const override;
   // Bump when the records' layout or meaning changes (docs/formats.md, "State records").
-  std::string Version() const override { return "program-rules-v3"; }
+  std::string Version() const override { return "program-rules-v4"; }
 };
 
 // The compensatory leave a person accrued (R5) by assignments that ended before

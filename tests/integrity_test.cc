@@ -32,6 +32,7 @@ using test::DumpStore;
 using test::KeyFor;
 using test::LedgerFixture;
 using test::RawDb;
+using test::RevokeJson;
 using test::TempDir;
 
 const Rules& TheRules() {
@@ -297,12 +298,12 @@ TEST_CASE("Meta 'projections' is checked: an edited or deleted record is named b
           "[integrity]") {
   Copy c;
   const uint64_t n = c.world().size;
-  std::string want = "program-rules-v3 " + std::to_string(n);
+  std::string want = "program-rules-v4 " + std::to_string(n);
   SECTION("edited") {
     {
       RawDb db(c.dir());
       REQUIRE(db.Get(Column::kMeta, "projections") == want);
-      db.Put(Column::kMeta, "projections", "program-rules-v3 " + std::to_string(n + 1));
+      db.Put(Column::kMeta, "projections", "program-rules-v4 " + std::to_string(n + 1));
     }
     ExpectProblem(VerifyDir(c.dir()), {"meta", "'projections'", "altered"});
   }
@@ -464,19 +465,19 @@ TEST_CASE("The projections (state) are checked: an edited, deleted or added reco
   }
 }
 
-// Without the program's rules the state column still holds the authority records (keys,
-// roles, units, persons' units) that Submit trusts; verify compares them too.
+// Without the program's rules the state column still holds the key registry (keys, roles,
+// revocations, the count of admins) that Submit trusts; verify compares it too.
 TEST_CASE(
-    "The state is checked also for a ledger without rules: a forged authority record is named",
+    "The state is checked also for a ledger without rules: a forged key-registry record is named",
     "[integrity]") {
-  LedgerFixture f;  // no rules
+  LedgerFixture f;  // no rules; Populate registers one admin key
   f.Populate();
   f.Close();
   {
-    // P3 belongs to U2; make the state say U1, so that U1's dispatcher may act for P3 (R4).
+    // Claim a second admin, so that revoking the only one looks allowed.
     RawDb db(f.dir());
-    REQUIRE(db.Get(Column::kState, "person-unit/P3") == "U2");
-    db.Put(Column::kState, "person-unit/P3", "U1");
+    REQUIRE(db.Get(Column::kState, kActiveAdminsKey) == "1");
+    db.Put(Column::kState, kActiveAdminsKey, "2");
   }
   {
     auto ledger = MustOpen(f.dir(), Store::Mode::kReadOnly);
@@ -484,16 +485,16 @@ TEST_CASE(
     REQUIRE(report.ok());
     INFO("problem: " << report->problem);
     CHECK_FALSE(report->ok());
-    CHECK_THAT(report->problem, Contains("person-unit/P3"));
+    CHECK_THAT(report->problem, Contains(kActiveAdminsKey));
   }
   // What the forged record allows: the writer accepts an event the log's authority forbids,
   // and only then does verify notice (at that entry).
   f.Reopen();
-  Receipt r = f.Append(f.key("dispatcher-U1"), LedgerFixture::TrainingJson("P3"));
+  Receipt r = f.Append(f.admin(), RevokeJson(f.admin()));
   auto after = VerifyLedger(f.ledger(), {});
   REQUIRE(after.ok());
   CHECK(after->bad_seq == r.seq);
-  CHECK_THAT(after->problem, Contains("R4"));
+  CHECK_THAT(after->problem, Contains("last admin"));
 }
 
 TEST_CASE("Sealed values are checked: an edited, deleted or added value is named as a sealed value",

@@ -255,6 +255,29 @@ TEST_CASE("R4: a dispatcher assigns, ends and trains only its own unit's persons
            {"dispatcher"});
 }
 
+TEST_CASE(
+    "R4: a key's scope names a unit or person in force, judged from the program's records "
+    "(a withdrawal reaches the key)",
+    "[rules]") {
+  ProgramLedger f;
+  Mentions(f.Refuse("admin", f.KeyJ("d-404", "dispatcher", ",\"unit\":\"U404\"")),
+           {"unit 'U404' is not registered"});
+  Mentions(f.Refuse("admin", f.KeyJ("g-404", "guarantor", ",\"unit\":\"U404\"")), {"U404"});
+  Mentions(f.Refuse("admin", f.KeyJ("l-404", "groupLeader", ",\"person\":\"P404\"")),
+           {"person 'P404' is not registered"});
+  // An unregistered person, or an assignment that does not exist, is nobody's to dispatch.
+  Mentions(f.Refuse("dispatcher-U1", AssignJ("A1", "P404", "G1", "2019-05-10", "2019-05-24")),
+           {"P404", "not registered"});
+  Mentions(f.Refuse("dispatcher-U1", EndJ("A404", "2019-05-20", "recalled")),
+           {"assignment 'A404' is not registered"});
+  // A unit registered later may get keys; once its registration is withdrawn, it may not.
+  uint64_t u5 = f.Ok("admin", UnitJ("U5", "新单位", "affiliatedInstitution"));
+  f.Ok("admin", f.KeyJ("d-U5", "dispatcher", ",\"unit\":\"U5\""));
+  f.Ok("admin", RetractJ(u5, "registered in error"));
+  Mentions(f.Refuse("admin", f.KeyJ("d2-U5", "dispatcher", ",\"unit\":\"U5\"")),
+           {"unit 'U5' was withdrawn"});
+}
+
 // ---- R5 rest after field work --------------------------------------------------------------
 
 TEST_CASE("R5: compensatory leave accrues only once an assignment has ended", "[rules]") {

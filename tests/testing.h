@@ -134,6 +134,12 @@ inline std::string KeyRegisteredJson(const PublicKey& key, const std::string& ro
          ",\"holder\":" + JsonQuote(holder) + ",\"role\":\"" + role + "\"" + extra + "}";
 }
 
+// JSON for a keyRevoked event of `key`.
+inline std::string RevokeJson(const PrivateKey& key, const std::string& reason = "rotated") {
+  return "{\"type\":\"keyRevoked\",\"keyId\":\"" + HexEncode(key.Public().KeyId()) +
+         "\",\"reason\":\"" + reason + "\"}";
+}
+
 // Every record of one column family, in key order.
 inline std::map<std::string, std::string> DumpColumn(const Store& store, Column column) {
   std::map<std::string, std::string> out;
