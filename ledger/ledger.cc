@@ -494,9 +494,16 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
     if (!view.ok()) return view.status().WithContext("seq " + std::to_string(seq));
     auto event = view->reader();
     StateTxn txn(state);
+    std::optional<KeyInfo> signer;  // none for the genesis entry
+    if (seq > 0) {
+      auto key = LookUpKey(txn, entry->envelope.key_id);
+      if (!key.ok()) return key.status().WithContext("seq " + std::to_string(seq));
+      signer = *key;
+    }
     indexes.Add(seq, event, txn);
     Status st = ApplyAuthority(txn, seq, event);
-    if (st.ok() && options_.rules) st = options_.rules->Apply(txn, seq, event);
+    if (st.ok() && options_.rules)
+      st = options_.rules->Apply(txn, seq, signer ? &*signer : nullptr, event);
     if (!st.ok()) return st.WithContext("seq " + std::to_string(seq));
     state.Commit(txn);
     if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
@@ -628,7 +635,8 @@ Status Ledger::Admit(PendingBatch& b, const Envelope& env, size_t index,
     b.wb.Put(store_->handle(Column::kSubjects), SubjectKey(s, seq), "");
   b.subjects[seq] = std::move(subjects);
   PROBITY_RETURN_IF_ERROR(ApplyAuthority(b.txn, seq, event));
-  if (options_.rules) PROBITY_RETURN_IF_ERROR(options_.rules->Apply(b.txn, seq, event));
+  if (options_.rules)
+    PROBITY_RETURN_IF_ERROR(options_.rules->Apply(b.txn, seq, signer ? &*signer : nullptr, event));
   Bytes bytes = EncodeEntry(Entry{seq, b.recorded, env});
   Hash leaf = merkle::LeafHash(bytes);
   b.wb.Put(store_->handle(Column::kEntries), SeqKey(seq),

@@ -37,7 +37,9 @@ class Rules {
   virtual ~Rules() = default;
   virtual Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                        schema::Event::Reader event) const = 0;
-  virtual Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const = 0;
+  // `signer` is the key that signed the event (null for the genesis entry).
+  virtual Status Apply(StateTxn& txn, uint64_t seq, const KeyInfo* signer,
+                       schema::Event::Reader event) const = 0;
   // The persons and units `event` is about (SubjectOfPerson/SubjectOfUnit in
   // ledger/store.h), judged on the state before it; the subject index files it under each.
   virtual std::vector<std::string> Subjects(const StateReader& state,

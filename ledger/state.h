@@ -18,7 +18,14 @@ class StateReader {
   virtual ~StateReader() = default;
   // The record at `key`, or nullopt when there is none. Fails only on I/O.
   virtual Result<std::optional<std::string>> Get(std::string_view key) const = 0;
+  // Every record whose key starts with `prefix`, key -> value. For small index prefixes
+  // (it holds them all in memory). Fails only on I/O.
+  virtual Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const = 0;
 };
+
+inline bool HasPrefix(std::string_view key, std::string_view prefix) {
+  return key.substr(0, prefix.size()) == prefix;
+}
 
 // Reads through pending writes to a base; collects writes until the caller commits them.
 class StateTxn final : public StateReader {
@@ -29,6 +36,18 @@ class StateTxn final : public StateReader {
     auto it = pending_.find(std::string(key));
     if (it != pending_.end()) return it->second;
     return base_.Get(key);
+  }
+  Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const override {
+    auto out = base_.Scan(prefix);
+    if (!out.ok()) return out.status();
+    for (auto it = pending_.lower_bound(std::string(prefix));
+         it != pending_.end() && HasPrefix(it->first, prefix); ++it) {
+      if (it->second)
+        (*out)[it->first] = *it->second;
+      else
+        out->erase(it->first);
+    }
+    return out;
   }
   void Put(std::string key, std::string value) { pending_[std::move(key)] = std::move(value); }
   void Delete(std::string key) { pending_[std::move(key)] = std::nullopt; }
@@ -47,6 +66,13 @@ class MemoryState final : public StateReader {
     auto it = records_.find(std::string(key));
     if (it == records_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
+  }
+  Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const override {
+    std::map<std::string, std::string> out;
+    for (auto it = records_.lower_bound(std::string(prefix));
+         it != records_.end() && HasPrefix(it->first, prefix); ++it)
+      out.insert(*it);
+    return out;
   }
   void Commit(const StateTxn& txn) {
     for (const auto& [k, v] : txn.pending()) {

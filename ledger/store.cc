@@ -24,6 +24,9 @@ class ColumnState final : public StateReader {
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     return store_.Get(Column::kState, key);
   }
+  Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const override {
+    return store_.Scan(Column::kState, prefix);
+  }
 
  private:
   const Store& store_;
@@ -111,6 +114,8 @@ std::string YearIndexPrefix(int year, bool person) {
 std::string YearIndexKey(int year, bool person, const std::string& id) {
   return YearIndexPrefix(year, person) + id;
 }
+std::string ServedPrefix(int year) { return "served/" + std::to_string(year) + "/"; }
+std::string ServedKey(int year, const std::string& person) { return ServedPrefix(year) + person; }
 
 namespace {
 
@@ -267,6 +272,18 @@ Result<std::optional<std::string>> Store::Get(Column column, std::string_view ke
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return Status::IoError("store read failed: " + s.ToString());
   return std::optional<std::string>(std::move(value));
+}
+
+Result<std::map<std::string, std::string>> Store::Scan(Column column, std::string_view prefix,
+                                                       const rocksdb::Snapshot* snapshot) const {
+  std::map<std::string, std::string> out;
+  auto it = NewIterator(column, snapshot);
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Next())
+    out.emplace(it->key().ToString(), it->value().ToString());
+  if (!it->status().ok()) return Status::IoError("store read failed: " + it->status().ToString());
+  return out;
 }
 
 Status Store::Write(rocksdb::WriteBatch& batch) {

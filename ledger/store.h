@@ -71,6 +71,10 @@ std::string WithdrawnKey(uint64_t seq);
 // "year/<YYYY>/<p|u>/<id>": the persons and units with marks in a year (eligibility).
 std::string YearIndexKey(int year, bool person, const std::string& id);
 std::string YearIndexPrefix(int year, bool person);
+// "served/<YYYY>/<id>": the persons with an assignment made for a day of that year (a
+// withdrawn one too), whose leave a change of that year's holiday schedule may touch (R5).
+std::string ServedKey(int year, const std::string& person);
+std::string ServedPrefix(int year);
 
 class Store {
  public:
@@ -94,6 +98,9 @@ class Store {
   // Reads see `snapshot` when given, else the latest committed state.
   Result<std::optional<std::string>> Get(Column column, std::string_view key,
                                          const rocksdb::Snapshot* snapshot = nullptr) const;
+  // Every record of `column` whose key starts with `prefix`, as of `snapshot` (or latest).
+  Result<std::map<std::string, std::string>> Scan(
+      Column column, std::string_view prefix, const rocksdb::Snapshot* snapshot = nullptr) const;
   // Applies `batch` atomically with sync. After a failure the store refuses writes.
   Status Write(rocksdb::WriteBatch& batch);
   // Makes deleted records of `column` physically gone: flushes every column family (so no

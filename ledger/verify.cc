@@ -277,8 +277,8 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
     StateTxn txn(derived.state);
     Pending pending{seq, std::move(*entry), std::nullopt};
+    std::optional<KeyInfo> signer;
     if (seq >= options.from) {
-      std::optional<KeyInfo> signer;
       Status st = CheckAuthority(txn, seq, pending.entry.envelope.key_id, event, &signer);
       if (st.ok() && options.rules)
         st = options.rules->Check(txn, seq, signer ? &*signer : nullptr, event);
@@ -292,11 +292,17 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
         if (!pub.ok()) return bad_here(pub.status().message());
         pending.key = *pub;
       }
+    } else if (seq > 0) {
+      // Not checked again, but the fold still needs to know who signed.
+      auto key = LookUpKey(txn, pending.entry.envelope.key_id);
+      if (!key.ok()) return bad_here(key.status().message());
+      signer = *key;
     }
     derived.indexes.Add(seq, event, txn);
     if (auto problem = FoldSealed(derived, seq, event, sealed_fields_of)) return bad_here(*problem);
     Status st = ApplyAuthority(txn, seq, event);
-    if (st.ok() && options.rules) st = options.rules->Apply(txn, seq, event);
+    if (st.ok() && options.rules)
+      st = options.rules->Apply(txn, seq, signer ? &*signer : nullptr, event);
     if (!st.ok()) return bad_here(st.message());
     derived.state.Commit(txn);
     chunk.push_back(std::move(pending));

@@ -12,6 +12,9 @@ class LedgerView::SnapshotState final : public StateReader {
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     return store_.Get(Column::kState, key, snapshot_);
   }
+  Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const override {
+    return store_.Scan(Column::kState, prefix, snapshot_);
+  }
 
  private:
   const Store& store_;

@@ -103,6 +103,7 @@ Status ApplyRetraction(StateTxn& txn, uint64_t seq, uint64_t target) {
         st = Update<Assignment>(txn, key, [&](Assignment& a) {
           WithdrawSelf(a, target, seq);
           Withdraw(a.endings, target, seq);
+          Withdraw(a.reports, target, seq);
         });
         break;
       case 'e':
@@ -139,7 +140,8 @@ Status ApplyMark(StateTxn& txn, uint64_t seq, schema::Subject::Reader subject, b
 }
 }  // namespace
 
-Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
+Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, const KeyInfo* signer,
+                           E::Reader event) const {
   Touch touch;
   touch.type = static_cast<int>(event.which());
   Status st;
@@ -147,8 +149,33 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
     case E::INVALID:
     case E::KEY_REGISTERED:
     case E::KEY_REVOKED:
-    case E::REPORT_FILED:
       break;
+    case E::REPORT_FILED: {
+      // Filed under each assignment by which the signer led the group that day (Check
+      // found one), so that withdrawing the last of them finds the report (R15).
+      auto r = event.getReportFiled();
+      if (!signer)
+        return Status::Corrupt("seq " + std::to_string(seq) + ": a report without a signer");
+      auto leading = program_internal::LeadingAssignments(txn, signer->person, S(r.getGroup()),
+                                                          D(r.getDate()));
+      if (!leading.ok()) return leading.status();
+      if (leading->empty()) {
+        return Status::Corrupt("seq " + std::to_string(seq) +
+                               ": the report's signer leads no group '" + S(r.getGroup()) +
+                               "' that day");
+      }
+      Report x;
+      x.seq = seq;
+      x.date = D(r.getDate());
+      x.kind = static_cast<int>(r.getKind());
+      for (const auto& id : *leading) {
+        touch.keys.push_back(AssignmentKey(id));
+        st = Update<Assignment>(txn, touch.keys.back(),
+                                [&](Assignment& a) { a.reports.push_back(x); });
+        if (!st.ok()) break;
+      }
+      break;
+    }
     case E::UNIT_REGISTERED: {
       auto u = event.getUnitRegistered();
       auto reg = Registration<Unit>(txn, UnitKey(S(u.getUnit())), seq);
@@ -279,6 +306,7 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, E::Reader event) const {
       r.id = id;
       touch.keys.push_back(AssignmentKey(id));
       Put(txn, touch.keys.back(), r);
+      for (int y = YearOf(r.from); y <= YearOf(r.to); ++y) txn.Put(ServedKey(y, r.person), "");
       st =
           Update<Person>(txn, PersonKey(r.person), [&](Person& p) { p.assignments.push_back(id); });
       if (st.ok())

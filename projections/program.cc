@@ -95,6 +95,12 @@ const Disbanding* Disbanded(const Group& g) {
 class RestDays {
  public:
   explicit RestDays(const StateReader& state) : state_(state) {}
+  // Judges `year` by `edition` instead of the state's (none: weekends only), as the
+  // history would stand with a schedule published or withdrawn.
+  RestDays(const StateReader& state, int year, std::optional<CalendarEdition> edition)
+      : state_(state) {
+    years_.emplace(year, std::move(edition));
+  }
   // Saturdays, Sundays and public holidays, except make-up working days (调休), by the
   // calendar in force for the day's year; only weekends for a year without one.
   Result<bool> Is(Day day) {
@@ -120,6 +126,76 @@ class RestDays {
   const StateReader& state_;
   std::map<int, std::optional<CalendarEdition>> years_;
 };
+
+Result<uint32_t> AccruedOn(RestDays& rest, const std::vector<Assignment>& assignments, Day before) {
+  // The days on site of every ended assignment that ended before `before`, each
+  // calendar day once (a hand-over day ends one assignment and starts the next).
+  std::vector<std::pair<Day, Day>> spans;
+  for (const auto& a : assignments) {
+    if (const Ending* e = a.ended(); e && e->date < before) spans.emplace_back(a.from, e->date);
+  }
+  std::sort(spans.begin(), spans.end());
+  uint32_t days = 0;
+  Day next = INT32_MIN;  // the first day not yet counted
+  for (auto [from, to] : spans) {
+    for (Day d = std::max(from, next); d <= to; ++d) {
+      auto r = rest.Is(d);
+      if (!r.ok()) return r.status();
+      if (*r) ++days;
+    }
+    next = std::max(next, to + 1);
+  }
+  return days;
+}
+
+// Why a leave grant breaks R5.
+struct LeaveBreach {
+  enum Kind { kOnSite, kBeforeWork, kOverBalance };
+  const Leave* grant = nullptr;
+  Kind kind = kOnSite;
+  const Assignment* on_site = nullptr;  // kOnSite: the assignment its first day falls in
+  uint32_t accrued = 0;                 // kOverBalance: accrued before its first day
+  uint64_t granted = 0;                 // kOverBalance: compensatory days up to and with it
+};
+
+// R5 over `grants` (live ones) with `assignments` (live ones), in the order of their
+// first days: each grant starts after an ended assignment and off site, and the
+// compensatory days granted up to each may not exceed what was accrued before it. The
+// first grant that breaks it, or none. Append and retraction judge leave here alike.
+Result<std::optional<LeaveBreach>> FirstLeaveBreach(RestDays& rest,
+                                                    std::vector<const Leave*> grants,
+                                                    const std::vector<Assignment>& assignments) {
+  std::sort(grants.begin(), grants.end(), [](const Leave* a, const Leave* b) {
+    return std::tie(a->from, a->seq) < std::tie(b->from, b->seq);
+  });
+  uint64_t granted = 0;
+  for (const Leave* g : grants) {
+    bool after_work = false;
+    for (const auto& a : assignments) {
+      if (g->from >= a.from && g->from <= a.last_day())
+        return std::optional<LeaveBreach>(LeaveBreach{g, LeaveBreach::kOnSite, &a});
+      if (const Ending* e = a.ended(); e && e->date < g->from) after_work = true;
+    }
+    if (!after_work) return std::optional<LeaveBreach>(LeaveBreach{g, LeaveBreach::kBeforeWork});
+    if (g->kind != static_cast<int>(schema::LeaveKind::COMPENSATORY)) continue;
+    granted += g->days;
+    auto accrued = AccruedOn(rest, assignments, g->from);
+    if (!accrued.ok()) return accrued.status();
+    if (granted > *accrued) {
+      return std::optional<LeaveBreach>(
+          LeaveBreach{g, LeaveBreach::kOverBalance, nullptr, *accrued, granted});
+    }
+  }
+  return std::optional<LeaveBreach>();
+}
+
+std::vector<const Leave*> LiveLeave(const Person& p) {
+  std::vector<const Leave*> out;
+  for (const auto& g : p.leave) {
+    if (g.live()) out.push_back(&g);
+  }
+  return out;
+}
 
 Status CheckAssignment(const StateReader& state, E::Reader event) {
   auto a = event.getAssignmentMade();
@@ -209,62 +285,46 @@ Status CheckLeave(const StateReader& state, E::Reader event) {
   auto person = Live<Person>(state, PersonKey(pid), "person", pid);
   if (!person.ok()) return person.status();
   if (l.getDays() == 0) return Status::Refused("'days' must be at least 1");
-  Day from = D(l.getFrom());
   auto assignments = LiveAssignments(state, *person);
   if (!assignments.ok()) return assignments.status();
-  // Leave follows the work it compensates: its first day is after an ended
-  // assignment, and not a day on site.
-  bool after_work = false;
-  for (const auto& a : *assignments) {
-    if (from >= a.from && from <= a.last_day()) {
-      return Status::Refused("leave from " + S(l.getFrom()) + " falls inside assignment '" + a.id +
-                             "' (" + FormatDay(a.from) + " to " + FormatDay(a.last_day()) +
+  Leave asked;
+  asked.seq = UINT64_MAX;  // after every grant in force
+  asked.days = l.getDays();
+  asked.kind = static_cast<int>(l.getKind());
+  asked.from = D(l.getFrom());
+  auto grants = LiveLeave(*person);
+  grants.push_back(&asked);
+  RestDays rest(state);
+  auto breach = FirstLeaveBreach(rest, std::move(grants), *assignments);
+  if (!breach.ok()) return breach.status();
+  if (!*breach) return Status::Ok();
+  const LeaveBreach& b = **breach;
+  if (b.grant != &asked) {
+    return Status::Refused("granting " + std::to_string(asked.days) + " days from " +
+                           S(l.getFrom()) + " would put the grant of seq " +
+                           std::to_string(b.grant->seq) + " (from " + FormatDay(b.grant->from) +
+                           ") over person '" + pid + "''s balance: accrued " +
+                           std::to_string(b.accrued) + " before it, granted " +
+                           std::to_string(b.granted) + " up to it (R5)");
+  }
+  switch (b.kind) {
+    case LeaveBreach::kOnSite:
+      return Status::Refused("leave from " + S(l.getFrom()) + " falls inside assignment '" +
+                             b.on_site->id + "' (" + FormatDay(b.on_site->from) + " to " +
+                             FormatDay(b.on_site->last_day()) +
                              "); leave is taken off site, after the work (R5)");
-    }
-    if (const Ending* e = a.ended(); e && e->date < from) after_work = true;
-  }
-  if (!after_work) {
-    return Status::Refused("person '" + pid + "' has no assignment ended before " + S(l.getFrom()) +
-                           "; leave is granted after the work it compensates (R5)");
-  }
-  if (l.getKind() != schema::LeaveKind::COMPENSATORY) return Status::Ok();
-  // Every compensatory grant, this one included, in the order of their first days: the
-  // days granted up to each may not exceed what was accrued before it.
-  struct Grant {
-    Day from;
-    uint64_t seq;
-    uint32_t days;
-  };
-  std::vector<Grant> grants;
-  for (const auto& g : person->leave) {
-    if (g.live() && g.kind == static_cast<int>(schema::LeaveKind::COMPENSATORY))
-      grants.push_back({g.from, g.seq, g.days});
-  }
-  grants.push_back({from, UINT64_MAX, l.getDays()});
-  std::sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {
-    return std::tie(a.from, a.seq) < std::tie(b.from, b.seq);
-  });
-  uint64_t granted = 0;
-  for (const auto& g : grants) {
-    granted += g.days;
-    if (g.from < from) continue;  // earlier grants were checked when they came
-    auto accrued = AccruedLeave(state, *person, g.from);
-    if (!accrued.ok()) return accrued.status();
-    if (granted > *accrued) {
-      uint64_t before = granted - g.days;
-      if (g.seq == UINT64_MAX) {
-        return Status::Refused("person '" + pid + "' has " +
-                               std::to_string(*accrued - std::min<uint64_t>(before, *accrued)) +
-                               " days of compensatory leave left on " + S(l.getFrom()) +
-                               " (accrued " + std::to_string(*accrued) + " before it, granted " +
-                               std::to_string(before) + "); " + std::to_string(l.getDays()) +
-                               " asked (R5)");
-      }
-      return Status::Refused(
-          "granting " + std::to_string(l.getDays()) + " days from " + S(l.getFrom()) +
-          " would put the grant of seq " + std::to_string(g.seq) + " (from " + FormatDay(g.from) +
-          ") over person '" + pid + "''s balance: accrued " + std::to_string(*accrued) +
-          " before it, granted " + std::to_string(granted) + " up to it (R5)");
+    case LeaveBreach::kBeforeWork:
+      return Status::Refused("person '" + pid + "' has no assignment ended before " +
+                             S(l.getFrom()) +
+                             "; leave is granted after the work it compensates (R5)");
+    case LeaveBreach::kOverBalance: {
+      uint64_t before = b.granted - asked.days;
+      return Status::Refused("person '" + pid + "' has " +
+                             std::to_string(b.accrued - std::min<uint64_t>(before, b.accrued)) +
+                             " days of compensatory leave left on " + S(l.getFrom()) +
+                             " (accrued " + std::to_string(b.accrued) + " before it, granted " +
+                             std::to_string(before) + "); " + std::to_string(asked.days) +
+                             " asked (R5)");
     }
   }
   return Status::Ok();
@@ -273,20 +333,13 @@ Status CheckLeave(const StateReader& state, E::Reader event) {
 Status CheckReport(const StateReader& state, const KeyInfo* signer, E::Reader event) {
   auto r = event.getReportFiled();
   std::string gid = S(r.getGroup());
-  auto group = Live<Group>(state, GroupKey(gid), "group", gid);
-  if (!group.ok()) return group.status();
-  Day date = D(r.getDate());
+  PROBITY_RETURN_IF_ERROR(Live<Group>(state, GroupKey(gid), "group", gid).status());
   if (!signer) return Status::Refused("a report needs a group leader's key");
-  auto person = Live<Person>(state, PersonKey(signer->person), "person", signer->person);
-  if (!person.ok()) return person.status();
-  auto assignments = LiveAssignments(state, *person);
-  if (!assignments.ok()) return assignments.status();
-  for (const auto& a : *assignments) {
-    if (a.group == gid && a.position == static_cast<int>(schema::Position::LEADER) &&
-        a.from <= date && date <= a.last_day()) {
-      return Status::Ok();
-    }
-  }
+  PROBITY_RETURN_IF_ERROR(
+      Live<Person>(state, PersonKey(signer->person), "person", signer->person).status());
+  auto leading = program_internal::LeadingAssignments(state, signer->person, gid, D(r.getDate()));
+  if (!leading.ok()) return leading.status();
+  if (!leading->empty()) return Status::Ok();
   return Status::Refused("the signer (person '" + signer->person + "') does not lead group '" +
                          gid + "' on " + S(r.getDate()) +
                          "; a group leader reports only for a group it leads on that date");
@@ -474,40 +527,53 @@ const T* LiveItemAfter(const std::vector<T>& items, uint64_t target) {
   return nullptr;
 }
 
-// Every compensatory grant still within the balance accrued before its first day, every
-// grant after an ended assignment and off site, over `assignments` (R5).
-Status LeaveHolds(const StateReader& state, const Person& p,
-                  const std::vector<Assignment>& assignments) {
-  std::vector<const Leave*> grants;
-  for (const auto& g : p.leave) {
-    if (g.live()) grants.push_back(&g);
+// What breaks, in words: "leave from 2019-06-01, now inside assignment 'A1'".
+std::string DescribeBreach(const std::string& pid, const LeaveBreach& b) {
+  std::string from = FormatDay(b.grant->from);
+  switch (b.kind) {
+    case LeaveBreach::kOnSite:
+      return "leave from " + from + ", now inside assignment '" + b.on_site->id + "'";
+    case LeaveBreach::kBeforeWork:
+      return "leave from " + from + ", after no ended assignment";
+    case LeaveBreach::kOverBalance:
+      return "compensatory leave of person '" + pid + "' from " + from + ", over the " +
+             std::to_string(b.accrued) + " days accrued before it";
   }
-  std::sort(grants.begin(), grants.end(), [](const Leave* a, const Leave* b) {
-    return std::tie(a->from, a->seq) < std::tie(b->from, b->seq);
-  });
-  uint64_t granted = 0;
-  for (const Leave* g : grants) {
-    bool after_work = false;
-    for (const auto& a : assignments) {
-      if (g->from >= a.from && g->from <= a.last_day())
-        return Relied(g->seq,
-                      "leave from " + FormatDay(g->from) + ", now inside assignment '" + a.id + "'",
-                      "(R5)");
-      if (const Ending* e = a.ended(); e && e->date < g->from) after_work = true;
-    }
-    if (!after_work)
-      return Relied(g->seq, "leave from " + FormatDay(g->from) + ", after no ended assignment",
-                    "(R5)");
-    if (g->kind != static_cast<int>(schema::LeaveKind::COMPENSATORY)) continue;
-    granted += g->days;
-    auto accrued = AccruedBy(state, assignments, g->from);
-    if (!accrued.ok()) return accrued.status();
-    if (granted > *accrued) {
-      return Relied(g->seq,
-                    "compensatory leave from " + FormatDay(g->from) + ", over the " +
-                        std::to_string(*accrued) + " days accrued before it",
-                    "(R5)");
-    }
+  return "leave from " + from;
+}
+
+// R5 over `p`'s grants in force with `assignments` and the rest days of `rest`, as a
+// dependant check: refused naming the first grant the change would break.
+Status LeaveHolds(RestDays& rest, const std::string& pid, const Person& p,
+                  const std::vector<Assignment>& assignments) {
+  auto breach = FirstLeaveBreach(rest, LiveLeave(p), assignments);
+  if (!breach.ok()) return breach.status();
+  if (!*breach) return Status::Ok();
+  return Relied((*breach)->grant->seq, DescribeBreach(pid, **breach), "(R5)");
+}
+
+// R5: the leave of everyone who served in `year` still holds with `edition` as that
+// year's schedule (none: weekends only). Refused naming the first grant it would break,
+// as a retraction's dependant or, when `publishing`, as what a new schedule breaks.
+Status CalendarKeepsLeave(const StateReader& state, int year,
+                          std::optional<CalendarEdition> edition, bool publishing) {
+  auto served = state.Scan(ServedPrefix(year));
+  if (!served.ok()) return served.status();
+  RestDays rest(state, year, std::move(edition));
+  for (const auto& [key, unused] : *served) {
+    std::string pid = key.substr(ServedPrefix(year).size());
+    auto p = Get<Person>(state, PersonKey(pid));
+    if (!p.ok()) return p.status();
+    if (!p->has_value() || !(*p)->live() || LiveLeave(**p).empty()) continue;
+    auto assignments = LiveAssignments(state, **p);
+    if (!assignments.ok()) return assignments.status();
+    auto breach = FirstLeaveBreach(rest, LiveLeave(**p), *assignments);
+    if (!breach.ok()) return breach.status();
+    if (!*breach) continue;
+    if (!publishing) return Relied((*breach)->grant->seq, DescribeBreach(pid, **breach), "(R5)");
+    return Status::Refused("with this schedule, seq " + std::to_string((*breach)->grant->seq) +
+                           " (" + DescribeBreach(pid, **breach) +
+                           ") would no longer hold (R5); retract or reduce that grant first (R15)");
   }
   return Status::Ok();
 }
@@ -614,17 +680,31 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
       if (!a.ok()) return a.status();
       if (!a->has_value()) return Status::Ok();
       if (const Ending* e = (*a)->ended()) return Relied(e->seq, "its ending", "(R15)");
+      auto p = Get<Person>(state, PersonKey((*a)->person));
+      if (!p.ok()) return p.status();
+      if (!p->has_value()) return Status::Ok();
+      auto others = LiveAssignments(state, **p);
+      if (!others.ok()) return others.status();
+      for (const auto& r : (*a)->reports) {
+        // Another assignment leading the group that day (a hand-over day) files it too.
+        bool carried =
+            r.live() && std::any_of(others->begin(), others->end(), [&](const Assignment& o) {
+              return o.seq != target && o.group == (*a)->group &&
+                     o.position == static_cast<int>(schema::Position::LEADER) && o.from <= r.date &&
+                     r.date <= o.last_day();
+            });
+        if (r.live() && !carried) {
+          return Relied(r.seq, "a report of " + FormatDay(r.date) + " filed as the group's leader",
+                        "(a group leader reports only while leading the group)");
+        }
+      }
       // A branch whose secretary was on site in the city only by this assignment (R8).
       auto g = Get<Group>(state, GroupKey((*a)->group));
       if (!g.ok()) return g.status();
       if (!g->has_value()) return Status::Ok();
       auto c = Get<City>(state, CityKey((*g)->city));
       if (!c.ok()) return c.status();
-      auto p = Get<Person>(state, PersonKey((*a)->person));
-      if (!p.ok()) return p.status();
-      if (!c->has_value() || !p->has_value()) return Status::Ok();
-      auto others = LiveAssignments(state, **p);
-      if (!others.ok()) return others.status();
+      if (!c->has_value()) return Status::Ok();
       for (const auto& b : (*c)->branches) {
         if (!b.live() || b.secretary != (*a)->person || b.date < (*a)->from ||
             b.date > (*a)->last_day())
@@ -718,7 +798,8 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
         if (!RestrictedDuring(then, l.date, l.date))
           return Relied(l.seq, "the restriction lifted on " + FormatDay(l.date), "(R1)");
       }
-      return LeaveHolds(state, r, *assignments);
+      RestDays rest(state);
+      return LeaveHolds(rest, pid, r, *assignments);
     }
     case E::EVALUATION_RECORDED: {
       auto e = Get<Evaluation>(state, key);
@@ -764,6 +845,19 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
         }
       }
       return Status::Ok();
+    }
+    case E::CALENDAR_PUBLISHED: {
+      // The year falls back on the edition before this one, or on weekends only.
+      auto c = Get<Calendar>(state, key);
+      if (!c.ok()) return c.status();
+      if (!c->has_value()) return Status::Ok();
+      Calendar r = **c;
+      for (auto& e : r.editions) {
+        if (e.seq == target) e.withdrawn_by = UINT64_MAX;
+      }
+      std::optional<CalendarEdition> edition;
+      if (const CalendarEdition* e = r.in_force()) edition = *e;
+      return CalendarKeepsLeave(state, std::stoi(key.substr(2)), std::move(edition), false);
     }
     case E::TARGET_ASSESSED: {
       auto c = Get<City>(state, key);
@@ -876,25 +970,8 @@ Result<uint32_t> AccruedLeave(const StateReader& state, const Person& person, Da
 
 Result<uint32_t> AccruedBy(const StateReader& state, const std::vector<Assignment>& assignments,
                            Day before) {
-  // The days on site of every ended assignment that ended before `before`, each
-  // calendar day once (a hand-over day ends one assignment and starts the next).
-  std::vector<std::pair<Day, Day>> spans;
-  for (const auto& a : assignments) {
-    if (const Ending* e = a.ended(); e && e->date < before) spans.emplace_back(a.from, e->date);
-  }
-  std::sort(spans.begin(), spans.end());
   RestDays rest(state);
-  uint32_t days = 0;
-  Day next = INT32_MIN;  // the first day not yet counted
-  for (auto [from, to] : spans) {
-    for (Day d = std::max(from, next); d <= to; ++d) {
-      auto r = rest.Is(d);
-      if (!r.ok()) return r.status();
-      if (*r) ++days;
-    }
-    next = std::max(next, to + 1);
-  }
-  return days;
+  return AccruedOn(rest, assignments, before);
 }
 
 // A key scoped to a unit or a person acts only while that registration is in force:
@@ -1174,12 +1251,41 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       auto p = event.getPrincipalNamed();
       return Live<Unit>(state, UnitKey(S(p.getUnit())), "unit", S(p.getUnit())).status();
     }
-    case E::CALENDAR_PUBLISHED:
-      return CheckCalendar(event);
+    case E::CALENDAR_PUBLISHED: {
+      PROBITY_RETURN_IF_ERROR(CheckCalendar(event));
+      auto c = event.getCalendarPublished();
+      CalendarEdition edition;
+      for (auto d : c.getHolidays()) edition.holidays.push_back(D(d));
+      for (auto d : c.getWorkdays()) edition.workdays.push_back(D(d));
+      std::sort(edition.holidays.begin(), edition.holidays.end());
+      std::sort(edition.workdays.begin(), edition.workdays.end());
+      return CalendarKeepsLeave(state, c.getYear(), std::move(edition), true);
+    }
     case E::ERASURE:
       return Status::Ok();  // ledger/ledger.cc checks an erasure's target
   }
   return Status::Invalid("unknown event type");
 }
+
+namespace program_internal {
+
+Result<std::vector<std::string>> LeadingAssignments(const StateReader& state,
+                                                    const std::string& person,
+                                                    const std::string& group, Day day) {
+  std::vector<std::string> out;
+  auto p = Get<Person>(state, PersonKey(person));
+  if (!p.ok()) return p.status();
+  if (!p->has_value()) return out;
+  auto assignments = LiveAssignments(state, **p);
+  if (!assignments.ok()) return assignments.status();
+  for (const auto& a : *assignments) {
+    if (a.group == group && a.position == static_cast<int>(schema::Position::LEADER) &&
+        a.from <= day && day <= a.last_day())
+      out.push_back(a.id);
+  }
+  return out;
+}
+
+}  // namespace program_internal
 
 }  // namespace probity

@@ -17,7 +17,8 @@ class ProgramRules final : public Rules {
   // a missing reference is refused naming what is missing.
   Status Check(const StateReader& state, uint64_t seq, const KeyInfo* signer,
                schema::Event::Reader event) const override;
-  Status Apply(StateTxn& txn, uint64_t seq, schema::Event::Reader event) const override;
+  Status Apply(StateTxn& txn, uint64_t seq, const KeyInfo* signer,
+               schema::Event::Reader event) const override;
   std::vector<std::string> Subjects(const StateReader& state,
                                     schema::Event::Reader event) const override;
   // Bump when the records' layout or meaning changes (docs/formats.md, "State records").

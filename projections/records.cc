@@ -97,9 +97,14 @@ void Fields(Io& io, Ending& r) {
   io(r.date, r.reason);
 }
 template <typename Io>
+void Fields(Io& io, Report& r) {
+  Fields(io, static_cast<Item&>(r));
+  io(r.date, r.kind);
+}
+template <typename Io>
 void Fields(Io& io, Assignment& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.person, r.group, r.from, r.to, r.position, r.endings, r.id);
+  io(r.person, r.group, r.from, r.to, r.position, r.endings, r.id, r.reports);
 }
 template <typename Io>
 void Fields(Io& io, Evaluation& r) {

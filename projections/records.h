@@ -141,12 +141,20 @@ struct Ending : Item {
   int reason = 0;  // schema::EndReason
 };
 
+// A report filed from the field by the group's leader, kept with the assignment by
+// which the leader led the group that day.
+struct Report : Item {
+  Day date = 0;
+  int kind = 0;  // schema::ReportKind
+};
+
 struct Assignment : Item {
   std::string person, group;
   Day from = 0, to = 0;
   int position = 0;  // schema::Position
   std::vector<Ending> endings;
   std::string id;
+  std::vector<Report> reports;
 
   // The live ending, if any.
   const Ending* ended() const;

@@ -415,6 +415,42 @@ TEST_CASE(
   f.RequireVerifies();
 }
 
+TEST_CASE(
+    "R5/R15: a holiday schedule that compensatory leave was counted on is neither retracted nor "
+    "replaced by one that would leave the grant over its balance",
+    "[rules][notice][r15]") {
+  ProgramLedger f;
+  // National Day 2019 worked: 9 rest days on site (see the first R5 test).
+  uint64_t national =
+      f.Ok("admin", CalendarJ(2019,
+                              List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
+                                    "2019-10-05", "2019-10-06", "2019-10-07"}),
+                              List({"2019-09-29", "2019-10-12"})));
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-09-26", "2019-10-13"));
+  f.Ok("dispatcher-U1", EndJ("A1", "2019-10-13"));
+  CHECK(Accrued(f, "P1") == 9);
+  uint64_t leave = f.Ok("hr", LeaveJ("P1", 8, "compensatory", "2019-10-21"));
+  // Weekends only would give 6 (28, 29 Sep; 5, 6, 12, 13 Oct): less than the 8 days granted.
+  Mentions(f.Refuse("admin", RetractJ(national)),
+           {"seq " + std::to_string(leave), "person 'P1'", "over the 6 days", "(R5)", "(R15)"});
+  // A later edition that drops the holidays is refused alike, naming the grant.
+  Mentions(f.Refuse("admin", CalendarJ(2019, List({"2019-10-01"}), List({}))),
+           {"seq " + std::to_string(leave), "over the 7 days", "(R5)"});
+  // One that keeps enough rest days stands; so does one for a year the leave did not rely on.
+  f.Ok("admin", CalendarJ(2019,
+                          List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
+                                "2019-10-05", "2019-10-06", "2019-10-07"}),
+                          List({"2019-09-29"})));
+  CHECK(Accrued(f, "P1") == 10);  // 12 Oct is a Saturday off again, 29 Sep still worked
+  f.Ok("admin", CalendarJ(2020, List({"2020-01-01"}), List({})));
+  // With the grant reduced to what weekends alone give, the schedules may go.
+  f.Ok("admin", RetractJ(leave));
+  f.Ok("hr", LeaveJ("P1", 6, "compensatory", "2019-10-21"));
+  f.Ok("admin", RetractJ(national));
+  f.RequireRebuildIdentical();
+  f.RequireVerifies();
+}
+
 TEST_CASE("R15: retracting a unit's registration disables the keys scoped to it",
           "[rules][notice][r15]") {
   ProgramLedger f;

@@ -419,12 +419,41 @@ TEST_CASE(
   uint64_t made =
       f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
   uint64_t ended = f.Ok("dispatcher-U1", EndJ("A1", "2019-05-20", "recalled"));
-  f.Ok("leader-P1", ReportJ("G1", "2019-05-20"));
+  uint64_t report = f.Ok("leader-P1", ReportJ("G1", "2019-05-20"));
   f.Refuse("leader-P1", ReportJ("G1", "2019-05-21"));
-  // The ending first, then the assignment (R15).
+  // The ending first, then the report the assignment carries, then the assignment (R15).
   f.Ok("admin", RetractJ(ended));
+  Mentions(f.Refuse("admin", RetractJ(made)),
+           {"seq " + std::to_string(report), "report of 2019-05-20", "(R15)"});
+  f.Ok("admin", RetractJ(report));
   f.Ok("admin", RetractJ(made));
   f.Refuse("leader-P1", ReportJ("G1", "2019-05-15"));
+  f.RequireRebuildIdentical();
+  f.RequireVerifies();
+}
+
+TEST_CASE(
+    "R15: a report filed on a hand-over day rests on either leading assignment; the last one "
+    "to go is refused while the report stands",
+    "[rules][r15]") {
+  ProgramLedger f;
+  uint64_t first =
+      f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24", "leader"));
+  f.Ok("dispatcher-U1", EndJ("A1", "2019-05-24"));
+  uint64_t second =
+      f.Ok("dispatcher-U1", AssignJ("A2", "P1", "G1", "2019-05-24", "2019-06-07", "leader"));
+  uint64_t report = f.Ok("leader-P1", ReportJ("G1", "2019-05-24"));
+  // A2 still leads on the 24th, so A1 may go (its ending first, R15); then A2 carries the
+  // report alone.
+  Mentions(f.Refuse("admin", RetractJ(first)), {"its ending"});
+  f.Ok("admin", RetractJ(first + 1));
+  f.Ok("admin", RetractJ(first));
+  Mentions(f.Refuse("admin", RetractJ(second)),
+           {"seq " + std::to_string(report), "report of 2019-05-24", "(R15)"});
+  f.Ok("admin", RetractJ(report));
+  f.Ok("admin", RetractJ(second));
+  f.RequireRebuildIdentical();
+  f.RequireVerifies();
 }
 
 // ---- R10-R12 evaluations, commendations, criticisms ------------------------------------------
