@@ -3,6 +3,7 @@
 #include <capnp/schema.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -519,6 +520,22 @@ Status Relied(uint64_t dependant, const std::string& what, const char* rule) {
                          rule + "; retract that first (R15)");
 }
 
+// The first record named in `ids` (read at key_of(id)) that is in force, made after
+// `target` and, if given, passes `also`: an event that relies on what `target` registered.
+template <typename T>
+Result<std::optional<std::pair<std::string, uint64_t>>> FirstLiveAfter(
+    const StateReader& state, const std::vector<std::string>& ids,
+    std::string (*key_of)(const std::string&), uint64_t target,
+    const std::function<bool(const T&)>& also = nullptr) {
+  for (const auto& id : ids) {
+    auto r = Get<T>(state, key_of(id));
+    if (!r.ok()) return r.status();
+    if (r->has_value() && (*r)->live() && (*r)->seq > target && (!also || also(**r)))
+      return std::optional<std::pair<std::string, uint64_t>>({id, (*r)->seq});
+  }
+  return std::optional<std::pair<std::string, uint64_t>>();
+}
+
 template <typename T>
 const T* LiveItemAfter(const std::vector<T>& items, uint64_t target) {
   for (const auto& i : items) {
@@ -600,12 +617,9 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
       for (const auto& a : *assignments) {
         if (a.seq > target) return Relied(a.seq, "assignment '" + a.id + "'", "(R3)");
       }
-      for (const auto& id : r.evaluations) {
-        auto e = Get<Evaluation>(state, EvaluationKey(id));
-        if (!e.ok()) return e.status();
-        if (e->has_value() && (*e)->live() && (*e)->seq > target)
-          return Relied((*e)->seq, "evaluation '" + id + "'", "(R10)");
-      }
+      auto e = FirstLiveAfter<Evaluation>(state, r.evaluations, EvaluationKey, target);
+      if (!e.ok()) return e.status();
+      if (*e) return Relied((*e)->second, "evaluation '" + (*e)->first + "'", "(R10)");
       return Status::Ok();
     }
     case E::UNIT_REGISTERED: {
@@ -614,30 +628,25 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
       if (!u->has_value()) return Status::Ok();
       const Unit& r = **u;
       std::string uid = key.substr(2);
-      for (const auto& id : r.persons) {
-        auto p = Get<Person>(state, PersonKey(id));
-        if (!p.ok()) return p.status();
-        if (p->has_value() && (*p)->live() && (*p)->unit == uid && (*p)->seq > target)
-          return Relied((*p)->seq, "person '" + id + "' registered to it", "(R4)");
-      }
-      for (const auto& id : r.groups) {
-        auto g = Get<Group>(state, GroupKey(id));
-        if (!g.ok()) return g.status();
-        if (g->has_value() && (*g)->live() && (*g)->lead_unit == uid && (*g)->seq > target)
-          return Relied((*g)->seq, "group '" + id + "' it leads", "(R7)");
-      }
-      for (const auto& id : r.cities) {
-        auto c = Get<City>(state, CityKey(id));
-        if (!c.ok()) return c.status();
-        if (c->has_value() && (*c)->live() && (*c)->guarantor == uid && (*c)->seq > target)
-          return Relied((*c)->seq, "city " + id + " it guarantees", "(R9)");
-      }
-      for (const auto& id : r.evaluations) {
-        auto e = Get<Evaluation>(state, EvaluationKey(id));
-        if (!e.ok()) return e.status();
-        if (e->has_value() && (*e)->live() && (*e)->seq > target)
-          return Relied((*e)->seq, "evaluation '" + id + "'", "(R10)");
-      }
+      auto person = FirstLiveAfter<Person>(state, r.persons, PersonKey, target,
+                                           [&](const Person& p) { return p.unit == uid; });
+      if (!person.ok()) return person.status();
+      if (*person)
+        return Relied((*person)->second, "person '" + (*person)->first + "' registered to it",
+                      "(R4)");
+      auto group = FirstLiveAfter<Group>(state, r.groups, GroupKey, target,
+                                         [&](const Group& g) { return g.lead_unit == uid; });
+      if (!group.ok()) return group.status();
+      if (*group)
+        return Relied((*group)->second, "group '" + (*group)->first + "' it leads", "(R7)");
+      auto city = FirstLiveAfter<City>(state, r.cities, CityKey, target,
+                                       [&](const City& c) { return c.guarantor == uid; });
+      if (!city.ok()) return city.status();
+      if (*city)
+        return Relied((*city)->second, "city " + (*city)->first + " it guarantees", "(R9)");
+      auto e = FirstLiveAfter<Evaluation>(state, r.evaluations, EvaluationKey, target);
+      if (!e.ok()) return e.status();
+      if (*e) return Relied((*e)->second, "evaluation '" + (*e)->first + "'", "(R10)");
       if (auto* t = LiveItemAfter(r.marks, target)) return Relied(t->seq, "a mark", "(R11, R12)");
       if (auto* t = LiveItemAfter(r.principals, target))
         return Relied(t->seq, "its principal named", "(R17)");
@@ -647,12 +656,9 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
       auto c = Get<City>(state, key);
       if (!c.ok()) return c.status();
       if (!c->has_value()) return Status::Ok();
-      for (const auto& id : (*c)->groups) {
-        auto g = Get<Group>(state, GroupKey(id));
-        if (!g.ok()) return g.status();
-        if (g->has_value() && (*g)->live() && (*g)->seq > target)
-          return Relied((*g)->seq, "group '" + id + "'", "(R7)");
-      }
+      auto group = FirstLiveAfter<Group>(state, (*c)->groups, GroupKey, target);
+      if (!group.ok()) return group.status();
+      if (*group) return Relied((*group)->second, "group '" + (*group)->first + "'", "(R7)");
       if (auto* t = LiveItemAfter((*c)->branches, target))
         return Relied(t->seq, "its party branch", "(R8)");
       if (auto* t = LiveItemAfter((*c)->targets, target))
