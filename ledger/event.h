@@ -7,6 +7,7 @@
 #include <capnp/compat/json.capnp.h>
 #include <capnp/compat/json.h>
 #include <capnp/message.h>
+#include <capnp/schema.h>
 #include <kj/array.h>
 
 #include <memory>
@@ -46,6 +47,16 @@ class EventView {
 
 // The event's type name as it appears in JSON ("assignmentMade").
 std::string EventTypeName(schema::Event::Which which);
+
+// The JSON name of a schema enum's value, e.g. "poorOrganisation" for Ground; "unknown"
+// for a value the schema does not name (a stored int from a later schema).
+template <typename T>
+std::string EnumName(T value) {
+  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
+    if (e.getOrdinal() == static_cast<uint16_t>(value)) return e.getProto().getName();
+  }
+  return "unknown";
+}
 
 // `text` as a JSON string literal, quotes included, with every control character escaped.
 std::string JsonQuote(std::string_view text);

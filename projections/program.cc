@@ -18,15 +18,6 @@ using program_internal::D;
 using program_internal::S;
 using E = schema::Event;
 
-// The JSON name of an enumerant, e.g. "poorOrganisation".
-template <typename T>
-std::string EnumName(T value) {
-  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
-    if (e.getOrdinal() == static_cast<uint16_t>(value)) return e.getProto().getName();
-  }
-  return std::to_string(static_cast<int>(value));
-}
-
 template <typename T>
 Result<T> Live(const StateReader& state, const std::string& key, const std::string& what,
                const std::string& id) {

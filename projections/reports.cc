@@ -13,14 +13,6 @@ namespace {
 
 using namespace records;
 
-template <typename T>
-std::string EnumName(int value) {
-  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
-    if (e.getOrdinal() == value) return e.getProto().getName();
-  }
-  return "unknown";
-}
-
 // Visits every state record whose key starts with `prefix`.
 template <typename F>
 Status ScanState(const LedgerView& ledger, const std::string& prefix, F&& visit) {
@@ -175,8 +167,8 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
     if (event.isPersonRegistered()) {
       report.name = event.getPersonRegistered().getName();
       report.unit = event.getPersonRegistered().getUnit();
-      report.category = EnumName<schema::StaffCategory>(
-          static_cast<int>(event.getPersonRegistered().getCategory()));
+      report.category = EnumName(static_cast<schema::StaffCategory>(
+          static_cast<int>(event.getPersonRegistered().getCategory())));
     }
     std::vector<SealedValue> sealed;
     if (include_sensitive) {
@@ -217,7 +209,7 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
         RosterCity rc;
         rc.city = key.substr(2);
         rc.name = c.name;
-        rc.region = EnumName<schema::Region>(c.region);
+        rc.region = EnumName(static_cast<schema::Region>(c.region));
         // R8: the branch formed latest on or before the day, whatever order it was recorded in.
         const Branch* branch = nullptr;
         for (const auto& b : c.branches) {
@@ -238,7 +230,7 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
           if (disbanded) continue;
           RosterGroup rg;
           rg.group = gid;
-          rg.kind = EnumName<schema::GroupKind>((*g)->kind);
+          rg.kind = EnumName(static_cast<schema::GroupKind>((*g)->kind));
           rg.lead_unit = (*g)->lead_unit;
           rg.lead_unit_name = NameOf(ledger, false, (*g)->lead_unit);
           rg.task = (*g)->task;
@@ -255,7 +247,7 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
               m.unit = (*p)->unit;
               m.recall_due = !(*a)->ended() && RestrictedDuring(**p, (*a)->from, (*a)->to);
             }
-            m.position = EnumName<schema::Position>((*a)->position);
+            m.position = static_cast<schema::Position>((*a)->position);
             m.from = FormatDay((*a)->from);
             m.to = FormatDay((*a)->last_day());
             // On a hand-over day a person staying on has two assignments here: list the new one.
@@ -269,7 +261,8 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
           }
           // The leader: the member on site as leader (the newest assignment on a hand-over day).
           for (const auto& m : rg.members) {
-            if (m.position == "leader" && (!rg.leader || rg.leader->from < m.from)) rg.leader = m;
+            if (m.position == schema::Position::LEADER && (!rg.leader || rg.leader->from < m.from))
+              rg.leader = m;
           }
           rc.groups.push_back(std::move(rg));
         }
@@ -296,7 +289,8 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
       if (g.leader && g.leader->from < newest[g.leader->person]) {
         g.leader.reset();
         for (const auto& m : g.members) {
-          if (m.position == "leader" && (!g.leader || g.leader->from < m.from)) g.leader = m;
+          if (m.position == schema::Position::LEADER && (!g.leader || g.leader->from < m.from))
+            g.leader = m;
         }
       }
     }
@@ -330,7 +324,7 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
       if (!p->has_value()) return Status::Ok();
       line.name = (*p)->name;
       line.unit = (*p)->unit;
-      line.category = EnumName<schema::StaffCategory>((*p)->category);
+      line.category = static_cast<schema::StaffCategory>((*p)->category);
       marks = (*p)->marks;
     }
     std::vector<uint64_t> commended, criticised;
@@ -372,7 +366,8 @@ Result<EligibilityReport> Eligibility(const LedgerView& ledger, int year, bool u
                        "): bonus points for the leadership team, priority for Advanced Collective";
       }
     } else {
-      bool civil = line.category == "civilServant" || line.category == "referenceManaged";
+      bool civil = line.category == schema::StaffCategory::CIVIL_SERVANT ||
+                   line.category == schema::StaffCategory::REFERENCE_MANAGED;
       if (!criticised.empty()) {
         line.outcomes = {"barredFromExcellent"};
         line.reasons =
@@ -445,7 +440,7 @@ Result<ExplanationsReport> OpenExplanations(const LedgerView& ledger, std::optio
           o.city = key.substr(2);
           o.name = c.name;
           o.year = t.year;
-          o.scope = EnumName<schema::TargetScope>(t.scope);
+          o.scope = EnumName(static_cast<schema::TargetScope>(t.scope));
           o.guarantor = c.guarantor;
           o.assessed_on = FormatDay(t.date);
           o.seq = t.seq;

@@ -46,7 +46,8 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
 
 // ---- roster ----
 struct RosterMember {
-  std::string person, name, unit, position;
+  std::string person, name, unit;
+  schema::Position position = schema::Position::MEMBER;
   std::string from, to;
   // R1: a restriction recorded while this assignment runs or is planned is in force
   // during it, and it has not been ended: the person is to be recalled. Never says why.
@@ -71,7 +72,8 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
 
 // ---- eligibility (HR) ----
 struct EligibilityLine {
-  std::string id, name, unit, category;  // unit/category empty for units
+  std::string id, name, unit;                     // unit empty for units
+  std::optional<schema::StaffCategory> category;  // persons only
   std::vector<std::string> outcomes;
   bool review_required = false;
   std::string reasons;

@@ -110,13 +110,13 @@ TEST_CASE(
   auto l1 = LineOf(r, "P1");
   CHECK(l1.name == "张伟");
   CHECK(l1.unit == "U1");
-  CHECK(l1.category == "civilServant");
+  CHECK(l1.category == schema::StaffCategory::CIVIL_SERVANT);
   CHECK(l1.outcomes == Strings{"priorityInAssessment", "priorityInAwards"});
   CHECK_FALSE(l1.review_required);
   CHECK(l1.events == Seqs{p1});
   CHECK_THAT(l1.reasons, Contains("commended"));
   auto l2 = LineOf(r, "P2");
-  CHECK(l2.category == "referenceManaged");
+  CHECK(l2.category == schema::StaffCategory::REFERENCE_MANAGED);
   CHECK(l2.outcomes == Strings{"priorityInAssessment", "priorityInAwards"});
   CHECK_FALSE(l2.review_required);
   CHECK(l2.events == Seqs{p2});
@@ -135,12 +135,12 @@ TEST_CASE(
   auto r = Elig(f, 2019);
   REQUIRE(Listed(r) == Strings{"P3", "P4"});
   auto l3 = LineOf(r, "P3");
-  CHECK(l3.category == "publicInstitution");
+  CHECK(l3.category == schema::StaffCategory::PUBLIC_INSTITUTION);
   CHECK(l3.outcomes == Strings{"gradeRaised", "priorityInAwards"});
   CHECK_FALSE(l3.review_required);
   CHECK(l3.events == Seqs{p3});
   auto l4 = LineOf(r, "P4");
-  CHECK(l4.category == "contract");
+  CHECK(l4.category == schema::StaffCategory::CONTRACT);
   CHECK(l4.outcomes == Strings{"gradeRaised", "priorityInAwards"});
   CHECK(l4.events == Seqs{p4});
 }
@@ -265,7 +265,7 @@ TEST_CASE(
   auto l1 = LineOf(r, "U1");
   CHECK(l1.name == "大气环境司");
   CHECK(l1.unit.empty());
-  CHECK(l1.category.empty());
+  CHECK_FALSE(l1.category.has_value());
   CHECK(l1.outcomes == Strings{"leadershipBonus", "priorityAdvancedCollective"});
   CHECK_FALSE(l1.review_required);
   CHECK(l1.events == Seqs{u1});
@@ -487,7 +487,7 @@ TEST_CASE("roster: members, leader, lead unit and branch secretary on a date", "
   REQUIRE(g1->leader.has_value());
   CHECK(g1->leader->person == "P1");
   CHECK(g1->leader->name == "张伟");
-  CHECK(g1->leader->position == "leader");
+  CHECK(g1->leader->position == schema::Position::LEADER);
   CHECK(MembersOf(r, "G1") == Strings{"P1", "P2"});
   const RosterGroup* g2 = GroupIn(r, "G2");
   REQUIRE(g2 != nullptr);

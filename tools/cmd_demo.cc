@@ -241,13 +241,14 @@ Status PrintRoster(const Ledger& ledger, const demo::Plan& plan) {
                 << (g.task.empty() ? "" : ", " + g.task) << "\n    ";
       if (!g.leader) std::cout << "(no leader on site) ";
       std::vector<RosterMember> members = g.members;
-      std::stable_partition(members.begin(), members.end(),
-                            [](const RosterMember& m) { return m.position == "leader"; });
+      std::stable_partition(members.begin(), members.end(), [](const RosterMember& m) {
+        return m.position == schema::Position::LEADER;
+      });
       for (size_t i = 0; i < members.size(); ++i) {
         const auto& m = members[i];
-        std::cout << (i ? ", " : "") << (m.position == "leader" ? "leader " : "") << m.person << " "
-                  << m.name << " (" << m.unit << (m.to == report->date ? ", hands over today" : "")
-                  << ")";
+        std::cout << (i ? ", " : "") << (m.position == schema::Position::LEADER ? "leader " : "")
+                  << m.person << " " << m.name << " (" << m.unit
+                  << (m.to == report->date ? ", hands over today" : "") << ")";
       }
       std::cout << "\n";
     }

@@ -9,6 +9,11 @@
 namespace probity::cli {
 namespace {
 
+// A person's staff category as interface.md names it; empty for a unit's line.
+std::string CategoryName(const EligibilityLine& l) {
+  return l.category ? EnumName(*l.category) : std::string();
+}
+
 std::string BasisLine(const ReportBasis& b) {
   return "computed at tree size " + std::to_string(b.tree_size) + ", root " + HexEncode(b.root) +
          " (check it: probity prove consistency " + std::to_string(b.tree_size) + " <latest size>)";
@@ -112,7 +117,7 @@ int Roster(const Args& args) {
   if (!report.ok()) return FailStatus(args, report.status());
   auto member_json = [](const RosterMember& m) {
     return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) +
-           ",\"unit\":" + JsonQuote(m.unit) + ",\"position\":" + JsonQuote(m.position) +
+           ",\"unit\":" + JsonQuote(m.unit) + ",\"position\":" + JsonQuote(EnumName(m.position)) +
            ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) +
            ",\"recallDue\":" + (m.recall_due ? "true" : "false") + "}";
   };
@@ -154,8 +159,8 @@ int Roster(const Args& args) {
                 << g.lead_unit_name << (g.task.empty() ? "" : ", task: " + g.task) << "\n";
       if (!g.leader) std::cout << "    (no leader on site)\n";
       for (const auto& m : g.members) {
-        std::cout << "    " << Pad(m.position, 7) << m.person << " " << Pad(m.name, 8) << " "
-                  << m.unit << "  " << m.from << ".." << m.to
+        std::cout << "    " << Pad(EnumName(m.position), 7) << m.person << " " << Pad(m.name, 8)
+                  << " " << m.unit << "  " << m.from << ".." << m.to
                   << (m.recall_due ? "  recall due (R1)" : "") << "\n";
       }
     }
@@ -186,7 +191,8 @@ int Eligibility(const Args& args) {
       std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << JsonQuote(l.id)
                 << ",\"name\":" << JsonQuote(l.name);
       if (!units)
-        std::cout << ",\"unit\":" << JsonQuote(l.unit) << ",\"category\":" << JsonQuote(l.category);
+        std::cout << ",\"unit\":" << JsonQuote(l.unit)
+                  << ",\"category\":" << JsonQuote(CategoryName(l));
       std::cout << ",\"outcomes\":[";
       for (size_t j = 0; j < l.outcomes.size(); ++j)
         std::cout << (j ? "," : "") << JsonQuote(l.outcomes[j]);
@@ -204,7 +210,7 @@ int Eligibility(const Args& args) {
               << ",outcomes,reviewRequired,reasons,events\r\n";
     for (const auto& l : report->lines) {
       std::cout << CsvField(l.id) << "," << CsvField(l.name);
-      if (!units) std::cout << "," << CsvField(l.unit) << "," << CsvField(l.category);
+      if (!units) std::cout << "," << CsvField(l.unit) << "," << CsvField(CategoryName(l));
       std::cout << "," << CsvField(Join(l.outcomes, ";")) << ","
                 << (l.review_required ? "true" : "false") << "," << CsvField(l.reasons) << ","
                 << CsvField(JoinSeqs(l.events, ";")) << "\r\n";
@@ -216,7 +222,7 @@ int Eligibility(const Args& args) {
             << report->lines.size() << " listed\n";
   for (const auto& l : report->lines) {
     std::cout << Pad(l.id, 10) << Pad(l.name, 22)
-              << (units ? "" : Pad(l.unit, 8) + Pad(l.category, 19)) << Join(l.outcomes, ";")
+              << (units ? "" : Pad(l.unit, 8) + Pad(CategoryName(l), 19)) << Join(l.outcomes, ";")
               << (l.review_required ? "  REVIEW" : "") << "\n    " << l.reasons << "; events "
               << JoinSeqs(l.events, ", ") << "\n";
   }
