@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing.h"
+
 namespace probity {
 namespace {
 
@@ -29,22 +31,8 @@ Bytes FromHex(std::string_view hex) {
 }
 
 // A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("probity-crypto-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    fs::create_directory(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("probity-crypto-test") {}
 };
 
 std::string ReadAll(const std::string& path) {

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing.h"
+
 namespace probity::httpsig {
 namespace {
 
@@ -71,22 +73,8 @@ Bytes MustBase64(std::string_view b64) {
 }
 
 // A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("probity-httpsig-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    fs::create_directory(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("probity-httpsig-test") {}
 };
 
 // An HTTP/1.1 request as printed in the RFC: request line, fields, empty line,

@@ -37,14 +37,15 @@ std::string CalendarJ(int year, const std::string& holidays, const std::string& 
 
 // ---- R5: rest days by the published calendar, each day once ----------------------------------
 
+// 2019's National Day holidays, 1-7 October.
+const std::string kNationalDay2019 = List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
+                                           "2019-10-05", "2019-10-06", "2019-10-07"});
+
 TEST_CASE("R5: a public holiday worked accrues a day, a make-up working day (调休) does not",
           "[rules][notice]") {
   ProgramLedger f;
   // 2019's National Day: 1-7 October off, Sunday 29 September and Saturday 12 October worked.
-  f.Ok("admin", CalendarJ(2019,
-                          List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
-                                "2019-10-05", "2019-10-06", "2019-10-07"}),
-                          List({"2019-09-29", "2019-10-12"})));
+  f.Ok("admin", CalendarJ(2019, kNationalDay2019, List({"2019-09-29", "2019-10-12"})));
   // Thursday 26 September to Sunday 13 October: weekends 28 Sep, (29 Sep worked), 5, 6 Oct
   // (also holidays), (12 Oct worked), 13 Oct; holidays 1-4 and 7 Oct.
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-09-26", "2019-10-13"));
@@ -422,10 +423,7 @@ TEST_CASE(
   ProgramLedger f;
   // National Day 2019 worked: 9 rest days on site (see the first R5 test).
   uint64_t national =
-      f.Ok("admin", CalendarJ(2019,
-                              List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
-                                    "2019-10-05", "2019-10-06", "2019-10-07"}),
-                              List({"2019-09-29", "2019-10-12"})));
+      f.Ok("admin", CalendarJ(2019, kNationalDay2019, List({"2019-09-29", "2019-10-12"})));
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-09-26", "2019-10-13"));
   f.Ok("dispatcher-U1", EndJ("A1", "2019-10-13"));
   CHECK(Accrued(f, "P1") == 9);
@@ -437,10 +435,7 @@ TEST_CASE(
   Mentions(f.Refuse("admin", CalendarJ(2019, List({"2019-10-01"}), List({}))),
            {"seq " + std::to_string(leave), "over the 7 days", "(R5)"});
   // One that keeps enough rest days stands; so does one for a year the leave did not rely on.
-  f.Ok("admin", CalendarJ(2019,
-                          List({"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
-                                "2019-10-05", "2019-10-06", "2019-10-07"}),
-                          List({"2019-09-29"})));
+  f.Ok("admin", CalendarJ(2019, kNationalDay2019, List({"2019-09-29"})));
   CHECK(Accrued(f, "P1") == 10);  // 12 Oct is a Saturday off again, 29 Sep still worked
   f.Ok("admin", CalendarJ(2020, List({"2020-01-01"}), List({})));
   // With the grant reduced to what weekends alone give, the schedules may go.
