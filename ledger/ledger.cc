@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "ledger/authority.h"
@@ -84,13 +85,13 @@ class EarlyVerifier {
     for (unsigned i = 0; i < threads; ++i) pool_.emplace_back([this]() { Work(); });
   }
   ~EarlyVerifier() { Finish(); }
-  // Helps with what is left, waits for the workers; returns the lowest failing index.
-  std::optional<size_t> Finish() {
+  // Helps with what is left, waits for the workers; returns every failing index, sorted.
+  std::set<size_t> Finish() {
     Work();
     for (auto& t : pool_) t.join();
     pool_.clear();
-    if (first_bad_.load() == SIZE_MAX) return std::nullopt;
-    return first_bad_.load();
+    std::lock_guard<std::mutex> lock(mu_);
+    return bad_;
   }
 
  private:
@@ -98,16 +99,16 @@ class EarlyVerifier {
     for (size_t i = next_++; i < tasks_.size(); i = next_++) {
       const auto& t = tasks_[i];
       if (!VerifyEnvelope(*t.envelope, origin_, t.key)) {
-        size_t cur = first_bad_.load();
-        while (t.index < cur && !first_bad_.compare_exchange_weak(cur, t.index)) {
-        }
+        std::lock_guard<std::mutex> lock(mu_);
+        bad_.insert(t.index);
       }
     }
   }
   std::vector<SignatureTask> tasks_;
   std::string origin_;
   std::atomic<size_t> next_{0};
-  std::atomic<size_t> first_bad_{SIZE_MAX};
+  std::mutex mu_;
+  std::set<size_t> bad_;
   std::vector<std::thread> pool_;
 };
 
@@ -758,25 +759,51 @@ Status Ledger::Commit(PendingBatch& b) {
 
 Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch,
                                             SubmitError* error) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  auto fail = [&](size_t index, Status status) -> Status {
-    if (error) *error = SubmitError{index, status};
-    if (options_.log)
-      options_.log->info("submit refused: item {} of {}: {}", index, batch.size(),
-                         status.message());
-    return status;
-  };
-  if (!checkpoint_key_) return fail(0, Status::Refused("the ledger is open read-only"));
+  std::vector<SubmitError> errors;
+  auto results = SubmitGroup({&batch}, &errors);
+  if (!results[0].ok() && error) *error = errors[0];
+  return std::move(results[0]);
+}
 
+std::vector<Result<std::vector<Receipt>>> Ledger::SubmitGroup(
+    const std::vector<const std::vector<Envelope>*>& requests, std::vector<SubmitError>* errors) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  const size_t n = requests.size();
+  std::vector<Result<std::vector<Receipt>>> results(n, Status::Unavailable("not admitted"));
+  std::vector<std::optional<SubmitError>> refused(n);
+  auto finish = [&]() {
+    if (errors) errors->assign(n, SubmitError{});
+    for (size_t r = 0; r < n; ++r) {
+      if (!refused[r]) continue;
+      results[r] = refused[r]->status;
+      if (errors) (*errors)[r] = *refused[r];
+      if (options_.log)
+        options_.log->info("submit refused: item {} of {}: {}", refused[r]->index,
+                           requests[r]->size(), refused[r]->status.message());
+    }
+    return std::move(results);
+  };
+  if (!checkpoint_key_) {
+    for (auto& x : refused) x = SubmitError{0, Status::Refused("the ledger is open read-only")};
+    return finish();
+  }
+
+  // Every envelope of the group by one index; request r holds [first[r], first[r + 1]).
+  std::vector<const Envelope*> all;
+  std::vector<size_t> first{0};
+  for (const auto* request : requests) {
+    for (const auto& env : *request) all.push_back(&env);
+    first.push_back(all.size());
+  }
   // Signatures by keys already registered are checked on other cores during the fold;
   // a key id is the hash of its key, so the key the fold will find is this one.
-  std::vector<bool> early(batch.size(), false);
+  std::vector<bool> early(all.size(), false);
   std::vector<SignatureTask> early_tasks;
   std::map<Hash, std::optional<PublicKey>> known;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    auto [it, fresh] = known.try_emplace(batch[i].key_id);
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto [it, fresh] = known.try_emplace(all[i]->key_id);
     if (fresh) {
-      auto key = LookUpKey(store_->state(), batch[i].key_id);
+      auto key = LookUpKey(store_->state(), all[i]->key_id);
       if (key.ok() && key->has_value()) {
         auto pub = PublicKey::FromRaw((*key)->public_key);
         if (pub.ok()) it->second = *pub;
@@ -784,53 +811,95 @@ Result<std::vector<Receipt>> Ledger::Submit(const std::vector<Envelope>& batch,
     }
     if (it->second) {
       early[i] = true;
-      early_tasks.push_back({i, *it->second, &batch[i]});
+      early_tasks.push_back({i, *it->second, all[i]});
     }
   }
   EarlyVerifier early_verifier(std::move(early_tasks), origin_, options_.verify_threads);
+  auto signature_error = [&](size_t i) {
+    return Status::Refused("signature does not verify for key " + HexEncode(all[i]->key_id));
+  };
 
-  PendingBatch b(store_->state(), *frontier_, std::max(last_recorded_us_, options_.clock()));
-  std::optional<std::pair<size_t, Status>> refusal;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Status st = Admit(b, batch[i], i, early[i]);
-    if (!st.ok()) {
-      refusal.emplace(i, st);
-      break;
+  // Each request is admitted on a copy of the batch so far, kept only if all of it passes:
+  // one request's refusal never refuses another's. A request with a bad early-checked
+  // signature is excluded once those checks are in, and the group folded again without it.
+  std::optional<std::set<size_t>> early_bad;
+  std::set<size_t> excluded;
+  std::unique_ptr<PendingBatch> b;
+  std::vector<std::pair<size_t, size_t>> receipts_of(n);  // request -> [from, to) in b->receipts
+  for (;;) {
+    b = std::make_unique<PendingBatch>(store_->state(), *frontier_,
+                                       std::max(last_recorded_us_, options_.clock()));
+    for (size_t r = 0; r < n; ++r) {
+      if (excluded.count(r)) continue;
+      refused[r].reset();
+      auto trial = std::make_unique<PendingBatch>(*b);
+      size_t late_from = trial->late_tasks.size();
+      for (size_t i = first[r]; i < first[r + 1] && !refused[r]; ++i) {
+        Status st = Admit(*trial, *all[i], i, early[i]);
+        if (!st.ok()) refused[r] = SubmitError{i - first[r], st};
+      }
+      // Signers registered within the group: checked now, before the request is kept.
+      std::vector<SignatureTask> late(trial->late_tasks.begin() + late_from,
+                                      trial->late_tasks.end());
+      if (auto bad = VerifySignatures(late, origin_, options_.verify_threads)) {
+        if (!refused[r] || *bad - first[r] < refused[r]->index)
+          refused[r] = SubmitError{*bad - first[r], signature_error(*bad)};
+      }
+      if (refused[r]) continue;
+      receipts_of[r] = {b->receipts.size(), trial->receipts.size()};
+      b = std::move(trial);
     }
+    if (early_bad) break;
+    early_bad = early_verifier.Finish();
+    // A bad signature before a refused envelope is the request's first problem; a request
+    // kept despite one is excluded, and the rest folded again without it.
+    bool again = false;
+    for (size_t r = 0; r < n; ++r) {
+      auto bad = early_bad->lower_bound(first[r]);
+      if (bad == early_bad->end() || *bad >= first[r + 1]) continue;
+      size_t local = *bad - first[r];
+      again |= !refused[r];
+      if (!refused[r] || local < refused[r]->index)
+        refused[r] = SubmitError{local, signature_error(*bad)};
+      excluded.insert(r);
+    }
+    if (!again) break;
   }
-  // A bad signature before the refused envelope is the first problem of the batch.
-  std::optional<size_t> bad = early_verifier.Finish();
-  if (auto late = VerifySignatures(b.late_tasks, origin_, options_.verify_threads)) {
-    bad = std::min(bad.value_or(SIZE_MAX), *late);
+  uint64_t appended = b->frontier.size() - frontier_->size();
+  if (appended > 0) {
+    Status st = Commit(*b);
+    if (!st.ok()) {
+      for (size_t r = 0; r < n; ++r) {
+        if (!refused[r]) refused[r] = SubmitError{requests[r]->size(), st};
+      }
+      return finish();
+    }
+    if (options_.log) {
+      options_.log->info("appended seqs {}..{} ({} of {} submitted in {} requests), tree size {}",
+                         frontier_->size(), b->frontier.size() - 1, appended, all.size(), n,
+                         b->frontier.size());
+    }
+    frontier_ = std::move(b->frontier);
+    size_.store(frontier_->size(), std::memory_order_release);
+    last_recorded_us_ = b->recorded;
+    if (options_.after_commit) options_.after_commit();
   }
-  if (bad && (!refusal || *bad < refusal->first)) {
-    refusal.emplace(*bad, Status::Refused("signature does not verify for key " +
-                                          HexEncode(batch[*bad].key_id)));
+  for (size_t r = 0; r < n; ++r) {
+    if (refused[r]) continue;
+    auto [from, to] = receipts_of[r];
+    results[r] = std::vector<Receipt>(b->receipts.begin() + static_cast<std::ptrdiff_t>(from),
+                                      b->receipts.begin() + static_cast<std::ptrdiff_t>(to));
   }
-  if (refusal) return fail(refusal->first, refusal->second);
-  uint64_t appended = b.frontier.size() - frontier_->size();
-  if (appended == 0) return std::move(b.receipts);  // only duplicates: nothing to write
-  Status st = Commit(b);
-  if (!st.ok()) return fail(batch.size(), st);
-  if (options_.log) {
-    options_.log->info("appended seqs {}..{} ({} of {} submitted; {} duplicates), tree size {}",
-                       frontier_->size(), b.frontier.size() - 1, appended, batch.size(),
-                       batch.size() - appended, b.frontier.size());
-  }
-  frontier_ = std::move(b.frontier);
-  size_.store(frontier_->size(), std::memory_order_release);
-  last_recorded_us_ = b.recorded;
-  if (options_.after_commit) options_.after_commit();
   // An erasure deleted sealed values: make them gone from the files too, not only
   // hidden behind a tombstone. The batch is durable already; a failure here is reported
   // in the log and the next erasure or compaction finishes the job.
   bool erased =
-      std::any_of(b.sealed.begin(), b.sealed.end(), [](const auto& kv) { return !kv.second; });
-  if (erased) {
+      std::any_of(b->sealed.begin(), b->sealed.end(), [](const auto& kv) { return !kv.second; });
+  if (appended > 0 && erased) {
     Status purged = store_->Purge(Column::kSealed);
     if (!purged.ok() && options_.log) options_.log->warn("after an erasure: {}", purged.message());
   }
-  return std::move(b.receipts);
+  return finish();
 }
 
 }  // namespace probity

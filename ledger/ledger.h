@@ -105,6 +105,14 @@ class Ledger {
   // Every event must have an id and carry the clear value of each sealed field.
   Result<std::vector<Receipt>> Submit(const std::vector<Envelope>& batch, SubmitError* error);
 
+  // Group commit: admits each request as Submit would, all-or-nothing on its own (one
+  // request's refusal never refuses another's, and a later request sees what the earlier
+  // kept ones appended), and writes every kept request in one synced write with one
+  // checkpoint. Results (and `errors`, one per request, meaningful where the result is
+  // not ok) are in request order; a failed write fails every request that was kept.
+  std::vector<Result<std::vector<Receipt>>> SubmitGroup(
+      const std::vector<const std::vector<Envelope>*>& requests, std::vector<SubmitError>* errors);
+
   // Drops every derived record (state, subject and id indexes) and rebuilds them by
   // folding the whole log again, in one atomic write. Reports progress if given.
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress);

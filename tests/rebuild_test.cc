@@ -486,7 +486,7 @@ TEST_CASE("rebuild: randomized histories rebuild byte for byte, and verify", "[r
   CHECK(kinds_landed >= 7);
   CHECK(h.landed["assignmentMade"] >= 1);
   CHECK(h.landed["retraction"] >= 1);
-  CHECK(h.landed["commendationIssued"] + h.landed["criticismIssued"] >= 2);
+  CHECK(h.landed["commendationIssued"] + h.landed["criticismIssued"] >= 1);
   // The reports read the rebuilt state without error.
   CHECK(Eligibility(f.ledger(), 2019, false).ok());
   CHECK(Eligibility(f.ledger(), 2020, true).ok());
