@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "projections/report_codec.h"
 #include "projections/reports.h"
 #include "tools/commands.h"
 
@@ -17,11 +18,6 @@ std::string CategoryName(const EligibilityLine& l) {
 std::string BasisLine(const ReportBasis& b) {
   return "computed at tree size " + std::to_string(b.tree_size) + ", root " + HexEncode(b.root) +
          " (check it: probity prove consistency " + std::to_string(b.tree_size) + " <latest size>)";
-}
-
-std::string BasisJson(const ReportBasis& b) {
-  return "{\"treeSize\":" + std::to_string(b.tree_size) + ",\"root\":\"" + HexEncode(b.root) +
-         "\"}";
 }
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep) {
@@ -71,25 +67,7 @@ int Record(const Args& args) {
       ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"person\":" << JsonQuote(report->person)
-              << ",\"name\":" << JsonQuote(report->name) << ",\"unit\":" << JsonQuote(report->unit)
-              << ",\"category\":" << JsonQuote(report->category);
-    if (as_of.date) std::cout << ",\"asOf\":" << JsonQuote(*as_of.date);
-    if (as_of.seq) std::cout << ",\"asOfSeq\":" << *as_of.seq;
-    std::cout << ",\"events\":[";
-    bool first = true;
-    for (const auto& l : report->lines) {
-      std::cout << (first ? "" : ",") << "{\"seq\":" << l.seq << ",\"date\":" << JsonQuote(l.date)
-                << ",\"type\":" << JsonQuote(l.type) << ",\"signer\":" << JsonQuote(l.signer)
-                << ",\"withdrawn\":" << (l.withdrawn_by ? "true" : "false");
-      if (l.withdrawn_by) {
-        std::cout << ",\"withdrawnBy\":" << *l.withdrawn_by
-                  << ",\"withdrawnReason\":" << JsonQuote(l.withdrawn_reason);
-      }
-      std::cout << ",\"event\":" << l.event_json << "}";
-      first = false;
-    }
-    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    std::cout << RecordJson(*report, as_of) << "\n";
     return kExitOk;
   }
   std::cout << "record of " << report->person << " " << report->name << " (unit " << report->unit
@@ -115,34 +93,8 @@ int Roster(const Args& args) {
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   auto report = probity::Roster((*ledger)->View(), date, args.Option("city"));
   if (!report.ok()) return FailStatus(args, report.status());
-  auto member_json = [](const RosterMember& m) {
-    return "{\"person\":" + JsonQuote(m.person) + ",\"name\":" + JsonQuote(m.name) +
-           ",\"unit\":" + JsonQuote(m.unit) + ",\"position\":" + JsonQuote(EnumName(m.position)) +
-           ",\"from\":" + JsonQuote(m.from) + ",\"to\":" + JsonQuote(m.to) +
-           ",\"recallDue\":" + (m.recall_due ? "true" : "false") + "}";
-  };
   if (args.Has("json")) {
-    std::cout << "{\"date\":" << JsonQuote(report->date) << ",\"cities\":[";
-    for (size_t i = 0; i < report->cities.size(); ++i) {
-      const auto& c = report->cities[i];
-      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(c.city)
-                << ",\"name\":" << JsonQuote(c.name) << ",\"region\":" << JsonQuote(c.region)
-                << ",\"secretary\":" << JsonQuote(c.secretary)
-                << ",\"secretaryName\":" << JsonQuote(c.secretary_name) << ",\"groups\":[";
-      for (size_t j = 0; j < c.groups.size(); ++j) {
-        const auto& g = c.groups[j];
-        std::cout << (j ? "," : "") << "{\"group\":" << JsonQuote(g.group)
-                  << ",\"kind\":" << JsonQuote(g.kind) << ",\"leadUnit\":" << JsonQuote(g.lead_unit)
-                  << ",\"leadUnitName\":" << JsonQuote(g.lead_unit_name)
-                  << ",\"leader\":" << (g.leader ? member_json(*g.leader) : "null")
-                  << ",\"members\":[";
-        for (size_t k = 0; k < g.members.size(); ++k)
-          std::cout << (k ? "," : "") << member_json(g.members[k]);
-        std::cout << "]}";
-      }
-      std::cout << "]}";
-    }
-    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    std::cout << RosterJson(*report) << "\n";
     return kExitOk;
   }
   std::cout << "on site on " << report->date << "\n";
@@ -185,22 +137,7 @@ int Eligibility(const Args& args) {
   if (!report.ok()) return FailStatus(args, report.status());
   const char* id_col = units ? "unit" : "person";
   if (format == "json") {
-    std::cout << "[";
-    for (size_t i = 0; i < report->lines.size(); ++i) {
-      const auto& l = report->lines[i];
-      std::cout << (i ? ",\n" : "") << "{\"" << id_col << "\":" << JsonQuote(l.id)
-                << ",\"name\":" << JsonQuote(l.name);
-      if (!units)
-        std::cout << ",\"unit\":" << JsonQuote(l.unit)
-                  << ",\"category\":" << JsonQuote(CategoryName(l));
-      std::cout << ",\"outcomes\":[";
-      for (size_t j = 0; j < l.outcomes.size(); ++j)
-        std::cout << (j ? "," : "") << JsonQuote(l.outcomes[j]);
-      std::cout << "],\"reviewRequired\":" << (l.review_required ? "true" : "false")
-                << ",\"reasons\":" << JsonQuote(l.reasons) << ",\"events\":["
-                << JoinSeqs(l.events, ",") << "]}";
-    }
-    std::cout << "]\n";
+    std::cout << EligibilityJson(*report) << "\n";
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
@@ -236,10 +173,7 @@ int Leave(const Args& args) {
   auto report = LeaveBalance((*ledger)->View(), args.positional[0]);
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"person\":" << JsonQuote(report->person) << ",\"accrued\":" << report->accrued
-              << ",\"granted\":" << report->granted << ",\"left\":" << report->left
-              << ",\"rotationGranted\":" << report->rotation_granted
-              << ",\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    std::cout << LeaveJson(*report) << "\n";
     return kExitOk;
   }
   std::cout << "compensatory leave of " << report->person << " (R5): accrued " << report->accrued
@@ -261,16 +195,7 @@ int Explanations(const Args& args) {
   auto report = OpenExplanations((*ledger)->View(), year);
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"open\":[";
-    for (size_t i = 0; i < report->open.size(); ++i) {
-      const auto& o = report->open[i];
-      std::cout << (i ? "," : "") << "{\"city\":" << JsonQuote(o.city)
-                << ",\"name\":" << JsonQuote(o.name) << ",\"year\":" << o.year
-                << ",\"scope\":" << JsonQuote(o.scope)
-                << ",\"guarantor\":" << JsonQuote(o.guarantor)
-                << ",\"assessedOn\":" << JsonQuote(o.assessed_on) << ",\"seq\":" << o.seq << "}";
-    }
-    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    std::cout << ExplanationsJson(*report) << "\n";
     return kExitOk;
   }
   std::cout << report->open.size()
@@ -293,17 +218,7 @@ int Unevaluated(const Args& args) {
   auto report = probity::Unevaluated((*ledger)->View(), static_cast<int>(*year));
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
-    std::cout << "{\"year\":" << report->year << ",\"persons\":[";
-    for (size_t i = 0; i < report->persons.size(); ++i) {
-      const auto& p = report->persons[i];
-      std::cout << (i ? "," : "") << "{\"person\":" << JsonQuote(p.person)
-                << ",\"name\":" << JsonQuote(p.name) << ",\"unit\":" << JsonQuote(p.unit)
-                << ",\"assignments\":[";
-      for (size_t j = 0; j < p.assignments.size(); ++j)
-        std::cout << (j ? "," : "") << JsonQuote(p.assignments[j]);
-      std::cout << "]}";
-    }
-    std::cout << "],\"checkpoint\":" << BasisJson(report->basis) << "}\n";
+    std::cout << UnevaluatedJson(*report) << "\n";
     return kExitOk;
   }
   std::cout << report->persons.size() << (report->persons.size() == 1 ? " person" : " persons")

@@ -27,5 +27,6 @@ int Rebuild(const Args& args);
 int Witness(const Args& args);
 int Cosign(const Args& args);
 int Erase(const Args& args);
+int Serve(const Args& args);
 
 }  // namespace probity::cli

@@ -251,6 +251,22 @@ const std::vector<Command>& Commands() {
        "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --state w/ "
        "--name witness.example\n",
        Witness},
+      {"serve",
+       {{"listen", "tls-cert", "tls-key"},
+        {},
+        0,
+        0,
+        "serve [--listen HOST:PORT] [--tls-cert CERT.pem --tls-key KEY.pem]"},
+       "serve the store over HTTP(S) until SIGTERM or SIGINT",
+       "Serves the store in --data DIR on 127.0.0.1:8080 (or --listen HOST:PORT), over HTTPS\n"
+       "with --tls-cert and --tls-key (PEM; the key unencrypted). Requests other than\n"
+       "/checkpoint and /v1/proofs are signed with a registered key (RFC 9421, Ed25519) and\n"
+       "read only what the key's role may (program-rules.md, who may read what): docs/api.md\n"
+       "lists the endpoints and the signing recipe. POST /v1/events takes signed envelopes,\n"
+       "one a line as 'probity sign' prints them; concurrent requests share synced writes.\n"
+       "On SIGTERM or SIGINT it stops accepting, finishes the requests in flight and exits 0.\n"
+       "PROBITY_LOG=info logs one line a request on stderr.\n",
+       Serve},
       {"rebuild",
        {{}, {}, 0, 0, "rebuild"},
        "rebuild every projection from the log",

@@ -1,0 +1,61 @@
+// The program's reports (projections/reports.h) as Cap'n Proto messages
+// (schemas/reports.capnp) and as JSON. One encoder, ReportJson, writes every report
+// for the command line's `--json` and for the HTTP server, so the two cannot drift.
+//
+// Cap'n Proto's own JsonCodec (0.9.2) is not used: it writes 64-bit integers as
+// strings ("seq":"17"), leaves unset pointer fields out where the reports print
+// `null` or a default, writes a Void union member as `"name":null`, uses the short
+// escapes \b and \f where the CLI has always written \u0008 and \u000c, and has no way
+// to embed an event's JSON as an object. ReportJson walks the dynamic schema instead;
+// schemas/reports.capnp says exactly what it writes. Stateless and thread-safe.
+#pragma once
+
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
+
+#include <string>
+
+#include "projections/reports.h"
+#include "schemas/reports.capnp.h"
+
+namespace probity {
+
+// ---- reports as Cap'n Proto --------------------------------------------------------------
+// Each fills `out` (a fresh builder) from the report. `as_of` is what the record was
+// asked for (it is not part of PersonRecordReport).
+void ToCapnp(const ReportBasis& basis, schema::reports::Checkpoint::Builder out);
+void ToCapnp(const PersonRecordReport& report, const AsOf& as_of,
+             schema::reports::PersonRecordReport::Builder out);
+void ToCapnp(const RosterReport& report, schema::reports::RosterReport::Builder out);
+void ToCapnp(const EligibilityReport& report, schema::reports::EligibilityReport::Builder out);
+void ToCapnp(const LeaveReport& report, schema::reports::LeaveReport::Builder out);
+void ToCapnp(const ExplanationsReport& report, schema::reports::ExplanationsReport::Builder out);
+void ToCapnp(const UnevaluatedReport& report, schema::reports::UnevaluatedReport::Builder out);
+
+// ---- the one JSON encoder -----------------------------------------------------------------
+// Any Cap'n Proto value as compact JSON, as schemas/reports.capnp describes: keys in
+// ordinal order, raw UTF-8, control characters escaped (as JsonQuote does), 64-bit
+// integers as numbers, enums by name ("unknown" for a value the schema does not name),
+// the annotations $omitIfUnset, $nullIfUnset and $rawJson honoured. Data is base64;
+// floats that are not finite, and interfaces, are null (no report has them).
+std::string ReportJson(capnp::DynamicValue::Reader value);
+
+template <typename Reader>
+requires(capnp::kind<capnp::FromReader<Reader>>() == capnp::Kind::STRUCT) std::string
+    ReportJson(Reader reader) {
+  return ReportJson(capnp::DynamicValue::Reader(capnp::toDynamic(reader)));
+}
+
+// ---- the documents the CLI prints for `--json` and the server answers ---------------------
+// No trailing newline. Each builds the message with ToCapnp and encodes it with ReportJson.
+std::string RecordJson(const PersonRecordReport& report, const AsOf& as_of);
+std::string RosterJson(const RosterReport& report);
+// The list alone, persons or units as the report has them: "[" elements joined by ",\n"
+// "]" (one element a line, as `eligibility --format json` has always printed it; the
+// checkpoint is not in it).
+std::string EligibilityJson(const EligibilityReport& report);
+std::string LeaveJson(const LeaveReport& report);
+std::string ExplanationsJson(const ExplanationsReport& report);
+std::string UnevaluatedJson(const UnevaluatedReport& report);
+
+}  // namespace probity

@@ -1,0 +1,500 @@
+#include "server/service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "ledger/entry.h"
+#include "ledger/event.h"
+#include "ledger/indexes.h"
+#include "ledger/json.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+#include "projections/dates.h"
+#include "projections/report_codec.h"
+#include "projections/reports.h"
+#include "server/http_signature.h"
+
+namespace probity::server {
+namespace {
+
+// A request target split into its path segments and query parameters (percent-decoded;
+// '+' in a query value is a space, as browsers' URLSearchParams write it).
+struct Target {
+  std::vector<std::string> path;
+  std::map<std::string, std::string> query;
+};
+
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+        return std::nullopt;
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (out.find('\0') != std::string::npos) return std::nullopt;
+  return out;
+}
+
+Result<Target> ParseTarget(const std::string& target) {
+  Target t;
+  std::string_view rest = target;
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (rest.empty() || rest[0] != '/') return Status::Invalid("the path must start with '/'");
+  size_t at = 1;
+  while (at <= rest.size()) {
+    size_t end = rest.find('/', at);
+    if (end == std::string_view::npos) end = rest.size();
+    auto segment = PercentDecode(rest.substr(at, end - at), false);
+    if (!segment) return Status::Invalid("the path holds a malformed %-escape");
+    if (!segment->empty() || end < rest.size()) t.path.push_back(std::move(*segment));
+    at = end + 1;
+  }
+  while (!query.empty()) {
+    size_t end = query.find('&');
+    std::string_view pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto key = PercentDecode(pair.substr(0, eq), true);
+    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!key || !value) return Status::Invalid("the query holds a malformed %-escape");
+    if (!t.query.emplace(std::move(*key), std::move(*value)).second)
+      return Status::Invalid("query parameter '" + std::string(pair.substr(0, eq)) +
+                             "' is repeated");
+  }
+  return t;
+}
+
+std::optional<uint64_t> Number(const std::map<std::string, std::string>& query,
+                               const std::string& key) {
+  auto it = query.find(key);
+  if (it == query.end() || it->second.empty() || it->second.size() > 19 ||
+      it->second.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(it->second);
+}
+
+http::Response Json(std::string body, int status = 200) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.fields.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+// The HTTP status of a Status from the core.
+int HttpStatus(const Status& st) {
+  switch (st.code()) {
+    case Code::kOk:
+      return 200;
+    case Code::kInvalid:
+      return 400;
+    case Code::kRefused:
+      return 422;
+    case Code::kNotFound:
+      return 404;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kCorrupt:
+    case Code::kIoError:
+      return 500;
+  }
+  return 500;
+}
+
+std::string HexList(const std::vector<Hash>& hashes) {
+  std::string out = "[";
+  for (size_t i = 0; i < hashes.size(); ++i)
+    out += (i ? ",\"" : "\"") + HexEncode(hashes[i]) + "\"";
+  return out + "]";
+}
+
+// GET /v1/proofs/inclusion?seq=&size= and /v1/proofs/consistency?old=&new=, as
+// `probity prove --json` prints them; never a proof that does not check.
+http::Response Proof(const Service& service, const LedgerView& view, const std::string& kind,
+                     const Target& t) {
+  uint64_t log_size = view.size();
+  if (kind == "inclusion") {
+    auto seq = Number(t.query, "seq");
+    auto size = t.query.count("size") ? Number(t.query, "size") : std::optional(log_size);
+    if (!seq || !size) return Service::Error(400, "seq and size must be whole numbers");
+    if (*size > log_size || *seq >= *size) {
+      return Service::Error(404, "seq " + std::to_string(*seq) + " is not in a tree of size " +
+                                     std::to_string(*size) + " (the log holds " +
+                                     std::to_string(log_size) + ")");
+    }
+    auto entry = view.ReadEntryBytes(*seq);
+    if (!entry.ok()) return service.Failure(entry.status());
+    Hash leaf = merkle::LeafHash(*entry);
+    auto proof = view.InclusionProof(*seq, *size);
+    if (!proof.ok()) return service.Failure(proof.status());
+    auto root = view.RootAt(*size);
+    if (!root.ok()) return service.Failure(root.status());
+    Status st = merkle::VerifyInclusion(*seq, *size, leaf, *proof, *root);
+    if (!st.ok()) return Service::Error(500, "the store's tree is damaged: " + st.message());
+    return Json("{\"index\":" + std::to_string(*seq) + ",\"treeSize\":" + std::to_string(*size) +
+                ",\"leafHash\":\"" + HexEncode(leaf) + "\",\"hashes\":" + HexList(*proof) +
+                ",\"root\":\"" + HexEncode(*root) + "\"}");
+  }
+  if (kind == "consistency") {
+    auto old_size = Number(t.query, "old");
+    auto new_size = Number(t.query, "new");
+    if (!old_size || !new_size) return Service::Error(400, "old and new must be whole numbers");
+    if (*new_size > log_size || *old_size == 0 || *old_size > *new_size) {
+      return Service::Error(404, "old must be from 1 to new, and new at most the log's size " +
+                                     std::to_string(log_size));
+    }
+    auto proof = view.ConsistencyProof(*old_size, *new_size);
+    if (!proof.ok()) return service.Failure(proof.status());
+    auto old_root = view.RootAt(*old_size);
+    auto new_root = view.RootAt(*new_size);
+    if (!old_root.ok()) return service.Failure(old_root.status());
+    if (!new_root.ok()) return service.Failure(new_root.status());
+    Status st = merkle::VerifyConsistency(*old_size, *new_size, *proof, *old_root, *new_root);
+    if (!st.ok()) return Service::Error(500, "the store's tree is damaged: " + st.message());
+    return Json("{\"oldSize\":" + std::to_string(*old_size) + ",\"newSize\":" +
+                std::to_string(*new_size) + ",\"hashes\":" + HexList(*proof) + ",\"oldRoot\":\"" +
+                HexEncode(*old_root) + "\",\"newRoot\":\"" + HexEncode(*new_root) + "\"}");
+  }
+  return Service::Error(404, "no proof '" + kind + "': inclusion or consistency");
+}
+
+// GET /v1/persons?q=TEXT: persons whose id or name contains TEXT (ASCII case folded),
+// within the grant's scope; at most 50, by id.
+http::Response Persons(const Service& service, const LedgerView& view, const Grant& grant,
+                       const std::string& q) {
+  constexpr size_t kMax = 50;
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::string needle = lower(q);
+  std::string out = "{\"persons\":[";
+  size_t found = 0;
+  bool more = false;
+  auto records = view.state().Scan(PersonKey(""));
+  if (!records.ok()) return service.Failure(records.status());
+  for (const auto& [key, value] : *records) {
+    records::Person person;
+    Status decoded = records::Decode(value, &person);
+    if (!decoded.ok()) return service.Failure(decoded);
+    const records::Person* p = &person;
+    std::string id = key.substr(PersonKey("").size());
+    if (!p->live()) continue;
+    if (!grant.only_unit.empty() && p->unit != grant.only_unit) continue;
+    if (!grant.only_person.empty() && id != grant.only_person) continue;
+    if (lower(id).find(needle) == std::string::npos &&
+        lower(p->name).find(needle) == std::string::npos)
+      continue;
+    if (found == kMax) {
+      more = true;
+      break;
+    }
+    out += (found++ ? "," : "") + std::string("{\"person\":") + JsonQuote(id) +
+           ",\"name\":" + JsonQuote(p->name) + ",\"unit\":" + JsonQuote(p->unit) + "}";
+  }
+  return Json(out + "],\"more\":" + (more ? "true" : "false") + "}");
+}
+
+}  // namespace
+
+Service::Service(const Ledger& ledger, Options options)
+    : ledger_(ledger), options_(std::move(options)) {
+  if (!options_.now) options_.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+}
+
+http::Response Service::Error(int status, const std::string& text) {
+  http::Response r;
+  r.status = status;
+  r.body = "{\"error\":" + JsonQuote(text) + "}";
+  r.fields.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+http::Response Service::Failure(const Status& st) const {
+  int status = HttpStatus(st);
+  if (status < 500) return Error(status, st.message());
+  if (options_.on_error) options_.on_error(st.message());
+  return Error(status, status == 503 ? "the store is unavailable; try again later"
+                                     : "internal error; the server's log has the details");
+}
+
+Result<Principal> Service::Authenticate(const http::Request& request, const LedgerView& view,
+                                        http::Response* error) {
+  httpsig::HttpRequestView sig{request.method,
+                               request.scheme + "://" + request.authority + request.target,
+                               httpsig::LookupIn(request.fields), request.body};
+  int64_t now = options_.now();
+  auto lookup = [&](std::string_view keyid) -> std::optional<PublicKey> {
+    auto raw = HexDecode(keyid);
+    if (!raw.ok() || raw->size() != 32) return std::nullopt;
+    Hash id;
+    std::copy(raw->begin(), raw->end(), id.begin());
+    auto key = LookUpKey(view.state(), id);
+    if (!key.ok() || !key->has_value() || (*key)->revoked_seq) return std::nullopt;
+    auto pub = PublicKey::FromRaw((*key)->public_key);
+    if (!pub.ok()) return std::nullopt;
+    return *pub;
+  };
+  auto verified = httpsig::VerifyRequestSignature(sig, now, lookup);
+  if (!verified.ok()) {
+    *error = Error(401, verified.status().message());
+    return verified.status();
+  }
+  {
+    // A signature is good once: a replay within its freshness window is refused. The
+    // key is the signature itself (64 bytes), not the header text, so a relabelled or
+    // re-parameterised copy is the same signature.
+    std::string joined;
+    for (const auto& line : sig.fields("signature")) joined += (joined.empty() ? "" : ", ") + line;
+    auto values = httpsig::ParseSignatureField(joined);
+    std::string key;
+    if (values.ok()) {
+      for (const auto& v : *values) {
+        if (v.label == verified->label) key = HexEncode(v.signature);
+      }
+    }
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    int64_t expired = now - 2 * httpsig::kMaxClockSkewSeconds;
+    while (!seen_by_time_.empty() && seen_by_time_.begin()->first < expired) {
+      seen_.erase(seen_by_time_.begin()->second);
+      seen_by_time_.erase(seen_by_time_.begin());
+    }
+    if (key.empty() || seen_.count(key)) {
+      *error = Error(401, "this request's signature was used before (a replay); sign each request");
+      return Status::Refused("replayed signature");
+    }
+    if (seen_.size() >= options_.max_remembered) {
+      *error = Error(503, "too many signed requests in the last ten minutes; try again later");
+      return Status::Unavailable("replay cache full");
+    }
+    seen_.emplace(key, verified->created);
+    seen_by_time_.emplace(verified->created, key);
+  }
+  auto principal = PrincipalOf(view.state(), verified->key.KeyId());
+  if (!principal.ok()) *error = Error(401, principal.status().message());
+  return principal;
+}
+
+bool Service::IsSubmission(const http::Request& request) {
+  return request.method == "POST" && request.target == "/v1/events";
+}
+
+http::Response Service::Read(const http::Request& request) {
+  if (request.method != "GET" && request.method != "HEAD")
+    return Error(405, "only GET, HEAD and POST /v1/events are served");
+  auto target = ParseTarget(request.target);
+  if (!target.ok()) return Error(400, target.status().message());
+  const auto& path = target->path;
+  LedgerView view = ledger_.View();
+  // Public: the checkpoint and proofs.
+  if (path == std::vector<std::string>{"checkpoint"}) {
+    auto cp = view.LatestCheckpoint();
+    if (!cp.ok()) return Failure(cp.status());
+    http::Response r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = *cp;
+    r.fields.push_back({"Cache-Control", "no-store"});
+    return r;
+  }
+  if (path.size() == 3 && path[0] == "v1" && path[1] == "proofs")
+    return Proof(*this, view, path[2], *target);
+  if (path.empty() || path[0] != "v1") return Error(404, "no such path: " + request.target);
+
+  // Everything else is signed, and read within the signer's scope.
+  http::Response denied;
+  auto principal = Authenticate(request, view, &denied);
+  if (!principal.ok()) return denied;
+  auto grant = [&](Reading r, std::optional<std::string> person = std::nullopt) -> Result<Grant> {
+    return MayRead(*principal, r, view.state(), person);
+  };
+  auto forbidden = [this](const Status& st) {
+    return st.code() == Code::kRefused ? Error(403, st.message()) : Failure(st);
+  };
+  const auto& q = target->query;
+
+  // /v1/persons?q=, /v1/persons/ID/record, /v1/persons/ID/leave
+  if (path.size() == 2 && path[1] == "persons") {
+    auto g = grant(Reading::kPersons);
+    if (!g.ok()) return forbidden(g.status());
+    auto text = q.find("q");
+    if (text == q.end() || text->second.size() < 1 || text->second.size() > 100)
+      return Error(400, "q must be 1 to 100 characters of an id or a name");
+    return Persons(*this, view, *g, text->second);
+  }
+  if (path.size() == 4 && path[1] == "persons" && path[3] == "record") {
+    auto g = grant(Reading::kRecord, path[2]);
+    if (!g.ok()) return forbidden(g.status());
+    AsOf as_of;
+    if (auto d = q.find("asOf"); d != q.end()) {
+      if (!ParseDay(d->second)) return Error(400, "asOf must be a date YYYY-MM-DD");
+      as_of.date = d->second;
+    }
+    if (q.count("asOfSeq")) {
+      as_of.seq = Number(q, "asOfSeq");
+      if (!as_of.seq) return Error(400, "asOfSeq must be a whole number");
+    }
+    auto report = ReplayRecord(view, path[2], as_of, g->sealed);
+    if (!report.ok()) return Failure(report.status());
+    if (!g->restriction_detail) {
+      // R1 reduced for a dispatcher: the restriction events are not shown, nor the
+      // retractions and erasures of them (their reasons may say why).
+      std::set<uint64_t> r1;
+      for (const auto& l : report->lines) {
+        if (l.type == "restrictionRecorded" || l.type == "restrictionLifted") r1.insert(l.seq);
+      }
+      std::set<uint64_t> hidden = r1;
+      for (const auto& l : report->lines) {
+        if (l.type != "retraction" && l.type != "erasure") continue;
+        auto entry = view.ReadEntry(l.seq);
+        if (!entry.ok()) return Failure(entry.status());
+        auto event = EventView::FromCanonical(entry->envelope.body);
+        if (!event.ok()) return Failure(event.status());
+        if (auto target = CorrectionTarget(event->reader()); target && r1.count(*target))
+          hidden.insert(l.seq);
+      }
+      std::erase_if(report->lines, [&](const RecordLine& l) { return hidden.count(l.seq) > 0; });
+    }
+    return Json(RecordJson(*report, as_of));
+  }
+  if (path.size() == 4 && path[1] == "persons" && path[3] == "leave") {
+    auto g = grant(Reading::kLeave, path[2]);
+    if (!g.ok()) return forbidden(g.status());
+    auto report = LeaveBalance(view, path[2]);
+    if (!report.ok()) return Failure(report.status());
+    return Json(LeaveJson(*report));
+  }
+  // /v1/roster?date=&city=
+  if (path.size() == 2 && path[1] == "roster") {
+    auto g = grant(Reading::kRoster);
+    if (!g.ok()) return forbidden(g.status());
+    auto date = q.find("date");
+    if (date == q.end() || !ParseDay(date->second)) return Error(400, "date must be YYYY-MM-DD");
+    std::optional<std::string> city;
+    if (auto c = q.find("city"); c != q.end()) city = c->second;
+    auto report = Roster(view, date->second, city);
+    if (!report.ok()) return Failure(report.status());
+    if (!g->only_person.empty()) {
+      // A group leader sees the groups it serves in that day, and nothing else.
+      for (auto& c : report->cities) {
+        std::erase_if(c.groups, [&](const RosterGroup& grp) {
+          bool in = grp.leader && grp.leader->person == g->only_person;
+          for (const auto& m : grp.members) in |= m.person == g->only_person;
+          return !in;
+        });
+      }
+      std::erase_if(report->cities, [](const RosterCity& c) { return c.groups.empty(); });
+    }
+    return Json(RosterJson(*report));
+  }
+  // /v1/eligibility/YEAR[?units=1]
+  if (path.size() == 3 && path[1] == "eligibility") {
+    auto g = grant(Reading::kEligibility);
+    if (!g.ok()) return forbidden(g.status());
+    auto year = path[2].size() == 4 && path[2].find_first_not_of("0123456789") == std::string::npos
+                    ? std::optional<int>(std::stoi(path[2]))
+                    : std::nullopt;
+    if (!year) return Error(400, "the year must be four digits");
+    bool units = q.count("units") && q.at("units") == "1";
+    auto report = Eligibility(view, *year, units);
+    if (!report.ok()) return Failure(report.status());
+    return Json(EligibilityJson(*report));
+  }
+  // /v1/explanations[?year=]
+  if (path.size() == 2 && path[1] == "explanations") {
+    auto g = grant(Reading::kExplanations);
+    if (!g.ok()) return forbidden(g.status());
+    std::optional<int> year;
+    if (q.count("year")) {
+      auto y = Number(q, "year");
+      if (!y || *y > 9999) return Error(400, "year must be a whole number");
+      year = static_cast<int>(*y);
+    }
+    auto report = OpenExplanations(view, year);
+    if (!report.ok()) return Failure(report.status());
+    if (!g->only_unit.empty()) {
+      std::erase_if(report->open,
+                    [&](const OpenExplanation& o) { return o.guarantor != g->only_unit; });
+    }
+    return Json(ExplanationsJson(*report));
+  }
+  return Error(404, "no such path: " + request.target);
+}
+
+Result<Submission> Service::ParseSubmission(const http::Request& request, http::Response* error) {
+  LedgerView view = ledger_.View();
+  // A submission's request is signed like any other (by a registered key); the events'
+  // own signatures then decide what may be appended.
+  auto principal = Authenticate(request, view, error);
+  if (!principal.ok()) return principal.status();
+  Submission s;
+  EventCodec codec;
+  size_t line = 0, at = 0;
+  const std::string& body = request.body;
+  while (at < body.size()) {
+    size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    std::string_view text(body.data() + at, end - at);
+    at = end + 1;
+    ++line;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (s.envelopes.size() == options_.max_envelopes) {
+      *error = Error(413, "more than " + std::to_string(options_.max_envelopes) +
+                              " envelopes in one request; split it");
+      return Status::Invalid("too many envelopes");
+    }
+    auto env = EnvelopeFromJson(text, codec);
+    if (!env.ok()) {
+      *error = Error(400, "line " + std::to_string(line) + ": " + env.status().message() +
+                              "; nothing was appended");
+      return env.status();
+    }
+    s.envelopes.push_back(std::move(*env));
+    s.lines.push_back(line);
+  }
+  if (s.envelopes.empty()) {
+    *error = Error(400,
+                   "no envelopes to submit: the body holds signed envelopes, one JSON "
+                   "object a line, as 'probity sign' prints them");
+    return Status::Invalid("empty submission");
+  }
+  return s;
+}
+
+http::Response Service::Receipts(const Submission& submission,
+                                 const Result<std::vector<Receipt>>& result,
+                                 const SubmitError& error) const {
+  if (!result.ok() && HttpStatus(error.status) >= 500) return Failure(error.status);
+  if (!result.ok()) {
+    std::string where =
+        error.index < submission.lines.size()
+            ? "line " + std::to_string(submission.lines[error.index]) + ": refused: "
+            : "";
+    return Error(HttpStatus(error.status),
+                 where + error.status.message() + "; nothing was appended");
+  }
+  std::string out = "{\"receipts\":[";
+  for (size_t i = 0; i < result->size(); ++i) {
+    const Receipt& r = (*result)[i];
+    out += (i ? "," : "") + std::string("{\"seq\":") + std::to_string(r.seq) + ",\"leafHash\":\"" +
+           HexEncode(r.leaf_hash) + "\",\"duplicate\":" + (r.duplicate ? "true" : "false") + "}";
+  }
+  return Json(out + "]}");
+}
+
+}  // namespace probity::server

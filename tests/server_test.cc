@@ -1,0 +1,285 @@
+// probity serve over real sockets on loopback (server/serve.h): signed requests (RFC 9421)
+// name a principal, each role reads what program-rules.md allows (403 beyond, 401 for
+// unsigned, stale, replayed, badly signed or revoked), documents equal the command line's,
+// and concurrent submissions share synced writes, each all or nothing on its own.
+// Real store, keys, signatures and TCP; nothing mocked.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "ledger/entry.h"
+#include "projections/report_codec.h"
+#include "projections/reports.h"
+#include "server/http_signature.h"
+#include "server/serve.h"
+#include "tests/program_fixture.h"
+
+namespace probity::server {
+namespace {
+
+using Catch::Matchers::Contains;
+using namespace ptest;
+
+constexpr int64_t kNow = 1700000000;  // the server's clock and the signers'
+
+struct Reply {
+  int status = 0;
+  std::string body;
+};
+
+// One HTTP/1.1 exchange on a fresh connection: writes `request` whole, reads the status
+// line, the header block and Content-Length bytes of body.
+Reply Exchange(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  for (size_t sent = 0; sent < request.size();) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    REQUIRE(n > 0);
+    sent += static_cast<size_t>(n);
+  }
+  std::string in;
+  char buf[65536];
+  size_t header_end = std::string::npos, length = 0;
+  for (;;) {
+    if (header_end == std::string::npos) {
+      header_end = in.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        auto cl = in.find("Content-Length: ");
+        REQUIRE(cl != std::string::npos);
+        length = std::stoul(in.substr(cl + 16));
+      }
+    }
+    if (header_end != std::string::npos && in.size() >= header_end + 4 + length) break;
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  REQUIRE(in.rfind("HTTP/1.1 ", 0) == 0);
+  Reply r;
+  r.status = std::stoi(in.substr(9, 3));
+  if (header_end != std::string::npos) r.body = in.substr(header_end + 4, length);
+  return r;
+}
+
+// A server on a loopback port over a ProgramLedger, stopped at the end of the scope.
+class Served {
+ public:
+  explicit Served(ProgramLedger& f) : f_(f) {
+    std::promise<http::Server*> started;
+    auto ready = started.get_future();
+    thread_ = std::thread([this, &started] {
+      ServeOptions o;
+      o.http.listen = "127.0.0.1:0";
+      o.http.worker_threads = 2;
+      o.now = [] { return kNow; };
+      o.handle_signals = false;
+      o.on_listening = [&](http::Server& s) { started.set_value(&s); };
+      status_ = Serve(f_.ledger(), o);
+    });
+    server_ = ready.get();
+    port_ = server_->port();
+  }
+  ~Served() {
+    server_->Stop();
+    thread_.join();
+    CHECK(status_.ok());
+  }
+  uint16_t port() const { return port_; }
+
+  // A request signed by `signer`'s key (none: unsigned), created at `created`.
+  std::string Request(const std::string& method, const std::string& target,
+                      const std::string& signer, const std::string& body = "",
+                      int64_t created = kNow) const {
+    std::string authority = "127.0.0.1:" + std::to_string(port_);
+    std::string out = method + " " + target + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+    if (!signer.empty()) {
+      auto h = httpsig::SignRequest(method, "http://" + authority + target, body, f_.key(signer),
+                                    created);
+      REQUIRE(h.ok());
+      out += "Signature-Input: " + h->signature_input + "\r\nSignature: " + h->signature + "\r\n";
+      if (!h->content_digest.empty()) out += "Content-Digest: " + h->content_digest + "\r\n";
+    }
+    if (!body.empty()) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    return out + "\r\n" + body;
+  }
+  Reply Get(const std::string& target, const std::string& signer) const {
+    return Exchange(port_, Request("GET", target, signer));
+  }
+
+ private:
+  ProgramLedger& f_;
+  std::thread thread_;
+  http::Server* server_ = nullptr;
+  uint16_t port_ = 0;
+  Status status_;
+};
+
+TEST_CASE("serve: the checkpoint and proofs are public; everything else needs a signature",
+          "[server]") {
+  ProgramLedger f;
+  Served s(f);
+  Reply cp = s.Get("/checkpoint", "");
+  CHECK(cp.status == 200);
+  CHECK(cp.body.rfind(f.ledger().origin() + "\n" + std::to_string(f.ledger().size()) + "\n", 0) ==
+        0);
+  Reply proof = s.Get("/v1/proofs/inclusion?seq=3", "");
+  CHECK(proof.status == 200);
+  CHECK_THAT(proof.body, Contains("\"index\":3"));
+  Reply unsigned_read = s.Get("/v1/roster?date=2019-05-15", "");
+  CHECK(unsigned_read.status == 401);
+  CHECK_THAT(unsigned_read.body, Contains("{\"error\":"));
+  CHECK(s.Get("/nowhere", "").status == 404);
+}
+
+TEST_CASE(
+    "serve: a reviewer reads a record exactly as the command line prints it; the same "
+    "signature used again, a stale one, another key's or a revoked key's is 401",
+    "[server]") {
+  ProgramLedger f;
+  f.RegisterKey("reviewer", "reviewer");
+  f.RegisterKey("reviewer-2", "reviewer");
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
+  Served s(f);
+  std::string request = s.Request("GET", "/v1/persons/P1/record", "reviewer");
+  Reply r = Exchange(s.port(), request);
+  REQUIRE(r.status == 200);
+  auto report = ReplayRecord(f.ledger().View(), "P1", AsOf{}, false);
+  REQUIRE(report.ok());
+  CHECK(r.body == RecordJson(*report, AsOf{}));
+  // The same signed request again: a replay.
+  Reply replay = Exchange(s.port(), request);
+  CHECK(replay.status == 401);
+  CHECK_THAT(replay.body, Contains("replay"));
+  // Relabelled, or with a parameter added to the Signature member: the same signature.
+  std::string relabelled = request;
+  for (size_t at; (at = relabelled.find("sig1=")) != std::string::npos;)
+    relabelled.replace(at, 5, "x=");
+  CHECK(Exchange(s.port(), relabelled).status == 401);
+  std::string with_parameter = request;
+  with_parameter.insert(with_parameter.find("==:", with_parameter.find("Signature: ")) + 3, ";a");
+  CHECK(Exchange(s.port(), with_parameter).status == 401);
+  // Signed six minutes ago.
+  Reply stale =
+      Exchange(s.port(), s.Request("GET", "/v1/persons/P1/record", "reviewer", "", kNow - 360));
+  CHECK(stale.status == 401);
+  // A tampered target: signed for P1, sent for P2.
+  std::string tampered = request;
+  tampered.replace(tampered.find("/v1/persons/P1"), 14, "/v1/persons/P2");
+  CHECK(Exchange(s.port(), tampered).status == 401);
+  // A revoked key is refused from its revocation on.
+  f.Ok("admin", test::RevokeJson(f.key("reviewer-2")));
+  Reply revoked = s.Get("/v1/persons/P1/record", "reviewer-2");
+  CHECK(revoked.status == 401);
+  CHECK_THAT(revoked.body, Contains("revoked"));
+}
+
+TEST_CASE("serve: each role is refused (403) what program-rules.md does not let it read",
+          "[server]") {
+  ProgramLedger f;
+  f.RegisterKey("reviewer", "reviewer");
+  Served s(f);
+  struct Case {
+    std::string signer, target;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"reviewer", "/v1/eligibility/2019", 200},
+      {"reviewer", "/v1/persons/P1/leave", 403},
+      {"hr", "/v1/persons/P1/leave", 200},
+      {"dispatcher-U1", "/v1/persons/P1/record", 200},
+      {"dispatcher-U1", "/v1/persons/P3/record", 403},  // P3 is U2's
+      {"dispatcher-U1", "/v1/eligibility/2019", 403},
+      {"leader-P1", "/v1/persons/P1/record", 200},
+      {"leader-P1", "/v1/persons/P2/record", 403},
+      {"party", "/v1/roster?date=2019-05-15", 200},
+      {"party", "/v1/persons/P1/record", 403},
+      {"guarantor-U1", "/v1/explanations", 200},
+      {"guarantor-U1", "/v1/roster?date=2019-05-15", 403},
+      {"auditor", "/v1/persons/P1/record", 403},
+      {"enforcement", "/v1/persons?q=P", 200},
+  };
+  for (const auto& c : cases) {
+    Reply r = s.Get(c.target, c.signer);
+    INFO(c.signer << " GET " << c.target << " -> " << r.status << " " << r.body);
+    CHECK(r.status == c.status);
+    if (c.status == 403) CHECK_THAT(r.body, Contains("may not read"));
+  }
+}
+
+TEST_CASE(
+    "serve: a dispatcher's view of a record leaves out R1 and every correction of it, whose "
+    "reasons may say why",
+    "[server]") {
+  ProgramLedger f;
+  uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
+  uint64_t retraction = f.Ok("admin", RetractJ(restriction, "wrong person: P1 is not ill"));
+  Served s(f);
+  Reply hr = s.Get("/v1/persons/P1/record", "hr");
+  REQUIRE(hr.status == 200);
+  CHECK_THAT(hr.body, Contains("\"seq\":" + std::to_string(restriction)));
+  CHECK_THAT(hr.body, Contains("P1 is not ill"));
+  Reply d = s.Get("/v1/persons/P1/record", "dispatcher-U1");
+  REQUIRE(d.status == 200);
+  CHECK_THAT(d.body, !Contains("\"seq\":" + std::to_string(restriction) + ","));
+  CHECK_THAT(d.body, !Contains("\"seq\":" + std::to_string(retraction) + ","));
+  CHECK_THAT(d.body, !Contains("not ill"));
+  CHECK_THAT(d.body, Contains("personRegistered"));
+}
+
+TEST_CASE(
+    "serve: concurrent submissions land, each request all or nothing on its own, with "
+    "receipts only once durable",
+    "[server]") {
+  ProgramLedger f;
+  Served s(f);
+  uint64_t size = f.ledger().size();
+  EventCodec codec;
+  auto line = [&](const std::string& signer, const std::string& json) {
+    return EnvelopeToJson(f.Sign(signer, json), codec) + "\n";
+  };
+  // Eight requests at once: even ones register a person, odd ones name an unknown unit.
+  std::vector<std::future<Reply>> replies;
+  for (int i = 0; i < 8; ++i) {
+    std::string body = i % 2 == 0 ? line("hr", PersonJ("PX" + std::to_string(i), "U1"))
+                                  : line("hr", PersonJ("PY" + std::to_string(i), "U404"));
+    std::string request = s.Request("POST", "/v1/events", "hr", body);
+    replies.push_back(
+        std::async(std::launch::async, [&s, request] { return Exchange(s.port(), request); }));
+  }
+  int landed = 0;
+  for (int i = 0; i < 8; ++i) {
+    Reply r = replies[i].get();
+    INFO("request " << i << ": " << r.status << " " << r.body);
+    if (i % 2 == 0) {
+      CHECK(r.status == 200);
+      CHECK_THAT(r.body, Contains("\"receipts\":[{\"seq\":"));
+      ++landed;
+    } else {
+      CHECK(r.status == 422);
+      CHECK_THAT(r.body, Contains("line 1: refused"));
+      CHECK_THAT(r.body, Contains("U404"));
+    }
+  }
+  CHECK(landed == 4);
+  CHECK(f.ledger().size() == size + 4);
+  f.RequireVerifies();
+  // A body that is not signed envelopes is 400; an unsigned POST 401.
+  CHECK(Exchange(s.port(), s.Request("POST", "/v1/events", "hr", "not json\n")).status == 400);
+  CHECK(Exchange(s.port(), s.Request("POST", "/v1/events", "", line("hr", PersonJ("PZ", "U1"))))
+            .status == 401);
+}
+
+}  // namespace
+}  // namespace probity::server
