@@ -92,6 +92,10 @@ Result<Principal> PrincipalOf(const StateReader& state, const Hash& key_id) {
 Result<Grant> MayRead(const Principal& p, Reading reading, const StateReader& state,
                       const std::optional<std::string>& person) {
   Grant g;
+  // A scoped role without its scope reads nothing: an empty scope must never mean "all".
+  bool unit_scoped = p.role == R::DISPATCHER || p.role == R::GUARANTOR;
+  if ((unit_scoped && p.unit.empty()) || (p.role == R::GROUP_LEADER && p.person.empty()))
+    return Forbidden(p, reading, " (its key names no scope)");
   switch (p.role) {
     case R::HR:
       g.sealed = true;

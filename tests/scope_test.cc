@@ -117,5 +117,20 @@ TEST_CASE(
   CHECK_THAT(unknown.status().message(), Contains("not registered"));
 }
 
+TEST_CASE("Read scopes: a scoped role whose key names no scope reads nothing (fails closed)",
+          "[scope]") {
+  ProgramLedger f;
+  auto view = f.ledger().View();
+  for (auto role :
+       {schema::Role::DISPATCHER, schema::Role::GUARANTOR, schema::Role::GROUP_LEADER}) {
+    Principal p{role, std::string(64, 'a'), "nobody", "", ""};
+    for (Reading r : {Reading::kPersons, Reading::kRoster, Reading::kExplanations}) {
+      auto g = MayRead(p, r, view.state());
+      INFO(static_cast<int>(role) << " " << static_cast<int>(r));
+      CHECK_FALSE(g.ok());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace probity::server
