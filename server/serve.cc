@@ -13,6 +13,7 @@ namespace probity::server {
 Status Serve(Ledger& ledger, ServeOptions options) {
   Service::Options service_options;
   service_options.now = options.now;
+  service_options.public_origin = options.public_origin;
   if (options.log) {
     auto log = options.log;
     service_options.on_error = [log](std::string_view what) { log->error("{}", what); };

@@ -18,6 +18,7 @@ namespace probity::server {
 struct ServeOptions {
   http::Options http;
   std::function<int64_t()> now;         // Unix seconds, for request signatures; empty: the clock
+  std::string public_origin;            // see Service::Options::public_origin
   std::shared_ptr<spdlog::logger> log;  // one line a request (never a body or a key); may be null
   bool handle_signals = true;           // stop on SIGTERM and SIGINT
   // Called once listening, before serving (the CLI prints the address; tests learn the

@@ -235,6 +235,12 @@ http::Response Service::Failure(const Status& st) const {
 
 Result<Principal> Service::Authenticate(const http::Request& request, const LedgerView& view,
                                         http::Response* error) {
+  if (!options_.public_origin.empty() &&
+      request.scheme + "://" + request.authority != options_.public_origin) {
+    *error = Error(401, "this server is " + options_.public_origin + ", not " + request.scheme +
+                            "://" + request.authority + "; sign requests for it");
+    return Status::Refused("another origin");
+  }
   httpsig::HttpRequestView sig{request.method,
                                request.scheme + "://" + request.authority + request.target,
                                httpsig::LookupIn(request.fields), request.body};

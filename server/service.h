@@ -33,6 +33,10 @@ class Service {
     size_t max_envelopes = 10000;
     // Signatures remembered against replay; beyond it, new signed requests get 503.
     size_t max_remembered = 200000;
+    // The scheme and authority clients reach this server by ("https://probity.example");
+    // a request signed for any other (a staging copy, another host) is refused (401).
+    // Empty: any, as on a loopback test server.
+    std::string public_origin;
     // The store's own failures (I/O, corruption): logged here, never sent to the client.
     std::function<void(std::string_view)> on_error;
   };

@@ -76,15 +76,16 @@ Reply Exchange(uint16_t port, const std::string& request) {
 // A server on a loopback port over a ProgramLedger, stopped at the end of the scope.
 class Served {
  public:
-  explicit Served(ProgramLedger& f) : f_(f) {
+  explicit Served(ProgramLedger& f, std::string public_origin = "") : f_(f) {
     std::promise<http::Server*> started;
     auto ready = started.get_future();
-    thread_ = std::thread([this, &started] {
+    thread_ = std::thread([this, &started, public_origin] {
       ServeOptions o;
       o.http.listen = "127.0.0.1:0";
       o.http.worker_threads = 2;
       o.now = [] { return kNow; };
       o.handle_signals = false;
+      o.public_origin = public_origin;
       o.on_listening = [&](http::Server& s) { started.set_value(&s); };
       status_ = Serve(f_.ledger(), o);
     });
@@ -183,6 +184,15 @@ TEST_CASE(
   Reply revoked = s.Get("/v1/persons/P1/record", "reviewer-2");
   CHECK(revoked.status == 401);
   CHECK_THAT(revoked.body, Contains("revoked"));
+}
+
+TEST_CASE("serve: with --public-origin, a request signed for another origin is 401", "[server]") {
+  ProgramLedger f;
+  Served s(f, "https://probity.example");
+  Reply r = s.Get("/v1/roster?date=2019-05-15", "hr");  // signed for http://127.0.0.1:PORT
+  CHECK(r.status == 401);
+  CHECK_THAT(r.body, Contains("this server is https://probity.example"));
+  CHECK(s.Get("/checkpoint", "").status == 200);  // public reads need no origin
 }
 
 TEST_CASE("serve: each role is refused (403) what program-rules.md does not let it read",

@@ -12,6 +12,11 @@ int Serve(const Args& args) {
   http::Server::BlockStopSignals();
   server::ServeOptions options;
   if (auto listen = args.Option("listen")) options.http.listen = *listen;
+  if (auto origin = args.Option("public-origin")) {
+    if (origin->rfind("http://", 0) != 0 && origin->rfind("https://", 0) != 0)
+      return Fail(args, kExitUsage, "--public-origin must be http://HOST[:PORT] or https://...");
+    options.public_origin = *origin;
+  }
   auto cert = args.Option("tls-cert"), key = args.Option("tls-key");
   if (cert.has_value() != key.has_value())
     return Fail(args, kExitUsage, "--tls-cert and --tls-key go together");

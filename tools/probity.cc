@@ -252,11 +252,11 @@ const std::vector<Command>& Commands() {
        "--name witness.example\n",
        Witness},
       {"serve",
-       {{"listen", "tls-cert", "tls-key"},
+       {{"listen", "tls-cert", "tls-key", "public-origin"},
         {},
         0,
         0,
-        "serve [--listen HOST:PORT] [--tls-cert CERT.pem --tls-key KEY.pem]"},
+        "serve [--listen HOST:PORT] [--tls-cert CERT.pem --tls-key KEY.pem] [--public-origin URL]"},
        "serve the store over HTTP(S) until SIGTERM or SIGINT",
        "Serves the store in --data DIR on 127.0.0.1:8080 (or --listen HOST:PORT), over HTTPS\n"
        "with --tls-cert and --tls-key (PEM; the key unencrypted). Requests other than\n"
@@ -264,6 +264,8 @@ const std::vector<Command>& Commands() {
        "read only what the key's role may (program-rules.md, who may read what): docs/api.md\n"
        "lists the endpoints and the signing recipe. POST /v1/events takes signed envelopes,\n"
        "one a line as 'probity sign' prints them; concurrent requests share synced writes.\n"
+       "--public-origin https://HOST[:PORT] refuses requests signed for any other origin (a\n"
+       "staging copy, another host): give it whenever clients reach the server by a name.\n"
        "On SIGTERM or SIGINT it stops accepting, finishes the requests in flight and exits 0.\n"
        "PROBITY_LOG=info logs one line a request on stderr.\n",
        Serve},
