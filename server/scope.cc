@@ -128,14 +128,15 @@ Result<Grant> MayRead(const Principal& p, Reading reading, const StateReader& st
       auto own = PersonOfUnit(state, *person, p.unit);
       if (!own.ok()) return own.status();
       if (!*own)
-        return Forbidden(p, reading, " of person '" + *person + "', not of unit " + p.unit);
+        return Forbidden(p, reading,
+                         " (person '" + *person + "' is not registered to unit " + p.unit + ")");
       return g;
     }
     case R::GROUP_LEADER:
       g.only_person = p.person;
       if (reading == Reading::kRoster || reading == Reading::kPersons) return g;
       if (reading == Reading::kRecord && person && *person == p.person) return g;
-      return Forbidden(p, reading, person ? " of person '" + *person + "'" : "");
+      return Forbidden(p, reading, person ? " (person '" + *person + "' is not its own)" : "");
     case R::PARTY_COMMITTEE:
       if (reading == Reading::kRoster) return g;
       return Forbidden(p, reading);
