@@ -119,6 +119,27 @@ std::string ServedKey(int year, const std::string& person) { return ServedPrefix
 
 namespace {
 
+// A file the writer beside us deleted between our reading of CURRENT or the manifest and
+// our opening of the file it names (a flush, compaction or manifest roll finished): a
+// reader's open that fails so is retried.
+bool RacedWithWriter(const rocksdb::Status& s) {
+  return !s.ok() && (s.IsIOError() || s.IsCorruption() || s.IsPathNotFound()) &&
+         (s.ToString().find("No such file") != std::string::npos ||
+          s.ToString().find("Can't access") != std::string::npos ||
+          s.ToString().find("not found") != std::string::npos);
+}
+
+// Runs `open` until it succeeds or fails other than by that race (at most ~2.5 s).
+template <typename F>
+rocksdb::Status RetryRaces(F&& open) {
+  rocksdb::Status s;
+  for (int attempt = 0;; ++attempt) {
+    s = open();
+    if (!RacedWithWriter(s) || attempt >= 50) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 + attempt * 2));
+  }
+}
+
 // A store whose column families are not this format's: name its format if it has one.
 Status OtherFormat(const std::string& dir, const std::vector<std::string>& families) {
   std::string format = "unknown";
@@ -210,7 +231,11 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   options.atomic_flush = true;
   if (!create) {
     std::vector<std::string> families;
-    auto listed = rocksdb::DB::ListColumnFamilies(options, DbPath(dir), &families);
+    // Reads CURRENT and the manifest it names, which a writer may roll meanwhile.
+    auto listed = RetryRaces([&] {
+      families.clear();
+      return rocksdb::DB::ListColumnFamilies(options, DbPath(dir), &families);
+    });
     if (!listed.ok())
       return Status::Corrupt("cannot open the store at " + dir + ": " + listed.ToString());
     if (std::set<std::string>(families.begin(), families.end()) !=
@@ -230,16 +255,10 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
     // race is transient, so the open is retried; once open, every table file is held open
     // (max_open_files = -1), so later deletions cannot reach this reader.
     options.max_open_files = -1;
-    for (int attempt = 0;; ++attempt) {
-      s = rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &store->handles_, &raw);
-      bool raced = !s.ok() && (s.IsIOError() || s.IsCorruption() || s.IsPathNotFound()) &&
-                   (s.ToString().find("No such file") != std::string::npos ||
-                    s.ToString().find("Can't access") != std::string::npos ||
-                    s.ToString().find("not found") != std::string::npos);
-      if (!raced || attempt >= 50) break;
+    s = RetryRaces([&] {
       store->handles_.clear();
-      std::this_thread::sleep_for(std::chrono::milliseconds(2 + attempt * 2));
-    }
+      return rocksdb::DB::OpenForReadOnly(options, DbPath(dir), columns, &store->handles_, &raw);
+    });
   } else {
     s = rocksdb::DB::Open(options, DbPath(dir), columns, &store->handles_, &raw);
   }
