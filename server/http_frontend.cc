@@ -24,6 +24,8 @@
 //    Every such promise is destroyed before the event loop.
 #include "server/http_frontend.h"
 
+#include "ledger/event.h"
+
 // g++ 12 at -O2 reports a false "may be used uninitialized" inside KJ's
 // ExceptionOr<Maybe<T>> for promises of values holding a std::string (the spike saw the
 // same for Maybe<Array<byte>>).
@@ -130,45 +132,12 @@ std::string_view TrimOws(std::string_view s) {
 
 std::string_view View(kj::StringPtr s) { return std::string_view(s.begin(), s.size()); }
 
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 // A front-end error answer: fixed message, JSON, not cacheable.
 AppResponse ErrorResponse(int status, std::string_view message) {
   AppResponse r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = "{\"error\": \"" + JsonEscape(message) + "\"}";
+  r.body = "{\"error\": " + JsonQuote(message) + "}";
   r.fields.emplace_back("Cache-Control", "no-store");
   return r;
 }
@@ -884,7 +853,7 @@ class Conn final : public kj::HttpService,
     if (bad_value(r.content_type)) return "bad content_type";
     for (const auto& [name, value] : r.fields) {
       if (name.empty() || !std::all_of(name.begin(), name.end(), IsTchar)) {
-        return "bad field name \"" + JsonEscape(name) + "\"";
+        return "bad field name " + JsonQuote(name);
       }
       if (IsReservedResponseField(name)) return "reserved field " + name;
       if (bad_value(value)) return "bad value for field " + name;

@@ -999,22 +999,8 @@ TEST_CASE(
 // ---------------------------------------------------------------------------
 // An independent implementation: tests/tools/httpsig_node.js, Node's crypto.
 
-struct CommandResult {
-  int exit_code;
-  std::string output;
-};
-
-CommandResult Run(const std::string& command) {
-  CommandResult r{-1, ""};
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
-  int status = ::pclose(pipe);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  return r;
-}
+using test::CommandResult;
+CommandResult Run(const std::string& command) { return test::RunCommand(command); }
 
 std::string ShellQuote(std::string_view s) {
   std::string out = "'";

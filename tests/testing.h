@@ -7,6 +7,7 @@
 
 #include <capnp/message.h>
 #include <rocksdb/db.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -132,6 +133,24 @@ inline std::string KeyRegisteredJson(const PublicKey& key, const std::string& ro
                                      const std::string& holder, const std::string& extra = "") {
   return "{\"type\":\"keyRegistered\",\"publicKey\":" + JsonQuote(key.ToPem()) +
          ",\"holder\":" + JsonQuote(holder) + ",\"role\":\"" + role + "\"" + extra + "}";
+}
+
+// What a shell command printed (stdout and stderr together) and its exit code (-1 if
+// it did not exit normally).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
+  int status = ::pclose(pipe);
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  return r;
 }
 
 // JSON for a keyRevoked event of `key`.
