@@ -186,6 +186,33 @@ TEST_CASE(
   CHECK_THAT(revoked.body, Contains("revoked"));
 }
 
+TEST_CASE("serve: a malformed target or query is 400 naming what is wrong, before any work",
+          "[server]") {
+  ProgramLedger f;
+  Served s(f);
+  struct Case {
+    std::string target, says;
+  };
+  const std::vector<Case> cases = {
+      {"/v1/persons?q=%zz", "%-escape"},
+      {"/v1/persons?q=%4", "%-escape"},
+      {"/v1/persons?q=%00", "%-escape"},
+      {"/v1/persons?q=a&q=b", "repeated"},
+      {"/v1/persons?q=" + std::string(101, 'x'), "1 to 100"},
+      {"/v1/persons/P%zz/record", "%-escape"},
+      {"/v1/roster?date=2019-02-30", "YYYY-MM-DD"},
+      {"/v1/eligibility/19", "four digits"},
+      {"/v1/persons/P1/record?asOfSeq=99999999999999999999", "whole number"},
+      {"/v1/proofs/inclusion?seq=x", "whole numbers"},
+  };
+  for (const auto& c : cases) {
+    Reply r = s.Get(c.target, "hr");
+    INFO(c.target << " -> " << r.status << " " << r.body);
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Contains(c.says));
+  }
+}
+
 TEST_CASE("serve: with --public-origin, a request signed for another origin is 401", "[server]") {
   ProgramLedger f;
   Served s(f, "https://probity.example");
