@@ -5,8 +5,13 @@
 #include <charconv>
 #include <cmath>
 
+#include "ledger/authority.h"
 #include "ledger/bytes.h"
+#include "ledger/crypto.h"
+#include "ledger/entry.h"
 #include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "ledger/sealed.h"
 
 namespace probity {
 namespace {
@@ -324,6 +329,41 @@ std::string EligibilityJson(const EligibilityReport& report) {
   return out + "]";
 }
 
+namespace {
+
+std::string CsvField(const std::string& value) {
+  std::string v = value;
+  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v = "'" + v;
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+template <typename T, typename F>
+std::string JoinWith(const std::vector<T>& items, F text) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ";" : "") + text(items[i]);
+  return out;
+}
+
+}  // namespace
+
+std::string EligibilityCsv(const EligibilityReport& report) {
+  bool units = report.units;
+  std::string out = std::string("\xEF\xBB\xBF") + (units ? "unit" : "person") + ",name" +
+                    (units ? "" : ",unit,category") + ",outcomes,reviewRequired,reasons,events\r\n";
+  for (const auto& l : report.lines) {
+    out += CsvField(l.id) + "," + CsvField(l.name);
+    if (!units)
+      out += "," + CsvField(l.unit) + "," + CsvField(l.category ? EnumName(*l.category) : "");
+    out += "," + CsvField(JoinWith(l.outcomes, [](const std::string& s) { return s; })) + "," +
+           (l.review_required ? "true" : "false") + "," + CsvField(l.reasons) + "," +
+           CsvField(JoinWith(l.events, [](uint64_t s) { return std::to_string(s); })) + "\r\n";
+  }
+  return out;
+}
+
 std::string LeaveJson(const LeaveReport& report) { return Encode<rs::LeaveReport>(report); }
 
 std::string ExplanationsJson(const ExplanationsReport& report) {
@@ -332,6 +372,79 @@ std::string ExplanationsJson(const ExplanationsReport& report) {
 
 std::string UnevaluatedJson(const UnevaluatedReport& report) {
   return Encode<rs::UnevaluatedReport>(report);
+}
+
+Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed, bool* verifies) {
+  if (seq >= view.size()) {
+    return Status::NotFound("no entry at seq " + std::to_string(seq) + "; the log holds " +
+                            std::to_string(view.size()) + " entries");
+  }
+  auto bytes = view.ReadEntryBytes(seq);
+  if (!bytes.ok()) return bytes.status();
+  auto entry = DecodeEntry(*bytes);
+  if (!entry.ok())
+    return Status::Corrupt("seq " + std::to_string(seq) + ": " + entry.status().message());
+  auto event_view = EventView::FromCanonical(entry->envelope.body);
+  if (!event_view.ok())
+    return Status::Corrupt("seq " + std::to_string(seq) + ": " + event_view.status().message());
+  auto event = event_view->reader();
+  // The signer's key: the registry's, or for the genesis entry the key it registers.
+  std::optional<PublicKey> key;
+  std::string signer;
+  auto info = LookUpKey(view.state(), entry->envelope.key_id);
+  if (!info.ok()) return info.status();
+  if (info->has_value()) {
+    auto pub = PublicKey::FromRaw((*info)->public_key);
+    if (pub.ok()) key = *pub;
+    signer = ",\"publicKey\":\"" + Base64Encode((*info)->public_key) +
+             "\",\"signer\":{\"role\":" + JsonQuote(RoleName((*info)->role)) +
+             ",\"holder\":" + JsonQuote((*info)->holder) + "}";
+  }
+  bool verified = key && VerifyEnvelope(entry->envelope, view.origin(), *key);
+  if (verifies) *verifies = verified;
+  std::vector<SealedValue> values;
+  if (sealed) {
+    auto read = view.ReadSealed(seq);
+    if (!read.ok()) return read.status();
+    values = std::move(*read);
+  }
+  auto withdrawal = WithdrawalOf(view, seq);
+  if (!withdrawal.ok()) return withdrawal.status();
+  std::string out = "{\"seq\":" + std::to_string(seq) +
+                    ",\"recordedAt\":" + JsonQuote(FormatTimestamp(entry->recorded_at_us)) +
+                    ",\"entry\":\"" + Base64Encode(*bytes) + "\",\"leafHash\":\"" +
+                    HexEncode(merkle::LeafHash(*bytes)) + "\",\"keyId\":\"" +
+                    HexEncode(entry->envelope.key_id) + "\",\"signature\":\"" +
+                    Base64Encode(entry->envelope.signature) + "\",\"signed\":\"" +
+                    Base64Encode(SignedMessage(view.origin(), entry->envelope.body)) +
+                    "\",\"verified\":" + (verified ? "true" : "false") +
+                    ",\"withdrawn\":" + (*withdrawal ? "true" : "false");
+  if (*withdrawal) {
+    out += ",\"withdrawnBy\":" + std::to_string((*withdrawal)->by) +
+           ",\"withdrawnReason\":" + JsonQuote((*withdrawal)->reason);
+  }
+  // Each sealed field's value and salt (or that it was erased), so that anyone holding
+  // them can check them against the signed commitment.
+  if (sealed) {
+    auto fields = SealedFieldsOf(event);
+    if (!fields.empty()) {
+      out += ",\"sealed\":[";
+      for (size_t i = 0; i < fields.size(); ++i) {
+        auto v = std::find_if(values.begin(), values.end(),
+                              [&](const SealedValue& x) { return x.field == fields[i].name; });
+        out += (i ? "," : "") + std::string("{\"field\":") + JsonQuote(fields[i].name);
+        if (v == values.end()) {
+          out += ",\"erased\":true}";
+        } else {
+          out += ",\"salt\":\"" + HexEncode(ByteSpan(v->salt.data(), v->salt.size())) +
+                 "\",\"value\":" + JsonQuote(v->value) + "}";
+        }
+      }
+      out += "]";
+    }
+  }
+  return out + signer + ",\"origin\":" + JsonQuote(view.origin()) +
+         ",\"event\":" + view.codec().ToDisplayJson(event, sealed, values) + "}";
 }
 
 }  // namespace probity

@@ -54,8 +54,21 @@ std::string RosterJson(const RosterReport& report);
 // "]" (one element a line, as `eligibility --format json` has always printed it; the
 // checkpoint is not in it).
 std::string EligibilityJson(const EligibilityReport& report);
+// The list as CSV (../shared/interface.md, "Eligibility output"): UTF-8 with a byte-order
+// mark and CRLF line ends, so spreadsheets read the Chinese names; RFC 4180 quoting; a
+// cell a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading
+// apostrophe (OWASP's advice on CSV injection). The `eligibility --format csv` bytes.
+std::string EligibilityCsv(const EligibilityReport& report);
 std::string LeaveJson(const LeaveReport& report);
 std::string ExplanationsJson(const ExplanationsReport& report);
 std::string UnevaluatedJson(const UnevaluatedReport& report);
+
+// One entry of the log as `probity show SEQ --json` prints it and GET /v1/entries/SEQ
+// answers: its exact bytes, leaf hash, signer (key id, public key, role, holder), the
+// signed message and whether the signature verifies, withdrawal, and the event. With
+// `sealed`, each sealed field's clear value and salt (or that it was erased). NotFound
+// beyond the log; the store's failures otherwise. `*verifies` (if given) is set.
+Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed,
+                              bool* verifies = nullptr);
 
 }  // namespace probity

@@ -319,6 +319,12 @@ http::Response Service::Read(const http::Request& request) {
   }
   if (path.size() == 3 && path[0] == "v1" && path[1] == "proofs")
     return Proof(*this, view, path[2], *target);
+  if (path == std::vector<std::string>{"v1", "log"}) {
+    // What a client pins: the log's origin and the key its checkpoints are signed with.
+    return Json("{\"origin\":" + JsonQuote(view.origin()) +
+                ",\"checkpointVkey\":" + JsonQuote(ledger_.checkpoint_verifier().Vkey()) +
+                ",\"size\":" + std::to_string(view.size()) + "}");
+  }
   if (path.empty() || path[0] != "v1") return Error(404, "no such path: " + request.target);
 
   // Everything else is signed, and read within the signer's scope.
@@ -333,6 +339,26 @@ http::Response Service::Read(const http::Request& request) {
   };
   const auto& q = target->query;
 
+  // /v1/whoami: the principal the request's key names, so a client knows what to offer.
+  if (path == std::vector<std::string>{"v1", "whoami"}) {
+    const Principal& p = *principal;
+    return Json("{\"keyId\":" + JsonQuote(p.key_id) + ",\"role\":" + JsonQuote(RoleName(p.role)) +
+                ",\"holder\":" + JsonQuote(p.holder) + ",\"unit\":" + JsonQuote(p.unit) +
+                ",\"person\":" + JsonQuote(p.person) + "}");
+  }
+  // /v1/entries/SEQ: one entry as stored, as `probity show SEQ --json` prints it.
+  if (path.size() == 3 && path[1] == "entries") {
+    auto g = grant(Reading::kEntry);
+    if (!g.ok()) return forbidden(g.status());
+    auto seq = path[2].size() <= 19 && !path[2].empty() &&
+                       path[2].find_first_not_of("0123456789") == std::string::npos
+                   ? std::optional<uint64_t>(std::stoull(path[2]))
+                   : std::nullopt;
+    if (!seq) return Error(400, "the seq must be a whole number");
+    auto json = EntryJson(view, *seq, g->sealed);
+    if (!json.ok()) return Failure(json.status());
+    return Json(std::move(*json));
+  }
   // /v1/persons?q=, /v1/persons/ID/record, /v1/persons/ID/leave
   if (path.size() == 2 && path[1] == "persons") {
     auto g = grant(Reading::kPersons);
@@ -416,8 +442,17 @@ http::Response Service::Read(const http::Request& request) {
                     : std::nullopt;
     if (!year) return Error(400, "the year must be four digits");
     bool units = q.count("units") && q.at("units") == "1";
+    std::string format = q.count("format") ? q.at("format") : "json";
+    if (format != "json" && format != "csv") return Error(400, "format must be json or csv");
     auto report = Eligibility(view, *year, units);
     if (!report.ok()) return Failure(report.status());
+    if (format == "csv") {
+      http::Response r = Json(EligibilityCsv(*report));
+      r.content_type = "text/csv; charset=utf-8";
+      r.fields.push_back({"Content-Disposition", "attachment; filename=\"eligibility-" + path[2] +
+                                                     (units ? "-units" : "") + ".csv\""});
+      return r;
+    }
     return Json(EligibilityJson(*report));
   }
   // /v1/explanations[?year=]

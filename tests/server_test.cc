@@ -256,6 +256,53 @@ TEST_CASE("serve: each role is refused (403) what program-rules.md does not let 
 }
 
 TEST_CASE(
+    "serve: /v1/log names the checkpoint key, /v1/whoami the principal, /v1/entries/SEQ is "
+    "show --json with the signer's key (sealed values for HR only), eligibility CSV is the "
+    "command line's bytes",
+    "[server]") {
+  ProgramLedger f;
+  f.RegisterKey("reviewer", "reviewer");
+  uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
+  Served s(f);
+  Reply log = s.Get("/v1/log", "");
+  REQUIRE(log.status == 200);
+  CHECK_THAT(log.body,
+             Contains("\"checkpointVkey\":" + JsonQuote(f.ledger().checkpoint_verifier().Vkey())));
+  CHECK_THAT(log.body, Contains("\"origin\":" + JsonQuote(f.ledger().origin())));
+
+  Reply who = s.Get("/v1/whoami", "dispatcher-U1");
+  REQUIRE(who.status == 200);
+  CHECK_THAT(who.body, Contains("\"role\":\"dispatcher\""));
+  CHECK_THAT(who.body, Contains("\"unit\":\"U1\""));
+  CHECK(s.Get("/v1/whoami", "").status == 401);
+
+  const std::string target = "/v1/entries/" + std::to_string(restriction);
+  Reply auditor = s.Get(target, "auditor");
+  REQUIRE(auditor.status == 200);
+  auto expected = EntryJson(f.ledger().View(), restriction, false);
+  REQUIRE(expected.ok());
+  CHECK(auditor.body == *expected);
+  CHECK_THAT(auditor.body,
+             Contains("\"publicKey\":\"" + Base64Encode(f.key("hr").Public().raw()) + "\""));
+  CHECK_THAT(auditor.body, Contains("\"signer\":{\"role\":\"hr\""));
+  CHECK_THAT(auditor.body, !Contains("health"));  // the sealed reason stays sealed
+  Reply hr = s.Get(target, "hr");
+  REQUIRE(hr.status == 200);
+  CHECK_THAT(hr.body, Contains("\"value\":\"health\""));
+  CHECK(s.Get(target, "dispatcher-U1").status == 403);
+  CHECK(s.Get("/v1/entries/999999", "auditor").status == 404);
+  CHECK(s.Get("/v1/entries/x1", "auditor").status == 400);
+
+  Reply csv = s.Get("/v1/eligibility/2019?format=csv", "hr");
+  REQUIRE(csv.status == 200);
+  auto report = Eligibility(f.ledger().View(), 2019, false);
+  REQUIRE(report.ok());
+  CHECK(csv.body == EligibilityCsv(*report));
+  CHECK(csv.body.rfind("\xEF\xBB\xBFperson,name,unit,category,", 0) == 0);
+  CHECK(s.Get("/v1/eligibility/2019?format=xml", "hr").status == 400);
+}
+
+TEST_CASE(
     "serve: a dispatcher's view of a record leaves out R1 and every correction of it, whose "
     "reasons may say why",
     "[server]") {

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "ledger/authority.h"
+#include "projections/report_codec.h"
 #include "projections/reports.h"
 #include "tools/commands.h"
 
@@ -327,40 +328,9 @@ int Show(const Args& args) {
   Hash leaf = merkle::LeafHash(*bytes);
   const auto& codec = (*ledger)->codec();
   if (args.Has("json")) {
-    std::cout << "{\"seq\":" << *seq
-              << ",\"recordedAt\":" << JsonQuote(FormatTimestamp(entry->recorded_at_us))
-              << ",\"entry\":\"" << Base64Encode(*bytes) << "\",\"leafHash\":\"" << HexEncode(leaf)
-              << "\",\"keyId\":\"" << HexEncode(entry->envelope.key_id) << "\",\"signature\":\""
-              << Base64Encode(entry->envelope.signature) << "\",\"signed\":\""
-              << Base64Encode(signed_message) << "\",\"verified\":" << (verifies ? "true" : "false")
-              << ",\"withdrawn\":" << (*withdrawal ? "true" : "false");
-    if (*withdrawal) {
-      std::cout << ",\"withdrawnBy\":" << (*withdrawal)->by
-                << ",\"withdrawnReason\":" << JsonQuote((*withdrawal)->reason);
-    }
-    // With --include-sensitive, each sealed field's value and salt (or that it was erased),
-    // so that anyone holding them can check them against the signed commitment.
-    if (args.Has("include-sensitive")) {
-      auto fields = SealedFieldsOf(event);
-      if (!fields.empty()) {
-        std::cout << ",\"sealed\":[";
-        for (size_t i = 0; i < fields.size(); ++i) {
-          auto v = std::find_if(sealed.begin(), sealed.end(),
-                                [&](const SealedValue& x) { return x.field == fields[i].name; });
-          std::cout << (i ? "," : "") << "{\"field\":" << JsonQuote(fields[i].name);
-          if (v == sealed.end()) {
-            std::cout << ",\"erased\":true}";
-          } else {
-            std::cout << ",\"salt\":\"" << HexEncode(ByteSpan(v->salt.data(), v->salt.size()))
-                      << "\",\"value\":" << JsonQuote(v->value) << "}";
-          }
-        }
-        std::cout << "]";
-      }
-    }
-    std::cout << ",\"origin\":" << JsonQuote((*ledger)->origin())
-              << ",\"event\":" << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed)
-              << "}\n";
+    auto json = EntryJson(snapshot, *seq, args.Has("include-sensitive"));
+    if (!json.ok()) return FailStatus(args, json.status());
+    std::cout << *json << "\n";
   } else {
     std::cout << "seq:         " << *seq << "\n"
               << "recorded at: " << FormatTimestamp(entry->recorded_at_us) << "\n"

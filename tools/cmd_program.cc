@@ -32,18 +32,6 @@ std::string JoinSeqs(const std::vector<uint64_t>& seqs, const std::string& sep) 
   return Join(s, sep);
 }
 
-// RFC 4180 field: quoted when it holds a comma, quote, CR or LF. A cell a spreadsheet
-// would run as a formula (it starts with = + - @, tab or CR) gets a leading apostrophe
-// (OWASP's advice on CSV injection).
-std::string CsvField(const std::string& value) {
-  std::string v = value;
-  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v = "'" + v;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string TodayCst() { return FormatDay(CstDayOf(SystemClock()())); }
 
 }  // namespace
@@ -135,23 +123,13 @@ int Eligibility(const Args& args) {
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   auto report = probity::Eligibility((*ledger)->View(), static_cast<int>(*year), units);
   if (!report.ok()) return FailStatus(args, report.status());
-  const char* id_col = units ? "unit" : "person";
   if (format == "json") {
     std::cout << EligibilityJson(*report) << "\n";
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
   if (format == "csv") {
-    // UTF-8 with a byte-order mark and CRLF line ends, so spreadsheets read the Chinese names.
-    std::cout << "\xEF\xBB\xBF" << id_col << ",name" << (units ? "" : ",unit,category")
-              << ",outcomes,reviewRequired,reasons,events\r\n";
-    for (const auto& l : report->lines) {
-      std::cout << CsvField(l.id) << "," << CsvField(l.name);
-      if (!units) std::cout << "," << CsvField(l.unit) << "," << CsvField(CategoryName(l));
-      std::cout << "," << CsvField(Join(l.outcomes, ";")) << ","
-                << (l.review_required ? "true" : "false") << "," << CsvField(l.reasons) << ","
-                << CsvField(JoinSeqs(l.events, ";")) << "\r\n";
-    }
+    std::cout << EligibilityCsv(*report);
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
