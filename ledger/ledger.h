@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/access_log.h"
 #include "ledger/authority.h"
 #include "ledger/crypto.h"
 #include "ledger/entry.h"
@@ -153,6 +154,8 @@ class Ledger {
   const Status& damage() const { return damage_; }
 
   const Store& store() const { return *store_; }
+  // The access log's writer (ledger/access_log.h); null unless open for writing.
+  AccessLog* access_log() const { return access_log_.get(); }
   const EventCodec& codec() const { return codec_; }
 
  private:
@@ -186,6 +189,7 @@ class Ledger {
   std::atomic<uint64_t> size_{0};             // entries committed; published after each commit
   std::optional<merkle::Frontier> frontier_;  // guarded by write_mu_
   int64_t last_recorded_us_ = 0;              // guarded by write_mu_
+  std::unique_ptr<AccessLog> access_log_;     // after store_ and checkpoint_key_: goes first
 };
 
 }  // namespace probity

@@ -15,8 +15,10 @@ namespace probity {
 namespace {
 
 // Column family names, in Column order. Never renamed: they are on disk.
-const std::vector<std::string> kColumnNames = {"default",  "entries", "nodes",       "ids",
-                                               "subjects", "state",   "checkpoints", "sealed"};
+const std::vector<std::string> kColumnNames = {
+    "default", "entries", "nodes", "ids", "subjects", "state", "checkpoints", "sealed", "access"};
+// A v2 store's: all but "access".
+const std::vector<std::string> kColumnNamesV2(kColumnNames.begin(), kColumnNames.end() - 1);
 
 class ColumnState final : public StateReader {
  public:
@@ -95,6 +97,15 @@ std::string SealedKey(uint64_t seq, std::string_view field) {
 std::string SubjectPrefix(std::string_view subject) { return std::string(subject) + '\0'; }
 std::string SubjectOfPerson(const std::string& person) { return "person/" + person; }
 std::string SubjectOfUnit(const std::string& unit) { return "unit/" + unit; }
+
+std::string AccessEntryKey(uint64_t seq) { return "e/" + SeqKey(seq); }
+std::string AccessNodeKey(uint32_t level, uint64_t index) { return "n/" + NodeKey(level, index); }
+std::string AccessSubjectKey(std::string_view subject, uint64_t seq) {
+  return AccessSubjectPrefix(subject) + SeqKey(seq);
+}
+std::string AccessSubjectPrefix(std::string_view subject) {
+  return "s/" + std::string(subject) + '\0';
+}
 
 std::string KeyRecordKey(const Hash& key_id) { return "key/" + HexEncode(key_id); }
 std::string ErasureKey(uint64_t seq) { return "erasure/" + std::to_string(seq); }
@@ -202,9 +213,18 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode, ro
   auto format = (*store)->Get(Column::kMeta, kMetaFormat);
   if (!format.ok()) return format.status();
   if (!format->has_value()) return Status::Corrupt("store at " + dir + " has no format record");
-  if (**format != kStoreFormat) {
+  if (**format != kStoreFormat && **format != kStoreFormatV2) {
     return Status::Corrupt("store at " + dir + " has format '" + **format +
-                           "'; this probity reads " + kStoreFormat);
+                           "'; this probity reads " + kStoreFormat + " (and upgrades " +
+                           kStoreFormatV2 + ")");
+  }
+  if (**format == kStoreFormatV2 && mode == Mode::kReadWrite) {
+    // The upgrade to v3: OpenDb has created the empty "access" column family; the format
+    // record follows it (a crash in between leaves a v2 record over v3 families, which the
+    // next open for writing finishes).
+    rocksdb::WriteBatch upgrade;
+    upgrade.Put((*store)->handle(Column::kMeta), kMetaFormat, kStoreFormat);
+    PROBITY_RETURN_IF_ERROR((*store)->Write(upgrade));
   }
   return store;
 }
@@ -229,6 +249,7 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
   // Flushes of all column families commit to the manifest together, so a reader opening
   // mid-flush sees every column at one point (a batch's entries, size and checkpoint).
   options.atomic_flush = true;
+  bool v2_families = false;
   if (!create) {
     std::vector<std::string> families;
     // Reads CURRENT and the manifest it names, which a writer may roll meanwhile.
@@ -238,13 +259,18 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
     });
     if (!listed.ok())
       return Status::Corrupt("cannot open the store at " + dir + ": " + listed.ToString());
-    if (std::set<std::string>(families.begin(), families.end()) !=
-        std::set<std::string>(kColumnNames.begin(), kColumnNames.end())) {
+    std::set<std::string> found(families.begin(), families.end());
+    if (found == std::set<std::string>(kColumnNamesV2.begin(), kColumnNamesV2.end())) {
+      // A v2 store: a writer adds the access log's column family (Open then upgrades
+      // the format record); a reader reads it as absent.
+      if (store->read_only_) v2_families = true;
+      options.create_missing_column_families = true;
+    } else if (found != std::set<std::string>(kColumnNames.begin(), kColumnNames.end())) {
       return OtherFormat(dir, families);
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> columns;
-  for (const auto& name : kColumnNames) {
+  for (const auto& name : v2_families ? kColumnNamesV2 : kColumnNames) {
     columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   rocksdb::DB* raw = nullptr;
@@ -274,7 +300,8 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
 }
 
 rocksdb::ColumnFamilyHandle* Store::handle(Column column) const {
-  return handles_[static_cast<size_t>(column)];
+  size_t i = static_cast<size_t>(column);
+  return i < handles_.size() ? handles_[i] : nullptr;
 }
 
 Store::Snapshot Store::GetSnapshot() const {
@@ -284,6 +311,7 @@ Store::Snapshot Store::GetSnapshot() const {
 
 Result<std::optional<std::string>> Store::Get(Column column, std::string_view key,
                                               const rocksdb::Snapshot* snapshot) const {
+  if (handle(column) == nullptr) return std::optional<std::string>();
   std::string value;
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
@@ -334,6 +362,8 @@ Status Store::Purge(Column column) {
 
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column,
                                                       const rocksdb::Snapshot* snapshot) const {
+  if (handle(column) == nullptr)
+    return std::unique_ptr<rocksdb::Iterator>(rocksdb::NewEmptyIterator());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(column)));

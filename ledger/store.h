@@ -19,10 +19,24 @@
 namespace probity {
 
 // v2: events signed under format v2 (origin-bound, ids required, sealed fields), the
-// "sealed" column family, no "checkpoint" meta record. v1 stores are refused.
-inline constexpr char kStoreFormat[] = "probity-store-v2";
+// "sealed" column family, no "checkpoint" meta record. v3: v2 and the "access" column
+// family (the access log, ledger/access_log.h). A v2 store is upgraded to v3 when opened
+// for writing (the new column family starts empty); opened read-only, its access log
+// reads as empty. v1 stores are refused.
+inline constexpr char kStoreFormat[] = "probity-store-v3";
+inline constexpr char kStoreFormatV2[] = "probity-store-v2";
 
-enum class Column { kMeta = 0, kEntries, kNodes, kIds, kSubjects, kState, kCheckpoints, kSealed };
+enum class Column {
+  kMeta = 0,
+  kEntries,
+  kNodes,
+  kIds,
+  kSubjects,
+  kState,
+  kCheckpoints,
+  kSealed,
+  kAccess
+};
 
 // Column "default" (meta): these keys only (docs/formats.md, "Store layout").
 inline constexpr char kMetaFormat[] = "format";                 // kStoreFormat
@@ -76,6 +90,15 @@ std::string YearIndexPrefix(int year, bool person);
 std::string ServedKey(int year, const std::string& person);
 std::string ServedPrefix(int year);
 
+// Column "access" (the access log, docs/formats.md "The access log"):
+std::string AccessEntryKey(uint64_t seq);                   // "e/" SeqKey -> AccessEntry
+std::string AccessNodeKey(uint32_t level, uint64_t index);  // "n/" NodeKey -> hash
+// "s/" subject 0x00 SeqKey(seq) -> "": the access entries about a subject ("person/ID").
+std::string AccessSubjectKey(std::string_view subject, uint64_t seq);
+std::string AccessSubjectPrefix(std::string_view subject);
+inline constexpr char kAccessSize[] = "size";              // decimal entry count
+inline constexpr char kAccessCheckpoint[] = "checkpoint";  // the latest signed checkpoint
+
 class Store {
  public:
   enum class Mode { kReadOnly, kReadWrite };
@@ -107,6 +130,8 @@ class Store {
   // write-ahead log still holds them) and compacts `column` to its bottom level (so no
   // table file does). Used after an erasure.
   Status Purge(Column column);
+  // Null only for Column::kAccess of a v2 store opened read-only (it has none yet); Get,
+  // Scan and NewIterator then read it as empty.
   rocksdb::ColumnFamilyHandle* handle(Column column) const;
   std::unique_ptr<rocksdb::Iterator> NewIterator(Column column,
                                                  const rocksdb::Snapshot* snapshot = nullptr) const;

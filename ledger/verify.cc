@@ -364,7 +364,13 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     if (!v.ok()) return v.status();
     if (v->has_value()) meta[config] = **v;  // configuration, not derived: kept as stored
   }
-  meta[kMetaFormat] = kStoreFormat;
+  {
+    // A v2 store read before its first open for writing keeps its v2 record (Store::Open
+    // accepts no other).
+    auto format = store.Get(Column::kMeta, kMetaFormat);
+    if (!format.ok()) return format.status();
+    meta[kMetaFormat] = format->value_or("") == kStoreFormatV2 ? kStoreFormatV2 : kStoreFormat;
+  }
   meta[kMetaOrigin] = ledger.origin();
   meta[kMetaVkey] = ledger.checkpoint_verifier().Vkey();
   meta[kMetaSize] = std::to_string(expected);
@@ -438,6 +444,18 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
       return Status::IoError("reading tree nodes: " + nit->status().ToString());
   }
   report.derived_checked = n;
+
+  // The access log: its own entries, tree and checkpoint, every read signed by its reader.
+  {
+    Status st = VerifyAccessLog(store, verifier, nullptr);
+    if (!st.ok()) {
+      if (st.code() != Code::kCorrupt) return st;
+      return fail(std::nullopt, st.message());
+    }
+    auto access = AccessLogSize(store);
+    if (!access.ok()) return access.status();
+    report.access_entries = *access;
+  }
 
   // Witnesses: the latest checkpoint carries enough valid cosignatures.
   if (!options.witnesses.empty()) {

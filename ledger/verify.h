@@ -46,6 +46,7 @@ struct VerifyReport {
   uint64_t checkpoints_checked = 0;               // every stored checkpoint, not only the latest
   uint64_t derived_checked = 0;                   // derived records compared with the fold
   uint64_t since_checked = 0;                     // saved checkpoints the log extends
+  uint64_t access_entries = 0;                    // access log entries checked
   std::vector<witness::Cosignature> cosigned_by;  // witnesses whose cosignature verified
   std::optional<uint64_t> bad_seq;                // the first entry that does not check out
   std::string problem;                            // empty when everything checks out

@@ -810,8 +810,8 @@ Result<VerifiedSignature> VerifyRequestSignature(const HttpRequestView& request,
     PROBITY_RETURN_IF_ERROR(
         CheckContentDigest(*CombinedField(request, "content-digest"), request.body));
   }
-  return VerifiedSignature{input->label,    *input->keyid,  std::move(*key),
-                           *input->created, input->expires, input->components};
+  return VerifiedSignature{input->label,   *input->keyid,     std::move(*key),  *input->created,
+                           input->expires, input->components, std::move(*base), value->signature};
 }
 
 Result<SignedRequestHeaders> SignRequest(std::string_view method, std::string_view target_uri,

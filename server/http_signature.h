@@ -153,6 +153,8 @@ struct VerifiedSignature {
   int64_t created;
   std::optional<int64_t> expires;
   std::vector<std::string> components;
+  std::string base;  // the signature base that verified (RFC 9421 section 2.5)
+  Bytes signature;   // the Ed25519 signature of `base`
 };
 
 // Verifies a signed request, as the server does before anything else: reads

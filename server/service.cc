@@ -14,6 +14,7 @@
 #include "projections/report_codec.h"
 #include "projections/reports.h"
 #include "server/http_signature.h"
+#include "server/web_assets.h"
 
 namespace probity::server {
 namespace {
@@ -234,7 +235,7 @@ http::Response Service::Failure(const Status& st) const {
 }
 
 Result<Principal> Service::Authenticate(const http::Request& request, const LedgerView& view,
-                                        http::Response* error) {
+                                        http::Response* error, AccessRecord* proof) {
   if (!options_.public_origin.empty() &&
       request.scheme + "://" + request.authority != options_.public_origin) {
     *error = Error(401, "this server is " + options_.public_origin + ", not " + request.scheme +
@@ -293,7 +294,31 @@ Result<Principal> Service::Authenticate(const http::Request& request, const Ledg
   }
   auto principal = PrincipalOf(view.state(), verified->key.KeyId());
   if (!principal.ok()) *error = Error(401, principal.status().message());
+  if (principal.ok() && proof) {
+    proof->key_id = verified->key.KeyId();
+    proof->log_size = view.size();
+    proof->target = request.target;
+    proof->signature_base = std::move(verified->base);
+    proof->signature = std::move(verified->signature);
+  }
   return principal;
+}
+
+std::optional<http::Response> Service::Remember(AccessRecord proof, const LedgerView& view,
+                                                std::string what,
+                                                std::vector<std::string> subjects) {
+  AccessLog* log = ledger_.access_log();
+  if (log == nullptr) return Failure(Status::Unavailable("the access log is not open for writing"));
+  proof.log_size = view.size();
+  proof.what = std::move(what);
+  proof.subjects = std::move(subjects);
+  auto seq = log->Record(proof);
+  if (!seq.ok()) {
+    // Fail closed: the read is not served unrecorded.
+    if (options_.on_error) options_.on_error("access log: " + seq.status().message());
+    return Error(503, "the read could not be recorded in the access log; try again later");
+  }
+  return std::nullopt;
 }
 
 bool Service::IsSubmission(const http::Request& request) {
@@ -319,18 +344,41 @@ http::Response Service::Read(const http::Request& request) {
   }
   if (path.size() == 3 && path[0] == "v1" && path[1] == "proofs")
     return Proof(*this, view, path[2], *target);
+  if (path == std::vector<std::string>{"v1", "access-log", "checkpoint"}) {
+    // The access log's checkpoint is public, as the main log's is: anyone may keep it and
+    // later ask for a consistent successor, so a removed read shows.
+    auto cp = AccessLogCheckpoint(view);
+    if (!cp.ok()) return Failure(cp.status());
+    if (!cp->has_value()) return Error(404, "the access log is empty: nothing was read yet");
+    http::Response r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = **cp;
+    r.fields.push_back({"Cache-Control", "no-store"});
+    return r;
+  }
   if (path == std::vector<std::string>{"v1", "log"}) {
     // What a client pins: the log's origin and the key its checkpoints are signed with.
     return Json("{\"origin\":" + JsonQuote(view.origin()) +
                 ",\"checkpointVkey\":" + JsonQuote(ledger_.checkpoint_verifier().Vkey()) +
                 ",\"size\":" + std::to_string(view.size()) + "}");
   }
+  // The web interface (web/assets/, compiled in): public files; the page signs its own
+  // requests with the key the user opens in it.
+  if (const WebAsset* asset = FindWebAsset(request.target.substr(0, request.target.find('?'))))
+    return WebAssetResponse(*asset);
   if (path.empty() || path[0] != "v1") return Error(404, "no such path: " + request.target);
 
   // Everything else is signed, and read within the signer's scope.
   http::Response denied;
-  auto principal = Authenticate(request, view, &denied);
+  AccessRecord proof;
+  auto principal = Authenticate(request, view, &denied, &proof);
   if (!principal.ok()) return denied;
+  // Answers `response` once the read is in the access log (or the 503 if it cannot be).
+  auto recorded = [&](http::Response response, const std::string& what,
+                      std::vector<std::string> subjects) {
+    auto refused = Remember(proof, view, what, std::move(subjects));
+    return refused ? *refused : response;
+  };
   auto grant = [&](Reading r, std::optional<std::string> person = std::nullopt) -> Result<Grant> {
     return MayRead(*principal, r, view.state(), person);
   };
@@ -346,6 +394,34 @@ http::Response Service::Read(const http::Request& request) {
                 ",\"holder\":" + JsonQuote(p.holder) + ",\"unit\":" + JsonQuote(p.unit) +
                 ",\"person\":" + JsonQuote(p.person) + "}");
   }
+  // /v1/access-log?person=ID: who read that person's record, leave or sealed values.
+  if (path.size() == 2 && path[1] == "access-log") {
+    auto g = grant(Reading::kAccessLog);
+    if (!g.ok()) return forbidden(g.status());
+    auto person = q.find("person");
+    if (person == q.end() || person->second.empty() || person->second.size() > 100)
+      return Error(400, "person must name a person's id");
+    constexpr size_t kMaxAccesses = 1000;
+    auto accesses = AccessesAbout(view, AccessSubjectOfPerson(person->second), kMaxAccesses);
+    if (!accesses.ok()) return Failure(accesses.status());
+    auto size = AccessLogSize(view);
+    if (!size.ok()) return Failure(size.status());
+    std::string out = "{\"person\":" + JsonQuote(person->second) + ",\"accesses\":[";
+    for (size_t i = 0; i < accesses->size(); ++i) {
+      const AccessEntry& a = (*accesses)[i];
+      auto key = LookUpKey(view.state(), a.record.key_id);
+      if (!key.ok()) return Failure(key.status());
+      std::string role = *key ? RoleName((*key)->role) : "", holder = *key ? (*key)->holder : "";
+      out += std::string(i ? "," : "") + "{\"seq\":" + std::to_string(a.seq) +
+             ",\"at\":" + JsonQuote(FormatTimestamp(a.recorded_at_us)) +
+             ",\"reader\":{\"keyId\":\"" + HexEncode(a.record.key_id) +
+             "\",\"role\":" + JsonQuote(role) + ",\"holder\":" + JsonQuote(holder) +
+             "},\"what\":" + JsonQuote(a.record.what) +
+             ",\"target\":" + JsonQuote(a.record.target) +
+             ",\"logSize\":" + std::to_string(a.record.log_size) + "}";
+    }
+    return Json(out + "],\"accessLogSize\":" + std::to_string(*size) + "}");
+  }
   // /v1/entries/SEQ: one entry as stored, as `probity show SEQ --json` prints it.
   if (path.size() == 3 && path[1] == "entries") {
     auto g = grant(Reading::kEntry);
@@ -357,6 +433,20 @@ http::Response Service::Read(const http::Request& request) {
     if (!seq) return Error(400, "the seq must be a whole number");
     auto json = EntryJson(view, *seq, g->sealed);
     if (!json.ok()) return Failure(json.status());
+    if (g->sealed) {
+      // Sealed values in clear: recorded, under the persons and units the event is about.
+      auto entry = view.ReadEntry(*seq);
+      if (!entry.ok()) return Failure(entry.status());
+      auto event = EventView::FromCanonical(entry->envelope.body);
+      if (!event.ok()) return Failure(event.status());
+      if (!SealedFieldsOf(event->reader()).empty()) {
+        std::vector<std::string> subjects = {"entry/" + std::to_string(*seq)};
+        if (const Rules* rules = ledger_.rules()) {
+          for (auto& s : rules->Subjects(view.state(), event->reader())) subjects.push_back(s);
+        }
+        return recorded(Json(std::move(*json)), "entry", std::move(subjects));
+      }
+    }
     return Json(std::move(*json));
   }
   // /v1/persons?q=, /v1/persons/ID/record, /v1/persons/ID/leave
@@ -401,14 +491,14 @@ http::Response Service::Read(const http::Request& request) {
       }
       std::erase_if(report->lines, [&](const RecordLine& l) { return hidden.count(l.seq) > 0; });
     }
-    return Json(RecordJson(*report, as_of));
+    return recorded(Json(RecordJson(*report, as_of)), "record", {AccessSubjectOfPerson(path[2])});
   }
   if (path.size() == 4 && path[1] == "persons" && path[3] == "leave") {
     auto g = grant(Reading::kLeave, path[2]);
     if (!g.ok()) return forbidden(g.status());
     auto report = LeaveBalance(view, path[2]);
     if (!report.ok()) return Failure(report.status());
-    return Json(LeaveJson(*report));
+    return recorded(Json(LeaveJson(*report)), "leave", {AccessSubjectOfPerson(path[2])});
   }
   // /v1/roster?date=&city=
   if (path.size() == 2 && path[1] == "roster") {
@@ -446,14 +536,15 @@ http::Response Service::Read(const http::Request& request) {
     if (format != "json" && format != "csv") return Error(400, "format must be json or csv");
     auto report = Eligibility(view, *year, units);
     if (!report.ok()) return Failure(report.status());
+    std::vector<std::string> list = {"eligibility/" + path[2] + (units ? "/units" : "")};
     if (format == "csv") {
       http::Response r = Json(EligibilityCsv(*report));
       r.content_type = "text/csv; charset=utf-8";
       r.fields.push_back({"Content-Disposition", "attachment; filename=\"eligibility-" + path[2] +
                                                      (units ? "-units" : "") + ".csv\""});
-      return r;
+      return recorded(std::move(r), "eligibility", list);
     }
-    return Json(EligibilityJson(*report));
+    return recorded(Json(EligibilityJson(*report)), "eligibility", list);
   }
   // /v1/explanations[?year=]
   if (path.size() == 2 && path[1] == "explanations") {

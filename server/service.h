@@ -60,9 +60,14 @@ class Service {
   http::Response Failure(const Status& status) const;
 
  private:
-  // The principal of a signed request, or the 401 to send.
+  // The principal of a signed request, or the 401 to send. `proof` (if given) gets the
+  // request's verified signature base and signature, for the access log.
   Result<Principal> Authenticate(const http::Request& request, const LedgerView& view,
-                                 http::Response* error);
+                                 http::Response* error, AccessRecord* proof = nullptr);
+  // Appends the read `what` of `subjects` to the access log before it is answered; the
+  // 503 to send instead when it cannot be written (a read is never served unrecorded).
+  std::optional<http::Response> Remember(AccessRecord proof, const LedgerView& view,
+                                         std::string what, std::vector<std::string> subjects);
 
   const Ledger& ledger_;
   Options options_;

@@ -13,11 +13,14 @@
 #include <string>
 #include <thread>
 
+#include "ledger/access_log.h"
 #include "ledger/entry.h"
+#include "ledger/verify.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
 #include "server/http_signature.h"
 #include "server/serve.h"
+#include "server/service.h"
 #include "tests/program_fixture.h"
 
 namespace probity::server {
@@ -300,6 +303,118 @@ TEST_CASE(
   CHECK(csv.body == EligibilityCsv(*report));
   CHECK(csv.body.rfind("\xEF\xBB\xBFperson,name,unit,category,", 0) == 0);
   CHECK(s.Get("/v1/eligibility/2019?format=xml", "hr").status == 400);
+}
+
+// How many times `needle` occurs in `text`.
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_CASE(
+    "serve: every read of a record, leave, an eligibility list or a sealed value is in the "
+    "access log before it is answered, with the reader's own request signature; HR lists who "
+    "read a person's file; verify checks the access log's tree, checkpoint and signatures",
+    "[server][access]") {
+  ProgramLedger f;
+  f.RegisterKey("reviewer", "reviewer");
+  uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
+  Served s(f);
+  const std::string entry = "/v1/entries/" + std::to_string(restriction);
+  REQUIRE(s.Get("/v1/persons/P1/record", "reviewer").status == 200);
+  REQUIRE(s.Get("/v1/persons/P1/leave", "dispatcher-U1").status == 200);
+  REQUIRE(s.Get(entry, "hr").status == 200);       // the sealed reason in clear
+  REQUIRE(s.Get(entry, "auditor").status == 200);  // sealed value withheld: not a read of it
+  REQUIRE(s.Get("/v1/eligibility/2019?format=csv", "reviewer").status == 200);
+  REQUIRE(s.Get("/v1/persons/P2/record", "reviewer").status == 200);
+  REQUIRE(s.Get("/v1/roster?date=2019-05-15", "hr").status == 200);        // not a person's file
+  REQUIRE(s.Get("/v1/persons/P3/record", "dispatcher-U1").status == 403);  // refused: not read
+
+  Reply log = s.Get("/v1/access-log?person=P1", "hr");
+  REQUIRE(log.status == 200);
+  INFO(log.body);
+  CHECK(Occurrences(log.body, "\"what\":") == 3);
+  size_t record = log.body.find("\"what\":\"record\",\"target\":\"/v1/persons/P1/record\"");
+  size_t leave = log.body.find("\"what\":\"leave\"");
+  size_t sealed = log.body.find("\"what\":\"entry\",\"target\":\"" + entry + "\"");
+  REQUIRE(record != std::string::npos);
+  REQUIRE(leave != std::string::npos);
+  REQUIRE(sealed != std::string::npos);
+  CHECK((record < leave && leave < sealed));  // oldest first
+  CHECK_THAT(log.body, Contains("\"role\":\"reviewer\""));
+  CHECK_THAT(log.body, Contains("\"role\":\"dispatcher\""));
+  CHECK_THAT(log.body, Contains("\"keyId\":\"" + HexEncode(f.key("hr").Public().KeyId()) + "\""));
+  CHECK(s.Get("/v1/access-log?person=P1", "reviewer").status == 403);  // HR's question only
+  CHECK(s.Get("/v1/access-log", "hr").status == 400);
+  Reply none = s.Get("/v1/access-log?person=P3", "hr");
+  REQUIRE(none.status == 200);
+  CHECK_THAT(none.body, Contains("\"accesses\":[]"));
+
+  LedgerView view = f.ledger().View();
+  auto size = AccessLogSize(view);
+  REQUIRE(size.ok());
+  CHECK(*size == 5);  // P1 record, P1 leave, the sealed entry, the list, P2 record
+  auto lists = AccessesAbout(view, "eligibility/2019", 10);
+  REQUIRE(lists.ok());
+  REQUIRE(lists->size() == 1);
+  CHECK((*lists)[0].record.key_id == f.key("reviewer").Public().KeyId());
+  CHECK((*lists)[0].record.target == "/v1/eligibility/2019?format=csv");
+  CHECK((*lists)[0].record.log_size == f.ledger().size());
+  CHECK(f.key("reviewer")
+            .Public()
+            .Verify(AsBytes((*lists)[0].record.signature_base), (*lists)[0].record.signature));
+
+  Reply cp = s.Get("/v1/access-log/checkpoint", "");
+  REQUIRE(cp.status == 200);
+  CHECK(cp.body.rfind(f.ledger().origin() + "/access\n5\n", 0) == 0);
+  auto opened = note::Open(cp.body, {f.ledger().checkpoint_verifier()});
+  CHECK(opened.ok());
+
+  VerifyOptions options;
+  options.rules = &TheRules();
+  options.threads = 1;
+  auto report = VerifyLedger(f.ledger(), options);
+  REQUIRE(report.ok());
+  INFO(report->problem);
+  CHECK(report->ok());
+  CHECK(report->access_entries == 5);
+}
+
+TEST_CASE("serve: a read that cannot be recorded in the access log is not answered (503)",
+          "[server][access]") {
+  ProgramLedger f;
+  f.Close();
+  // Read-only: the access log cannot be written, so no record may be read.
+  Ledger::Options ledger_options;
+  ledger_options.rules = &TheRules();
+  auto ledger = Ledger::Open(f.dir(), Store::Mode::kReadOnly, ledger_options);
+  REQUIRE(ledger.ok());
+  Service::Options options;
+  options.now = [] { return kNow; };
+  std::vector<std::string> logged;
+  options.on_error = [&logged](std::string_view what) { logged.emplace_back(what); };
+  Service service(**ledger, options);
+  auto sign = [&](const std::string& target) {
+    http::Request q;
+    q.method = "GET";
+    q.target = target;
+    q.scheme = "http";
+    q.authority = "probity.test";
+    auto h = httpsig::SignRequest("GET", "http://probity.test" + target, "", f.key("hr"), kNow);
+    REQUIRE(h.ok());
+    q.fields = {{"Signature-Input", h->signature_input}, {"Signature", h->signature}};
+    return q;
+  };
+  http::Response record = service.Read(sign("/v1/persons/P1/record"));
+  CHECK(record.status == 503);
+  CHECK_THAT(record.body, !Contains("P1"));
+  CHECK(service.Read(sign("/v1/eligibility/2019")).status == 503);
+  REQUIRE(logged.size() == 2);
+  CHECK_THAT(logged[0], Contains("access log"));
+  http::Response roster = service.Read(sign("/v1/roster?date=2019-05-15"));
+  INFO(roster.body);
+  CHECK(roster.status == 200);  // not a person's file: not recorded
 }
 
 TEST_CASE(

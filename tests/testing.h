@@ -183,8 +183,8 @@ inline std::vector<std::map<std::string, std::string>> DumpStore(const Store& st
 
 // The store's column families, in ledger/store.cc's order (Column's values index it).
 inline const std::vector<std::string>& ColumnNames() {
-  static const std::vector<std::string> names = {"default",  "entries", "nodes",       "ids",
-                                                 "subjects", "state",   "checkpoints", "sealed"};
+  static const std::vector<std::string> names = {
+      "default", "entries", "nodes", "ids", "subjects", "state", "checkpoints", "sealed", "access"};
   return names;
 }
 

@@ -92,7 +92,8 @@ int Verify(const Args& args) {
               << ",\"signaturesChecked\":" << report->signatures_checked
               << ",\"checkpointsChecked\":" << report->checkpoints_checked
               << ",\"derivedChecked\":" << report->derived_checked
-              << ",\"sinceChecked\":" << report->since_checked << ",\"cosignedBy\":[";
+              << ",\"sinceChecked\":" << report->since_checked
+              << ",\"accessEntries\":" << report->access_entries << ",\"cosignedBy\":[";
     for (size_t i = 0; i < report->cosigned_by.size(); ++i) {
       std::cout << (i ? "," : "") << "{\"witness\":" << JsonQuote(report->cosigned_by[i].name)
                 << ",\"time\":"
@@ -116,6 +117,8 @@ int Verify(const Args& args) {
             << HexEncode(report->root) << " matches the checkpoint at size "
             << report->checkpoint_size << (options.verifier ? " signed by the given vkey" : "")
             << "\n";
+  std::cout << "access log: " << report->access_entries
+            << " reads, each signed by its reader; its tree and checkpoint check out\n";
   if (report->since_checked) {
     std::cout << "consistent with " << report->since_checked << " checkpoint(s) saved earlier"
               << (trusted ? " (including the one kept in " + *trust_dir + ")" : std::string())

@@ -1,0 +1,332 @@
+#include "ledger/access_log.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "ledger/authority.h"
+#include "schemas/access.capnp.h"
+
+namespace probity {
+namespace {
+
+capnp::Data::Reader AsData(ByteSpan bytes) {
+  return capnp::Data::Reader(bytes.data(), bytes.size());
+}
+
+// The access log's stored nodes, as of a view.
+class AccessNodes final : public merkle::NodeReader {
+ public:
+  explicit AccessNodes(const LedgerView& view) : view_(view) {}
+  Result<Hash> Get(uint32_t level, uint64_t index) const override {
+    auto v = view_.Get(Column::kAccess, AccessNodeKey(level, index));
+    if (!v.ok()) return v.status();
+    if (!v->has_value() || (*v)->size() != 32) {
+      return Status::Corrupt("access log tree node (level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ") is missing");
+    }
+    Hash h;
+    std::copy((*v)->begin(), (*v)->end(), h.begin());
+    return h;
+  }
+
+ private:
+  const LedgerView& view_;
+};
+
+// The checkpoint note's signed text for a tree.
+std::string CheckpointText(const std::string& origin, uint64_t size, const Hash& root) {
+  return note::FormatCheckpoint(note::Checkpoint{AccessLogOrigin(origin), size, root, {}});
+}
+
+// The value of the line `"name": ...` of an RFC 9421 signature base, or nullopt.
+std::optional<std::string_view> BaseLine(std::string_view base, std::string_view name) {
+  std::string prefix = "\"" + std::string(name) + "\": ";
+  size_t at = 0;
+  while (at <= base.size()) {
+    size_t end = base.find('\n', at);
+    if (end == std::string_view::npos) end = base.size();
+    std::string_view line = base.substr(at, end - at);
+    if (line.starts_with(prefix)) return line.substr(prefix.size());
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string AccessLogOrigin(std::string_view origin) { return std::string(origin) + "/access"; }
+std::string AccessSubjectOfPerson(const std::string& person) { return "person/" + person; }
+
+Bytes EncodeAccessEntry(const AccessEntry& entry) {
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<schema::AccessEntry>();
+  const AccessRecord& r = entry.record;
+  root.setSeq(entry.seq);
+  root.setRecordedAt(entry.recorded_at_us);
+  root.setKeyId(AsData(r.key_id));
+  root.setLogSize(r.log_size);
+  root.setWhat(r.what);
+  auto subjects = root.initSubjects(static_cast<unsigned>(r.subjects.size()));
+  for (size_t i = 0; i < r.subjects.size(); ++i)
+    subjects.set(static_cast<unsigned>(i), r.subjects[i]);
+  root.setTarget(r.target);
+  root.setSignatureBase(AsData(AsBytes(r.signature_base)));
+  root.setSignature(AsData(r.signature));
+  auto words = capnp::canonicalize(root.asReader());
+  auto bytes = words.asBytes();
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+Result<AccessEntry> DecodeAccessEntry(ByteSpan bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
+    return Status::Corrupt("access entry is not a whole number of 8-byte words");
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  AccessEntry entry;
+  std::string problem;
+  auto err = kj::runCatchingExceptions([&]() {
+    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1 << 20;
+    options.nestingLimit = 8;
+    capnp::SegmentArrayMessageReader message(kj::arrayPtr(segments, 1), options);
+    if (!message.isCanonical()) {
+      problem = "access entry is not in canonical form";
+      return;
+    }
+    auto root = message.getRoot<schema::AccessEntry>();
+    entry.seq = root.getSeq();
+    entry.recorded_at_us = root.getRecordedAt();
+    AccessRecord& r = entry.record;
+    auto key_id = root.getKeyId();
+    if (key_id.size() != r.key_id.size() || root.getSignature().size() != 64) {
+      problem = "access entry has a key id or signature of the wrong length";
+      return;
+    }
+    std::memcpy(r.key_id.data(), key_id.begin(), key_id.size());
+    r.log_size = root.getLogSize();
+    r.what = root.getWhat();
+    for (auto s : root.getSubjects()) r.subjects.emplace_back(s);
+    r.target = root.getTarget();
+    auto base = root.getSignatureBase();
+    r.signature_base.assign(reinterpret_cast<const char*>(base.begin()), base.size());
+    auto sig = root.getSignature();
+    r.signature.assign(sig.begin(), sig.end());
+  });
+  if (err != nullptr) return Status::Corrupt("access entry does not decode as an AccessEntry");
+  if (!problem.empty()) return Status::Corrupt(problem);
+  Bytes again = EncodeAccessEntry(entry);
+  if (again.size() != bytes.size() || !std::equal(again.begin(), again.end(), bytes.begin()))
+    return Status::Corrupt("access entry carries bytes outside the schema");
+  return entry;
+}
+
+Result<std::unique_ptr<AccessLog>> AccessLog::Open(Store& store, const LedgerView& view,
+                                                   const PrivateKey& checkpoint_key,
+                                                   std::string origin,
+                                                   std::function<int64_t()> clock_us) {
+  std::unique_ptr<AccessLog> log(new AccessLog());
+  log->store_ = &store;
+  log->key_ = &checkpoint_key;
+  log->origin_ = std::move(origin);
+  log->clock_us_ = std::move(clock_us);
+  auto size = AccessLogSize(view);
+  if (!size.ok()) return size.status();
+  AccessNodes nodes(view);
+  auto frontier = merkle::Frontier::Load(nodes, *size);
+  auto damaged = [](const std::string& what) {
+    return Status::Unavailable("access log damaged: " + what +
+                               " (run 'probity verify' to see what differs)");
+  };
+  if (!frontier.ok()) return damaged(frontier.status().message());
+  log->frontier_ = *frontier;
+  auto cp = AccessLogCheckpoint(view);
+  if (!cp.ok()) return cp.status();
+  if (*size > 0) {
+    std::string expected = CheckpointText(log->origin_, *size, frontier->Root());
+    if (!cp->has_value() || !(*cp)->starts_with(expected + "\n"))
+      return damaged("the latest checkpoint does not sign the stored tree of " +
+                     std::to_string(*size) + " entries");
+    auto last = view.Get(Column::kAccess, AccessEntryKey(*size - 1));
+    if (!last.ok()) return last.status();
+    if (!last->has_value()) return damaged("the last entry is missing");
+    auto entry = DecodeAccessEntry(AsBytes(**last));
+    if (!entry.ok()) return damaged(entry.status().message());
+    log->last_us_ = entry->recorded_at_us;
+  }
+  return log;
+}
+
+uint64_t AccessLog::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return frontier_.size();
+}
+
+Result<uint64_t> AccessLog::Record(const AccessRecord& record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  AccessEntry entry;
+  entry.seq = frontier_.size();
+  entry.recorded_at_us = std::max(clock_us_(), last_us_);
+  entry.record = record;
+  Bytes bytes = EncodeAccessEntry(entry);
+  merkle::Frontier next = frontier_;
+  auto nodes = next.Append(merkle::LeafHash(bytes));
+  auto note = note::Sign(CheckpointText(origin_, next.size(), next.Root()), origin_, *key_);
+  if (!note.ok()) return note.status();
+  rocksdb::WriteBatch wb;
+  auto* cf = store_->handle(Column::kAccess);
+  wb.Put(cf, AccessEntryKey(entry.seq),
+         rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  for (const auto& n : nodes) {
+    wb.Put(cf, AccessNodeKey(n.level, n.index),
+           rocksdb::Slice(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()));
+  }
+  for (const auto& s : std::set<std::string>(record.subjects.begin(), record.subjects.end()))
+    wb.Put(cf, AccessSubjectKey(s, entry.seq), "");
+  wb.Put(cf, kAccessSize, std::to_string(next.size()));
+  wb.Put(cf, kAccessCheckpoint, *note);
+  PROBITY_RETURN_IF_ERROR(store_->Write(wb));
+  frontier_ = next;
+  last_us_ = entry.recorded_at_us;
+  return entry.seq;
+}
+
+Result<uint64_t> AccessLogSize(const LedgerView& view) {
+  auto v = view.Get(Column::kAccess, kAccessSize);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return uint64_t{0};
+  auto n = ParseStoredSize(**v);
+  if (!n) return Status::Corrupt("the access log's size record is not a number");
+  return *n;
+}
+
+Result<std::optional<std::string>> AccessLogCheckpoint(const LedgerView& view) {
+  return view.Get(Column::kAccess, kAccessCheckpoint);
+}
+
+Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::string_view subject,
+                                               size_t limit) {
+  std::string prefix = AccessSubjectPrefix(subject);
+  std::vector<uint64_t> seqs;
+  auto it = view.NewIterator(Column::kAccess);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8)
+      return Status::Corrupt("access log subject index record of the wrong length");
+    seqs.push_back(SeqFromKey(std::string_view(it->key().data() + prefix.size(), 8)));
+  }
+  if (!it->status().ok()) return Status::IoError("store read failed: " + it->status().ToString());
+  if (seqs.size() > limit) seqs.erase(seqs.begin(), seqs.end() - static_cast<ptrdiff_t>(limit));
+  std::vector<AccessEntry> out;
+  for (uint64_t seq : seqs) {
+    auto bytes = view.Get(Column::kAccess, AccessEntryKey(seq));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value())
+      return Status::Corrupt("access log entry " + std::to_string(seq) + " is missing");
+    auto entry = DecodeAccessEntry(AsBytes(**bytes));
+    if (!entry.ok())
+      return Status::Corrupt("access log entry " + std::to_string(seq) + ": " +
+                             entry.status().message());
+    out.push_back(std::move(*entry));
+  }
+  return out;
+}
+
+Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
+                       const std::function<void(uint64_t, uint64_t)>& progress) {
+  const std::string& origin = view.origin();
+  const StateReader& registry = view.state();
+  uint64_t main_size = view.size();
+  auto size = AccessLogSize(view);
+  if (!size.ok()) return size.status();
+  auto at = [](uint64_t seq) { return "access log seq " + std::to_string(seq) + ": "; };
+  merkle::Frontier frontier;
+  std::set<std::string> index;  // the subject index records the entries imply
+  int64_t last_us = 0;
+  auto it = view.NewIterator(Column::kAccess);
+  it->Seek("e/");
+  for (uint64_t seq = 0; seq < *size; ++seq, it->Next()) {
+    if (!it->Valid() || it->key().ToString() != AccessEntryKey(seq)) {
+      if (!it->status().ok())
+        return Status::IoError("store read failed: " + it->status().ToString());
+      return Status::Corrupt(at(seq) + "the entry is missing (the size record says " +
+                             std::to_string(*size) + ")");
+    }
+    Bytes bytes(it->value().data(), it->value().data() + it->value().size());
+    auto entry = DecodeAccessEntry(bytes);
+    if (!entry.ok()) return Status::Corrupt(at(seq) + entry.status().message());
+    if (entry->seq != seq)
+      return Status::Corrupt(at(seq) + "the entry says it is seq " + std::to_string(entry->seq));
+    if (entry->recorded_at_us < last_us)
+      return Status::Corrupt(at(seq) + "recorded before the entry ahead of it");
+    last_us = entry->recorded_at_us;
+    const AccessRecord& r = entry->record;
+    if (r.log_size > main_size)
+      return Status::Corrupt(at(seq) + "answered from a main log of " + std::to_string(r.log_size) +
+                             " entries, beyond its " + std::to_string(main_size));
+    auto key = LookUpKey(registry, r.key_id);
+    if (!key.ok()) return key.status();
+    if (!key->has_value())
+      return Status::Corrupt(at(seq) + "key " + HexEncode(r.key_id) + " is not registered");
+    const KeyInfo& info = **key;
+    if (info.registered_seq >= r.log_size || (info.revoked_seq && *info.revoked_seq < r.log_size))
+      return Status::Corrupt(at(seq) + "key " + HexEncode(r.key_id) +
+                             " was not in force at main log size " + std::to_string(r.log_size));
+    auto pub = PublicKey::FromRaw(info.public_key);
+    if (!pub.ok()) return pub.status();
+    if (!pub->Verify(AsBytes(r.signature_base), r.signature))
+      return Status::Corrupt(at(seq) + "the reader's request signature does not verify");
+    // The signed request is the one recorded: its target, by this key.
+    auto uri = BaseLine(r.signature_base, "@target-uri");
+    auto params = BaseLine(r.signature_base, "@signature-params");
+    bool same_request = false;
+    if (uri && params &&
+        params->find("keyid=\"" + HexEncode(r.key_id) + "\"") != std::string_view::npos) {
+      size_t scheme = uri->find("://");
+      size_t path = scheme == std::string_view::npos ? scheme : uri->find('/', scheme + 3);
+      same_request = path != std::string_view::npos && uri->substr(path) == r.target;
+    }
+    if (!same_request)
+      return Status::Corrupt(at(seq) + "the signed request is not for " + r.target + " by key " +
+                             HexEncode(r.key_id));
+    for (const auto& s : r.subjects) index.insert(AccessSubjectKey(s, seq));
+    frontier.Append(merkle::LeafHash(bytes));
+    if (progress && (seq + 1) % 4096 == 0) progress(seq + 1, *size);
+  }
+  if (it->Valid() && it->key().starts_with("e/"))
+    return Status::Corrupt(at(SeqFromKey(std::string_view(it->key().data() + 2, 8))) +
+                           "an entry is stored past the size record (" + std::to_string(*size) +
+                           ")");
+  // The stored nodes are the tree of these entries.
+  AccessNodes nodes(view);
+  auto stored_root = merkle::RootAt(nodes, *size);
+  if (!stored_root.ok()) return Status::Corrupt(stored_root.status().message());
+  if (*stored_root != frontier.Root())
+    return Status::Corrupt("the access log's stored tree does not match its entries");
+  // The subject index: exactly the records the entries imply.
+  std::set<std::string> stored_index;
+  for (it->Seek("s/"); it->Valid() && it->key().starts_with("s/"); it->Next())
+    stored_index.insert(it->key().ToString());
+  if (stored_index != index)
+    return Status::Corrupt("the access log's subject index does not match its entries");
+  auto cp = AccessLogCheckpoint(view);
+  if (!cp.ok()) return cp.status();
+  if (*size == 0) {
+    if (cp->has_value()) return Status::Corrupt("an empty access log has a checkpoint");
+    return Status::Ok();
+  }
+  if (!cp->has_value()) return Status::Corrupt("the access log has no checkpoint");
+  auto opened = note::Open(**cp, {verifier});
+  if (!opened.ok())
+    return Status::Corrupt("the access log's checkpoint: " + opened.status().message());
+  if (opened->text != CheckpointText(origin, *size, frontier.Root()))
+    return Status::Corrupt("the access log's checkpoint does not sign its " +
+                           std::to_string(*size) + " entries");
+  if (progress) progress(*size, *size);
+  return Status::Ok();
+}
+
+}  // namespace probity

@@ -1,0 +1,103 @@
+// The access log: who read what through the server. Every read of a person's record, an
+// eligibility list or a sealed value is appended, before it is answered, as one entry of
+// its own log in the store's "access" column family, with its own RFC 9162 Merkle tree
+// and its own checkpoints, signed by the ledger's checkpoint key under the origin
+// "<origin>/access" (docs/formats.md, "The access log"). Each entry carries the reader's
+// own request signature (RFC 9421), so the server cannot invent a read by someone else;
+// the tree and checkpoints make removing or altering a read evident, as for the main log.
+// AccessLog (the writer) is thread-safe; the readers below are pure over a store.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/bytes.h"
+#include "ledger/crypto.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "ledger/state.h"
+#include "ledger/status.h"
+#include "ledger/store.h"
+#include "ledger/view.h"
+
+namespace probity {
+
+// What one read was: asked for by the server before it answers.
+struct AccessRecord {
+  Hash key_id{};                      // the reader's key
+  uint64_t log_size = 0;              // the main log's size the answer was read at
+  std::string what;                   // "record", "leave", "eligibility", "entry"
+  std::vector<std::string> subjects;  // "person/ID", "eligibility/YEAR[/units]"
+  std::string target;                 // the request target, path and query
+  std::string signature_base;         // the reader's signed RFC 9421 signature base
+  Bytes signature;                    // Ed25519, 64 bytes, by key_id's key
+};
+
+struct AccessEntry {
+  uint64_t seq = 0;
+  int64_t recorded_at_us = 0;
+  AccessRecord record;
+};
+
+// Canonical Cap'n Proto (schemas/access.capnp): the access log's leaf input.
+Bytes EncodeAccessEntry(const AccessEntry& entry);
+// Refuses anything but the bytes EncodeAccessEntry writes (canonical, re-encodes to itself,
+// 32-byte key id, 64-byte signature).
+Result<AccessEntry> DecodeAccessEntry(ByteSpan bytes);
+
+// The origin line of the access log's checkpoints: "<origin>/access".
+std::string AccessLogOrigin(std::string_view origin);
+
+// The subject of a person's record, leave or sealed values in the access log.
+std::string AccessSubjectOfPerson(const std::string& person);  // "person/" + ID
+
+class AccessLog {
+ public:
+  // Over `store` (open for writing), signing checkpoints with `checkpoint_key` (not owned;
+  // must outlive this) under the name `origin`. Checks that the stored size, the tree and
+  // the latest checkpoint agree; otherwise Unavailable("access log damaged: ...").
+  // `view` is of the same store, taken under the writer's lock.
+  static Result<std::unique_ptr<AccessLog>> Open(Store& store, const LedgerView& view,
+                                                 const PrivateKey& checkpoint_key,
+                                                 std::string origin,
+                                                 std::function<int64_t()> clock_us);
+
+  // Appends one entry with its tree nodes, size and a new signed checkpoint in one synced
+  // write, and returns its seq. A failure writes nothing (and the read must be refused).
+  Result<uint64_t> Record(const AccessRecord& record);
+  uint64_t size() const;
+
+ private:
+  AccessLog() = default;
+  Store* store_ = nullptr;
+  const PrivateKey* key_ = nullptr;
+  std::string origin_;
+  std::function<int64_t()> clock_us_;
+  mutable std::mutex mu_;
+  merkle::Frontier frontier_;  // guarded by mu_
+  int64_t last_us_ = 0;        // guarded by mu_: recordedAt never goes backwards
+};
+
+// ---- reading, through one view of the store --------------------------------------------
+Result<uint64_t> AccessLogSize(const LedgerView& view);
+// The latest signed checkpoint of the access log; nullopt while it is empty.
+Result<std::optional<std::string>> AccessLogCheckpoint(const LedgerView& view);
+// The entries about `subject`, oldest first: at most `limit`, the newest.
+Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::string_view subject,
+                                               size_t limit);
+
+// Checks the whole access log: every entry decodes, holds its own seq and a recordedAt
+// that never goes backwards, names a key the main log registered before the entry's
+// logSize and had not revoked by then, and carries that key's valid signature of a
+// request for its target; the stored nodes are the tree of those entries, the subject
+// index matches them exactly, and the latest checkpoint is signed by `verifier` (the
+// ledger's checkpoint key) over "<origin>/access", the recomputed size and root. Corrupt,
+// naming the first seq or record that differs. `progress` (may be empty) gets (done, total).
+Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
+                       const std::function<void(uint64_t, uint64_t)>& progress);
+
+}  // namespace probity

@@ -1,0 +1,210 @@
+// The access log (ledger/access_log.h) against the one who holds the files: an altered,
+// removed, forged or unindexed read is reported by verify; a v2 store is read with an
+// empty access log and upgraded to v3 when opened for writing. Real RocksDB, real keys.
+#include "ledger/access_log.h"
+
+#include <rocksdb/db.h>
+
+#include <catch2/catch.hpp>
+
+#include "ledger/verify.h"
+#include "tests/program_fixture.h"
+
+namespace probity {
+namespace {
+
+using Catch::Matchers::Contains;
+using namespace ptest;
+
+// A request for `target` signed by `key`, as the server would record it (an RFC 9421
+// signature base over "@method" and "@target-uri").
+AccessRecord SignedRead(const PrivateKey& key, const std::string& target, uint64_t log_size,
+                        std::vector<std::string> subjects) {
+  AccessRecord r;
+  r.key_id = key.Public().KeyId();
+  r.log_size = log_size;
+  r.what = "record";
+  r.subjects = std::move(subjects);
+  r.target = target;
+  r.signature_base = "\"@method\": GET\n\"@target-uri\": https://probity.test" + target +
+                     "\n\"@signature-params\": (\"@method\" \"@target-uri\");created=1700000000;"
+                     "keyid=\"" +
+                     HexEncode(r.key_id) + "\";alg=\"ed25519\"";
+  r.signature = key.Sign(AsBytes(r.signature_base));
+  return r;
+}
+
+// A ledger whose access log holds three reads (P1 twice, P2 once), closed.
+struct AccessFixture {
+  ProgramLedger f;
+  AccessFixture() {
+    AccessLog* log = f.ledger().access_log();
+    REQUIRE(log != nullptr);
+    uint64_t size = f.ledger().size();
+    for (auto [signer, person] : {std::pair{"hr", "P1"}, {"enforcement", "P2"}, {"hr", "P1"}}) {
+      auto seq =
+          log->Record(SignedRead(f.key(signer), std::string("/v1/persons/") + person + "/record",
+                                 size, {AccessSubjectOfPerson(person)}));
+      REQUIRE(seq.ok());
+    }
+    f.Close();
+  }
+  // Verifies the closed store read-only: the problem, empty when it checks out.
+  std::string Verify() {
+    Ledger::Options options;
+    options.rules = &TheRules();
+    auto ledger = Ledger::Open(f.dir(), Store::Mode::kReadOnly, options);
+    REQUIRE(ledger.ok());
+    VerifyOptions v;
+    v.rules = &TheRules();
+    v.threads = 1;
+    auto report = VerifyLedger(**ledger, v);
+    REQUIRE(report.ok());
+    if (report->ok()) CHECK(report->access_entries == 3);
+    return report->problem;
+  }
+};
+
+TEST_CASE("access log: the reads recorded verify, and are listed per person, oldest first",
+          "[access]") {
+  AccessFixture a;
+  CHECK(a.Verify().empty());
+  Ledger::Options options;
+  options.rules = &TheRules();
+  auto ledger = Ledger::Open(a.f.dir(), Store::Mode::kReadOnly, options);
+  REQUIRE(ledger.ok());
+  auto p1 = AccessesAbout((*ledger)->View(), AccessSubjectOfPerson("P1"), 10);
+  REQUIRE(p1.ok());
+  REQUIRE(p1->size() == 2);
+  CHECK((*p1)[0].seq == 0);
+  CHECK((*p1)[1].seq == 2);
+  auto newest = AccessesAbout((*ledger)->View(), AccessSubjectOfPerson("P1"), 1);
+  REQUIRE(newest.ok());
+  REQUIRE(newest->size() == 1);
+  CHECK((*newest)[0].seq == 2);
+}
+
+TEST_CASE("access log: a changed byte in a read is reported at its seq", "[access]") {
+  AccessFixture a;
+  {
+    test::RawDb db(a.f.dir());
+    std::string entry = db.Get(Column::kAccess, AccessEntryKey(1));
+    entry[entry.size() / 2] ^= 0x01;
+    db.Put(Column::kAccess, AccessEntryKey(1), entry);
+  }
+  CHECK_THAT(a.Verify(), Contains("access log seq 1"));
+}
+
+TEST_CASE("access log: a removed read is reported, even with the size record lowered", "[access]") {
+  AccessFixture a;
+  {
+    test::RawDb db(a.f.dir());
+    db.Delete(Column::kAccess, AccessEntryKey(2));
+    db.Delete(Column::kAccess, AccessSubjectKey(AccessSubjectOfPerson("P1"), 2));
+    db.Put(Column::kAccess, kAccessSize, "2");
+  }
+  // The checkpoint signed three reads; the stored tree still holds the third leaf's nodes.
+  CHECK_THAT(a.Verify(), Contains("access log"));
+}
+
+TEST_CASE("access log: a read taken out of the index HR searches is reported", "[access]") {
+  AccessFixture a;
+  {
+    test::RawDb db(a.f.dir());
+    db.Delete(Column::kAccess, AccessSubjectKey(AccessSubjectOfPerson("P1"), 0));
+  }
+  CHECK_THAT(a.Verify(), Contains("subject index"));
+}
+
+TEST_CASE(
+    "access log: a read made up by the operator, with the tree and checkpoint re-signed to "
+    "match, fails on the reader's signature",
+    "[access]") {
+  ProgramLedger f;
+  AccessLog* log = f.ledger().access_log();
+  REQUIRE(log != nullptr);
+  // The operator holds the checkpoint key, not the reviewer's: a read "by HR" signed by
+  // another key is appended through the writer itself, so tree and checkpoint agree.
+  AccessRecord forged = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                                   {AccessSubjectOfPerson("P1")});
+  forged.signature = f.key("enforcement").Sign(AsBytes(forged.signature_base));
+  REQUIRE(log->Record(forged).ok());
+  VerifyOptions v;
+  v.rules = &TheRules();
+  v.threads = 1;
+  auto report = VerifyLedger(f.ledger(), v);
+  REQUIRE(report.ok());
+  CHECK_THAT(report->problem, Contains("access log seq 0"));
+  CHECK_THAT(report->problem, Contains("signature does not verify"));
+}
+
+TEST_CASE("access log: a signed request for another target than the one recorded is reported",
+          "[access]") {
+  ProgramLedger f;
+  AccessRecord moved = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                                  {AccessSubjectOfPerson("P2")});
+  moved.target = "/v1/persons/P2/record";  // the signature is for P1's
+  REQUIRE(f.ledger().access_log()->Record(moved).ok());
+  VerifyOptions v;
+  v.rules = &TheRules();
+  v.threads = 1;
+  auto report = VerifyLedger(f.ledger(), v);
+  REQUIRE(report.ok());
+  CHECK_THAT(report->problem, Contains("is not for /v1/persons/P2/record"));
+}
+
+TEST_CASE(
+    "store format: a v2 store (no access column family) is read with an empty access log "
+    "and upgraded to v3 by its first open for writing",
+    "[access][format]") {
+  ProgramLedger f;
+  f.Close();
+  {
+    // Make it a v2 store: drop "access", write the v2 format record.
+    rocksdb::DBOptions options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+    for (const auto& name : test::ColumnNames())
+      columns.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, f.dir() + "/db", columns, &handles, &db).ok());
+    REQUIRE(db->DropColumnFamily(handles.back()).ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[0], kMetaFormat, kStoreFormatV2).ok());
+    for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+    REQUIRE(db->Close().ok());
+    delete db;
+    std::vector<std::string> families;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(options, f.dir() + "/db", &families).ok());
+    REQUIRE(families.size() == test::ColumnNames().size() - 1);
+  }
+  Ledger::Options options;
+  options.rules = &TheRules();
+  {
+    auto reader = Ledger::Open(f.dir(), Store::Mode::kReadOnly, options);
+    INFO((reader.ok() ? std::string() : reader.status().message()));
+    REQUIRE(reader.ok());
+    auto size = AccessLogSize((*reader)->View());
+    REQUIRE(size.ok());
+    CHECK(*size == 0);
+    VerifyOptions v;
+    v.rules = &TheRules();
+    auto report = VerifyLedger(**reader, v);
+    REQUIRE(report.ok());
+    INFO(report->problem);
+    CHECK(report->ok());
+  }
+  f.Reopen();  // for writing: the upgrade
+  auto format = f.ledger().store().Get(Column::kMeta, kMetaFormat);
+  REQUIRE(format.ok());
+  CHECK(format->value_or("") == kStoreFormat);
+  REQUIRE(f.ledger().access_log() != nullptr);
+  REQUIRE(f.ledger()
+              .access_log()
+              ->Record(SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                                  {AccessSubjectOfPerson("P1")}))
+              .ok());
+  f.RequireVerifies();
+}
+
+}  // namespace
+}  // namespace probity
