@@ -1,0 +1,545 @@
+#!/usr/bin/env node
+// The web interface in a real browser: Debian's headless Chromium, driven over the
+// DevTools protocol through a pipe (--remote-debugging-pipe; no npm package), against a
+// real `probity serve` on a small store (tests/web/make_store.sh). It signs in with key
+// files, finds a person, sees every entry of the record checked in the page (and a
+// tampered entry caught), checks one entry, reads the eligibility list and downloads its
+// CSV, leave, rosters and the access log, is refused (403) what a dispatcher may not
+// read, audits the checkpoint (pin, consistency after a new submission, a changed key
+// and a rewritten history both flagged), switches language, and runs on a phone-sized
+// screen. No CSP violation or uncaught error may occur. Screenshots of each page.
+//
+//   node tests/web/browser_test.mjs --probity build/probity [--screenshots DIR]
+//        [--chromium /usr/bin/chromium] [--docs docs/screenshots] [--keep]
+// Exit 0 when every step passed; 1 naming the step that failed. Bounded: 150 s.
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+
+function parseArgs(argv) {
+  const opts = { chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (name === 'keep') opts.keep = true;
+    else opts[name] = argv[++i];
+  }
+  if (!opts.probity) {
+    console.error('usage: browser_test.mjs --probity PATH [--screenshots DIR] [--chromium PATH] [--docs DIR] [--keep]');
+    process.exit(2);
+  }
+  opts.probity = path.resolve(opts.probity);
+  opts.screenshots = path.resolve(opts.screenshots || path.join(root, 'build/web-screenshots'));
+  return opts;
+}
+const opts = parseArgs(process.argv.slice(2));
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'probity-web-'));
+const children = [];  // { proc, group } started here, ended in cleanup()
+let step = 'setup';
+
+function cleanup() {
+  for (const { proc, group } of children) {
+    if (proc.exitCode !== null || proc.signalCode !== null) continue;
+    try {
+      if (group) process.kill(-proc.pid, 'SIGKILL');
+      else proc.kill('SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+}
+const problems = [];  // CSP violations, uncaught exceptions, console errors from the page
+function fail(message) {
+  console.error(`browser_test: FAIL at "${step}": ${message}`);
+  if (problems.length) console.error(`browser_test: the page reported:\n  ${problems.join('\n  ')}`);
+  cleanup();
+  process.exit(1);
+}
+process.on('uncaughtException', (e) => fail(e.stack || String(e)));
+process.on('unhandledRejection', (e) => fail(e?.stack || String(e)));
+process.on('SIGINT', () => fail('interrupted'));
+process.on('SIGTERM', () => fail('terminated'));
+const deadline = setTimeout(() => fail('the whole test took over 150 s'), 150000);
+
+const assert = (cond, message) => {
+  if (!cond) fail(message);
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- the store and the server ---------------------------------------------------------
+
+step = 'make the store';
+if (!fs.existsSync(opts.chromium)) fail(`no Chromium at ${opts.chromium} (apt-get install chromium)`);
+execFileSync('bash', [path.join(here, 'make_store.sh'), opts.probity, work], { stdio: ['ignore', 'ignore', 'inherit'] });
+const keys = path.join(work, 'keys');
+
+step = 'start the server';
+const server = spawn(opts.probity, ['--data', path.join(work, 'store'), 'serve', '--listen', '127.0.0.1:0'],
+                     { stdio: ['ignore', 'ignore', 'pipe'] });
+children.push({ proc: server, group: false });
+const base = await new Promise((resolve, reject) => {
+  let err = '';
+  server.stderr.on('data', (d) => {
+    err += d;
+    const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
+    if (m) resolve(m[1]);
+  });
+  server.on('exit', (code) => reject(new Error(`probity serve exited ${code}: ${err}`)));
+  setTimeout(() => reject(new Error(`probity serve did not start: ${err}`)), 10000);
+});
+
+step = 'web assets carry the security headers';
+{
+  const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+              "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  for (const p of ['/', '/index.html', '/js/app.js', '/js/verify.js', '/css/app.css', '/favicon.svg']) {
+    const r = await fetch(base + p);
+    assert(r.status === 200, `${p}: ${r.status}`);
+    assert(r.headers.get('content-security-policy') === csp, `${p}: CSP ${r.headers.get('content-security-policy')}`);
+    assert(r.headers.get('x-content-type-options') === 'nosniff', `${p}: no nosniff`);
+    assert(r.headers.get('referrer-policy') === 'no-referrer', `${p}: no Referrer-Policy`);
+  }
+  const html = await (await fetch(base + '/')).text();
+  assert(!/<script(?![^>]*\bsrc=)/i.test(html) && !/\sstyle=|<style/i.test(html), 'inline script or style in index.html');
+  assert((await fetch(base + '/nope.js')).status === 404, '/nope.js is not 404');
+}
+
+// ---- Chromium over the DevTools pipe -------------------------------------------------------
+
+step = 'start Chromium';
+const profile = path.join(work, 'profile');
+const downloads = path.join(work, 'downloads');
+fs.mkdirSync(downloads);
+const chrome = spawn(opts.chromium, [
+  '--headless=new', '--remote-debugging-pipe', `--user-data-dir=${profile}`, '--no-first-run',
+  '--no-default-browser-check', '--disable-gpu', '--disable-extensions', '--disable-sync',
+  '--disable-background-networking', '--disable-component-update', '--no-sandbox',
+  '--disable-dev-shm-usage', '--window-size=1280,900', '--lang=zh-CN', 'about:blank',
+], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+children.push({ proc: chrome, group: true });
+let chromeErr = '';
+chrome.stderr.on('data', (d) => { chromeErr = (chromeErr + d).slice(-4000); });
+chrome.on('exit', (code, signal) => {
+  if (step !== 'done') fail(`Chromium exited (${code ?? signal}): ${chromeErr}`);
+});
+
+// DevTools messages over fds 3 (to Chromium) and 4 (from it), each JSON ended by NUL.
+class Cdp {
+  constructor(write, read) {
+    this.write = write;
+    this.next = 1;
+    this.pending = new Map();
+    this.listeners = [];
+    let buffer = Buffer.alloc(0);
+    read.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      let end;
+      while ((end = buffer.indexOf(0)) >= 0) {
+        const message = JSON.parse(buffer.subarray(0, end).toString('utf8'));
+        buffer = buffer.subarray(end + 1);
+        this.dispatch(message);
+      }
+    });
+  }
+  dispatch(m) {
+    if (m.id && this.pending.has(m.id)) {
+      const { resolve, reject, method } = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+      else resolve(m.result);
+      return;
+    }
+    for (const l of this.listeners) l(m);
+  }
+  send(method, params = {}, sessionId) {
+    const id = this.next++;
+    this.write.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, method }));
+  }
+  on(f) {
+    this.listeners.push(f);
+  }
+}
+const cdp = new Cdp(chrome.stdio[3], chrome.stdio[4]);
+
+const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
+const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
+const page = (method, params) => cdp.send(method, params, sessionId);
+
+cdp.on((m) => {
+  if (m.sessionId !== sessionId) return;
+  if (m.method === 'Runtime.exceptionThrown') {
+    problems.push(`exception: ${m.params.exceptionDetails?.exception?.description ?? m.params.exceptionDetails?.text}`);
+  } else if (m.method === 'Log.entryAdded') {
+    const e = m.params.entry;
+    // Failed loads (the 403 and 404 answers the test provokes) are the network's, not bugs.
+    if (e.level === 'error' && e.source !== 'network') problems.push(`${e.source}: ${e.text}`);
+    if (/Content Security Policy/i.test(e.text)) problems.push(`CSP: ${e.text}`);
+  } else if (m.method === 'Runtime.consoleAPICalled' && m.params.type === 'error') {
+    problems.push(`console.error: ${m.params.args.map((a) => a.value ?? a.description).join(' ')}`);
+  }
+});
+await page('Page.enable');
+await page('Runtime.enable');
+await page('Log.enable');
+await page('DOM.enable');
+await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
+
+async function evaluate(expression) {
+  const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true, userGesture: true });
+  if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+  return r.result.value;
+}
+async function waitFor(expression, what, timeout = 20000) {
+  const until = Date.now() + timeout;
+  let last;
+  while (Date.now() < until) {
+    try {
+      last = await evaluate(expression);
+      if (last) return last;
+    } catch (e) {
+      last = e.message;  // the page may be between documents
+    }
+    await sleep(100);
+  }
+  const text = await evaluate('document.getElementById("main")?.innerText?.slice(0, 600)').catch(() => '');
+  fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)}); the page shows: ${text}`);
+}
+const text = (selector) => evaluate(`document.querySelector(${JSON.stringify(selector)})?.innerText ?? null`);
+const click = (selector) => evaluate(`document.querySelector(${JSON.stringify(selector)}).click()`);
+const go = (hash) => evaluate(`location.hash = ${JSON.stringify(hash)}`);
+
+// Loads `url` (or reloads the page) as a new document and waits for its load event.
+async function load(url) {
+  let fired = false;
+  cdp.on((m) => {
+    if (m.sessionId === sessionId && m.method === 'Page.loadEventFired') fired = true;
+  });
+  if (url) await page('Page.navigate', { url });
+  else await page('Page.reload', {});
+  const until = Date.now() + 15000;
+  while (!fired && Date.now() < until) await sleep(50);
+  assert(fired, `${url ?? 'reload'}: no load event`);
+}
+
+fs.mkdirSync(opts.screenshots, { recursive: true });
+for (const f of fs.readdirSync(opts.screenshots)) if (f.endsWith('.png')) fs.rmSync(path.join(opts.screenshots, f));
+const shots = [];
+async function screenshot(name) {
+  await sleep(150);  // let layout settle
+  const { data } = await page('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+  const file = path.join(opts.screenshots, `${name}.png`);
+  fs.writeFileSync(file, Buffer.from(data, 'base64'));
+  shots.push(file);
+}
+
+async function signIn(who) {
+  if (await evaluate('!!document.getElementById("sign-out")')) await click('#sign-out');
+  await waitFor('!!document.getElementById("key-file")', 'the sign-in form');
+  const { root: doc } = await page('DOM.getDocument', { depth: 0 });
+  const { nodeId } = await page('DOM.querySelector', { nodeId: doc.nodeId, selector: '#key-file' });
+  await page('DOM.setFileInputFiles', { nodeId, files: [path.join(keys, `${who}.pem`)] });
+}
+async function signedInAs(role) {
+  await waitFor(`document.getElementById("who")?.dataset.role === ${JSON.stringify(role)}`, `signed in as ${role}`);
+}
+
+// ---- 1. the sign-in page, in Chinese by default; the public audit ------------------------------
+
+step = 'sign-in page in Chinese';
+await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
+await load(base + '/');
+await waitFor('!!document.getElementById("key-file")', 'the key file input');
+assert(await evaluate('document.documentElement.lang') === 'zh-CN', 'the page is not in Chinese by default');
+assert((await text('main h2')) === '登录', `sign-in heading: ${await text('main h2')}`);
+await screenshot('01-signin-zh');
+
+step = 'a key file that is not a key';
+fs.writeFileSync(path.join(keys, 'not-a-key.pem'), 'hello\n');
+await signIn('not-a-key');
+await waitFor('document.querySelector("#signin-status .error")?.dataset.kind === "key"', 'the bad key file refused');
+
+step = 'public audit: checkpoint verified and pinned on first sight';
+await go('#/audit');
+await waitFor('document.getElementById("checkpoint-status")?.dataset.state === "ok"', 'the checkpoint verified');
+assert(await evaluate('document.getElementById("pin-status").dataset.state') === 'new', 'the vkey was not pinned as new');
+assert(await evaluate('document.getElementById("consistency").dataset.state') === 'first', 'consistency is not "first"');
+assert(await evaluate('document.querySelector("#signatures tbody tr").dataset.ok') === 'true', 'the log signature line is not verified');
+assert(await evaluate('JSON.parse(localStorage.getItem("probity.pin")).vkey.startsWith("probity.test/web+")'), 'no pin in localStorage');
+await screenshot('02-audit-first-visit-zh');
+
+// ---- 2. a reviewer: search, a record checked in the page, an entry ------------------------------
+
+step = 'sign in as a reviewer';
+await go('#/');
+await signIn('reviewer');
+await signedInAs('reviewer');
+assert(!(await evaluate('Object.keys(localStorage).some((k) => /PRIVATE|BEGIN/.test(localStorage.getItem(k)))')),
+       'something key-like is in localStorage');
+
+step = 'find a person';
+await go('#/search?q=' + encodeURIComponent('李'));
+await waitFor('document.querySelector("#search-results tbody tr")', 'search results');
+assert((await text('#search-results')).includes('李娜'), 'P3 李娜 not found');
+await screenshot('03-search-zh');
+
+step = 'a record with every entry checked in the browser';
+await click('#search-results a[href="#/person/P3"]');
+await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the record checked', 30000);
+assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'ok',
+       `record P3: ${await text('#verify-summary')}`);
+const p3 = await evaluate(`[...document.querySelectorAll("#timeline li.event")].map((li) => ({ seq: li.dataset.seq, v: li.dataset.verified, w: li.classList.contains("withdrawn") }))`);
+assert(p3.length >= 6 && p3.every((x) => x.v === 'ok'), `not every entry verified: ${JSON.stringify(p3)}`);
+const withdrawn = p3.filter((x) => x.w);
+assert(withdrawn.length === 1, `expected one withdrawn event: ${JSON.stringify(p3)}`);
+assert((await text(`#timeline li[data-seq="${withdrawn[0].seq}"] .withdrawn-note`)).includes('issued to the wrong person'),
+       'the retraction reason is not shown');
+await screenshot('04-record-verified-zh');
+
+step = 'one entry with each check';
+await go(`#/entry/${withdrawn[0].seq}`);
+await waitFor('document.getElementById("checks")', 'the entry checks');
+const checks = await evaluate('[...document.querySelectorAll("#checks li")].map((li) => [li.dataset.check, li.dataset.ok])');
+const ids = checks.map((c) => c[0]).sort().join(',');
+assert(ids === 'checkpoint,format,inclusion,keyId,leaf,signature,signed,type', `checks: ${ids}`);
+assert(checks.every((c) => c[1] === 'true'), `an entry check failed: ${JSON.stringify(checks)}`);
+await screenshot('05-entry-checks-zh');
+
+step = 'a tampered entry is caught in the browser';
+// One flipped byte in the entry bytes the server sends for P1's commendation.
+await page('Fetch.enable', { patterns: [{ urlPattern: '*/v1/entries/*', requestStage: 'Response' }] });
+let tampered = null;
+cdp.on(async (m) => {
+  if (m.sessionId !== sessionId || m.method !== 'Fetch.requestPaused') return;
+  const { requestId, responseStatusCode, responseHeaders } = m.params;
+  const { body, base64Encoded } = await page('Fetch.getResponseBody', { requestId });
+  let out = base64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  if (tampered === null && responseStatusCode === 200) {
+    const shown = JSON.parse(out);
+    if (shown.event?.type === 'commendationIssued') {
+      const bytes = Buffer.from(shown.entry, 'base64');
+      bytes[120] ^= 0x01;  // inside the event body
+      shown.entry = bytes.toString('base64');
+      tampered = String(shown.seq);
+      out = JSON.stringify(shown);
+    }
+  }
+  await page('Fetch.fulfillRequest', { requestId, responseCode: responseStatusCode, responseHeaders,
+                                       body: Buffer.from(out, 'utf8').toString('base64') }).catch(() => {});
+});
+await go('#/person/P1');
+await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the tampered record checked', 30000);
+await page('Fetch.disable');
+assert(tampered !== null, 'no commendation entry was intercepted');
+assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'fail', 'the tampered record passed');
+const p1rows = await evaluate(`[...document.querySelectorAll("#timeline li.event")].map((li) => [li.dataset.seq, li.dataset.verified])`);
+for (const [seq, v] of p1rows) {
+  assert(v === (seq === tampered ? 'fail' : 'ok'), `seq ${seq}: ${v} (tampered: ${tampered})`);
+}
+assert((await text(`#timeline li[data-seq="${tampered}"] .fail-detail`)).length > 0, 'the failed check is not named');
+await screenshot('06-record-tampered-zh');
+
+// ---- 3. HR: eligibility, CSV, leave, roster, access log -------------------------------------------
+
+step = 'sign in as HR';
+await signIn('hr');
+await signedInAs('hr');
+
+step = 'the eligibility list, filtered';
+await go('#/eligibility/2019');
+await waitFor('document.querySelector("#elig-table tbody tr")', 'the eligibility table');
+const rows = () => evaluate(`[...document.querySelectorAll("#elig-table tbody tr:not(.detail)")].map((tr) => tr.dataset.key)`);
+assert(JSON.stringify(await rows()) === '["P1","P2","P4"]', `lines: ${JSON.stringify(await rows())}`);
+assert((await text('#elig-table')).includes('年终考核不得确定为优秀'), 'the outcome is not labelled in Chinese');
+await evaluate(`(() => { const s = document.getElementById("filter-outcome"); s.value = "barredFromExcellent"; s.dispatchEvent(new Event("change")); })()`);
+assert(JSON.stringify(await rows()) === '["P2"]', `filtered by outcome: ${JSON.stringify(await rows())}`);
+await click('#elig-table tbody tr[data-key="P2"] button');
+const detail = await text('#elig-table tbody tr.detail:not([hidden])');
+assert(detail && detail.includes('R13'), `P2's reasons: ${detail}`);
+const eventLinks = await evaluate(`[...document.querySelectorAll("#elig-table tr.detail:not([hidden]) a.seq")].map((a) => a.getAttribute("href"))`);
+assert(eventLinks.length === 2 && eventLinks.every((h) => /^#\/entry\/\d+$/.test(h)), `event links: ${eventLinks}`);
+await screenshot('07-eligibility-zh');
+await evaluate(`(() => { const s = document.getElementById("filter-outcome"); s.value = ""; s.dispatchEvent(new Event("change")); })()`);
+await evaluate(`(() => { const s = document.getElementById("filter-unit"); s.value = "U2"; s.dispatchEvent(new Event("change")); })()`);
+assert(JSON.stringify(await rows()) === '["P4"]', `filtered by unit: ${JSON.stringify(await rows())}`);
+
+step = 'an event of the list, one click away';
+await go(eventLinks[0]);
+await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the event checked');
+
+step = 'download the eligibility CSV';
+await go('#/eligibility/2019');
+await waitFor('document.getElementById("csv-download")', 'the CSV button');
+const done = new Promise((resolve) => cdp.on((m) => {
+  if (m.method === 'Browser.downloadProgress' && m.params.state === 'completed') resolve(m.params);
+}));
+await click('#csv-download');
+{
+  const timer = setTimeout(() => fail('the CSV download did not complete'), 15000);
+  await done;
+  clearTimeout(timer);
+}
+{
+  const files = fs.readdirSync(downloads).filter((f) => f.endsWith('.csv'));
+  assert(files.length === 1 && files[0] === 'eligibility-2019.csv', `downloads: ${files}`);
+  const raw = fs.readFileSync(path.join(downloads, files[0]));
+  // The same bytes as the command line prints (a reader beside the serving writer).
+  let expected = Buffer.alloc(0);
+  try {
+    expected = execFileSync(opts.probity, ['--data', path.join(work, 'store'), 'eligibility', '2019', '--format', 'csv'],
+                            { stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    console.log('browser_test: note: the command line could not read the served store; CSV checked by content');
+  }
+  const csv = raw.toString('utf8');
+  assert(csv.startsWith('\ufeffperson,name,unit,category,outcomes,reviewRequired,reasons,events\r\n'), `CSV header: ${csv.slice(0, 120)}`);
+  assert(csv.includes('P1,张伟,U1,civilServant,priorityInAssessment;priorityInAwards,false,'), 'CSV line of P1');
+  assert(csv.includes('"刘""洋"", 二"'), 'CSV quoting of P4');
+  if (expected.length) assert(raw.equals(expected), 'the CSV differs from `probity eligibility 2019 --format csv`');
+}
+
+step = 'units, leave, roster';
+await go('#/eligibility/2019?units=1');
+await waitFor('document.querySelector("#elig-table tbody tr[data-key=U1]")', 'the units list');
+assert((await text('#elig-table')).includes('领导班子年终考核加分'), 'unit outcome label');
+await go('#/leave/P1');
+await waitFor('document.getElementById("leave")', 'the leave balance');
+assert((await text('#leave dd.big')) === '2', `leave left: ${await text('#leave dd.big')}`);
+await screenshot('08-leave-zh');
+await go('#/roster?date=2019-05-25');
+await waitFor('document.querySelector("section.city[data-city=\\"130100\\"] table")', 'the roster');
+assert((await text('section.city[data-city="130100"]')).includes('G1'), 'G1 not on the roster');
+await screenshot('09-roster-zh');
+
+step = 'the access log';
+await go('#/access/P3');
+await waitFor('document.getElementById("access-table") || document.querySelector("main .error") || document.querySelector("main pre.raw")', 'the access log');
+assert(await evaluate('!!document.getElementById("access-table")'), `no access table: ${await text('main')}`);
+assert((await text('#access-table')).includes('reviewer'), 'the reviewer\'s read of P3 is not in the access log');
+await screenshot('10-access-log-zh');
+
+// ---- 4. a dispatcher is refused what its role may not read ---------------------------------------
+
+step = 'a dispatcher is refused the eligibility list (403)';
+await signIn('dispatcher-u1');
+await signedInAs('dispatcher');
+assert(!(await evaluate('!!document.getElementById("nav-eligibility")')), 'a dispatcher is offered the eligibility page');
+await go('#/eligibility/2019');
+await waitFor('document.querySelector("main .error")', 'the refusal');
+assert(await evaluate('document.querySelector("main .error").dataset.status') === '403', 'not a 403');
+assert((await text('main .error strong')) === '您的角色无权读取此内容。', `403 text: ${await text('main .error strong')}`);
+assert((await text('main .error .server-words')).length > 5, 'the server\'s words are not shown');
+await screenshot('11-forbidden-403-zh');
+
+step = 'a dispatcher reads its unit\'s record, without entries';
+await go('#/person/P1');
+await waitFor('["ok","fail","denied"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the dispatcher\'s record');
+assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'denied', 'entries were not refused to a dispatcher');
+assert(!(await text('#timeline')).includes('登记不宜派出情形'), 'a dispatcher sees the R1 event');
+await go('#/person/P3');
+await waitFor('document.querySelector("main .error")', 'another unit\'s person refused');
+assert(await evaluate('document.querySelector("main .error").dataset.status') === '403', 'P3 (U2) not refused to U1\'s dispatcher');
+
+// ---- 5. the auditor: a new checkpoint proven consistent; tampering flagged -------------------------
+
+step = 'append through the server, so the log grows';
+{
+  const event = path.join(work, 'new.jsonl');
+  fs.writeFileSync(event, '{"type":"personRegistered","person":"P6","name":"赵敏","unit":"U3","category":"contract"}\n');
+  const body = execFileSync(opts.probity, ['sign', '--key', path.join(keys, 'hr.pem'), '--origin', 'probity.test/web', event]);
+  const bodyFile = path.join(work, 'body.jsonl');
+  fs.writeFileSync(bodyFile, body);
+  const uri = `${base}/v1/events`;
+  const headers = execFileSync('node', [path.join(root, 'tests/tools/httpsig_node.js'), 'sign', '--key', path.join(keys, 'hr.pem'),
+                                        '--method', 'POST', '--uri', uri, '--created', String(Math.floor(Date.now() / 1000)),
+                                        '--body-file', bodyFile], { encoding: 'utf8' })
+      .trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]);
+  const r = await fetch(uri, { method: 'POST', body, headers: Object.fromEntries(headers) });
+  assert(r.status === 200, `POST /v1/events: ${r.status} ${await r.text()}`);
+}
+
+step = 'the audit proves the new checkpoint consistent with the last one seen';
+await signIn('auditor');
+await signedInAs('auditor');
+await go('#/audit');
+await waitFor('document.getElementById("consistency")', 'the consistency result');
+assert(await evaluate('document.getElementById("consistency").dataset.state') === 'consistent',
+       `consistency: ${await text('#consistency')}`);
+assert(await evaluate('document.getElementById("pin-status").dataset.state') === 'same', 'the pin is not "same"');
+await screenshot('12-audit-consistent-zh');
+
+step = 'a rewritten history is flagged';
+const saved = await evaluate('localStorage.getItem("probity.seen")');
+await evaluate(`(() => { const s = JSON.parse(localStorage.getItem("probity.seen")); s.size = 40;
+                 s.root = btoa(String.fromCharCode(...new Uint8Array(32).fill(7))); localStorage.setItem("probity.seen", JSON.stringify(s)); })()`);
+await click('#recheck');
+await waitFor('document.getElementById("consistency")?.dataset.state === "inconsistent"', 'the inconsistency flagged');
+assert(await evaluate('!!document.querySelector("#banner .error")'), 'no banner for an inconsistent history');
+await evaluate(`localStorage.setItem("probity.seen", ${JSON.stringify(saved)})`);
+
+step = 'a changed checkpoint key is flagged loudly';
+const pin = await evaluate('localStorage.getItem("probity.pin")');
+await evaluate(`localStorage.setItem("probity.pin", JSON.stringify({ vkey: "probity.test/web+00000000+AQ" + "A".repeat(42) + "=" }))`);
+await click('#recheck');
+await waitFor('!!document.getElementById("pin-warning")', 'the changed-key warning');
+assert(await evaluate('document.getElementById("checkpoint-status").dataset.state') === 'fail', 'the checkpoint passed under another key');
+await screenshot('13-audit-key-changed-zh');
+await evaluate(`localStorage.setItem("probity.pin", ${JSON.stringify(pin)})`);
+
+// ---- 6. English, remembered; a phone screen ---------------------------------------------------------
+
+step = 'switch to English, remembered across a reload';
+await click('#lang-switch');
+await waitFor('document.documentElement.lang === "en"', 'English');
+assert(await evaluate('localStorage.getItem("probity.lang")') === 'en', 'the language is not remembered');
+await go('#/audit');
+await load(null);
+await waitFor('document.getElementById("checkpoint-status")?.dataset.state === "ok"', 'the audit page after reload');
+assert((await text('main h2')) === 'Checkpoint audit', `heading after reload: ${await text('main h2')}`);
+assert(!(await evaluate('!!document.getElementById("who")')), 'still signed in after a reload (the key must live in memory only)');
+await screenshot('14-audit-en');
+await go('#/');
+await signIn('reviewer');
+await signedInAs('reviewer');
+await go('#/person/P3');
+await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the record in English', 30000);
+assert((await text('#timeline')).includes('Commendation issued'), 'event types are not labelled in English');
+await screenshot('15-record-en');
+await go('#/eligibility/2019');
+await waitFor('document.querySelector("#elig-table tbody tr")', 'the eligibility table (reviewer)');
+assert((await text('#elig-table')).includes('May not be rated Excellent'), 'outcome not labelled in English');
+await screenshot('16-eligibility-en');
+
+step = 'a phone-sized screen';
+await page('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
+await go('#/person/P3');
+await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the record on a phone', 30000);
+assert(await evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'),
+       `the page scrolls sideways on a phone: ${await evaluate('document.documentElement.scrollWidth')}`);
+await screenshot('17-record-phone-en');
+await go('#/eligibility/2019');
+await waitFor('document.querySelector("#elig-table tbody tr")', 'the eligibility table on a phone');
+await screenshot('18-eligibility-phone-en');
+
+step = 'no CSP violation, uncaught exception or console error';
+assert(problems.length === 0, problems.join('\n'));
+
+step = 'done';
+if (opts.docs) {
+  const docs = path.resolve(opts.docs);
+  fs.mkdirSync(docs, { recursive: true });
+  for (const f of shots) fs.copyFileSync(f, path.join(docs, path.basename(f)));
+  console.log(`browser_test: copied ${shots.length} screenshots to ${docs}`);
+}
+console.log(`browser_test: PASS (${shots.length} screenshots in ${opts.screenshots})`);
+clearTimeout(deadline);
+await cdp.send('Browser.close').catch(() => {});
+cleanup();
+process.exit(0);
