@@ -138,7 +138,7 @@ TEST_CASE("RFC 8032 vectors: the seed gives the published public key and signatu
   }
 }
 
-TEST_CASE("Sign then Verify succeeds; any changed byte of message or signature fails", "[crypto]") {
+TEST_CASE("Sign then Verify succeeds, any changed byte of message or signature fails", "[crypto]") {
   PrivateKey key = MustGenerate();
   const PublicKey& pub = key.Public();
   Bytes msg = {'h', 'e', 'l', 'l', 'o'};
@@ -425,7 +425,7 @@ TEST_CASE("Loading a missing key file is NotFound and names the path", "[crypto]
   CHECK(ReadPassphraseFile(path).status().code() == Code::kNotFound);
 }
 
-TEST_CASE("Passphrase file loses exactly one trailing newline or CRLF; empty is refused",
+TEST_CASE("Passphrase file loses exactly one trailing newline or CRLF, empty is refused",
           "[crypto]") {
   TempDir dir;
   const std::string path = dir.File("pass");

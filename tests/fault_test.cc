@@ -116,14 +116,14 @@ void ExpectRefusedUntilReopen(Fault fault, const char* words) {
 }
 
 TEST_CASE(
-    "A failed sync refuses the write, and every write after it until reopened; nothing "
+    "A failed sync refuses the write, and every write after it until reopened, nothing "
     "acknowledged is lost",
     "[fault]") {
   ExpectRefusedUntilReopen(Fault::kSync, "store write failed");
 }
 
 TEST_CASE(
-    "A full disk refuses the write, and every write after it until reopened; nothing acknowledged "
+    "A full disk refuses the write, and every write after it until reopened, nothing acknowledged "
     "is lost",
     "[fault]") {
   ExpectRefusedUntilReopen(Fault::kNoSpace, "store write failed");

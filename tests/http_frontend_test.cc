@@ -508,7 +508,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "http-frontend: connections beyond max_connections are closed at once; closing one "
+    "http-frontend: connections beyond max_connections are closed at once, closing one "
     "makes room",
     "[http-frontend]") {
   Options o = Fast();
@@ -541,7 +541,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "http-frontend: a failing handler gets a generic 500 and keeps the connection; the "
+    "http-frontend: a failing handler gets a generic 500 and keeps the connection, the "
     "details reach on_error only",
     "[http-frontend]") {
   Harness h(Fast(), [](Harness& self, Request req) -> kj::Promise<Response> {
@@ -622,7 +622,7 @@ TEST_CASE(
 
 TEST_CASE(
     "http-frontend: Stop lets an in-flight request finish with 200 while new "
-    "connections are refused and idle ones are closed; then Run returns",
+    "connections are refused and idle ones are closed, then Run returns",
     "[http-frontend]") {
   std::atomic<bool> entered{false};
   Harness h(Fast(), [&](Harness& self, Request req) -> kj::Promise<Response> {
@@ -813,8 +813,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "http-frontend: Start refuses bad options (Invalid) and a taken port (IoError); Stop "
-    "before Run makes Run return at once; Run runs once",
+    "http-frontend: Start refuses bad options (Invalid) and a taken port (IoError), Stop "
+    "before Run makes Run return at once, Run runs once",
     "[http-frontend]") {
   auto handler = [](Request) -> kj::Promise<Response> { return Text("x"); };
   auto start_with = [&](const std::string& listen) {

@@ -522,7 +522,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "created: missing is Invalid; more than 300 s old or ahead is Refused; 300 s either "
+    "created: missing is Invalid, more than 300 s old or ahead is Refused, 300 s either "
     "way is accepted",
     "[http-signature]") {
   Client c;
@@ -661,7 +661,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Keys: an unknown key id is Refused, a malformed one Invalid, a foreign alg Refused; "
+    "Keys: an unknown key id is Refused, a malformed one Invalid, a foreign alg Refused, "
     "alg may be left out",
     "[http-signature]") {
   Client c;

@@ -795,7 +795,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Sealed: an erasure by hr deletes the value; every signature, proof and checkpoint still "
+    "Sealed: an erasure by hr deletes the value, every signature, proof and checkpoint still "
     "verifies",
     "[integrity]") {
   Live l;
@@ -851,7 +851,7 @@ TEST_CASE(
   CHECK(VerifyLedgerOf(l.f.ledger()).ok());
 }
 
-TEST_CASE("Sealed: the admin may erase too; a dispatcher (or any other role) may not",
+TEST_CASE("Sealed: the admin may erase too, a dispatcher (or any other role) may not",
           "[integrity]") {
   Live l;
   uint64_t target = l.f.Append(l.f.key("hr"), RestrictionJson("P1", "health")).seq;
@@ -1284,7 +1284,7 @@ VerifyOptions WithWitness(const Witness& w) {
 }
 
 TEST_CASE(
-    "Witness: a stored cosignature meets the quorum; a newer checkpoint without one does not; a "
+    "Witness: a stored cosignature meets the quorum, a newer checkpoint without one does not, a "
     "rewritten "
     "history is refused by the witness and fails verify",
     "[integrity]") {
@@ -1362,7 +1362,7 @@ TEST_CASE("Witness: a cosignature line altered in the store is named by verify",
 // ----------------------------------------------------------
 
 TEST_CASE(
-    "Checkpoint key outside the store: an encrypted key file is used in place, never copied in; "
+    "Checkpoint key outside the store: an encrypted key file is used in place, never copied in, "
     "without it "
     "writes fail naming it, reads still work",
     "[integrity]") {

@@ -627,7 +627,7 @@ TEST_CASE("A key that is not registered may not sign anything", "[ledger]") {
   CHECK(f.TryAppend(stranger, UnitJson("U9")).code() == Code::kRefused);
 }
 
-TEST_CASE("A revoked key's earlier entries still verify; its later ones are refused", "[ledger]") {
+TEST_CASE("A revoked key's earlier entries still verify, its later ones are refused", "[ledger]") {
   LedgerFixture f;
   f.Populate();
   const PrivateKey& hr2 = f.RegisterKey("hr-2", "hr");
@@ -975,7 +975,7 @@ TEST_CASE("recordedAt comes from the injected clock and never goes backwards", "
   ExpectVerifies(f.ledger());
 }
 
-TEST_CASE("A populated ledger verifies; VerifyOptions::from counts only the later signatures",
+TEST_CASE("A populated ledger verifies, VerifyOptions::from counts only the later signatures",
           "[ledger]") {
   LedgerFixture f;
   f.Populate();

@@ -607,7 +607,7 @@ TEST_CASE("rebuild: projections built by another rules version are refused until
   }
 }
 
-TEST_CASE("verify reports projections altered behind the program's back; rebuild mends them",
+TEST_CASE("verify reports projections altered behind the program's back, rebuild mends them",
           "[rebuild]") {
   ProgramLedger f;
   f.Ok("enforcement", EvaluationJ("E1", PersonSubject("P1"), "2019-06-10"));

@@ -57,7 +57,7 @@ TEST_CASE("R5: a public holiday worked accrues a day, a make-up working day (调
   CHECK(Accrued(f, "P2") == 6);  // 26, 27 Sep; 3, 4, 10, 11 Oct
 }
 
-TEST_CASE("R5: a later calendar for the same year replaces the earlier; a retracted one is gone",
+TEST_CASE("R5: a later calendar for the same year replaces the earlier, a retracted one is gone",
           "[rules][notice]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2020-01-29", "2020-02-04"));

@@ -90,7 +90,7 @@ TEST_CASE("R1: a retracted restriction is no longer in force", "[rules]") {
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
 }
 
-TEST_CASE("R1: only hr records and lifts restrictions; 'until' may not precede 'from'", "[rules]") {
+TEST_CASE("R1: only hr records and lifts restrictions, 'until' may not precede 'from'", "[rules]") {
   ProgramLedger f;
   Mentions(f.Refuse("dispatcher-U1", RestrictionJ("P1", "health", "2019-05-01")), {"hr"});
   Mentions(f.Refuse("admin", RestrictionJ("P1", "health", "2019-05-01")), {"hr"});
@@ -141,7 +141,7 @@ TEST_CASE("R2: a retracted training record does not count", "[rules]") {
 
 // ---- R3 one place at a time ----------------------------------------------------------------
 
-TEST_CASE("R3: overlapping assignments are refused; the hand-over day is allowed", "[rules]") {
+TEST_CASE("R3: overlapping assignments are refused, the hand-over day is allowed", "[rules]") {
   ProgramLedger f;
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
   Mentions(f.Refuse("dispatcher-U1", AssignJ("A2", "P1", "G2", "2019-05-20", "2019-06-03")),
@@ -433,7 +433,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "R15: a report filed on a hand-over day rests on either leading assignment; the last one "
+    "R15: a report filed on a hand-over day rests on either leading assignment, the last one "
     "to go is refused while the report stands",
     "[rules][r15]") {
   ProgramLedger f;
@@ -724,7 +724,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "references: withdrawn group, assignment and evaluation ids are not reused; a withdrawn "
+    "references: withdrawn group, assignment and evaluation ids are not reused, a withdrawn "
     "person, "
     "unit or city may be registered again",
     "[rules]") {

@@ -72,8 +72,8 @@ TEST_CASE("Read scopes: each role reads exactly what program-rules.md lists", "[
 }
 
 TEST_CASE(
-    "Read scopes: sealed values only for HR; a dispatcher sees its own unit's persons with R1 "
-    "reduced to yes/no; a leader its own record",
+    "Read scopes: sealed values only for HR, a dispatcher sees its own unit's persons with R1 "
+    "reduced to yes/no, a leader its own record",
     "[scope]") {
   ProgramLedger f;
   auto view = f.ledger().View();
@@ -102,7 +102,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Read scopes: a revoked or unknown key is no principal; a withdrawn unit moves its "
+    "Read scopes: a revoked or unknown key is no principal, a withdrawn unit moves its "
     "dispatcher's persons out of reach",
     "[scope]") {
   ProgramLedger f;

@@ -130,7 +130,7 @@ class Served {
   Status status_;
 };
 
-TEST_CASE("serve: the checkpoint and proofs are public; everything else needs a signature",
+TEST_CASE("serve: the checkpoint and proofs are public, everything else needs a signature",
           "[server]") {
   ProgramLedger f;
   Served s(f);
@@ -148,7 +148,7 @@ TEST_CASE("serve: the checkpoint and proofs are public; everything else needs a 
 }
 
 TEST_CASE(
-    "serve: a reviewer reads a record exactly as the command line prints it; the same "
+    "serve: a reviewer reads a record exactly as the command line prints it, the same "
     "signature used again, a stale one, another key's or a revoked key's is 401",
     "[server]") {
   ProgramLedger f;
@@ -314,8 +314,8 @@ size_t Occurrences(const std::string& text, const std::string& needle) {
 
 TEST_CASE(
     "serve: every read of a record, leave, an eligibility list or a sealed value is in the "
-    "access log before it is answered, with the reader's own request signature; HR lists who "
-    "read a person's file; verify checks the access log's tree, checkpoint and signatures",
+    "access log before it is answered, with the reader's own request signature, HR lists who "
+    "read a person's file, verify checks the access log's tree, checkpoint and signatures",
     "[server][access]") {
   ProgramLedger f;
   f.RegisterKey("reviewer", "reviewer");

@@ -719,7 +719,7 @@ TEST_CASE("A witness from size 0 needs an empty proof, and a size-0 checkpoint t
   CHECK(note::ParseCheckpoint(TextOf(LatestNote(dir).value())).value().size == 4);
 }
 
-TEST_CASE("InitWitness refuses existing state and bad names; damaged state is reported",
+TEST_CASE("InitWitness refuses existing state and bad names, damaged state is reported",
           "[witness]") {
   TempDir tmp("probity-witness-test");
   const std::string dir = tmp.File("w");
