@@ -27,8 +27,13 @@ struct Args {
   std::map<std::string, std::vector<std::string>> repeated;  // every value of --name, in order
   std::set<std::string> flags;                               // --name
   std::string data_dir;  // --data, $PROBITY_DATA, or ./probity-data
+  // --server URL or $PROBITY_SERVER: run against that server instead of a local store
+  // (tools/client.h); empty: the local store.
+  std::string server;
+  std::optional<std::string> server_ca;  // --server-ca FILE: PEM certificates to trust too
 
   bool Has(const std::string& flag) const { return flags.count(flag) > 0; }
+  bool remote() const { return !server.empty(); }
   std::optional<std::string> Option(const std::string& name) const;
   std::vector<std::string> Options(const std::string& name) const;
 };

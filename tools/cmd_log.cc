@@ -8,8 +8,10 @@
 #include <variant>
 
 #include "ledger/authority.h"
+#include "ledger/json.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
+#include "tools/client.h"
 #include "tools/commands.h"
 
 namespace probity::cli {
@@ -46,21 +48,136 @@ std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vect
   return out;
 }
 
-// The origin an envelope is signed for: --origin, else the store's at --data.
-Result<std::string> SigningOrigin(const Args& args) {
+// The origin an envelope is signed for: --origin, else the server's (the first line of
+// its checkpoint) with --server, else the store's at --data. On failure, the exit
+// status already reported.
+std::variant<std::string, int> SigningOrigin(const Args& args) {
   if (auto o = args.Option("origin")) return *o;
+  if (args.remote()) {
+    auto opened = Remote::Open(args, false);
+    if (auto* code = std::get_if<int>(&opened)) return *code;
+    auto note = std::get<std::unique_ptr<Remote>>(opened)->Get("/checkpoint", false);
+    if (auto* code = std::get_if<int>(&note)) return *code;
+    const std::string& text = std::get<std::string>(note);
+    size_t end = text.find('\n');
+    if (end == 0 || end == std::string::npos)
+      return Fail(args, kExitStore, "the server's checkpoint names no origin");
+    return text.substr(0, end);
+  }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) {
-    return Status::Unavailable(
-        "a signature covers the ledger's origin: pass --origin NAME (from the ledger's " +
-        std::string("'probity checkpoint'), or --data DIR of its store (") +
-        ledger.status().message() + ")");
+    return FailStatus(
+        args, Status::Unavailable(
+                  "a signature covers the ledger's origin: pass --origin NAME (from the ledger's " +
+                  std::string("'probity checkpoint'), or --data DIR of its store (") +
+                  ledger.status().message() + ")"));
   }
   return (*ledger)->origin();
 }
 
+void PrintReceipts(const Args& args, const std::vector<Receipt>& receipts) {
+  bool json = args.Has("json");
+  for (const auto& r : receipts) {
+    if (json) {
+      std::cout << "{\"seq\":" << r.seq << ",\"leafHash\":\"" << HexEncode(r.leaf_hash)
+                << "\",\"duplicate\":" << (r.duplicate ? "true" : "false") << "}\n";
+    } else {
+      std::cout << "seq " << r.seq << " leaf " << HexEncode(r.leaf_hash)
+                << (r.duplicate ? " (already stored)" : "") << "\n";
+    }
+  }
+}
+
+// The receipts of a server's answer {"receipts":[{"seq","leafHash","duplicate"}...]}.
+Result<std::vector<Receipt>> ReceiptsFromJson(const std::string& body, size_t expected) {
+  auto bad = [](const std::string& why) {
+    return Status::Unavailable("the server's receipts do not parse (" + why +
+                               "); resubmit the same envelopes to learn their seqs");
+  };
+  json::Parser parser;
+  auto doc = parser.Parse(body);
+  if (!doc.ok()) return bad(doc.status().message());
+  json::Array list;
+  if ((*doc)["receipts"].get(list) != simdjson::SUCCESS) return bad("no list 'receipts'");
+  std::vector<Receipt> out;
+  for (auto e : list) {
+    Receipt r;
+    std::string_view leaf;
+    if (e["seq"].get(r.seq) != simdjson::SUCCESS || e["leafHash"].get(leaf) != simdjson::SUCCESS ||
+        e["duplicate"].get(r.duplicate) != simdjson::SUCCESS)
+      return bad("a receipt lacks seq, leafHash or duplicate");
+    auto hash = HexDecode(leaf);
+    if (!hash.ok() || hash->size() != r.leaf_hash.size())
+      return bad("a leafHash is not 64 hex digits");
+    std::copy(hash->begin(), hash->end(), r.leaf_hash.begin());
+    out.push_back(r);
+  }
+  if (out.size() != expected) {
+    return bad(std::to_string(out.size()) + " receipts for " + std::to_string(expected) +
+               " envelopes");
+  }
+  return out;
+}
+
+// POST /v1/events with the envelopes, one a line. Each stays on its input line number
+// (blank lines kept) so that the server's "line N" names the input's line N. Never split:
+// a submission is all or nothing, so input beyond one request is refused here.
+int SubmitRemote(const Args& args, const std::vector<Envelope>& envelopes,
+                 const std::vector<Line>& lines, const EventCodec& codec) {
+  if (envelopes.size() > kMaxRemoteEnvelopes) {
+    return Fail(args, kExitRefused,
+                std::to_string(envelopes.size()) + " envelopes: a server takes at most " +
+                    std::to_string(kMaxRemoteEnvelopes) +
+                    " in one submission (all or nothing); split the input into files of fewer "
+                    "and submit each; nothing was appended");
+  }
+  std::string body;
+  size_t line = 0;
+  for (size_t i = 0; i < envelopes.size(); ++i) {
+    for (; line + 1 < lines[i].number; ++line) body += '\n';
+    body += EnvelopeToJson(envelopes[i], codec) + "\n";
+    ++line;
+  }
+  if (body.size() > kMaxRemoteBodyBytes) {
+    return Fail(args, kExitRefused,
+                "the envelopes take " + std::to_string(body.size()) +
+                    " bytes: a server takes at most " + std::to_string(kMaxRemoteBodyBytes >> 20) +
+                    " MiB in one submission (all or nothing); split the input and submit each "
+                    "part; nothing was appended");
+  }
+  auto opened = Remote::Open(args, true);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  auto answer =
+      std::get<std::unique_ptr<Remote>>(opened)->Post("/v1/events", body, "application/jsonl");
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  auto receipts = ReceiptsFromJson(std::get<std::string>(answer), envelopes.size());
+  if (!receipts.ok()) return FailStatus(args, receipts.status());
+  PrintReceipts(args, *receipts);
+  return kExitOk;
+}
+
+// show SEQ --json through GET /v1/entries/SEQ; exit 1 when the entry's signature does
+// not verify, as the local command does.
+int RemoteShow(const Args& args, uint64_t seq) {
+  if (args.Has("include-sensitive")) return SensitiveIsRemote(args);
+  if (!args.Has("json")) {
+    return Fail(args, kExitUsage, "with --server, show prints the entry as JSON only: add --json");
+  }
+  auto body = Remote::Read(args, "/v1/entries/" + std::to_string(seq));
+  if (auto* code = std::get_if<int>(&body)) return *code;
+  const std::string& text = std::get<std::string>(body);
+  std::cout << text << (text.empty() || text.back() != '\n' ? "\n" : "");
+  json::Parser parser;
+  auto doc = parser.Parse(text);
+  bool verified = false;
+  if (!doc.ok() || (*doc)["verified"].get(verified) != simdjson::SUCCESS)
+    return Fail(args, kExitStore, "the server's entry does not say whether it verifies");
+  return verified ? kExitOk : kExitRefused;
+}
+
 int SubmitEnvelopes(const Args& args, const std::vector<Envelope>& envelopes,
-                    const std::vector<Line>& lines) {
+                    const std::vector<Line>& lines, const EventCodec& codec) {
+  if (args.remote()) return SubmitRemote(args, envelopes, lines, codec);
   auto ledger = OpenLedger(args, Store::Mode::kReadWrite);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   SubmitError error;
@@ -73,16 +190,7 @@ int SubmitEnvelopes(const Args& args, const std::vector<Envelope>& envelopes,
     }
     return Fail(args, ExitFor(error.status), error.status.message() + "; nothing was appended");
   }
-  bool json = args.Has("json");
-  for (const auto& r : *receipts) {
-    if (json) {
-      std::cout << "{\"seq\":" << r.seq << ",\"leafHash\":\"" << HexEncode(r.leaf_hash)
-                << "\",\"duplicate\":" << (r.duplicate ? "true" : "false") << "}\n";
-    } else {
-      std::cout << "seq " << r.seq << " leaf " << HexEncode(r.leaf_hash)
-                << (r.duplicate ? " (already stored)" : "") << "\n";
-    }
-  }
+  PrintReceipts(args, *receipts);
   return kExitOk;
 }
 
@@ -189,12 +297,12 @@ std::variant<SignedInput, int> ReadAndSign(const Args& args, const EventCodec& c
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
   auto origin = SigningOrigin(args);
-  if (!origin.ok()) return FailStatus(args, origin.status());
+  if (auto* code = std::get_if<int>(&origin)) return *code;
   auto lines =
       ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
   if (!lines.ok()) return FailStatus(args, lines.status());
   int code = kExitOk;
-  auto envelopes = SignLines(args, *lines, *key, *origin, codec, &code);
+  auto envelopes = SignLines(args, *lines, *key, std::get<std::string>(origin), codec, &code);
   if (!envelopes) return code;
   return SignedInput{std::move(*lines), std::move(*envelopes)};
 }
@@ -226,7 +334,7 @@ int Submit(const Args& args) {
     envelopes.push_back(std::move(*env));
   }
   if (envelopes.empty()) return Fail(args, kExitRefused, "no envelopes to submit");
-  return SubmitEnvelopes(args, envelopes, *lines);
+  return SubmitEnvelopes(args, envelopes, *lines, codec);
 }
 
 int Append(const Args& args) {
@@ -235,7 +343,7 @@ int Append(const Args& args) {
   if (auto* code = std::get_if<int>(&input)) return *code;
   auto& signed_input = std::get<SignedInput>(input);
   if (signed_input.envelopes.empty()) return Fail(args, kExitRefused, "no events to append");
-  return SubmitEnvelopes(args, signed_input.envelopes, signed_input.lines);
+  return SubmitEnvelopes(args, signed_input.envelopes, signed_input.lines, codec);
 }
 
 int Log(const Args& args) {
@@ -288,6 +396,7 @@ int Log(const Args& args) {
 int Show(const Args& args) {
   auto seq = ParseUint(args.positional[0]);
   if (!seq) return Fail(args, kExitUsage, "SEQ must be a whole number");
+  if (args.remote()) return RemoteShow(args, *seq);
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const LedgerView snapshot = (*ledger)->View();
@@ -347,6 +456,58 @@ int Show(const Args& args) {
               << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "\n";
   }
   return verifies ? kExitOk : kExitRefused;
+}
+
+// checkpoint and prove through a server (the local commands are in cmd_audit.cc).
+int RemoteCheckpoint(const Args& args) {
+  if (!args.flags.empty() || !args.options.empty()) {
+    return Fail(args, kExitUsage,
+                "with --server, checkpoint prints the latest checkpoint note only; --vkey, "
+                "--json, --size and --witness-request need a local store (--data DIR)");
+  }
+  auto opened = Remote::Open(args, false);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  auto note = std::get<std::unique_ptr<Remote>>(opened)->Get("/checkpoint", false);
+  if (auto* code = std::get_if<int>(&note)) return *code;
+  std::cout << std::get<std::string>(note);
+  return kExitOk;
+}
+
+int RemoteProve(const Args& args) {
+  const std::string& kind = args.positional[0];
+  if (!args.Has("json")) {
+    return Fail(args, kExitUsage, "with --server, prove prints the proof as JSON only: add --json");
+  }
+  std::string target;
+  if (kind == "inclusion") {
+    if (args.positional.size() != 2)
+      return Fail(args, kExitUsage, "usage: probity prove inclusion SEQ [--size N]");
+    auto seq = ParseUint(args.positional[1]);
+    if (!seq) return Fail(args, kExitUsage, "SEQ must be a whole number");
+    target = "/v1/proofs/inclusion?seq=" + std::to_string(*seq);
+    if (auto s = args.Option("size")) {
+      auto size = ParseUint(*s);
+      if (!size) return Fail(args, kExitUsage, "--size must be a whole number");
+      target += "&size=" + std::to_string(*size);
+    }
+  } else if (kind == "consistency") {
+    if (args.positional.size() != 3 || args.Option("size"))
+      return Fail(args, kExitUsage, "usage: probity prove consistency OLD NEW");
+    auto old_size = ParseUint(args.positional[1]);
+    auto new_size = ParseUint(args.positional[2]);
+    if (!old_size || !new_size) return Fail(args, kExitUsage, "OLD and NEW must be whole numbers");
+    target = "/v1/proofs/consistency?old=" + std::to_string(*old_size) +
+             "&new=" + std::to_string(*new_size);
+  } else {
+    return Fail(args, kExitUsage,
+                "prove what? 'inclusion SEQ [--size N]' or 'consistency OLD NEW'");
+  }
+  auto opened = Remote::Open(args, false);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  auto body = std::get<std::unique_ptr<Remote>>(opened)->Get(target, false);
+  if (auto* code = std::get_if<int>(&body)) return *code;
+  std::cout << std::get<std::string>(body) << "\n";
+  return kExitOk;
 }
 
 }  // namespace probity::cli

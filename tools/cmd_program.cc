@@ -2,9 +2,13 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <variant>
 
+#include "ledger/json.h"
+#include "ledger/note.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
+#include "tools/client.h"
 #include "tools/commands.h"
 
 namespace probity::cli {
@@ -34,36 +38,15 @@ std::string JoinSeqs(const std::vector<uint64_t>& seqs, const std::string& sep) 
 
 std::string TodayCst() { return FormatDay(CstDayOf(SystemClock()())); }
 
-}  // namespace
+// ---- the human renderings, shared by the local store and a server's answers ----
 
-int Record(const Args& args) {
-  AsOf as_of;
-  if (auto d = args.Option("as-of")) {
-    if (!ParseDay(*d)) return Fail(args, kExitUsage, "--as-of must be a date YYYY-MM-DD");
-    as_of.date = *d;
-  }
-  if (auto s = args.Option("as-of-seq")) {
-    auto v = ParseUint(*s);
-    if (!v) return Fail(args, kExitUsage, "--as-of-seq must be a seq (a whole number)");
-    as_of.seq = *v;
-  }
-  if (as_of.date && as_of.seq)
-    return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
-  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
-  if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report =
-      ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
-  if (!report.ok()) return FailStatus(args, report.status());
-  if (args.Has("json")) {
-    std::cout << RecordJson(*report, as_of) << "\n";
-    return kExitOk;
-  }
-  std::cout << "record of " << report->person << " " << report->name << " (unit " << report->unit
-            << ", " << report->category << ")";
+void PrintRecord(const PersonRecordReport& report, const AsOf& as_of) {
+  std::cout << "record of " << report.person << " " << report.name << " (unit " << report.unit
+            << ", " << report.category << ")";
   if (as_of.date) std::cout << " as of " << *as_of.date;
   if (as_of.seq) std::cout << " as the ledger stood after seq " << *as_of.seq;
   std::cout << "\n";
-  for (const auto& l : report->lines) {
+  for (const auto& l : report.lines) {
     std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22)
               << WithoutId(l.event_json) << "\n         signed by " << l.signer << "\n";
     if (l.withdrawn_by) {
@@ -71,22 +54,12 @@ int Record(const Args& args) {
                 << "\n";
     }
   }
-  std::cout << BasisLine(report->basis) << "\n";
-  return kExitOk;
+  std::cout << BasisLine(report.basis) << "\n";
 }
 
-int Roster(const Args& args) {
-  std::string date = args.Option("date").value_or(TodayCst());
-  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
-  if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = probity::Roster((*ledger)->View(), date, args.Option("city"));
-  if (!report.ok()) return FailStatus(args, report.status());
-  if (args.Has("json")) {
-    std::cout << RosterJson(*report) << "\n";
-    return kExitOk;
-  }
-  std::cout << "on site on " << report->date << "\n";
-  for (const auto& c : report->cities) {
+void PrintRoster(const RosterReport& report) {
+  std::cout << "on site on " << report.date << "\n";
+  for (const auto& c : report.cities) {
     size_t people = 0;
     for (const auto& g : c.groups) people += g.members.size();
     std::cout << "\n"
@@ -105,7 +78,395 @@ int Roster(const Args& args) {
       }
     }
   }
-  std::cout << "\n" << BasisLine(report->basis) << "\n";
+  std::cout << "\n" << BasisLine(report.basis) << "\n";
+}
+
+// `basis_line`: BasisLine(report.basis), or what a server's answer says instead.
+void PrintEligibility(const EligibilityReport& report, const std::string& basis_line) {
+  std::cout << "eligibility " << report.year << (report.units ? " (units)" : " (persons)") << ": "
+            << report.lines.size() << " listed\n";
+  for (const auto& l : report.lines) {
+    std::cout << Pad(l.id, 10) << Pad(l.name, 22)
+              << (report.units ? "" : Pad(l.unit, 8) + Pad(CategoryName(l), 19))
+              << Join(l.outcomes, ";") << (l.review_required ? "  REVIEW" : "") << "\n    "
+              << l.reasons << "; events " << JoinSeqs(l.events, ", ") << "\n";
+  }
+  std::cout << basis_line << "\n";
+}
+
+void PrintLeave(const LeaveReport& report) {
+  std::cout << "compensatory leave of " << report.person << " (R5): accrued " << report.accrued
+            << ", granted " << report.granted << ", left " << report.left
+            << " days; rotation leave granted " << report.rotation_granted << " days\n"
+            << BasisLine(report.basis) << "\n";
+}
+
+void PrintExplanations(const ExplanationsReport& report) {
+  std::cout << report.open.size()
+            << " missed targets await the guarantor unit's explanation (R9)\n";
+  for (const auto& o : report.open) {
+    std::cout << "  " << o.city << " " << Pad(o.name, 8) << " " << o.year << " " << Pad(o.scope, 7)
+              << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq
+              << ")\n";
+  }
+  std::cout << BasisLine(report.basis) << "\n";
+}
+
+// ---- a server's answers read back into the reports (the inverse of report_codec.h) ----
+
+// Reads the members of one JSON object; the first missing or mistyped one is remembered
+// and every later read returns a default, so a decoder checks ok() once at the end.
+class Fields {
+ public:
+  Fields(json::Element object, std::string* error) : object_(object), error_(error) {}
+  std::string S(const char* key) {
+    std::string_view v;
+    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "a string");
+    return std::string(v);
+  }
+  uint64_t U(const char* key) {
+    uint64_t v = 0;
+    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "a whole number");
+    return v;
+  }
+  bool B(const char* key) {
+    bool v = false;
+    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "true or false");
+    return v;
+  }
+  json::Array A(const char* key) {
+    json::Array v;
+    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "a list");
+    return v;
+  }
+  std::vector<std::string> Strings(const char* key) {
+    std::vector<std::string> out;
+    for (auto e : A(key)) out.push_back(Fields(e, error_).S(nullptr));
+    return out;
+  }
+  std::vector<uint64_t> Numbers(const char* key) {
+    std::vector<uint64_t> out;
+    for (auto e : A(key)) out.push_back(Fields(e, error_).U(nullptr));
+    return out;
+  }
+  bool Has(const char* key) {
+    return object_.is_object() && object_[key].error() == simdjson::SUCCESS;
+  }
+  json::Element E(const char* key) {
+    json::Element v;
+    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "present");
+    return v;
+  }
+  // The checkpoint {treeSize, root} every report ends with.
+  ReportBasis Basis() {
+    ReportBasis b;
+    Fields cp(E("checkpoint"), error_);
+    b.tree_size = cp.U("treeSize");
+    auto root = HexDecode(cp.S("root"));
+    if (!root.ok() || root->size() != b.root.size()) return Bad("root", "64 hex digits"), b;
+    std::copy(root->begin(), root->end(), b.root.begin());
+    return b;
+  }
+
+ private:
+  // `key` null: the element itself (a list's item).
+  simdjson::simdjson_result<json::Element> Member(const char* key) {
+    if (!error_->empty()) return simdjson::simdjson_result<json::Element>(simdjson::NO_SUCH_FIELD);
+    if (key == nullptr) return simdjson::simdjson_result<json::Element>(json::Element(object_));
+    if (!object_.is_object())
+      return simdjson::simdjson_result<json::Element>(simdjson::INCORRECT_TYPE);
+    return object_[key];
+  }
+  void Bad(const char* key, const char* want) {
+    if (error_->empty())
+      *error_ =
+          key && *key ? "'" + std::string(key) + "' is not " + want : std::string("not ") + want;
+  }
+  json::Element object_;
+  std::string* error_;
+};
+
+// A schema enum's value from its JSON name (EnumName's inverse).
+template <typename T>
+std::optional<T> EnumFromName(std::string_view name) {
+  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
+    if (name == e.getProto().getName().cStr()) return static_cast<T>(e.getOrdinal());
+  }
+  return std::nullopt;
+}
+
+Status Undecodable(const std::string& what, const std::string& error) {
+  return Status::Unavailable("the server's answer is not " + what + ": " + error);
+}
+
+Result<PersonRecordReport> RecordFromJson(json::Element doc) {
+  std::string error;
+  Fields f(doc, &error);
+  PersonRecordReport r;
+  r.person = f.S("person");
+  r.name = f.S("name");
+  r.unit = f.S("unit");
+  r.category = f.S("category");
+  for (auto e : f.A("events")) {
+    Fields l(e, &error);
+    RecordLine line;
+    line.seq = l.U("seq");
+    line.date = l.S("date");
+    line.type = l.S("type");
+    line.signer = l.S("signer");
+    if (l.Has("withdrawnBy")) {
+      line.withdrawn_by = l.U("withdrawnBy");
+      line.withdrawn_reason = l.S("withdrawnReason");
+    }
+    line.event_json = simdjson::minify(l.E("event"));
+    r.lines.push_back(std::move(line));
+  }
+  r.basis = f.Basis();
+  if (!error.empty()) return Undecodable("a record", error);
+  return r;
+}
+
+std::optional<RosterMember> MemberFromJson(json::Element e, std::string* error) {
+  if (e.is_null()) return std::nullopt;
+  Fields f(e, error);
+  RosterMember m;
+  m.person = f.S("person");
+  m.name = f.S("name");
+  m.unit = f.S("unit");
+  auto position = EnumFromName<schema::Position>(f.S("position"));
+  if (!position && error->empty()) *error = "'position' is not leader or member";
+  m.position = position.value_or(schema::Position::MEMBER);
+  m.from = f.S("from");
+  m.to = f.S("to");
+  m.recall_due = f.B("recallDue");
+  return m;
+}
+
+Result<RosterReport> RosterFromJson(json::Element doc) {
+  std::string error;
+  Fields f(doc, &error);
+  RosterReport r;
+  r.date = f.S("date");
+  for (auto c : f.A("cities")) {
+    Fields fc(c, &error);
+    RosterCity city;
+    city.city = fc.S("city");
+    city.name = fc.S("name");
+    city.region = fc.S("region");
+    city.secretary = fc.S("secretary");
+    city.secretary_name = fc.S("secretaryName");
+    for (auto g : fc.A("groups")) {
+      Fields fg(g, &error);
+      RosterGroup group;
+      group.group = fg.S("group");
+      group.kind = fg.S("kind");
+      group.lead_unit = fg.S("leadUnit");
+      group.lead_unit_name = fg.S("leadUnitName");
+      if (fg.Has("task")) group.task = fg.S("task");  // not in the JSON (yet)
+      group.leader = MemberFromJson(fg.E("leader"), &error);
+      for (auto m : fg.A("members")) {
+        if (auto member = MemberFromJson(m, &error)) group.members.push_back(std::move(*member));
+      }
+      city.groups.push_back(std::move(group));
+    }
+    r.cities.push_back(std::move(city));
+  }
+  r.basis = f.Basis();
+  if (!error.empty()) return Undecodable("a roster", error);
+  return r;
+}
+
+// The list alone (EligibilityJson has no checkpoint: `basis` is left for the caller).
+Result<EligibilityReport> EligibilityFromJson(json::Element doc, int year, bool units) {
+  std::string error;
+  EligibilityReport r;
+  r.year = year;
+  r.units = units;
+  json::Array list;
+  if (doc.get(list) != simdjson::SUCCESS) return Undecodable("an eligibility list", "not a list");
+  for (auto e : list) {
+    Fields f(e, &error);
+    EligibilityLine l;
+    l.id = f.S(units ? "unit" : "person");
+    l.name = f.S("name");
+    if (!units) {
+      l.unit = f.S("unit");
+      l.category = EnumFromName<schema::StaffCategory>(f.S("category"));
+      if (!l.category && error.empty()) error = "'category' is not a staff category";
+    }
+    l.outcomes = f.Strings("outcomes");
+    l.review_required = f.B("reviewRequired");
+    l.reasons = f.S("reasons");
+    l.events = f.Numbers("events");
+    r.lines.push_back(std::move(l));
+  }
+  if (!error.empty()) return Undecodable("an eligibility list", error);
+  return r;
+}
+
+Result<LeaveReport> LeaveFromJson(json::Element doc) {
+  std::string error;
+  Fields f(doc, &error);
+  LeaveReport r;
+  r.person = f.S("person");
+  r.accrued = static_cast<uint32_t>(f.U("accrued"));
+  r.granted = static_cast<uint32_t>(f.U("granted"));
+  r.left = static_cast<uint32_t>(f.U("left"));
+  r.rotation_granted = static_cast<uint32_t>(f.U("rotationGranted"));
+  r.basis = f.Basis();
+  if (!error.empty()) return Undecodable("a leave balance", error);
+  return r;
+}
+
+Result<ExplanationsReport> ExplanationsFromJson(json::Element doc) {
+  std::string error;
+  Fields f(doc, &error);
+  ExplanationsReport r;
+  for (auto e : f.A("open")) {
+    Fields o(e, &error);
+    OpenExplanation x;
+    x.city = o.S("city");
+    x.name = o.S("name");
+    x.year = static_cast<int>(o.U("year"));
+    x.scope = o.S("scope");
+    x.guarantor = o.S("guarantor");
+    x.assessed_on = o.S("assessedOn");
+    x.seq = o.U("seq");
+    r.open.push_back(std::move(x));
+  }
+  r.basis = f.Basis();
+  if (!error.empty()) return Undecodable("a list of explanations", error);
+  return r;
+}
+
+// ---- asking the server ----
+
+// A remote document in --json: printed as the local command prints its own.
+int PrintBody(const std::string& body) {
+  std::cout << body << (body.empty() || body.back() != '\n' ? "\n" : "");
+  return kExitOk;
+}
+
+// Decodes a remote document with `decode` and prints it with `print`.
+template <typename Decode, typename Print>
+int Render(const Args& args, const std::string& body, Decode decode, Print print) {
+  json::Parser parser;
+  auto doc = parser.Parse(body);
+  if (!doc.ok())
+    return Fail(args, kExitStore, "the server's answer is not JSON: " + doc.status().message());
+  auto report = decode(*doc);
+  if (!report.ok()) return FailStatus(args, report.status());
+  print(*report);
+  return kExitOk;
+}
+
+// The tree size and root of a checkpoint note (GET /checkpoint); nullopt if it does not
+// parse. Its signature is not checked here: `probity verify` and the auditors do that.
+std::optional<ReportBasis> BasisOfNote(const std::string& note) {
+  size_t end = note.find("\n\n");
+  if (end == std::string::npos) return std::nullopt;
+  auto cp = note::ParseCheckpoint(std::string_view(note).substr(0, end + 1));
+  if (!cp.ok()) return std::nullopt;
+  return ReportBasis{cp->size, cp->root};
+}
+
+// The eligibility list from a server. Its JSON names no checkpoint, so the one line that
+// says what it was computed at comes from the checkpoints read just before and after
+// (the same size: nothing was appended in between; else tried again, twice).
+int RemoteEligibility(const Args& args, int year, bool units, const std::string& format) {
+  auto opened = Remote::Open(args, true);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  Remote& remote = *std::get<std::unique_ptr<Remote>>(opened);
+  std::string target = "/v1/eligibility/" + std::to_string(year);
+  if (units) target += "?units=1";
+  if (format == "csv") target += units ? "&format=csv" : "?format=csv";
+  std::string body, basis_line;
+  for (int attempt = 0; attempt < 3 && basis_line.empty(); ++attempt) {
+    auto before = remote.Get("/checkpoint", false);
+    if (auto* code = std::get_if<int>(&before)) return *code;
+    auto got = remote.Get(target);
+    if (auto* code = std::get_if<int>(&got)) return *code;
+    auto after = remote.Get("/checkpoint", false);
+    if (auto* code = std::get_if<int>(&after)) return *code;
+    body = std::move(std::get<std::string>(got));
+    auto b1 = BasisOfNote(std::get<std::string>(before));
+    auto b2 = BasisOfNote(std::get<std::string>(after));
+    if (!b1 || !b2) return Fail(args, kExitStore, "the server's checkpoint does not parse");
+    if (b1->tree_size == b2->tree_size) {
+      basis_line = BasisLine(*b1);
+    } else if (attempt == 2) {
+      basis_line = "computed at a tree size from " + std::to_string(b1->tree_size) + " to " +
+                   std::to_string(b2->tree_size) + " (the log grew meanwhile)";
+    }
+  }
+  if (format == "table") {
+    return Render(
+        args, body, [&](json::Element doc) { return EligibilityFromJson(doc, year, units); },
+        [&](const EligibilityReport& r) { PrintEligibility(r, basis_line); });
+  }
+  std::cout << body << (format == "json" ? "\n" : "");
+  std::cerr << basis_line << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int Record(const Args& args) {
+  AsOf as_of;
+  if (auto d = args.Option("as-of")) {
+    if (!ParseDay(*d)) return Fail(args, kExitUsage, "--as-of must be a date YYYY-MM-DD");
+    as_of.date = *d;
+  }
+  if (auto s = args.Option("as-of-seq")) {
+    auto v = ParseUint(*s);
+    if (!v) return Fail(args, kExitUsage, "--as-of-seq must be a seq (a whole number)");
+    as_of.seq = *v;
+  }
+  if (as_of.date && as_of.seq)
+    return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
+  if (args.remote()) {
+    if (args.Has("include-sensitive")) return SensitiveIsRemote(args);
+    std::string target = "/v1/persons/" + Client::Escape(args.positional[0]) + "/record";
+    if (as_of.date) target += "?asOf=" + Client::Escape(*as_of.date);
+    if (as_of.seq) target += "?asOfSeq=" + std::to_string(*as_of.seq);
+    auto body = Remote::Read(args, target);
+    if (auto* code = std::get_if<int>(&body)) return *code;
+    if (args.Has("json")) return PrintBody(std::get<std::string>(body));
+    return Render(args, std::get<std::string>(body), RecordFromJson,
+                  [&](const PersonRecordReport& r) { PrintRecord(r, as_of); });
+  }
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report =
+      ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << RecordJson(*report, as_of) << "\n";
+    return kExitOk;
+  }
+  PrintRecord(*report, as_of);
+  return kExitOk;
+}
+
+int Roster(const Args& args) {
+  std::string date = args.Option("date").value_or(TodayCst());
+  if (args.remote()) {
+    std::string target = "/v1/roster?date=" + Client::Escape(date);
+    if (auto city = args.Option("city")) target += "&city=" + Client::Escape(*city);
+    auto body = Remote::Read(args, target);
+    if (auto* code = std::get_if<int>(&body)) return *code;
+    if (args.Has("json")) return PrintBody(std::get<std::string>(body));
+    return Render(args, std::get<std::string>(body), RosterFromJson, PrintRoster);
+  }
+  auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
+  if (!ledger.ok()) return FailStatus(args, ledger.status());
+  auto report = probity::Roster((*ledger)->View(), date, args.Option("city"));
+  if (!report.ok()) return FailStatus(args, report.status());
+  if (args.Has("json")) {
+    std::cout << RosterJson(*report) << "\n";
+    return kExitOk;
+  }
+  PrintRoster(*report);
   return kExitOk;
 }
 
@@ -119,6 +480,7 @@ int Eligibility(const Args& args) {
     return Fail(args, kExitUsage, "--format must be table, csv or json");
   }
   bool units = args.Has("units");
+  if (args.remote()) return RemoteEligibility(args, static_cast<int>(*year), units, format);
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   auto report = probity::Eligibility((*ledger)->View(), static_cast<int>(*year), units);
@@ -133,19 +495,17 @@ int Eligibility(const Args& args) {
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
-  std::cout << "eligibility " << *year << (units ? " (units)" : " (persons)") << ": "
-            << report->lines.size() << " listed\n";
-  for (const auto& l : report->lines) {
-    std::cout << Pad(l.id, 10) << Pad(l.name, 22)
-              << (units ? "" : Pad(l.unit, 8) + Pad(CategoryName(l), 19)) << Join(l.outcomes, ";")
-              << (l.review_required ? "  REVIEW" : "") << "\n    " << l.reasons << "; events "
-              << JoinSeqs(l.events, ", ") << "\n";
-  }
-  std::cout << BasisLine(report->basis) << "\n";
+  PrintEligibility(*report, BasisLine(report->basis));
   return kExitOk;
 }
 
 int Leave(const Args& args) {
+  if (args.remote()) {
+    auto body = Remote::Read(args, "/v1/persons/" + Client::Escape(args.positional[0]) + "/leave");
+    if (auto* code = std::get_if<int>(&body)) return *code;
+    if (args.Has("json")) return PrintBody(std::get<std::string>(body));
+    return Render(args, std::get<std::string>(body), LeaveFromJson, PrintLeave);
+  }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   auto report = LeaveBalance((*ledger)->View(), args.positional[0]);
@@ -154,10 +514,7 @@ int Leave(const Args& args) {
     std::cout << LeaveJson(*report) << "\n";
     return kExitOk;
   }
-  std::cout << "compensatory leave of " << report->person << " (R5): accrued " << report->accrued
-            << ", granted " << report->granted << ", left " << report->left
-            << " days; rotation leave granted " << report->rotation_granted << " days\n"
-            << BasisLine(report->basis) << "\n";
+  PrintLeave(*report);
   return kExitOk;
 }
 
@@ -168,6 +525,14 @@ int Explanations(const Args& args) {
     if (!v || *v > 9999) return Fail(args, kExitUsage, "--year must be a year, e.g. 2019");
     year = static_cast<int>(*v);
   }
+  if (args.remote()) {
+    std::string target = "/v1/explanations";
+    if (year) target += "?year=" + std::to_string(*year);
+    auto body = Remote::Read(args, target);
+    if (auto* code = std::get_if<int>(&body)) return *code;
+    if (args.Has("json")) return PrintBody(std::get<std::string>(body));
+    return Render(args, std::get<std::string>(body), ExplanationsFromJson, PrintExplanations);
+  }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   auto report = OpenExplanations((*ledger)->View(), year);
@@ -176,14 +541,7 @@ int Explanations(const Args& args) {
     std::cout << ExplanationsJson(*report) << "\n";
     return kExitOk;
   }
-  std::cout << report->open.size()
-            << " missed targets await the guarantor unit's explanation (R9)\n";
-  for (const auto& o : report->open) {
-    std::cout << "  " << o.city << " " << Pad(o.name, 8) << " " << o.year << " " << Pad(o.scope, 7)
-              << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq
-              << ")\n";
-  }
-  std::cout << BasisLine(report->basis) << "\n";
+  PrintExplanations(*report);
   return kExitOk;
 }
 

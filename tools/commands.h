@@ -29,4 +29,8 @@ int Cosign(const Args& args);
 int Erase(const Args& args);
 int Serve(const Args& args);
 
+// checkpoint and prove with --server (tools/cmd_log.cc): the local ones need the store.
+int RemoteCheckpoint(const Args& args);
+int RemoteProve(const Args& args);
+
 }  // namespace probity::cli

@@ -2,6 +2,7 @@
 // the table below, checks its arguments against its Spec and runs it.
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,12 +11,18 @@
 namespace probity::cli {
 namespace {
 
+// Where a command runs with --server (or $PROBITY_SERVER): kLocal commands need the
+// store itself and refuse; kRemote ones ask the server, signing with --key when kSigned;
+// kAnywhere ones touch no store (sign asks the server for the origin it signs for).
+enum class Where { kLocal, kRemote, kSigned, kAnywhere };
+
 struct Command {
   const char* name;
   Spec spec;
   const char* summary;
   const char* help;
   int (*run)(const Args&);
+  Where remote = Where::kLocal;
 };
 
 const std::vector<Command>& Commands() {
@@ -28,7 +35,8 @@ const std::vector<Command>& Commands() {
        "of the raw 32-byte public key. Never overwrites a file.\n\n"
        "  probity keygen hr.pem\n"
        "  probity keygen admin.pem --passphrase-file admin.pass\n",
-       Keygen},
+       Keygen,
+       Where::kAnywhere},
       {"init",
        {{"admin-key", "origin", "passphrase-file", "checkpoint-key", "checkpoint-passphrase-file"},
         {},
@@ -64,7 +72,8 @@ const std::vector<Command>& Commands() {
        "whole input, naming the line and the field.\n\n"
        "  probity sign --key dispatch.pem --origin ministry.example/supervision events.jsonl > "
        "signed.jsonl\n",
-       Sign},
+       Sign,
+       Where::kAnywhere},
       {"submit",
        {{}, {"json"}, 0, 1, "submit [FILE|-] [--json]"},
        "append signed envelopes, all or nothing",
@@ -73,7 +82,8 @@ const std::vector<Command>& Commands() {
        "missing field, bad signature, unauthorised signer, a rule) refuses the whole call and\n"
        "the store is unchanged. An event whose id is already stored is not stored again.\n\n"
        "  probity submit signed.jsonl\n",
-       Submit},
+       Submit,
+       Where::kSigned},
       {"append",
        {{"key", "passphrase-file"}, {"json"}, 0, 1, "append --key KEY.pem [FILE|-] [--json]"},
        "sign then submit, in one step",
@@ -82,7 +92,8 @@ const std::vector<Command>& Commands() {
        "'{\"type\":\"unitRegistered\",\"unit\":\"U1\",\"name\":\"Dept\",\"kind\":"
        "\"ministryDepartment\"}' \\\n"
        "    | probity append --key admin.pem\n",
-       Append},
+       Append,
+       Where::kSigned},
       {"log",
        {{"from", "limit"},
         {"json", "include-sensitive"},
@@ -102,7 +113,8 @@ const std::vector<Command>& Commands() {
        "keyId, signature, signed (base64 of the message the signature covers), event.\n"
        "Exit 1 if the signature does not verify. The event's restriction reason (R1) reads\n"
        "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n",
-       Show},
+       Show,
+       Where::kSigned},
       {"verify",
        {{"from", "vkey", "since", "trust-dir", "witness", "quorum"},
         {"json"},
@@ -145,7 +157,8 @@ const std::vector<Command>& Commands() {
        "0), the consistency proof from it, a blank line, the note.\n\n"
        "  probity checkpoint --witness-request --old 120 | probity witness add-checkpoint --key "
        "w.pem --state w/ | probity cosign\n",
-       Checkpoint},
+       [](const Args& a) { return a.remote() ? RemoteCheckpoint(a) : Checkpoint(a); },
+       Where::kRemote},
       {"prove",
        {{"size"}, {"json"}, 2, 3, "prove inclusion SEQ [--size N] | prove consistency OLD NEW"},
        "RFC 9162 inclusion and consistency proofs",
@@ -154,7 +167,8 @@ const std::vector<Command>& Commands() {
        "  probity prove consistency OLD NEW [--json]\n"
        "      oldSize, newSize, hashes, oldRoot, newRoot\n"
        "Check them offline against two checkpoints (docs/auditor.md).\n",
-       Prove},
+       [](const Args& a) { return a.remote() ? RemoteProve(a) : Prove(a); },
+       Where::kRemote},
       {"record",
        {{"as-of", "as-of-seq"},
         {"include-sensitive", "json"},
@@ -169,14 +183,16 @@ const std::vector<Command>& Commands() {
        "  --as-of-seq SEQ   the ledger as it stood after SEQ: what a reviewer could see then\n"
        "  --include-sensitive  show the reason of a dispatch restriction (R1); hidden otherwise\n"
        "Ends with the tree size and root it was computed at.\n",
-       Record},
+       Record,
+       Where::kSigned},
       {"roster",
        {{"date", "city"}, {"json"}, 0, 0, "roster [--date DATE] [--city CODE] [--json]"},
        "who is on site, per city and group",
        "For each city (or --city CODE): its working groups active on DATE (default: today in\n"
        "China Standard Time) with kind, lead unit, leader and members, and the temporary\n"
        "party branch's secretary (R8).\n",
-       Roster},
+       Roster,
+       Where::kSigned},
       {"eligibility",
        {{"format"},
         {"units", "json"},
@@ -189,19 +205,22 @@ const std::vector<Command>& Commands() {
        "and the seqs that decided each line (R14). Retracted events count for nothing.\n"
        "CSV is UTF-8 with a byte-order mark and a header row; columns as in --format json.\n"
        "  probity eligibility 2019 --format csv > eligibility-2019.csv\n",
-       Eligibility},
+       Eligibility,
+       Where::kSigned},
       {"leave",
        {{}, {"json"}, 1, 1, "leave PERSON [--json]"},
        "compensatory-leave balance (R5)",
        "Days accrued, granted and left. An ended assignment accrues a day for every rest day on\n"
        "site (Saturdays, Sundays and public holidays, less make-up working days, by the\n"
        "published calendar), each calendar day once.\n",
-       Leave},
+       Leave,
+       Where::kSigned},
       {"explanations",
        {{"year"}, {"json"}, 0, 0, "explanations [--year Y] [--json]"},
        "missed targets awaiting an explanation (R9)",
        "Each city's missed annual or final target that its guarantor unit has not yet explained.\n",
-       Explanations},
+       Explanations,
+       Where::kSigned},
       {"unevaluated",
        {{}, {"json"}, 1, 1, "unevaluated YEAR [--json]"},
        "persons who served in YEAR without an evaluation (R10)",
@@ -286,36 +305,74 @@ const std::vector<Command>& Commands() {
 }
 
 void PrintUsage(std::ostream& out) {
-  out << "usage: probity [--data DIR] COMMAND [ARGS]    (probity --version, probity --help)\n\n"
+  out << "usage: probity [--data DIR | --server URL [--server-ca FILE]] COMMAND [ARGS]\n"
+         "       (probity --version, probity --help)\n\n"
          "A signed, append-only ledger of the supervision program's personnel events.\n"
          "The store is --data DIR, else $PROBITY_DATA, else ./probity-data.\n\n"
          "commands:\n";
+  std::string remote;  // the commands that run through a server, six a line
+  int listed = 0;
   for (const auto& c : Commands()) {
     std::string name = c.name;
     out << "  " << name << std::string(14 - name.size(), ' ') << c.summary << "\n";
+    if (c.remote == Where::kRemote || c.remote == Where::kSigned)
+      remote += (remote.empty() ? "" : ++listed % 6 == 0 ? ",\n    " : ", ") + name;
   }
-  out << "\n'probity COMMAND --help' tells more. Exit status: 0 done, 1 refused or a check\n"
-         "failed, 2 bad usage, 3 the store is missing, locked or damaged.\n";
+  out << "\n--server URL (or $PROBITY_SERVER, unless --data is given) asks a 'probity serve'\n"
+         "at URL (http://HOST:PORT or https://HOST) instead of a local store, for\n    "
+      << remote
+      << "\nsigning each request with --key KEY.pem (after the command; a key registered in\n"
+         "the ledger, whose role decides what it may read). The output is the local\n"
+         "command's. --server-ca FILE trusts a private CA's PEM certificate besides the\n"
+         "system's. docs/client.md tells more.\n"
+         "  probity --server https://probity.example record P000213 --key hr.pem --json\n"
+         "\n'probity COMMAND --help' tells more. Exit status: 0 done, 1 refused or a check\n"
+         "failed (a server's 4xx), 2 bad usage, 3 the store is missing, locked or damaged,\n"
+         "or the server unreachable or failing (5xx).\n";
 }
 
 }  // namespace
 }  // namespace probity::cli
 
+namespace {
+
+// The value of a global option at words[*i] ("--name VALUE" or "--name=VALUE"), moving *i
+// past it; nullopt when words[*i] is not that option. Prints the usage error and sets
+// *bad when the value is missing.
+std::optional<std::string> GlobalOption(const std::vector<std::string>& words, size_t* i,
+                                        const std::string& name, const char* what, bool* bad) {
+  const std::string& w = words[*i];
+  if (w.rfind(name + "=", 0) == 0) return w.substr(name.size() + 1);
+  if (w != name) return std::nullopt;
+  if (*i + 1 >= words.size()) {
+    std::cerr << "probity: " << name << " needs " << what << "\n";
+    *bad = true;
+    return std::nullopt;
+  }
+  return words[++*i];
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace probity::cli;
   std::vector<std::string> words(argv + 1, argv + argc);
-  std::string data_dir;
+  std::string data_dir, server;
+  std::optional<std::string> server_ca;
+  bool data_given = false, server_given = false, bad = false;
   if (const char* env = std::getenv("PROBITY_DATA"); env && *env) data_dir = env;
   size_t i = 0;
   for (; i < words.size(); ++i) {
-    if (words[i] == "--data") {
-      if (i + 1 >= words.size()) {
-        std::cerr << "probity: --data needs a directory\n";
-        return kExitUsage;
-      }
-      data_dir = words[++i];
-    } else if (words[i].rfind("--data=", 0) == 0) {
-      data_dir = words[i].substr(7);
+    if (auto d = GlobalOption(words, &i, "--data", "a directory", &bad)) {
+      data_dir = *d;
+      data_given = true;
+    } else if (auto s = GlobalOption(words, &i, "--server", "a URL", &bad)) {
+      server = *s;
+      server_given = true;
+    } else if (auto ca = GlobalOption(words, &i, "--server-ca", "a PEM file", &bad)) {
+      server_ca = *ca;
+    } else if (bad) {
+      return kExitUsage;
     } else if (words[i] == "--version") {
       std::cout << "probity 0.2.0 (store " << probity::kStoreFormat << ", signatures "
                 << probity::kEventSignaturePrefix.substr(0,
@@ -330,6 +387,17 @@ int main(int argc, char** argv) {
       break;
     }
   }
+  if (data_given && server_given) {
+    std::cerr << "probity: give --data DIR (a local store) or --server URL, not both\n";
+    return kExitUsage;
+  }
+  // $PROBITY_SERVER stands in for --server, unless --data names a local store.
+  if (const char* env = std::getenv("PROBITY_SERVER"); env && *env && !server_given && !data_given)
+    server = env;
+  if (server_ca && server.empty()) {
+    std::cerr << "probity: --server-ca goes with --server URL (or $PROBITY_SERVER)\n";
+    return kExitUsage;
+  }
   if (data_dir.empty()) data_dir = "./probity-data";
   if (i >= words.size()) {
     PrintUsage(std::cerr);
@@ -342,14 +410,33 @@ int main(int argc, char** argv) {
     for (const auto& w : rest) {
       if (w == "--help" || w == "-h") {
         std::cout << "usage: probity " << c.spec.usage << "\n\n" << c.help;
+        if (c.remote == Where::kSigned) {
+          std::cout << "\nWith --server URL: asks that server instead, signing with --key KEY.pem\n"
+                       "[--passphrase-file F] (docs/client.md).\n";
+        } else if (c.remote == Where::kRemote) {
+          std::cout << "\nWith --server URL: asks that server instead (docs/client.md).\n";
+        }
         return kExitOk;
       }
     }
-    auto args = Parse(name, rest, c.spec, data_dir);
+    Spec spec = c.spec;
+    if (!server.empty()) {
+      if (c.remote == Where::kLocal) {
+        std::cerr << "probity " << name << ": works on a local store only, not through a server ("
+                  << (server_given ? "--server " + server
+                                   : "$PROBITY_SERVER is " + server + "; give --data DIR")
+                  << ")\n";
+        return kExitUsage;
+      }
+      if (c.remote == Where::kSigned) spec.options.insert({"key", "passphrase-file"});
+    }
+    auto args = Parse(name, rest, spec, data_dir);
     if (!args.ok()) {
       std::cerr << "probity " << name << ": " << args.status().message() << "\n";
       return kExitUsage;
     }
+    args->server = server;
+    args->server_ca = server_ca;
     return c.run(*args);
   }
   std::cerr << "probity: unknown command '" << name << "'\n";

@@ -1,0 +1,367 @@
+// probity --server (tools/client.h, docs/client.md): the real binary against a real server
+// on loopback, signing each request with a key file as docs/api.md says. What it prints
+// must be what the local command prints on the same store, its exit status what the CLI
+// gives for the same failure, and a submission stays all or nothing. The server's clock
+// is the real one, since the binary signs with the real time.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "ledger/merkle.h"
+#include "server/serve.h"
+#include "tests/program_fixture.h"
+
+namespace probity {
+namespace {
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+using namespace ptest;
+
+// A server on a loopback port over a ProgramLedger, with the real clock; stopped at the
+// end of the scope.
+class Served {
+ public:
+  explicit Served(ProgramLedger& f, std::optional<std::string> tls_dir = std::nullopt) : f_(f) {
+    std::promise<http::Server*> started;
+    auto ready = started.get_future();
+    thread_ = std::thread([this, &started, tls_dir] {
+      server::ServeOptions o;
+      o.http.listen = "127.0.0.1:0";
+      o.http.worker_threads = 2;
+      if (tls_dir) {
+        o.http.tls_cert_pem = Slurp(*tls_dir + "/cert.pem");
+        o.http.tls_key_pem = Slurp(*tls_dir + "/key.pem");
+      }
+      o.handle_signals = false;
+      o.on_listening = [&](http::Server& s) { started.set_value(&s); };
+      status_ = server::Serve(f_.ledger(), o);
+    });
+    server_ = ready.get();
+    port_ = server_->port();
+  }
+  ~Served() { Stop(); }
+  void Stop() {
+    if (!server_) return;
+    server_->Stop();
+    thread_.join();
+    server_ = nullptr;
+    CHECK(status_.ok());
+  }
+  uint16_t port() const { return port_; }
+  std::string url(const std::string& scheme = "http") const {
+    return scheme + "://127.0.0.1:" + std::to_string(port_);
+  }
+
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  ProgramLedger& f_;
+  std::thread thread_;
+  http::Server* server_ = nullptr;
+  uint16_t port_ = 0;
+  Status status_;
+};
+
+struct Ran {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// The probity binary with the fixture's keys written as PEM files (unencrypted, and one
+// encrypted to show --passphrase-file works the same way).
+class Cli {
+ public:
+  explicit Cli(const ProgramLedger& f) : f_(f) {}
+
+  std::string Key(const std::string& name) {
+    std::string path = dir_.File(name + ".pem");
+    if (!written_.count(name)) {
+      REQUIRE(WritePrivateKeyFile(path, f_.key(name), std::nullopt).ok());
+      written_.insert(name);
+    }
+    return path;
+  }
+  std::string File(const std::string& name, const std::string& text) {
+    std::ofstream(dir_.File(name)) << text;
+    return dir_.File(name);
+  }
+  std::string Path(const std::string& name) const { return dir_.File(name); }
+
+  // `probity WORDS`, stdout and stderr apart; PROBITY_SERVER and PROBITY_DATA unset
+  // unless `env` sets them.
+  Ran Run(const std::string& words, const std::string& env = "") {
+    std::string err = dir_.File("stderr");
+    auto r = test::RunCommand("{ env -u PROBITY_SERVER -u PROBITY_DATA " + env + " " +
+                              PROBITY_BINARY + " " + words + " 2>" + err + "; }");
+    return {r.exit_code, r.output, Served::Slurp(err)};
+  }
+  // The same command on the local store.
+  Ran Local(const std::string& words) { return Run("--data " + f_.dir() + " " + words); }
+  Ran Remote(const Served& s, const std::string& words, const std::string& signer = "") {
+    return Run("--server " + s.url() + " " + words +
+               (signer.empty() ? "" : " --key " + Key(signer)));
+  }
+
+ private:
+  const ProgramLedger& f_;
+  test::TempDir dir_{"probity-client"};
+  std::set<std::string> written_;
+};
+
+// A store with something to show in every report.
+void Fill(ProgramLedger& f) {
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-02", "2019-05-16", "leader"));
+  f.Ok("dispatcher-U1", AssignJ("A2", "P2", "G1", "2019-05-02", "2019-05-16"));
+  f.Ok("dispatcher-U2", AssignJ("A3", "P3", "G3", "2019-05-02", "2019-05-16"));
+  f.Ok("dispatcher-U1", EndJ("A1", "2019-05-16"));
+  f.Ok("hr", LeaveJ("P1", 1, "compensatory", "2019-06-03"));
+  f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  f.Ok("enforcement", CriticiseJ(PersonSubject("P3"), "2019-06-01", f.Eval(PersonSubject("P3"))));
+  f.Ok("enforcement", TargetJ("130100", 2019, "annual", false, "2019-12-20"));
+  f.Ok("hr", RestrictionJ("P2", "health", "2019-07-01"));
+}
+
+TEST_CASE(
+    "client: record, roster, eligibility, leave, explanations, show, checkpoint and prove "
+    "through a server print what the local command prints, JSON and human alike",
+    "[client]") {
+  ProgramLedger f;
+  Fill(f);
+  f.RegisterKey("reviewer", "reviewer");
+  Served s(f);
+  Cli cli(f);
+  struct Case {
+    std::string words, signer, local;  // local: the local command's words, if not `words`
+  };
+  const std::vector<Case> cases = {
+      {"record P1 --json", "reviewer", ""},
+      {"record P1", "reviewer", ""},
+      {"record P1 --as-of 2019-05-10 --json", "hr", ""},
+      {"record P1 --as-of-seq 40", "hr", ""},
+      // HR is shown the sealed reason (R1) by the server, as --include-sensitive locally.
+      {"record P2 --json", "hr", "record P2 --json --include-sensitive"},
+      {"record P2", "hr", "record P2 --include-sensitive"},
+      {"roster --date 2019-05-10 --json", "hr", ""},
+      {"roster --date 2019-05-10", "hr", ""},
+      {"roster --date 2019-05-10 --city 110000", "reviewer", ""},
+      {"eligibility 2019 --json", "hr", ""},
+      {"eligibility 2019", "hr", ""},
+      {"eligibility 2019 --format csv", "hr", ""},
+      {"eligibility 2019 --units --format json", "hr", ""},
+      {"leave P1 --json", "hr", ""},
+      {"leave P1", "dispatcher-U1", ""},
+      {"explanations --json", "hr", ""},
+      {"explanations --year 2019", "guarantor-U1", ""},
+      {"show 5 --json", "auditor", ""},
+      {"checkpoint", "", ""},
+      {"prove inclusion 3 --size 20 --json", "", ""},
+      {"prove consistency 7 30 --json", "", ""},
+  };
+  for (const auto& c : cases) {
+    INFO("probity " << c.words << " as " << c.signer);
+    Ran remote = cli.Remote(s, c.words, c.signer);
+    Ran local = cli.Local(c.local.empty() ? c.words : c.local);
+    INFO("remote stderr: " << remote.err << "local stderr: " << local.err);
+    CHECK(remote.exit_code == 0);
+    CHECK(local.exit_code == 0);
+    CHECK(!remote.out.empty());
+    CHECK(remote.out == local.out);
+    CHECK(remote.err == local.err);  // eligibility's checkpoint line, else nothing
+  }
+  // The person's id as a path segment and the city as a query value are percent-encoded.
+  f.Ok("hr", PersonJ("甲-1 x/y", "U1", "contract", "周 杰"));
+  Ran odd = cli.Remote(s, "record '甲-1 x/y' --json", "hr");
+  CHECK(odd.exit_code == 0);
+  CHECK(odd.out == cli.Local("record '甲-1 x/y' --json").out);
+  Ran no_city = cli.Remote(s, "roster --date 2019-05-10 --city '北京 &x=1' --json", "hr");
+  CHECK(no_city.exit_code ==
+        cli.Local("roster --date 2019-05-10 --city '北京 &x=1' --json").exit_code);
+}
+
+TEST_CASE(
+    "client: submit and append print the local command's receipts, the same envelopes "
+    "again are duplicates, and a refused line is the server's 422 words, exit 1, nothing "
+    "appended",
+    "[client]") {
+  ProgramLedger f;
+  Served s(f);
+  Cli cli(f);
+  std::string events = cli.File("events.jsonl", UnitJ("U7", "新单位") + "\n" + UnitJ("U8") + "\n");
+  // sign asks the server for the origin it signs for.
+  Ran signed_out = cli.Remote(s, "sign " + events, "admin");
+  REQUIRE(signed_out.exit_code == 0);
+  std::string envelopes = cli.File("signed.jsonl", signed_out.out);
+  uint64_t before = f.size();
+  Ran first = cli.Remote(s, "submit " + envelopes, "hr");  // any registered key may carry them
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(f.size() == before + 2);
+  std::string expected;
+  for (uint64_t seq = before; seq < before + 2; ++seq) {
+    auto bytes = f.ledger().View().ReadEntryBytes(seq);
+    REQUIRE(bytes.ok());
+    expected +=
+        "seq " + std::to_string(seq) + " leaf " + HexEncode(merkle::LeafHash(*bytes)) + "\n";
+  }
+  CHECK(first.out == expected);
+  Ran again = cli.Remote(s, "submit --json " + envelopes, "hr");
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.out, Contains("{\"seq\":" + std::to_string(before) + ",\"leafHash\":"));
+  CHECK_THAT(again.out, Contains("\"duplicate\":true}\n"));
+  CHECK(f.size() == before + 2);
+
+  // append: sign and submit in one step, through the server.
+  Ran appended = cli.Remote(s, "append " + cli.File("one.jsonl", UnitJ("U9") + "\n"), "admin");
+  CHECK(appended.exit_code == 0);
+  CHECK_THAT(appended.out, StartsWith("seq " + std::to_string(before + 2) + " leaf "));
+  CHECK(f.size() == before + 3);
+
+  // A dispatcher may not register units: line 3 (after a blank line) is refused with the
+  // input's line number, and the good line 1 is not appended either.
+  std::string mixed = cli.File(
+      "mixed.jsonl", EnvelopeToJson(f.Sign("admin", UnitJ("U10")), f.codec()) + "\n\n" +
+                         EnvelopeToJson(f.Sign("dispatcher-U1", UnitJ("U11")), f.codec()) + "\n");
+  Ran refused = cli.Remote(s, "submit " + mixed, "dispatcher-U1");
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, StartsWith("probity submit: line 3: refused: "));
+  CHECK_THAT(refused.err, Contains("nothing was appended"));
+  CHECK(refused.out.empty());
+  CHECK(f.size() == before + 3);
+}
+
+TEST_CASE(
+    "client: a refusal is the server's words with the CLI's exit status: 401 an unknown "
+    "key, 403 a role reading beyond its scope, 404 no such person, all 1, and a server that is "
+    "down is 3",
+    "[client]") {
+  ProgramLedger f;
+  Served s(f);
+  Cli cli(f);
+  // A key the ledger never registered.
+  REQUIRE(WritePrivateKeyFile(cli.Path("stranger.pem"), KeyFor("stranger"), std::nullopt).ok());
+  Ran stranger = cli.Run("--server " + s.url() + " roster --date 2019-05-10 --key " +
+                         cli.Path("stranger.pem"));
+  CHECK(stranger.exit_code == 1);
+  CHECK_THAT(stranger.err,
+             StartsWith("probity roster: key " + HexEncode(KeyFor("stranger").Public().KeyId()) +
+                        " is not registered"));
+  CHECK(stranger.out.empty());
+  // R13: the year-end list is HR's, not a dispatcher's.
+  Ran dispatcher = cli.Remote(s, "eligibility 2019", "dispatcher-U1");
+  CHECK(dispatcher.exit_code == 1);
+  CHECK_THAT(dispatcher.err, StartsWith("probity eligibility: "));
+  CHECK(dispatcher.out.empty());
+  // A dispatcher reads its own unit's persons only.
+  Ran other_unit = cli.Remote(s, "record P3", "dispatcher-U1");
+  CHECK(other_unit.exit_code == 1);
+  CHECK_THAT(other_unit.err, Contains("P3"));
+  Ran missing = cli.Remote(s, "record P404 --json", "hr");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err == cli.Local("record P404 --json").err);
+  // An encrypted key works with --passphrase-file, as for signing events.
+  std::string pass = cli.File("pass", "correct horse\n");
+  std::filesystem::permissions(
+      pass, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace);
+  REQUIRE(WritePrivateKeyFile(cli.Path("hr-locked.pem"), f.key("hr"), "correct horse").ok());
+  Ran locked =
+      cli.Run("--server " + s.url() + " leave P1 --json --key " + cli.Path("hr-locked.pem"));
+  CHECK(locked.exit_code == 1);
+  CHECK_THAT(locked.err, Contains("--passphrase-file"));
+  Ran unlocked = cli.Run("--server " + s.url() + " leave P1 --json --key " +
+                         cli.Path("hr-locked.pem") + " --passphrase-file " + pass);
+  CHECK(unlocked.exit_code == 0);
+  CHECK(unlocked.out == cli.Local("leave P1 --json").out);
+
+  std::string url = s.url();
+  s.Stop();
+  Ran down = cli.Run("--server " + url + " leave P1 --key " + cli.Key("hr"));
+  CHECK(down.exit_code == 3);
+  CHECK(down.err == "probity leave: cannot reach " + url + ": connection refused\n");
+  Ran down_submit = cli.Run("--server " + url + " append " + cli.File("u.jsonl", UnitJ("U9")) +
+                            " --key " + cli.Key("admin"));
+  CHECK(down_submit.exit_code == 3);
+}
+
+TEST_CASE(
+    "client: --server refuses what needs the store, --include-sensitive and a missing "
+    "--key, show and prove print JSON only, and $PROBITY_SERVER stands in for --server unless "
+    "--data is given",
+    "[client]") {
+  ProgramLedger f;
+  Served s(f);
+  Cli cli(f);
+  for (const std::string words :
+       {"init --admin-key a.pem", "verify", "rebuild", "log", "demo", "unevaluated 2019",
+        "erase 3 --key k.pem --reason x", "cosign", "witness latest --state w", "serve"}) {
+    INFO(words);
+    Ran r = cli.Run("--server " + s.url() + " " + words);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("works on a local store only, not through a server"));
+  }
+  Ran sensitive = cli.Remote(s, "record P1 --include-sensitive", "hr");
+  CHECK(sensitive.exit_code == 2);
+  CHECK_THAT(sensitive.err, Contains("whatever the request asks"));
+  Ran keyless = cli.Remote(s, "record P1", "");
+  CHECK(keyless.exit_code == 2);
+  CHECK_THAT(keyless.err, Contains("--key KEY.pem is required with --server"));
+  CHECK(cli.Remote(s, "show 3", "auditor").exit_code == 2);
+  CHECK_THAT(cli.Remote(s, "prove inclusion 3", "").err, Contains("add --json"));
+  CHECK(cli.Remote(s, "checkpoint --vkey", "").exit_code == 2);
+  CHECK(cli.Run("--server ftp://x record P1").exit_code == 2);
+  CHECK(cli.Run("--server http://h/path record P1").exit_code == 2);
+  CHECK(cli.Run("--server " + s.url() + " --data d record P1").exit_code == 2);
+  CHECK(cli.Run("--server-ca c.pem --data d record P1").exit_code == 2);
+
+  std::string env = "PROBITY_SERVER=" + s.url();
+  Ran via_env = cli.Run("leave P1 --json --key " + cli.Key("hr"), env);
+  CHECK(via_env.exit_code == 0);
+  CHECK(via_env.out == cli.Local("leave P1 --json").out);
+  // --data names a local store: $PROBITY_SERVER is left alone.
+  Ran local = cli.Run("--data " + f.dir() + " leave P1 --json", env);
+  CHECK(local.exit_code == 0);
+  CHECK(local.out == via_env.out);
+  // keygen touches no store; it runs with a server named too.
+  CHECK(cli.Run("keygen " + cli.Path("new.pem") + " --quiet", env).exit_code == 0);
+}
+
+TEST_CASE(
+    "client: https:// with --server-ca trusts a self-signed server, and without it the "
+    "certificate is refused (exit 3)",
+    "[client]") {
+  test::TempDir tls("probity-client-tls");
+  std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+      "-subj /CN=localhost -addext subjectAltName=DNS:localhost -keyout " +
+      tls.File("key.pem") + " -out " + tls.File("cert.pem") + " >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  ProgramLedger f;
+  Served s(f, tls.path());
+  Cli cli(f);
+  // KJ's TLS checks the certificate against a host name, never an IP address.
+  std::string url = "https://localhost:" + std::to_string(s.port());
+  std::string base = "--server " + url;
+  Ran trusted = cli.Run(base + " --server-ca " + tls.File("cert.pem") + " leave P1 --json --key " +
+                        cli.Key("hr"));
+  INFO(trusted.err);
+  CHECK(trusted.exit_code == 0);
+  CHECK(trusted.out == cli.Local("leave P1 --json").out);
+  Ran untrusted = cli.Run(base + " leave P1 --json --key " + cli.Key("hr"));
+  INFO(untrusted.err);
+  CHECK(untrusted.exit_code == 3);
+  CHECK_THAT(untrusted.err, StartsWith("probity leave: cannot reach " + url + ": "));
+}
+
+}  // namespace
+}  // namespace probity
