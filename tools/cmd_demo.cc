@@ -356,6 +356,11 @@ void PrintNext(const std::string& dir, const demo::Plan& plan) {
             << "\"},\"reason\":\"示范\",\"date\":\"2021-03-30\",\"evaluation\":\""
             << plan.showcase_evaluation << "\"}' |\n"
             << "    " << p << " append --key " << dir << "/demo-keys/enforcement.pem\n";
+  std::cout << "\nthe web interface, for reviewers, HR and auditors:\n"
+            << "  " << p << " serve        # then open http://127.0.0.1:8080/\n"
+            << "  sign in by opening a key file there: " << dir << "/demo-keys/reviewer.pem "
+            << "(reviewer), " << dir << "/demo-keys/hr.pem (HR), " << dir
+            << "/demo-keys/auditor.pem (auditor)\n";
 }
 
 }  // namespace

@@ -465,6 +465,16 @@ void Planner::Rounds() {
   }
 }
 
+void Planner::ReaderKeys() {
+  Day last = 0;
+  for (const auto& e : plan_.events) last = std::max(last, e.day);
+  for (KeySpec spec : {KeySpec{"reviewer", "纪检审查员", "reviewer", "", ""},
+                       KeySpec{"auditor", "外部审计", "auditor", "", ""}}) {
+    int k = AddKey(std::move(spec));
+    plan_.events[Add(last, kReaderKeys, 0, "")].registers_key = k;
+  }
+}
+
 Plan Planner::Build() {
   Registry();
   Setup();
@@ -475,6 +485,7 @@ Plan Planner::Build() {
   Targets();
   Disband();
   Retractions();
+  ReaderKeys();
   if (plan_.showcase_person.empty()) {
     plan_.showcase_person = w_.persons[commendations_.front().person].id;
   }

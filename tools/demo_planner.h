@@ -40,6 +40,7 @@ enum Phase {
   kExplain,
   kRetract,
   kDisband,
+  kReaderKeys,  // last: the keys of those who only read (adding them moves no other seq)
 };
 
 // One event's JSON, built field by field.
@@ -116,6 +117,8 @@ class Planner {
   void EvaluateEveryone();
   void Targets();
   void Retractions();
+  // A reviewer's and an auditor's keys, for the server and its web page.
+  void ReaderKeys();
   void Disband();
   Day RoundStart(int k) const { return ProgramStart() + kRoundDays * k; }
   std::string Period(int k) const;
