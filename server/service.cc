@@ -14,6 +14,7 @@
 #include "projections/report_codec.h"
 #include "projections/reports.h"
 #include "server/http_signature.h"
+#include "server/tiles.h"
 #include "server/web_assets.h"
 
 namespace probity::server {
@@ -344,6 +345,25 @@ http::Response Service::Read(const http::Request& request) {
   }
   if (path.size() == 3 && path[0] == "v1" && path[1] == "proofs")
     return Proof(*this, view, path[2], *target);
+  // C2SP tlog-tiles: hash tiles for anyone; entry bundles (personal data) signed, below.
+  std::string_view tile_path =
+      std::string_view(request.target).substr(1, request.target.find('?') - 1);
+  std::optional<TilePath> tile;
+  if (!path.empty() && path[0] == "tile") {
+    auto parsed = ParseTilePath(tile_path);
+    if (!parsed.ok()) return Error(404, parsed.status().message());
+    tile = *parsed;
+    if (!tile->entries) {
+      auto bytes = HashTile(view, *tile);
+      if (!bytes.ok()) return Failure(bytes.status());
+      http::Response r;
+      r.content_type = "application/octet-stream";
+      r.body = std::move(*bytes);
+      // A tile of a given width never changes.
+      r.fields.push_back({"Cache-Control", "public, max-age=31536000, immutable"});
+      return r;
+    }
+  }
   if (path == std::vector<std::string>{"v1", "access-log", "checkpoint"}) {
     // The access log's checkpoint is public, as the main log's is: anyone may keep it and
     // later ask for a consistent successor, so a removed read shows.
@@ -366,7 +386,8 @@ http::Response Service::Read(const http::Request& request) {
   // requests with the key the user opens in it.
   if (const WebAsset* asset = FindWebAsset(request.target.substr(0, request.target.find('?'))))
     return WebAssetResponse(*asset);
-  if (path.empty() || path[0] != "v1") return Error(404, "no such path: " + request.target);
+  if (path.empty() || (path[0] != "v1" && !tile))
+    return Error(404, "no such path: " + request.target);
 
   // Everything else is signed, and read within the signer's scope.
   http::Response denied;
@@ -393,6 +414,15 @@ http::Response Service::Read(const http::Request& request) {
     return Json("{\"keyId\":" + JsonQuote(p.key_id) + ",\"role\":" + JsonQuote(RoleName(p.role)) +
                 ",\"holder\":" + JsonQuote(p.holder) + ",\"unit\":" + JsonQuote(p.unit) +
                 ",\"person\":" + JsonQuote(p.person) + "}");
+  }
+  if (tile) {
+    auto g = grant(Reading::kEntryBundles);
+    if (!g.ok()) return forbidden(g.status());
+    auto bytes = EntryBundle(view, *tile);
+    if (!bytes.ok()) return Failure(bytes.status());
+    http::Response r = Json(std::move(*bytes));
+    r.content_type = "application/octet-stream";
+    return r;
   }
   // /v1/access-log?person=ID: who read that person's record, leave or sealed values.
   if (path.size() == 2 && path[1] == "access-log") {

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -21,6 +23,7 @@
 #include "server/http_signature.h"
 #include "server/serve.h"
 #include "server/service.h"
+#include "server/tiles.h"
 #include "tests/program_fixture.h"
 
 namespace probity::server {
@@ -415,6 +418,118 @@ TEST_CASE("serve: a read that cannot be recorded in the access log is not answer
   http::Response roster = service.Read(sign("/v1/roster?date=2019-05-15"));
   INFO(roster.body);
   CHECK(roster.status == 200);  // not a person's file: not recorded
+}
+
+// MTH of the perfect subtree of 2^height leaves at `index`, from the public hash tiles
+// only (as tlog clients read them): the level floor(height/8) tile holds the 2^(height%8)
+// hashes it folds.
+Hash SubtreeFromTiles(const Served& s, uint32_t height, uint64_t index,
+                      std::map<std::string, std::string>& fetched) {
+  uint32_t level = height / 8, within = height % 8;
+  uint64_t first = index << within;  // at the tile's level
+  uint64_t tile = first / kTileWidth;
+  std::string path = FormatTilePath({false, static_cast<uint8_t>(level), tile, kTileWidth});
+  if (!fetched.count(path)) {
+    Reply r = s.Get("/" + path, "");
+    if (r.status == 404) {
+      // The last tile of a level is partial: ask for the widest one there is.
+      for (uint32_t w = kTileWidth - 1; w >= 1 && r.status == 404; --w) {
+        r = s.Get("/" + FormatTilePath({false, static_cast<uint8_t>(level), tile, w}), "");
+      }
+    }
+    REQUIRE(r.status == 200);
+    fetched[path] = r.body;
+  }
+  const std::string& bytes = fetched[path];
+  std::vector<Hash> layer;
+  for (uint64_t i = first % kTileWidth; i < first % kTileWidth + (uint64_t{1} << within); ++i) {
+    REQUIRE(bytes.size() >= (i + 1) * 32);
+    Hash h;
+    std::memcpy(h.data(), bytes.data() + i * 32, 32);
+    layer.push_back(h);
+  }
+  while (layer.size() > 1) {
+    std::vector<Hash> up;
+    for (size_t i = 0; i < layer.size(); i += 2)
+      up.push_back(merkle::NodeHash(layer[i], layer[i + 1]));
+    layer = up;
+  }
+  return layer[0];
+}
+
+TEST_CASE(
+    "serve: C2SP tlog-tiles: the public hash tiles fold to the checkpoint's root, the entry "
+    "bundles (auditor and admin only) hold the exact entries whose leaf hashes tile 0 lists",
+    "[server][tiles]") {
+  ProgramLedger f;
+  std::vector<std::pair<std::string, std::string>> batch;
+  for (int i = 0; f.ledger().size() + batch.size() < 600; ++i) {
+    batch.push_back({"hr", PersonJ("T" + std::to_string(i), "U1")});
+    if (batch.size() == 100) {
+      REQUIRE(f.Batch(batch).ok());
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) REQUIRE(f.Batch(batch).ok());
+  const uint64_t size = f.ledger().size();
+  REQUIRE(size == 600);
+  Served s(f);
+
+  // The root from tiles alone: the right edge's perfect subtrees, folded from the right.
+  std::map<std::string, std::string> fetched;
+  std::vector<Hash> edge;
+  uint64_t start = 0;
+  for (int bit = 63; bit >= 0; --bit) {
+    if (!(size >> bit & 1)) continue;
+    edge.push_back(SubtreeFromTiles(s, static_cast<uint32_t>(bit), start >> bit, fetched));
+    start += uint64_t{1} << bit;
+  }
+  Hash root = edge.back();
+  for (size_t i = edge.size() - 1; i-- > 0;) root = merkle::NodeHash(edge[i], root);
+  CHECK(root == f.ledger().View().root());
+  // 600 = 512 + 64 + 16 + 8: one subtree from level 1, three from the partial tile 0/002.
+  CHECK(fetched.size() == 2);
+  CHECK(fetched.count("tile/1/000"));
+  CHECK(fetched.count("tile/0/002"));
+  Reply full = s.Get("/tile/0/000", "");
+  REQUIRE(full.status == 200);
+  REQUIRE(full.body.size() == 256 * 32);
+  fetched["tile/0/000"] = full.body;
+  CHECK(s.Get("/tile/1/000.p/2", "").body.size() == 64);
+  CHECK(s.Get("/tile/1/000.p/3", "").status == 404);  // beyond the tree
+  CHECK(s.Get("/tile/0/002.p/88", "").status == 200);
+  CHECK(s.Get("/tile/0/002.p/89", "").status == 404);
+  CHECK(s.Get("/tile/0/003.p/1", "").status == 404);
+  CHECK(s.Get("/tile/0/x000/001", "").status == 404);  // not the one spelling
+  // A partial tile is a prefix of the full one it grows into.
+  CHECK(s.Get("/tile/0/000.p/7", "").body == fetched["tile/0/000"].substr(0, 7 * 32));
+
+  // Entry bundles: big-endian uint16 length, then the exact entry bytes.
+  Reply bundle = s.Get("/tile/entries/002.p/88", "auditor");
+  REQUIRE(bundle.status == 200);
+  size_t at = 0;
+  for (uint64_t seq = 512; seq < 600; ++seq) {
+    REQUIRE(at + 2 <= bundle.body.size());
+    size_t length =
+        static_cast<uint8_t>(bundle.body[at]) << 8 | static_cast<uint8_t>(bundle.body[at + 1]);
+    at += 2;
+    REQUIRE(at + length <= bundle.body.size());
+    auto stored = f.ledger().View().ReadEntryBytes(seq);
+    REQUIRE(stored.ok());
+    std::string entry = bundle.body.substr(at, length);
+    CHECK(entry == std::string(stored->begin(), stored->end()));
+    at += length;
+  }
+  CHECK(at == bundle.body.size());
+  Reply first = s.Get("/tile/entries/000", "admin");
+  REQUIRE(first.status == 200);
+  size_t length0 = static_cast<uint8_t>(first.body[0]) << 8 | static_cast<uint8_t>(first.body[1]);
+  CHECK(HexEncode(merkle::LeafHash(AsBytes(first.body.substr(2, length0)))) ==
+        HexEncode(ByteSpan(reinterpret_cast<const uint8_t*>(fetched["tile/0/000"].data()), 32)));
+  CHECK(s.Get("/tile/entries/000", "").status == 401);
+  CHECK(s.Get("/tile/entries/000", "dispatcher-U1").status == 403);
+  CHECK(s.Get("/tile/entries/000", "enforcement").status == 403);
+  CHECK(s.Get("/tile/entries/003.p/1", "auditor").status == 404);
 }
 
 TEST_CASE(
