@@ -548,12 +548,14 @@ Result<SignatureInput> ReadSignatureInput(const sf::Member& m) {
 
 // "@signature-params" value of a signature this module makes.
 std::string SignatureParamsValue(const std::vector<std::string>& components, int64_t created,
-                                 const std::string& keyid) {
+                                 const std::string& keyid,
+                                 const std::optional<std::string>& nonce) {
   std::vector<sf::Item> items;
   for (const std::string& c : components) items.push_back(sf::Item{sf::StringValue(c), {}});
   sf::Params params = {{"created", sf::IntegerValue(created)},
                        {"keyid", sf::StringValue(keyid)},
                        {"alg", sf::StringValue(std::string(kAlgorithm))}};
+  if (nonce) params.push_back({"nonce", sf::StringValue(*nonce)});
   return sf::SerializeInnerList(items, params);
 }
 
@@ -816,7 +818,8 @@ Result<VerifiedSignature> VerifyRequestSignature(const HttpRequestView& request,
 
 Result<SignedRequestHeaders> SignRequest(std::string_view method, std::string_view target_uri,
                                          std::string_view body, const PrivateKey& key,
-                                         int64_t now_unix_seconds) {
+                                         int64_t now_unix_seconds,
+                                         const std::optional<std::string>& nonce) {
   SignedRequestHeaders out;
   if (!body.empty()) out.content_digest = ContentDigestFor(body);
   SignatureInput input;
@@ -826,7 +829,9 @@ Result<SignedRequestHeaders> SignRequest(std::string_view method, std::string_vi
   input.created = now_unix_seconds;
   input.keyid = HexEncode(key.Public().KeyId());
   input.alg = std::string(kAlgorithm);
-  input.signature_params = SignatureParamsValue(input.components, *input.created, *input.keyid);
+  input.nonce = nonce;
+  input.signature_params =
+      SignatureParamsValue(input.components, *input.created, *input.keyid, nonce);
 
   HttpRequestView view;
   view.method = std::string(method);

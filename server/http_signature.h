@@ -179,10 +179,13 @@ struct SignedRequestHeaders {
 // Signs a request as this server requires, under the label "sig1": covers
 // "@method", "@target-uri" and, when `body` is not empty, "content-digest"
 // (sha-256, computed here); parameters created=now, keyid=<hex key id>,
-// alg="ed25519". Invalid if the method is not an HTTP token or the target URI
+// alg="ed25519" and, when given, nonce (Ed25519 is deterministic: without a nonce the
+// same request signed twice in one second is the same signature, which the server
+// refuses as a replay). Invalid if the method is not an HTTP token or the target URI
 // is malformed.
 Result<SignedRequestHeaders> SignRequest(std::string_view method, std::string_view target_uri,
                                          std::string_view body, const PrivateKey& key,
-                                         int64_t now_unix_seconds);
+                                         int64_t now_unix_seconds,
+                                         const std::optional<std::string>& nonce = std::nullopt);
 
 }  // namespace probity::httpsig

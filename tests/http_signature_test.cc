@@ -1159,5 +1159,39 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "SignRequest with a nonce: the same request signed twice in one second gives two "
+    "signatures, each verifying, the nonce in the signed parameters",
+    "[http-signature]") {
+  std::array<uint8_t, 32> seed{7};
+  auto made = PrivateKey::FromSeed(seed);
+  REQUIRE(made.ok());
+  const PrivateKey& key = *made;
+  std::string uri = "https://probity.test/v1/persons/P1/record";
+  auto a = SignRequest("GET", uri, "", key, 1700000000, "00aa");
+  auto b = SignRequest("GET", uri, "", key, 1700000000, "00ab");
+  auto plain = SignRequest("GET", uri, "", key, 1700000000);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(plain.ok());
+  CHECK(a->signature != b->signature);
+  CHECK(a->signature_input == "sig1=(\"@method\" \"@target-uri\");created=1700000000;keyid=\"" +
+                                  HexEncode(key.Public().KeyId()) +
+                                  "\";alg=\"ed25519\";nonce=\"00aa\"");
+  CHECK(plain->signature_input.find("nonce") == std::string::npos);
+  for (const auto& h : {*a, *b}) {
+    HttpRequestView v;
+    v.method = "GET";
+    v.target_uri = uri;
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"Signature-Input", h.signature_input}, {"Signature", h.signature}};
+    v.fields = LookupIn(fields);
+    auto verified = VerifyRequestSignature(
+        v, 1700000000, [&](std::string_view) { return std::optional<PublicKey>(key.Public()); });
+    INFO(verified.status().message());
+    CHECK(verified.ok());
+  }
+}
+
 }  // namespace
 }  // namespace probity::httpsig

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ledger/json.h"
+#include "ledger/sealed.h"
 #include "server/http_signature.h"
 
 namespace probity::cli {
@@ -156,19 +157,8 @@ Result<Client::Response> Client::Post(const std::string& target, std::string_vie
 Result<Client::Response> Client::Send(const std::string& method, const std::string& target,
                                       std::string_view body, const std::string& content_type,
                                       bool sign) {
-  // Ed25519 is deterministic: the same request signed in the same second is the same
-  // signature, which the server refuses as a replay (two identical reads in a row, or a
-  // resubmission). Then sign it again in the next second, once. Safe for every request
-  // here: reads change nothing, and a resubmission gets the first receipts.
-  int64_t created = static_cast<int64_t>(std::time(nullptr));
-  auto response = Exchange(method, target, body, content_type, sign, created);
-  if (!sign || options_.key == nullptr || !response.ok() || response->status != 401 ||
-      response->body.find("(a replay)") == std::string::npos)
-    return response;
-  while (static_cast<int64_t>(std::time(nullptr)) <= created) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return Exchange(method, target, body, content_type, sign, created + 1);
+  return Exchange(method, target, body, content_type, sign,
+                  static_cast<int64_t>(std::time(nullptr)));
 }
 
 Result<Client::Response> Client::Exchange(const std::string& method, const std::string& target,
@@ -177,7 +167,12 @@ Result<Client::Response> Client::Exchange(const std::string& method, const std::
   // The signature covers the target URI exactly as sent: this origin, then `target`.
   httpsig::SignedRequestHeaders signed_headers;
   if (sign && options_.key != nullptr) {
-    auto h = httpsig::SignRequest(method, origin_ + target, body, *options_.key, created);
+    // A fresh nonce: Ed25519 is deterministic, and the server refuses a signature it has
+    // seen (two identical reads in one second would otherwise be one signature).
+    uint8_t nonce[16];
+    SystemRandom()(nonce, sizeof(nonce));
+    auto h = httpsig::SignRequest(method, origin_ + target, body, *options_.key, created,
+                                  HexEncode(ByteSpan(nonce, sizeof(nonce))));
     if (!h.ok()) return h.status();
     signed_headers = std::move(*h);
   }
