@@ -185,6 +185,7 @@ void ToCapnp(const PersonRecordReport& report, const AsOf& as_of,
   out.setName(T(report.name));
   out.setUnit(T(report.unit));
   out.setCategory(T(report.category));
+  if (report.restricted) out.setRestricted(*report.restricted ? "yes" : "no");
   if (as_of.date) {
     out.setAsOf(T(*as_of.date));
   } else if (as_of.seq) {

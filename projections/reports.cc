@@ -189,6 +189,34 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
   return report;
 }
 
+Result<bool> RestrictedAsOf(const LedgerView& ledger, const std::string& person, const AsOf& as_of,
+                            Day today) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
+  auto p = Require<Person>(ledger, PersonKey(person), "person '" + person + "'");
+  if (!p.ok()) return p.status();
+  Day day = today;
+  if (as_of.date) {
+    auto d = ParseDay(*as_of.date);
+    if (!d) return Status::Invalid("'" + *as_of.date + "' is not a calendar date YYYY-MM-DD");
+    day = *d;
+  }
+  Person then = *p;
+  if (as_of.seq) {
+    // As the ledger stood after the seq: later items unknown, later withdrawals not yet.
+    uint64_t limit = *as_of.seq + 1;
+    auto before = [limit](auto items) {
+      std::erase_if(items, [limit](const auto& i) { return i.seq >= limit; });
+      for (auto& i : items) {
+        if (i.withdrawn_by >= limit) i.withdrawn_by = 0;
+      }
+      return items;
+    };
+    then.restrictions = before(then.restrictions);
+    then.lifts = before(then.lifts);
+  }
+  return RestrictedDuring(then, day, day);
+}
+
 Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
                             const std::optional<std::string>& city) {
   auto day = ParseDay(date);

@@ -36,6 +36,8 @@ struct PersonRecordReport {
   std::string category;
   std::vector<RecordLine> lines;
   ReportBasis basis;
+  // R1 reduced to yes or no (a dispatcher's view); unset elsewhere.
+  std::optional<bool> restricted;
 };
 struct AsOf {
   std::optional<std::string> date;  // business date, YYYY-MM-DD
@@ -43,6 +45,11 @@ struct AsOf {
 };
 Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::string& person,
                                         const AsOf& as_of, bool include_sensitive);
+// Whether a restriction (R1) of `person` is in force on the as-of date (or `today`), as
+// the ledger stood after the as-of seq (or now): restrictions and lifts recorded, and
+// not withdrawn, by then.
+Result<bool> RestrictedAsOf(const LedgerView& ledger, const std::string& person, const AsOf& as_of,
+                            Day today);
 
 // ---- roster ----
 struct RosterMember {

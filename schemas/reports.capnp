@@ -67,6 +67,9 @@ struct PersonRecordReport {
   }
   events @7 :List(RecordEvent);
   checkpoint @8 :Checkpoint;
+  # Only in a dispatcher's view through the server, which leaves R1's events out: "yes"
+  # when a restriction is in force on the record's date (as of its seq), else "no".
+  restricted @9 :Text $omitIfUnset;
 }
 
 # ---- roster ---------------------------------------------------------------------

@@ -520,6 +520,11 @@ http::Response Service::Read(const http::Request& request) {
           hidden.insert(l.seq);
       }
       std::erase_if(report->lines, [&](const RecordLine& l) { return hidden.count(l.seq) > 0; });
+      // Of R1, only whether a restriction is in force (program-rules.md's read table).
+      auto restricted =
+          RestrictedAsOf(view, path[2], as_of, CstDayOf(options_.now() * int64_t{1000000}));
+      if (!restricted.ok()) return Failure(restricted.status());
+      report->restricted = *restricted;
     }
     return recorded(Json(RecordJson(*report, as_of)), "record", {AccessSubjectOfPerson(path[2])});
   }

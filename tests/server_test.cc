@@ -550,6 +550,24 @@ TEST_CASE(
   CHECK_THAT(d.body, !Contains("\"seq\":" + std::to_string(retraction) + ","));
   CHECK_THAT(d.body, !Contains("not ill"));
   CHECK_THAT(d.body, Contains("personRegistered"));
+  // The restriction was retracted: of R1 the dispatcher learns only "no".
+  CHECK_THAT(d.body, Contains("\"restricted\":\"no\""));
+  CHECK_THAT(hr.body, !Contains("\"restricted\""));  // HR sees the events themselves
+  // As the ledger stood before the retraction, on a day inside the restriction: "yes".
+  Reply then =
+      s.Get("/v1/persons/P1/record?asOfSeq=" + std::to_string(restriction), "dispatcher-U1");
+  REQUIRE(then.status == 200);
+  CHECK_THAT(then.body, Contains("\"restricted\":\"no\""));  // today is past 2019-05-20
+  uint64_t open_ended = f.Ok("hr", RestrictionJ("P1", "health", "2019-06-01"));
+  // (The same request as above, signed a second earlier: a new signature.)
+  Reply now =
+      Exchange(s.port(), s.Request("GET", "/v1/persons/P1/record", "dispatcher-U1", "", kNow - 1));
+  REQUIRE(now.status == 200);
+  CHECK_THAT(now.body, Contains("\"restricted\":\"yes\""));
+  CHECK_THAT(now.body, !Contains("\"seq\":" + std::to_string(open_ended) + ","));
+  Reply before = s.Get("/v1/persons/P1/record?asOf=2019-05-31", "dispatcher-U1");
+  REQUIRE(before.status == 200);
+  CHECK_THAT(before.body, Contains("\"restricted\":\"no\""));
 }
 
 TEST_CASE(
