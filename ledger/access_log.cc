@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "ledger/authority.h"
+#include "ledger/request_target.h"
 #include "schemas/access.capnp.h"
 
 namespace probity {
@@ -59,6 +61,29 @@ std::optional<std::string_view> BaseLine(std::string_view base, std::string_view
 }  // namespace
 
 std::string AccessLogOrigin(std::string_view origin) { return std::string(origin) + "/access"; }
+
+std::optional<AccessedRead> ReadOfTarget(std::string_view target) {
+  auto t = ParseRequestTarget(target);
+  if (!t.ok()) return std::nullopt;
+  const auto& p = t->path;
+  auto digits = [](const std::string& s, size_t most) {
+    return !s.empty() && s.size() <= most && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (p.size() == 4 && p[0] == "v1" && p[1] == "persons" && (p[3] == "record" || p[3] == "leave"))
+    return AccessedRead{p[3], {AccessSubjectOfPerson(p[2])}};
+  if (p.size() == 3 && p[0] == "v1" && p[1] == "eligibility") {
+    auto units = t->query.find("units");
+    bool of_units = units != t->query.end() && units->second == "1";
+    return AccessedRead{"eligibility", {"eligibility/" + p[2] + (of_units ? "/units" : "")}};
+  }
+  if (p.size() == 3 && p[0] == "v1" && p[1] == "entries" && digits(p[2], 19))
+    return AccessedRead{"entry", {"entry/" + p[2]}};
+  if (p.size() >= 3 && p[0] == "tile" && p[1] == "entries") {
+    std::string_view path = target.substr(1, target.find('?') - 1);
+    return AccessedRead{"bundle", {std::string(path)}};
+  }
+  return std::nullopt;
+}
 std::string AccessSubjectOfPerson(const std::string& person) { return "person/" + person; }
 
 Bytes EncodeAccessEntry(const AccessEntry& entry) {
@@ -127,13 +152,11 @@ Result<AccessEntry> DecodeAccessEntry(ByteSpan bytes) {
 
 Result<std::unique_ptr<AccessLog>> AccessLog::Open(Store& store, const LedgerView& view,
                                                    const PrivateKey& checkpoint_key,
-                                                   std::string origin,
-                                                   std::function<int64_t()> clock_us) {
+                                                   std::string origin) {
   std::unique_ptr<AccessLog> log(new AccessLog());
   log->store_ = &store;
   log->key_ = &checkpoint_key;
   log->origin_ = std::move(origin);
-  log->clock_us_ = std::move(clock_us);
   auto size = AccessLogSize(view);
   if (!size.ok()) return size.status();
   AccessNodes nodes(view);
@@ -166,11 +189,11 @@ uint64_t AccessLog::size() const {
   return frontier_.size();
 }
 
-Result<uint64_t> AccessLog::Record(const AccessRecord& record) {
+Result<uint64_t> AccessLog::Record(const AccessRecord& record, int64_t now_us) {
   std::lock_guard<std::mutex> lock(mu_);
   AccessEntry entry;
   entry.seq = frontier_.size();
-  entry.recorded_at_us = std::max(clock_us_(), last_us_);
+  entry.recorded_at_us = std::max(now_us, last_us_);
   entry.record = record;
   Bytes bytes = EncodeAccessEntry(entry);
   merkle::Frontier next = frontier_;
@@ -236,6 +259,7 @@ Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::stri
 }
 
 Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
+                       const std::vector<SavedAccessCheckpoint>& saved,
                        const std::function<void(uint64_t, uint64_t)>& progress) {
   const std::string& origin = view.origin();
   const StateReader& registry = view.state();
@@ -244,7 +268,18 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
   if (!size.ok()) return size.status();
   auto at = [](uint64_t seq) { return "access log seq " + std::to_string(seq) + ": "; };
   merkle::Frontier frontier;
-  std::set<std::string> index;  // the subject index records the entries imply
+  std::map<uint64_t, Hash> roots;  // at the saved checkpoints' sizes
+  for (const auto& s : saved) {
+    if (s.checkpoint.size == 0) roots[0] = frontier.Root();
+  }
+  auto want_root = [&saved](uint64_t size) {
+    for (const auto& s : saved) {
+      if (s.checkpoint.size == size) return true;
+    }
+    return false;
+  };
+  std::set<std::string> index;       // the subject index records the entries imply
+  std::set<std::string> signatures;  // each reader's signature once
   int64_t last_us = 0;
   auto it = view.NewIterator(Column::kAccess);
   it->Seek("e/");
@@ -279,9 +314,47 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
     if (!pub.ok()) return pub.status();
     if (!pub->Verify(AsBytes(r.signature_base), r.signature))
       return Status::Corrupt(at(seq) + "the reader's request signature does not verify");
-    // The signed request is the one recorded: its target, by this key.
+    // The signed request is the one recorded: a GET of its target, by this key.
     auto uri = BaseLine(r.signature_base, "@target-uri");
     auto params = BaseLine(r.signature_base, "@signature-params");
+    auto method = BaseLine(r.signature_base, "@method");
+    if (!method || *method != "GET")
+      return Status::Corrupt(at(seq) + "the signed request is not a GET");
+    // Signed within five minutes of the read, as the server requires, and used once.
+    std::optional<int64_t> created;
+    if (params) {
+      size_t c = params->find(";created=");
+      if (c != std::string_view::npos) {
+        std::string_view digits = params->substr(c + 9);
+        digits = digits.substr(0, digits.find_first_not_of("0123456789"));
+        if (!digits.empty() && digits.size() <= 15) created = std::stoll(std::string(digits));
+      }
+    }
+    int64_t at_seconds = entry->recorded_at_us / 1000000;
+    if (!created || *created > at_seconds + 300 || *created < at_seconds - 300)
+      return Status::Corrupt(at(seq) +
+                             "the signed request was not created within five minutes of the read");
+    if (!signatures.insert(std::string(r.signature.begin(), r.signature.end())).second)
+      return Status::Corrupt(at(seq) +
+                             "the reader's signature is stored twice (one request, one read)");
+    // What was read is what the signed target asks for.
+    auto read = ReadOfTarget(r.target);
+    bool same_read = read && read->what == r.what && r.subjects.size() >= read->subjects.size() &&
+                     std::equal(read->subjects.begin(), read->subjects.end(), r.subjects.begin());
+    if (same_read && r.subjects.size() > read->subjects.size()) {
+      // An entry's persons and units: each must file that entry in the main log's index.
+      same_read = read->what == "entry";
+      uint64_t entry_seq = same_read ? std::stoull(read->subjects[0].substr(6)) : 0;
+      for (size_t i = read->subjects.size(); same_read && i < r.subjects.size(); ++i) {
+        auto filed = view.Get(Column::kSubjects, SubjectKey(r.subjects[i], entry_seq));
+        if (!filed.ok()) return filed.status();
+        same_read = filed->has_value();
+      }
+    }
+    if (!same_read)
+      return Status::Corrupt(at(seq) + "the read recorded ('" + r.what + "' of " +
+                             (r.subjects.empty() ? std::string("nothing") : r.subjects[0]) +
+                             ") is not what the signed request for " + r.target + " reads");
     bool same_request = false;
     if (uri && params &&
         params->find("keyid=\"" + HexEncode(r.key_id) + "\"") != std::string_view::npos) {
@@ -293,7 +366,16 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
       return Status::Corrupt(at(seq) + "the signed request is not for " + r.target + " by key " +
                              HexEncode(r.key_id));
     for (const auto& s : r.subjects) index.insert(AccessSubjectKey(s, seq));
-    frontier.Append(merkle::LeafHash(bytes));
+    // Every stored node is the one these entries make (not only the right edge's).
+    for (const auto& node : frontier.Append(merkle::LeafHash(bytes))) {
+      auto stored = view.Get(Column::kAccess, AccessNodeKey(node.level, node.index));
+      if (!stored.ok()) return stored.status();
+      if (!stored->has_value() || **stored != std::string(node.hash.begin(), node.hash.end()))
+        return Status::Corrupt(at(seq) + "the stored tree node (level " +
+                               std::to_string(node.level) + ", index " +
+                               std::to_string(node.index) + ") is not the hash of its entries");
+    }
+    if (want_root(frontier.size())) roots[frontier.size()] = frontier.Root();
     if (progress && (seq + 1) % 4096 == 0) progress(seq + 1, *size);
   }
   if (it->Valid() && it->key().starts_with("e/"))
@@ -306,12 +388,34 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
   if (!stored_root.ok()) return Status::Corrupt(stored_root.status().message());
   if (*stored_root != frontier.Root())
     return Status::Corrupt("the access log's stored tree does not match its entries");
+  // No node beyond the tree.
+  for (it->Seek("n/"); it->Valid() && it->key().starts_with("n/"); it->Next()) {
+    auto k = it->key();
+    uint32_t level = k.size() == 11 ? static_cast<uint8_t>(k[2]) : 64;
+    uint64_t index = k.size() == 11 ? SeqFromKey(std::string_view(k.data() + 3, 8)) : 0;
+    if (level >= 64 || index >= (*size >> level))
+      return Status::Corrupt("the access log holds a tree node outside its tree (added)");
+  }
   // The subject index: exactly the records the entries imply.
   std::set<std::string> stored_index;
   for (it->Seek("s/"); it->Valid() && it->key().starts_with("s/"); it->Next())
     stored_index.insert(it->key().ToString());
   if (stored_index != index)
     return Status::Corrupt("the access log's subject index does not match its entries");
+  // The checkpoints kept earlier: each a prefix of this log.
+  for (const auto& s : saved) {
+    if (s.checkpoint.size > *size) {
+      return Status::Corrupt("access log rollback: it holds " + std::to_string(*size) +
+                             " reads, but a checkpoint saved earlier (" + s.source + ") covers " +
+                             std::to_string(s.checkpoint.size) + " (reads were removed)");
+    }
+    if (roots[s.checkpoint.size] != s.checkpoint.root) {
+      return Status::Corrupt("access log fork: its root at size " +
+                             std::to_string(s.checkpoint.size) +
+                             " is not the root of the checkpoint saved earlier (" + s.source +
+                             "): reads were altered, reordered or removed");
+    }
+  }
   auto cp = AccessLogCheckpoint(view);
   if (!cp.ok()) return cp.status();
   if (*size == 0) {

@@ -55,6 +55,22 @@ std::string AccessLogOrigin(std::string_view origin);
 // The subject of a person's record, leave or sealed values in the access log.
 std::string AccessSubjectOfPerson(const std::string& person);  // "person/" + ID
 
+// What a signed GET of `target` reads, as the access log records it: the server records
+// exactly this, and verify re-derives it from the target the reader signed, so a stored
+// read cannot claim another subject than the request asked for.
+//   /v1/persons/ID/record, /v1/persons/ID/leave   "record"/"leave", {"person/ID"}
+//   /v1/eligibility/YEAR[?units=1]                 "eligibility", {"eligibility/YEAR[/units]"}
+//   /v1/entries/SEQ                                "entry", {"entry/SEQ"}, then the server
+//                                                  adds the persons and units the entry
+//                                                  is about (its subject index records)
+//   /tile/entries/...                              "bundle", {"tile/entries/..."}
+// nullopt for any other target (a read that is not recorded).
+struct AccessedRead {
+  std::string what;
+  std::vector<std::string> subjects;
+};
+std::optional<AccessedRead> ReadOfTarget(std::string_view target);
+
 class AccessLog {
  public:
   // Over `store` (open for writing), signing checkpoints with `checkpoint_key` (not owned;
@@ -63,12 +79,13 @@ class AccessLog {
   // `view` is of the same store, taken under the writer's lock.
   static Result<std::unique_ptr<AccessLog>> Open(Store& store, const LedgerView& view,
                                                  const PrivateKey& checkpoint_key,
-                                                 std::string origin,
-                                                 std::function<int64_t()> clock_us);
+                                                 std::string origin);
 
-  // Appends one entry with its tree nodes, size and a new signed checkpoint in one synced
-  // write, and returns its seq. A failure writes nothing (and the read must be refused).
-  Result<uint64_t> Record(const AccessRecord& record);
+  // Appends one entry, recorded at `now_us` (the server's clock, the one that judged the
+  // request's `created`; never before the entry ahead of it), with its tree nodes, size
+  // and a new signed checkpoint in one synced write, and returns its seq. A failure
+  // writes nothing (and the read must be refused).
+  Result<uint64_t> Record(const AccessRecord& record, int64_t now_us);
   uint64_t size() const;
 
  private:
@@ -76,7 +93,6 @@ class AccessLog {
   Store* store_ = nullptr;
   const PrivateKey* key_ = nullptr;
   std::string origin_;
-  std::function<int64_t()> clock_us_;
   mutable std::mutex mu_;
   merkle::Frontier frontier_;  // guarded by mu_
   int64_t last_us_ = 0;        // guarded by mu_: recordedAt never goes backwards
@@ -92,12 +108,22 @@ Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::stri
 
 // Checks the whole access log: every entry decodes, holds its own seq and a recordedAt
 // that never goes backwards, names a key the main log registered before the entry's
-// logSize and had not revoked by then, and carries that key's valid signature of a
-// request for its target; the stored nodes are the tree of those entries, the subject
-// index matches them exactly, and the latest checkpoint is signed by `verifier` (the
-// ledger's checkpoint key) over "<origin>/access", the recomputed size and root. Corrupt,
-// naming the first seq or record that differs. `progress` (may be empty) gets (done, total).
+// logSize and had not revoked by then, and carries that key's valid signature of a GET
+// of its target, created within five minutes of recordedAt and stored once; `what` and
+// `subjects` are what ReadOfTarget derives from that target (an entry's added subjects
+// are in the main log's subject index for that seq); the stored nodes are the tree of those
+// entries, the subject index matches them exactly, and the latest checkpoint is signed by
+// `verifier` (the ledger's checkpoint key) over "<origin>/access", the recomputed size and root.
+// Corrupt, naming the first seq or record that differs. `progress` (may be empty) gets (done,
+// total). `saved`: access log checkpoints someone kept earlier (already opened with `verifier`);
+// the log must extend each (a smaller log is a rollback: reads removed; another root at
+// that size a fork: reads altered).
+struct SavedAccessCheckpoint {
+  std::string source;  // for messages: "cp.note", "trust dir ..."
+  note::Checkpoint checkpoint;
+};
 Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
+                       const std::vector<SavedAccessCheckpoint>& saved,
                        const std::function<void(uint64_t, uint64_t)>& progress);
 
 }  // namespace probity

@@ -249,8 +249,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
   if (mode == Store::Mode::kReadWrite) {
     PROBITY_RETURN_IF_ERROR(ledger->LoadCheckpointKey(dir));
     if (!ledger->damage_.ok()) return ledger->damage_;
-    auto access = AccessLog::Open(*ledger->store_, ledger->View(), *ledger->checkpoint_key_,
-                                  ledger->origin_, ledger->options_.clock);
+    // Sound, and its checkpoint key loaded: only now may a v2 store become v3.
+    PROBITY_RETURN_IF_ERROR(ledger->store_->FinishUpgrade());
+    auto access =
+        AccessLog::Open(*ledger->store_, ledger->View(), *ledger->checkpoint_key_, ledger->origin_);
     if (!access.ok()) return access.status();
     ledger->access_log_ = std::move(*access);
   }

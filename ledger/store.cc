@@ -218,14 +218,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode, ro
                            "'; this probity reads " + kStoreFormat + " (and upgrades " +
                            kStoreFormatV2 + ")");
   }
-  if (**format == kStoreFormatV2 && mode == Mode::kReadWrite) {
-    // The upgrade to v3: OpenDb has created the empty "access" column family; the format
-    // record follows it (a crash in between leaves a v2 record over v3 families, which the
-    // next open for writing finishes).
-    rocksdb::WriteBatch upgrade;
-    upgrade.Put((*store)->handle(Column::kMeta), kMetaFormat, kStoreFormat);
-    PROBITY_RETURN_IF_ERROR((*store)->Write(upgrade));
-  }
   return store;
 }
 
@@ -344,6 +336,16 @@ Status Store::Write(rocksdb::WriteBatch& batch) {
     return Status::IoError("store write failed: " + s.ToString());
   }
   return Status::Ok();
+}
+
+Status Store::FinishUpgrade() {
+  if (read_only_) return Status::Refused("the store is open read-only");
+  auto format = Get(Column::kMeta, kMetaFormat);
+  if (!format.ok()) return format.status();
+  if (format->value_or("") != kStoreFormatV2) return Status::Ok();
+  rocksdb::WriteBatch upgrade;
+  upgrade.Put(handle(Column::kMeta), kMetaFormat, kStoreFormat);
+  return Write(upgrade);
 }
 
 Status Store::Purge(Column column) {

@@ -7,6 +7,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -126,6 +127,10 @@ class Store {
       Column column, std::string_view prefix, const rocksdb::Snapshot* snapshot = nullptr) const;
   // Applies `batch` atomically with sync. After a failure the store refuses writes.
   Status Write(rocksdb::WriteBatch& batch);
+  // A v2 store opened for writing has its "access" column family (Open made it, empty);
+  // this sets its format record to v3, once the caller has checked the store is sound.
+  // Nothing for a v3 store.
+  Status FinishUpgrade();
   // Makes deleted records of `column` physically gone: flushes every column family (so no
   // write-ahead log still holds them) and compacts `column` to its bottom level (so no
   // table file does). Used after an erasure.
@@ -148,7 +153,7 @@ class Store {
 
   std::string dir_;
   bool read_only_ = true;
-  bool failed_ = false;
+  std::atomic<bool> failed_{false};  // the ledger's and the access log's writers share it
   int lock_fd_ = -1;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

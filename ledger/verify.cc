@@ -181,15 +181,21 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
   // Checkpoints the auditor kept: each verified with the same key, of this origin.
   std::vector<note::Checkpoint> since;
+  std::vector<SavedAccessCheckpoint> access_since;  // the access log's, checked with it
   for (size_t i = 0; i < options.since.size(); ++i) {
     auto where = "saved checkpoint (" + options.since[i].source + "): ";
     auto opened = note::Open(options.since[i].note, {verifier});
     if (!opened.ok()) return fail(std::nullopt, where + opened.status().message());
     auto cp = note::ParseCheckpoint(opened->text);
     if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
+    if (cp->origin == AccessLogOrigin(ledger.origin())) {
+      access_since.push_back({options.since[i].source, std::move(*cp)});
+      continue;
+    }
     if (cp->origin != ledger.origin()) {
       return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" +
-                                    ledger.origin() + "'");
+                                    ledger.origin() + "' (nor its access log's '" +
+                                    AccessLogOrigin(ledger.origin()) + "')");
     }
     since.push_back(std::move(*cp));
   }
@@ -447,7 +453,7 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
   // The access log: its own entries, tree and checkpoint, every read signed by its reader.
   {
-    Status st = VerifyAccessLog(store, verifier, nullptr);
+    Status st = VerifyAccessLog(store, verifier, access_since, nullptr);
     if (!st.ok()) {
       if (st.code() != Code::kCorrupt) return st;
       return fail(std::nullopt, st.message());
@@ -455,6 +461,10 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     auto access = AccessLogSize(store);
     if (!access.ok()) return access.status();
     report.access_entries = *access;
+    auto access_cp = AccessLogCheckpoint(store);
+    if (!access_cp.ok()) return access_cp.status();
+    report.access_checkpoint = access_cp->value_or("");
+    report.since_checked += access_since.size();
   }
 
   // Witnesses: the latest checkpoint carries enough valid cosignatures.

@@ -26,7 +26,8 @@ struct VerifyOptions {
   // without it, verify trusts the key recorded in the store.
   std::optional<note::Verifier> verifier;
   // Checkpoint notes the auditor saved earlier: the log must extend each consistently
-  // (a smaller log is a rollback, another root at that size a fork).
+  // (a smaller log is a rollback, another root at that size a fork). Notes of the access
+  // log (origin "<origin>/access") are checked against the access log the same way.
   struct Saved {
     std::string source;  // where it came from, for messages: "cp.note", "trust dir ..."
     std::string note;
@@ -47,6 +48,7 @@ struct VerifyReport {
   uint64_t derived_checked = 0;                   // derived records compared with the fold
   uint64_t since_checked = 0;                     // saved checkpoints the log extends
   uint64_t access_entries = 0;                    // access log entries checked
+  std::string access_checkpoint;                  // its latest checkpoint (empty: none yet)
   std::vector<witness::Cosignature> cosigned_by;  // witnesses whose cosignature verified
   std::optional<uint64_t> bad_seq;                // the first entry that does not check out
   std::string problem;                            // empty when everything checks out

@@ -9,6 +9,7 @@
 #include "ledger/indexes.h"
 #include "ledger/json.h"
 #include "ledger/merkle.h"
+#include "ledger/request_target.h"
 #include "ledger/store.h"
 #include "projections/dates.h"
 #include "projections/report_codec.h"
@@ -20,66 +21,7 @@
 namespace probity::server {
 namespace {
 
-// A request target split into its path segments and query parameters (percent-decoded;
-// '+' in a query value is a space, as browsers' URLSearchParams write it).
-struct Target {
-  std::vector<std::string> path;
-  std::map<std::string, std::string> query;
-};
-
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-          !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
-        return std::nullopt;
-      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (out.find('\0') != std::string::npos) return std::nullopt;
-  return out;
-}
-
-Result<Target> ParseTarget(const std::string& target) {
-  Target t;
-  std::string_view rest = target;
-  std::string_view query;
-  if (auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  if (rest.empty() || rest[0] != '/') return Status::Invalid("the path must start with '/'");
-  size_t at = 1;
-  while (at <= rest.size()) {
-    size_t end = rest.find('/', at);
-    if (end == std::string_view::npos) end = rest.size();
-    auto segment = PercentDecode(rest.substr(at, end - at), false);
-    if (!segment) return Status::Invalid("the path holds a malformed %-escape");
-    if (!segment->empty() || end < rest.size()) t.path.push_back(std::move(*segment));
-    at = end + 1;
-  }
-  while (!query.empty()) {
-    size_t end = query.find('&');
-    std::string_view pair = query.substr(0, end);
-    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    auto key = PercentDecode(pair.substr(0, eq), true);
-    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !value) return Status::Invalid("the query holds a malformed %-escape");
-    if (!t.query.emplace(std::move(*key), std::move(*value)).second)
-      return Status::Invalid("query parameter '" + std::string(pair.substr(0, eq)) +
-                             "' is repeated");
-  }
-  return t;
-}
+using Target = RequestTarget;
 
 std::optional<uint64_t> Number(const std::map<std::string, std::string>& query,
                                const std::string& key) {
@@ -306,14 +248,17 @@ Result<Principal> Service::Authenticate(const http::Request& request, const Ledg
 }
 
 std::optional<http::Response> Service::Remember(AccessRecord proof, const LedgerView& view,
-                                                std::string what,
-                                                std::vector<std::string> subjects) {
+                                                std::vector<std::string> more_subjects) {
   AccessLog* log = ledger_.access_log();
   if (log == nullptr) return Failure(Status::Unavailable("the access log is not open for writing"));
+  // What was read, derived from the signed target exactly as verify derives it.
+  auto read = ReadOfTarget(proof.target);
+  if (!read) return Failure(Status::Corrupt("no access-log reading of " + proof.target));
   proof.log_size = view.size();
-  proof.what = std::move(what);
-  proof.subjects = std::move(subjects);
-  auto seq = log->Record(proof);
+  proof.what = std::move(read->what);
+  proof.subjects = std::move(read->subjects);
+  for (auto& s : more_subjects) proof.subjects.push_back(std::move(s));
+  auto seq = log->Record(proof, options_.now() * int64_t{1000000});
   if (!seq.ok()) {
     // Fail closed: the read is not served unrecorded.
     if (options_.on_error) options_.on_error("access log: " + seq.status().message());
@@ -329,7 +274,7 @@ bool Service::IsSubmission(const http::Request& request) {
 http::Response Service::Read(const http::Request& request) {
   if (request.method != "GET" && request.method != "HEAD")
     return Error(405, "only GET, HEAD and POST /v1/events are served");
-  auto target = ParseTarget(request.target);
+  auto target = ParseRequestTarget(request.target);
   if (!target.ok()) return Error(400, target.status().message());
   const auto& path = target->path;
   LedgerView view = ledger_.View();
@@ -395,9 +340,8 @@ http::Response Service::Read(const http::Request& request) {
   auto principal = Authenticate(request, view, &denied, &proof);
   if (!principal.ok()) return denied;
   // Answers `response` once the read is in the access log (or the 503 if it cannot be).
-  auto recorded = [&](http::Response response, const std::string& what,
-                      std::vector<std::string> subjects) {
-    auto refused = Remember(proof, view, what, std::move(subjects));
+  auto recorded = [&](http::Response response, std::vector<std::string> more_subjects = {}) {
+    auto refused = Remember(proof, view, std::move(more_subjects));
     return refused ? *refused : response;
   };
   auto grant = [&](Reading r, std::optional<std::string> person = std::nullopt) -> Result<Grant> {
@@ -422,7 +366,7 @@ http::Response Service::Read(const http::Request& request) {
     if (!bytes.ok()) return Failure(bytes.status());
     http::Response r = Json(std::move(*bytes));
     r.content_type = "application/octet-stream";
-    return r;
+    return recorded(std::move(r));
   }
   // /v1/access-log?person=ID: who read that person's record, leave or sealed values.
   if (path.size() == 2 && path[1] == "access-log") {
@@ -463,21 +407,21 @@ http::Response Service::Read(const http::Request& request) {
     if (!seq) return Error(400, "the seq must be a whole number");
     auto json = EntryJson(view, *seq, g->sealed);
     if (!json.ok()) return Failure(json.status());
-    if (g->sealed) {
-      // Sealed values in clear: recorded, under the persons and units the event is about.
-      auto entry = view.ReadEntry(*seq);
-      if (!entry.ok()) return Failure(entry.status());
-      auto event = EventView::FromCanonical(entry->envelope.body);
-      if (!event.ok()) return Failure(event.status());
-      if (!SealedFieldsOf(event->reader()).empty()) {
-        std::vector<std::string> subjects = {"entry/" + std::to_string(*seq)};
-        if (const Rules* rules = ledger_.rules()) {
-          for (auto& s : rules->Subjects(view.state(), event->reader())) subjects.push_back(s);
-        }
-        return recorded(Json(std::move(*json)), "entry", std::move(subjects));
+    // Every entry read is recorded (it is a part of someone's file), under the persons and
+    // units the main log's subject index files it for.
+    auto entry = view.ReadEntry(*seq);
+    if (!entry.ok()) return Failure(entry.status());
+    auto event = EventView::FromCanonical(entry->envelope.body);
+    if (!event.ok()) return Failure(event.status());
+    std::vector<std::string> subjects;
+    if (const Rules* rules = ledger_.rules()) {
+      for (auto& s : rules->Subjects(view.state(), event->reader())) {
+        auto filed = view.Get(Column::kSubjects, SubjectKey(s, *seq));
+        if (!filed.ok()) return Failure(filed.status());
+        if (filed->has_value()) subjects.push_back(std::move(s));
       }
     }
-    return Json(std::move(*json));
+    return recorded(Json(std::move(*json)), std::move(subjects));
   }
   // /v1/persons?q=, /v1/persons/ID/record, /v1/persons/ID/leave
   if (path.size() == 2 && path[1] == "persons") {
@@ -526,14 +470,14 @@ http::Response Service::Read(const http::Request& request) {
       if (!restricted.ok()) return Failure(restricted.status());
       report->restricted = *restricted;
     }
-    return recorded(Json(RecordJson(*report, as_of)), "record", {AccessSubjectOfPerson(path[2])});
+    return recorded(Json(RecordJson(*report, as_of)));
   }
   if (path.size() == 4 && path[1] == "persons" && path[3] == "leave") {
     auto g = grant(Reading::kLeave, path[2]);
     if (!g.ok()) return forbidden(g.status());
     auto report = LeaveBalance(view, path[2]);
     if (!report.ok()) return Failure(report.status());
-    return recorded(Json(LeaveJson(*report)), "leave", {AccessSubjectOfPerson(path[2])});
+    return recorded(Json(LeaveJson(*report)));
   }
   // /v1/roster?date=&city=
   if (path.size() == 2 && path[1] == "roster") {
@@ -571,15 +515,14 @@ http::Response Service::Read(const http::Request& request) {
     if (format != "json" && format != "csv") return Error(400, "format must be json or csv");
     auto report = Eligibility(view, *year, units);
     if (!report.ok()) return Failure(report.status());
-    std::vector<std::string> list = {"eligibility/" + path[2] + (units ? "/units" : "")};
     if (format == "csv") {
       http::Response r = Json(EligibilityCsv(*report));
       r.content_type = "text/csv; charset=utf-8";
       r.fields.push_back({"Content-Disposition", "attachment; filename=\"eligibility-" + path[2] +
                                                      (units ? "-units" : "") + ".csv\""});
-      return recorded(std::move(r), "eligibility", list);
+      return recorded(std::move(r));
     }
-    return recorded(Json(EligibilityJson(*report)), "eligibility", list);
+    return recorded(Json(EligibilityJson(*report)));
   }
   // /v1/explanations[?year=]
   if (path.size() == 2 && path[1] == "explanations") {

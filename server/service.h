@@ -64,10 +64,11 @@ class Service {
   // request's verified signature base and signature, for the access log.
   Result<Principal> Authenticate(const http::Request& request, const LedgerView& view,
                                  http::Response* error, AccessRecord* proof = nullptr);
-  // Appends the read `what` of `subjects` to the access log before it is answered; the
-  // 503 to send instead when it cannot be written (a read is never served unrecorded).
+  // Appends the read to the access log before it is answered: what ReadOfTarget says the
+  // signed target reads, and `more_subjects` after (an entry's persons and units); the 503
+  // to send instead when it cannot be written (a read is never served unrecorded).
   std::optional<http::Response> Remember(AccessRecord proof, const LedgerView& view,
-                                         std::string what, std::vector<std::string> subjects);
+                                         std::vector<std::string> more_subjects);
 
   const Ledger& ledger_;
   Options options_;

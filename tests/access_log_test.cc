@@ -16,20 +16,26 @@ namespace {
 using Catch::Matchers::Contains;
 using namespace ptest;
 
+constexpr int64_t kCreated = 1700000000;               // when the reads' requests were signed
+constexpr int64_t kReadAt = (kCreated + 2) * 1000000;  // and when the server recorded them
+
 // A request for `target` signed by `key`, as the server would record it (an RFC 9421
 // signature base over "@method" and "@target-uri").
 AccessRecord SignedRead(const PrivateKey& key, const std::string& target, uint64_t log_size,
                         std::vector<std::string> subjects) {
+  static int nonce = 0;  // each request a new signature, as the server requires
   AccessRecord r;
   r.key_id = key.Public().KeyId();
   r.log_size = log_size;
   r.what = "record";
   r.subjects = std::move(subjects);
   r.target = target;
-  r.signature_base = "\"@method\": GET\n\"@target-uri\": https://probity.test" + target +
-                     "\n\"@signature-params\": (\"@method\" \"@target-uri\");created=1700000000;"
-                     "keyid=\"" +
-                     HexEncode(r.key_id) + "\";alg=\"ed25519\"";
+  r.signature_base =
+      "\"@method\": GET\n\"@target-uri\": https://probity.test" + target +
+      "\n\"@signature-params\": (\"@method\" \"@target-uri\");created=" + std::to_string(kCreated) +
+      ";"
+      "keyid=\"" +
+      HexEncode(r.key_id) + "\";alg=\"ed25519\";nonce=\"" + std::to_string(++nonce) + "\"";
   r.signature = key.Sign(AsBytes(r.signature_base));
   return r;
 }
@@ -44,7 +50,8 @@ struct AccessFixture {
     for (auto [signer, person] : {std::pair{"hr", "P1"}, {"enforcement", "P2"}, {"hr", "P1"}}) {
       auto seq =
           log->Record(SignedRead(f.key(signer), std::string("/v1/persons/") + person + "/record",
-                                 size, {AccessSubjectOfPerson(person)}));
+                                 size, {AccessSubjectOfPerson(person)}),
+                      kReadAt);
       REQUIRE(seq.ok());
     }
     f.Close();
@@ -128,7 +135,7 @@ TEST_CASE(
   AccessRecord forged = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
                                    {AccessSubjectOfPerson("P1")});
   forged.signature = f.key("enforcement").Sign(AsBytes(forged.signature_base));
-  REQUIRE(log->Record(forged).ok());
+  REQUIRE(log->Record(forged, kReadAt).ok());
   VerifyOptions v;
   v.rules = &TheRules();
   v.threads = 1;
@@ -144,13 +151,119 @@ TEST_CASE("access log: a signed request for another target than the one recorded
   AccessRecord moved = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
                                   {AccessSubjectOfPerson("P2")});
   moved.target = "/v1/persons/P2/record";  // the signature is for P1's
-  REQUIRE(f.ledger().access_log()->Record(moved).ok());
+  REQUIRE(f.ledger().access_log()->Record(moved, kReadAt).ok());
   VerifyOptions v;
   v.rules = &TheRules();
   v.threads = 1;
   auto report = VerifyLedger(f.ledger(), v);
   REQUIRE(report.ok());
   CHECK_THAT(report->problem, Contains("is not for /v1/persons/P2/record"));
+}
+
+// Appends `read` through the writer (as an operator holding the checkpoint key could,
+// so tree and checkpoint agree) and verifies: the problem reported.
+std::string RecordAndVerify(ProgramLedger& f, const AccessRecord& read, int64_t at = kReadAt) {
+  REQUIRE(f.ledger().access_log()->Record(read, at).ok());
+  VerifyOptions v;
+  v.rules = &TheRules();
+  v.threads = 1;
+  auto report = VerifyLedger(f.ledger(), v);
+  REQUIRE(report.ok());
+  return report->problem;
+}
+
+TEST_CASE(
+    "access log: a real signature of another request, stored as a read of someone's file, "
+    "is reported (what was read is derived from the signed target)",
+    "[access]") {
+  ProgramLedger f;
+  AccessRecord r = SignedRead(f.key("enforcement"), "/v1/whoami", f.ledger().size(),
+                              {AccessSubjectOfPerson("P2")});
+  CHECK_THAT(RecordAndVerify(f, r), Contains("is not what the signed request for /v1/whoami"));
+}
+
+TEST_CASE("access log: the record of one person's file cannot name another subject", "[access]") {
+  ProgramLedger f;
+  AccessRecord r = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                              {AccessSubjectOfPerson("P2")});
+  CHECK_THAT(RecordAndVerify(f, r), Contains("is not what the signed request"));
+  ProgramLedger g;
+  AccessRecord leave = SignedRead(g.key("hr"), "/v1/persons/P1/record", g.ledger().size(),
+                                  {AccessSubjectOfPerson("P1")});
+  leave.what = "leave";
+  CHECK_THAT(RecordAndVerify(g, leave), Contains("is not what the signed request"));
+}
+
+TEST_CASE("access log: one signed request stored as two reads is reported", "[access]") {
+  ProgramLedger f;
+  AccessRecord r = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                              {AccessSubjectOfPerson("P1")});
+  REQUIRE(f.ledger().access_log()->Record(r, kReadAt).ok());
+  CHECK_THAT(RecordAndVerify(f, r), Contains("stored twice"));
+}
+
+TEST_CASE(
+    "access log: a signed request that is not a GET, or was signed more than five minutes "
+    "from the read, is reported",
+    "[access]") {
+  ProgramLedger f;
+  AccessRecord r = SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                              {AccessSubjectOfPerson("P1")});
+  r.signature_base.replace(0, std::string("\"@method\": GET").size(), "\"@method\": PUT");
+  r.signature = f.key("hr").Sign(AsBytes(r.signature_base));
+  CHECK_THAT(RecordAndVerify(f, r), Contains("not a GET"));
+  ProgramLedger g;
+  AccessRecord old = SignedRead(g.key("hr"), "/v1/persons/P1/record", g.ledger().size(),
+                                {AccessSubjectOfPerson("P1")});
+  CHECK_THAT(RecordAndVerify(g, old, (kCreated + 301) * 1000000), Contains("five minutes"));
+}
+
+TEST_CASE(
+    "access log: reads removed or altered after an auditor kept its checkpoint are reported "
+    "as a rollback or a fork, even when the operator re-signs",
+    "[access]") {
+  AccessFixture a;
+  std::string kept;
+  {
+    auto ledger = Ledger::Open(a.f.dir(), Store::Mode::kReadOnly, {});
+    REQUIRE(ledger.ok());
+    auto cp = AccessLogCheckpoint((*ledger)->View());
+    REQUIRE(cp.ok());
+    REQUIRE(cp->has_value());
+    kept = **cp;
+  }
+  auto verify_since = [&]() {
+    Ledger::Options options;
+    options.rules = &TheRules();
+    auto ledger = Ledger::Open(a.f.dir(), Store::Mode::kReadOnly, options);
+    REQUIRE(ledger.ok());
+    VerifyOptions v;
+    v.rules = &TheRules();
+    v.threads = 1;
+    v.since.push_back({"kept.note", kept});
+    auto report = VerifyLedger(**ledger, v);
+    REQUIRE(report.ok());
+    return report->problem;
+  };
+  CHECK(verify_since().empty());
+  // The whole access log wiped: the store then reads as if nobody had read anything.
+  {
+    test::RawDb db(a.f.dir());
+    for (const auto& key : db.Keys(Column::kAccess)) db.Delete(Column::kAccess, key);
+  }
+  CHECK_THAT(verify_since(), Contains("access log rollback"));
+}
+
+TEST_CASE("access log: an altered interior tree node is reported", "[access]") {
+  AccessFixture a;
+  {
+    test::RawDb db(a.f.dir());
+    // Leaf 0's hash: with three leaves, only the node (1, 0) over it is on the right edge.
+    std::string leaf = db.Get(Column::kAccess, AccessNodeKey(0, 0));
+    leaf[0] ^= 1;
+    db.Put(Column::kAccess, AccessNodeKey(0, 0), leaf);
+  }
+  CHECK_THAT(a.Verify(), Contains("stored tree node (level 0, index 0)"));
 }
 
 TEST_CASE(
@@ -201,7 +314,8 @@ TEST_CASE(
   REQUIRE(f.ledger()
               .access_log()
               ->Record(SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
-                                  {AccessSubjectOfPerson("P1")}))
+                                  {AccessSubjectOfPerson("P1")}),
+                       kReadAt)
               .ok());
   f.RequireVerifies();
 }

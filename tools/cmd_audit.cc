@@ -42,13 +42,19 @@ int Verify(const Args& args) {
     if (!note_text.ok()) return Fail(args, kExitUsage, "--since: " + note_text.status().message());
     options.since.push_back({path, std::move(*note_text)});
   }
-  std::optional<std::string> trusted;
+  std::optional<std::string> trusted, trusted_access;
   auto trust_dir = args.Option("trust-dir");
   if (trust_dir) {
     auto kept = ReadTrustedCheckpoint(*trust_dir, (*ledger)->origin());
     if (!kept.ok()) return Fail(args, kExitUsage, "--trust-dir: " + kept.status().message());
     trusted = *kept;
     if (trusted) options.since.push_back({"kept in trust dir " + *trust_dir, *trusted});
+    auto kept_access = ReadTrustedCheckpoint(*trust_dir, AccessLogOrigin((*ledger)->origin()));
+    if (!kept_access.ok())
+      return Fail(args, kExitUsage, "--trust-dir: " + kept_access.status().message());
+    trusted_access = *kept_access;
+    if (trusted_access)
+      options.since.push_back({"kept in trust dir " + *trust_dir, *trusted_access});
   }
   for (const auto& w : args.Options("witness")) {
     auto text = ValueOrFile(w);
@@ -84,6 +90,13 @@ int Verify(const Args& args) {
       Status st = WriteTrustedCheckpoint(*trust_dir, (*ledger)->origin(), report->checkpoint);
       if (!st.ok()) return Fail(args, kExitStore, "--trust-dir: " + st.message());
       trust_updated = true;
+    }
+    // The access log's latest checkpoint too: verify just checked that it extends the one
+    // kept, so a later run catches reads removed after today.
+    if (!report->access_checkpoint.empty() && report->access_checkpoint != trusted_access) {
+      Status st = WriteTrustedCheckpoint(*trust_dir, AccessLogOrigin((*ledger)->origin()),
+                                         report->access_checkpoint);
+      if (!st.ok()) return Fail(args, kExitStore, "--trust-dir: " + st.message());
     }
   }
   if (args.Has("json")) {
