@@ -198,8 +198,13 @@ TEST_CASE(
   Served s(f);
   Cli cli(f);
   std::string events = cli.File("events.jsonl", UnitJ("U7", "新单位") + "\n" + UnitJ("U8") + "\n");
-  // sign asks the server for the origin it signs for.
-  Ran signed_out = cli.Remote(s, "sign " + events, "admin");
+  // Signing through a server needs the origin named: an unverified answer could have
+  // one sign for another ledger.
+  Ran unnamed = cli.Remote(s, "sign " + events, "admin");
+  CHECK(unnamed.exit_code == 2);
+  CHECK_THAT(unnamed.err, Contains("pass --origin NAME"));
+  const std::string origin = " --origin " + f.ledger().origin();
+  Ran signed_out = cli.Remote(s, "sign" + origin + " " + events, "admin");
   REQUIRE(signed_out.exit_code == 0);
   std::string envelopes = cli.File("signed.jsonl", signed_out.out);
   uint64_t before = f.size();
@@ -222,7 +227,8 @@ TEST_CASE(
   CHECK(f.size() == before + 2);
 
   // append: sign and submit in one step, through the server.
-  Ran appended = cli.Remote(s, "append " + cli.File("one.jsonl", UnitJ("U9") + "\n"), "admin");
+  Ran appended =
+      cli.Remote(s, "append" + origin + " " + cli.File("one.jsonl", UnitJ("U9") + "\n"), "admin");
   CHECK(appended.exit_code == 0);
   CHECK_THAT(appended.out, StartsWith("seq " + std::to_string(before + 2) + " leaf "));
   CHECK(f.size() == before + 3);
@@ -289,8 +295,8 @@ TEST_CASE(
   Ran down = cli.Run("--server " + url + " leave P1 --key " + cli.Key("hr"));
   CHECK(down.exit_code == 3);
   CHECK(down.err == "probity leave: cannot reach " + url + ": connection refused\n");
-  Ran down_submit = cli.Run("--server " + url + " append " + cli.File("u.jsonl", UnitJ("U9")) +
-                            " --key " + cli.Key("admin"));
+  Ran down_submit = cli.Run("--server " + url + " append --origin " + f.ledger().origin() + " " +
+                            cli.File("u.jsonl", UnitJ("U9")) + " --key " + cli.Key("admin"));
   CHECK(down_submit.exit_code == 3);
 }
 

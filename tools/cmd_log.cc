@@ -48,21 +48,18 @@ std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vect
   return out;
 }
 
-// The origin an envelope is signed for: --origin, else the server's (the first line of
-// its checkpoint) with --server, else the store's at --data. On failure, the exit
-// status already reported.
+// The origin an envelope is signed for: --origin, else the store's at --data. With
+// --server, --origin is required: a signature binds one ledger, and an origin taken from
+// the server's unverified answer could have you sign events another ledger would accept
+// (a staging copy's, or a man in the middle's). On failure, the exit status already
+// reported.
 std::variant<std::string, int> SigningOrigin(const Args& args) {
   if (auto o = args.Option("origin")) return *o;
   if (args.remote()) {
-    auto opened = Remote::Open(args, false);
-    if (auto* code = std::get_if<int>(&opened)) return *code;
-    auto note = std::get<std::unique_ptr<Remote>>(opened)->Get("/checkpoint", false);
-    if (auto* code = std::get_if<int>(&note)) return *code;
-    const std::string& text = std::get<std::string>(note);
-    size_t end = text.find('\n');
-    if (end == 0 || end == std::string::npos)
-      return Fail(args, kExitStore, "the server's checkpoint names no origin");
-    return text.substr(0, end);
+    return Fail(args, kExitUsage,
+                "with --server, pass --origin NAME: the ledger your events are for, as your "
+                "auditor publishes it (the first line of 'probity --server URL checkpoint' "
+                "names the server's; check it before you sign for it)");
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) {

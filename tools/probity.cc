@@ -85,7 +85,11 @@ const std::vector<Command>& Commands() {
        Submit,
        Where::kSigned},
       {"append",
-       {{"key", "passphrase-file"}, {"json"}, 0, 1, "append --key KEY.pem [FILE|-] [--json]"},
+       {{"key", "passphrase-file", "origin"},
+        {"json"},
+        0,
+        1,
+        "append --key KEY.pem [--origin NAME] [FILE|-] [--json]"},
        "sign then submit, in one step",
        "The same as 'probity sign --key KEY.pem FILE | probity submit'.\n\n"
        "  echo "
