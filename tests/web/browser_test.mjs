@@ -7,7 +7,9 @@
 // CSV, leave, rosters and the access log, is refused (403) what a dispatcher may not
 // read, audits the checkpoint (pin, consistency after a new submission, a changed key
 // and a rewritten history both flagged), switches language, and runs on a phone-sized
-// screen. No CSP violation or uncaught error may occur. Screenshots of each page.
+// screen. A lying server is played by rewriting answers in the browser (Fetch domain):
+// another entry for the one asked, a record line showing other values than signed,
+// entries checked while the history forked; all must fail. No CSP violation or uncaught error may occur. Screenshots of each page.
 //
 //   node tests/web/browser_test.mjs --probity build/probity [--screenshots DIR]
 //        [--chromium /usr/bin/chromium] [--docs docs/screenshots] [--keep]
@@ -53,7 +55,8 @@ function cleanup() {
       // Already gone.
     }
   }
-  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true });
+  // The server may still be writing its last files as it stops: retry a few times.
+  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 const problems = [];  // CSP violations, uncaught exceptions, console errors from the page
 function fail(message) {
@@ -273,6 +276,8 @@ assert(await evaluate('document.getElementById("pin-status").dataset.state') ===
 assert(await evaluate('document.getElementById("consistency").dataset.state') === 'first', 'consistency is not "first"');
 assert(await evaluate('document.querySelector("#signatures tbody tr").dataset.ok') === 'true', 'the log signature line is not verified');
 assert(await evaluate('JSON.parse(localStorage.getItem("probity.pin")).vkey.startsWith("probity.test/web+")'), 'no pin in localStorage');
+assert(await evaluate('document.getElementById("access-checkpoint")?.dataset.state') === 'none',
+       `the access log checkpoint before any read: ${await text('#access-checkpoint')}`);
 await screenshot('02-audit-first-visit-zh');
 
 // ---- 2. a reviewer: search, a record checked in the page, an entry ------------------------------
@@ -301,6 +306,8 @@ const withdrawn = p3.filter((x) => x.w);
 assert(withdrawn.length === 1, `expected one withdrawn event: ${JSON.stringify(p3)}`);
 assert((await text(`#timeline li[data-seq="${withdrawn[0].seq}"] .withdrawn-note`)).includes('issued to the wrong person'),
        'the retraction reason is not shown');
+assert(await evaluate('[...document.querySelectorAll("#timeline li.event")].every((li) => li.querySelector(".signer .server-says"))'),
+       'a timeline line\'s signer is not marked as the server\'s word');
 await screenshot('04-record-verified-zh');
 
 step = 'one entry with each check';
@@ -308,35 +315,59 @@ await go(`#/entry/${withdrawn[0].seq}`);
 await waitFor('document.getElementById("checks")', 'the entry checks');
 const checks = await evaluate('[...document.querySelectorAll("#checks li")].map((li) => [li.dataset.check, li.dataset.ok])');
 const ids = checks.map((c) => c[0]).sort().join(',');
-assert(ids === 'checkpoint,format,inclusion,keyId,leaf,signature,signed,type', `checks: ${ids}`);
+assert(ids === 'checkpoint,consistency,fields,format,inclusion,keyId,leaf,signature,signed,type', `checks: ${ids}`);
 assert(checks.every((c) => c[1] === 'true'), `an entry check failed: ${JSON.stringify(checks)}`);
+assert(await evaluate('document.querySelectorAll("main dd .server-says").length') === 2,
+       'the signer\'s holder and role are not marked as the server\'s word');
 await screenshot('05-entry-checks-zh');
 
-step = 'a tampered entry is caught in the browser';
-// One flipped byte in the entry bytes the server sends for P1's commendation.
-await page('Fetch.enable', { patterns: [{ urlPattern: '*/v1/entries/*', requestStage: 'Response' }] });
-let tampered = null;
+// A lying server: while `lie` is set, every answer to the URL patterns given to
+// Fetch.enable passes through lie(url, status, body text), which returns the body sent.
+let lie = null;
 cdp.on(async (m) => {
   if (m.sessionId !== sessionId || m.method !== 'Fetch.requestPaused') return;
-  const { requestId, responseStatusCode, responseHeaders } = m.params;
+  const { requestId, request, responseStatusCode, responseHeaders } = m.params;
   const { body, base64Encoded } = await page('Fetch.getResponseBody', { requestId });
   let out = base64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  if (tampered === null && responseStatusCode === 200) {
-    const shown = JSON.parse(out);
-    if (shown.event?.type === 'commendationIssued') {
-      const bytes = Buffer.from(shown.entry, 'base64');
-      bytes[120] ^= 0x01;  // inside the event body
-      shown.entry = bytes.toString('base64');
-      tampered = String(shown.seq);
-      out = JSON.stringify(shown);
-    }
-  }
+  if (lie && responseStatusCode === 200) out = await lie(request.url, out);
   await page('Fetch.fulfillRequest', { requestId, responseCode: responseStatusCode, responseHeaders,
                                        body: Buffer.from(out, 'utf8').toString('base64') }).catch(() => {});
 });
+async function lying(patterns, f) {
+  lie = f;
+  await page('Fetch.enable', { patterns: patterns.map((p) => ({ urlPattern: p, requestStage: 'Response' })) });
+}
+async function honest() {
+  await page('Fetch.disable');
+  lie = null;
+}
+// GET `uri` signed by `who`'s key, as the command line's client would.
+async function signedGet(uri, who) {
+  const headers = execFileSync('node', [path.join(root, 'tests/tools/httpsig_node.js'), 'sign', '--key', path.join(keys, `${who}.pem`),
+                                        '--method', 'GET', '--uri', uri, '--created', String(Math.floor(Date.now() / 1000)),
+                                        '--nonce', String(Math.random()).slice(2)], { encoding: 'utf8' })
+      .trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]);
+  const r = await fetch(uri, { headers: Object.fromEntries(headers) });
+  assert(r.status === 200, `GET ${uri}: ${r.status} ${await r.clone().text()}`);
+  return r.text();
+}
+const states = () => evaluate(`[...document.querySelectorAll("#timeline li.event")].map((li) => [li.dataset.seq, li.dataset.verified])`);
+
+step = 'a tampered entry is caught in the browser';
+// One flipped byte in the entry bytes the server sends for P1's commendation.
+let tampered = null;
+await lying(['*/v1/entries/*'], (url, out) => {
+  const shown = JSON.parse(out);
+  if (tampered !== null || shown.event?.type !== 'commendationIssued') return out;
+  const bytes = Buffer.from(shown.entry, 'base64');
+  bytes[120] ^= 0x01;  // inside the event body
+  shown.entry = bytes.toString('base64');
+  tampered = String(shown.seq);
+  return JSON.stringify(shown);
+});
 await go('#/person/P1');
 await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the tampered record checked', 30000);
-await page('Fetch.disable');
+await honest();
 assert(tampered !== null, 'no commendation entry was intercepted');
 assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'fail', 'the tampered record passed');
 const p1rows = await evaluate(`[...document.querySelectorAll("#timeline li.event")].map((li) => [li.dataset.seq, li.dataset.verified])`);
@@ -346,11 +377,58 @@ for (const [seq, v] of p1rows) {
 assert((await text(`#timeline li[data-seq="${tampered}"] .fail-detail`)).length > 0, 'the failed check is not named');
 await screenshot('06-record-tampered-zh');
 
+step = 'another entry than the one asked for fails, though it and its proof are valid';
+{
+  // /v1/entries/5 answered with entry 7, and the inclusion proof for 5 with 7's.
+  const seven = await signedGet(`${base}/v1/entries/7`, 'reviewer');
+  await lying(['*/v1/entries/5', '*/v1/proofs/inclusion?seq=5&*'], async (url, out) => {
+    if (url.endsWith('/v1/entries/5')) return seven;
+    const size = new URL(url).searchParams.get('size');
+    return (await fetch(`${base}/v1/proofs/inclusion?seq=7&size=${size}`)).text();
+  });
+  await go('#/entry/5');
+  await waitFor('document.getElementById("checks")', 'the swapped entry checked');
+  await honest();
+  const result = await evaluate('[...document.querySelectorAll("#checks li")].filter((li) => li.dataset.ok !== "true").map((li) => li.dataset.check).sort().join(",")');
+  assert(result === 'format,inclusion', `the checks that failed for entry 7 shown as 5: ${result}`);
+  assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'fail', 'entry 7 passed as entry 5');
+}
+
+step = 'a record line showing other values than the signed ones fails';
+{
+  // The record says P1's first assignment is to G2 from 2019-05-11; the signed entry says G1 from 2019-05-10.
+  let changed = null;
+  await lying(['*/v1/persons/P1/record*'], (url, out) => {
+    const record = JSON.parse(out);
+    const line = record.events.find((l) => l.type === 'assignmentMade' && l.event?.assignment === 'A1');
+    line.event.group = 'G2';
+    line.date = '2019-05-11';
+    changed = String(line.seq);
+    return JSON.stringify(record);
+  });
+  await go('#/person/P1');
+  await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the record with a changed line', 30000);
+  await honest();
+  assert(changed !== null, 'no assignment line was rewritten');
+  for (const [seq, state] of await states()) {
+    assert(state === (seq === changed ? 'fail' : 'ok'), `seq ${seq}: ${state} (changed: ${changed})`);
+  }
+  const detail = await text(`#timeline li[data-seq="${changed}"] .fail-detail`);
+  assert(/group: shown G2, signed G1/.test(detail) && /date: shown 2019-05-11, signed 2019-05-10/.test(detail),
+         `the changed fields are not named: ${detail}`);
+}
+
 // ---- 3. HR: eligibility, CSV, leave, roster, access log -------------------------------------------
 
 step = 'sign in as HR';
 await signIn('hr');
 await signedInAs('hr');
+
+step = 'HR sees a sealed value, opened by its salt against the signed commitment';
+await go('#/person/P2');
+await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'P2\'s record for HR', 30000);
+assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'ok', `P2 for HR: ${await text('#verify-summary')}`);
+assert(!(await text('#timeline li[data-type="restrictionRecorded"]')).includes('withheld'), 'HR does not see the sealed value');
 
 step = 'the eligibility list, filtered';
 await go('#/eligibility/2019');
@@ -452,7 +530,7 @@ assert(await evaluate('document.querySelector("main .error").dataset.status') ==
 step = 'append through the server, so the log grows';
 {
   const event = path.join(work, 'new.jsonl');
-  fs.writeFileSync(event, '{"type":"personRegistered","person":"P6","name":"赵敏","unit":"U3","category":"contract"}\n');
+  fs.writeFileSync(event, '{"type":"personRegistered","person":"P6","name":"赵敏 O\'Neil (Zhao)","unit":"U3","category":"contract"}\n');
   const body = execFileSync(opts.probity, ['sign', '--key', path.join(keys, 'hr.pem'), '--origin', 'probity.test/web', event]);
   const bodyFile = path.join(work, 'body.jsonl');
   fs.writeFileSync(bodyFile, body);
@@ -473,6 +551,8 @@ await waitFor('document.getElementById("consistency")', 'the consistency result'
 assert(await evaluate('document.getElementById("consistency").dataset.state') === 'consistent',
        `consistency: ${await text('#consistency')}`);
 assert(await evaluate('document.getElementById("pin-status").dataset.state') === 'same', 'the pin is not "same"');
+assert(await evaluate('document.getElementById("access-checkpoint")?.dataset.state') === 'ok',
+       `the access log checkpoint: ${await text('#access-checkpoint')}`);
 await screenshot('12-audit-consistent-zh');
 
 step = 'a rewritten history is flagged';
@@ -482,7 +562,18 @@ await evaluate(`(() => { const s = JSON.parse(localStorage.getItem("probity.seen
 await click('#recheck');
 await waitFor('document.getElementById("consistency")?.dataset.state === "inconsistent"', 'the inconsistency flagged');
 assert(await evaluate('!!document.querySelector("#banner .error")'), 'no banner for an inconsistent history');
+
+step = 'no entry passes while the history is inconsistent';
+await go('#/entry/3');
+await waitFor('document.getElementById("checks")', 'an entry checked under a forked history');
+{
+  const result = await evaluate('[...document.querySelectorAll("#checks li")].filter((li) => li.dataset.ok !== "true").map((li) => li.dataset.check).join(",")');
+  assert(result === 'consistency', `the checks that failed under a forked history: ${result}`);
+  assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'fail', 'an entry passed under a forked history');
+}
 await evaluate(`localStorage.setItem("probity.seen", ${JSON.stringify(saved)})`);
+await go('#/audit');
+await waitFor('["same","consistent"].includes(document.getElementById("consistency")?.dataset.state)', 'the history consistent again');
 
 step = 'a changed checkpoint key is flagged loudly';
 const pin = await evaluate('localStorage.getItem("probity.pin")');
@@ -508,6 +599,13 @@ await screenshot('14-audit-en');
 await go('#/');
 await signIn('reviewer');
 await signedInAs('reviewer');
+step = 'search for a name with an apostrophe and a parenthesis (signed as fetch sends it)';
+await go('#/search?q=' + encodeURIComponent("O'Neil ("));
+await waitFor('document.querySelector("#search-results tbody tr") || document.querySelector("main .error")', 'the search with an apostrophe');
+assert(await evaluate('!document.querySelector("main .error")'), `the search was refused: ${await text('main .error')}`);
+assert((await text('#search-results')).includes("赵敏 O'Neil (Zhao)"), `P6 not found: ${await text('#search-results')}`);
+
+step = 'the record in English';
 await go('#/person/P3');
 await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the record in English', 30000);
 assert((await text('#timeline')).includes('Commendation issued'), 'event types are not labelled in English');

@@ -252,3 +252,208 @@ test('cosignature/v1: real Armored Witness cosignatures; a log moving from 5 to 
   await v.verifyConsistency(five.size, eight.size, proof, five.root, eight.root);
   await throwsVerify(v.verifyConsistency(five.size, eight.size, proof.slice(1), five.root, eight.root));
 });
+
+// ---- the event body, the entry asked for, the history, the request URL ------------------
+
+const ev = await import(path.join(js, 'event.js'));
+const trust = await import(path.join(js, 'trust.js'));
+const api = await import(path.join(js, 'api.js'));
+// One envelope of every Event member, as `probity sign` encoded and signed it
+// (tests/web/make_event_vectors.sh), and the signer's raw public key.
+const eventVectors = JSON.parse(fs.readFileSync(path.join(here, 'event_vectors.json'), 'utf8'));
+const vectorOf = (type, i = 0) => eventVectors.envelopes.filter((e) => e.event.type === type)[i];
+
+test('formats.md §1-§2: every Event member decodes from its signed body to the JSON probity wrote', async () => {
+  const publicKey = b64(eventVectors.publicKey);
+  for (const e of eventVectors.envelopes) {
+    const body = b64(e.body);
+    assert.equal(await v.ed25519Verify(publicKey, b64(e.signature), v.signedMessage(eventVectors.origin, body)), true);
+    const signed = ev.decodeEvent(body);
+    assert.deepEqual(signed, e.event, e.event.type);
+    assert.deepEqual(await ev.compareEvent(signed, e.event, e.sealed), [], e.event.type);
+  }
+  const types = new Set(eventVectors.envelopes.map((e) => e.event.type));
+  assert.deepEqual([...types].sort(), v.EVENT_TYPES.slice(1).sort(), 'a member has no vector');
+  // docs/formats.md §4's seq 63, from the docs alone.
+  const e63 = v.parseEntry(b64(seq63.entry));
+  const city = ev.decodeEvent(e63.body);
+  assert.deepEqual({ ...city, id: undefined },
+                   { id: undefined, type: 'cityRegistered', city: '130100', name: '石家庄市', region: 'jingjinji', guarantor: 'U036' });
+  assert.equal(ev.recordedAtText(e63.recordedAt), '2019-04-16T10:00:01.000000Z');
+  assert.equal(ev.businessDate(city, e63.recordedAt), '2019-04-16');
+  // After 16:00 UTC it is the next day in China Standard Time (projections/dates.cc).
+  assert.equal(ev.businessDate(city, 1555430400000000n), '2019-04-17');
+  assert.equal(ev.businessDate(ev.decodeEvent(b64(vectorOf('assignmentMade').body)), 0n), '2019-05-10');
+});
+
+test('a shown event must be the signed one: each changed, added, hidden or unopened value is named', async () => {
+  const diffsFor = async (type, change, sealed, i = 0) => {
+    const e = vectorOf(type, i);
+    const shown = structuredClone(e.event);
+    change(shown);
+    return ev.compareEvent(ev.decodeEvent(b64(e.body)), shown, sealed);
+  };
+  const swap = await diffsFor('assignmentMade', (s) => ([s.from, s.to] = [s.to, s.from]));
+  assert.equal(swap.length, 2);
+  assert.match(swap[0], /^from: shown 2019-05-24, signed 2019-05-10$/);
+  assert.match((await diffsFor('assignmentMade', (s) => (s.group = 'G2')))[0], /^group:/);
+  assert.match((await diffsFor('assignmentMade', (s) => (s.position = 'member')))[0], /^position:/);
+  assert.match((await diffsFor('assignmentMade', (s) => (s.note = 'x')))[0], /^note: .*not in the signed event/);
+  assert.match((await diffsFor('assignmentMade', (s) => delete s.to))[0], /^to: signed 2019-05-24, not shown$/);
+  assert.match((await diffsFor('evaluationRecorded', (s) => (s.subject = { person: 'U2' })))[0], /^subject:/);
+  assert.match((await diffsFor('evaluationRecorded', (s) => s.distributedTo.reverse()))[0], /^distributedTo:/);
+  assert.match((await diffsFor('commendationIssued', (s) => (s.reason = '组织有力!')))[0], /^reason:/);
+  assert.match((await diffsFor('retraction', (s) => (s.target = 46)))[0], /^target: shown 46, signed 45$/);
+  assert.match((await diffsFor('personRegistered', (s) => (s.name = 'O’Brien (欧)'), [], 1))[0], /^name:/);
+  assert.match((await diffsFor('personRegistered', (s) => (s.id = 'ev-other')))[0], /^id:/);
+  assert.deepEqual(await ev.compareEvent({ type: 'x' }, null), ['no event is shown']);
+  // A sealed value: withheld is fine; a clear value only with the salt that opens it.
+  const r = vectorOf('restrictionRecorded');
+  const items = r.sealed;
+  assert.equal(items[0].value, 'health');
+  const as = (value) => ({ ...r.event, reason: value });
+  const signed = ev.decodeEvent(b64(r.body));
+  assert.deepEqual(await ev.compareEvent(signed, as('withheld (sensitive)')), []);
+  assert.deepEqual(await ev.compareEvent(signed, as('health'), items), []);
+  assert.match((await ev.compareEvent(signed, as('health')))[0], /without the salt/);
+  assert.match((await ev.compareEvent(signed, as('pregnancy'), [{ ...items[0], value: 'pregnancy' }]))[0],
+               /not the value of its signed commitment/);
+  const badSalt = [{ ...items[0], salt: items[0].salt.replace(/^./, (c) => (c === '0' ? '1' : '0')) }];
+  assert.match((await ev.compareEvent(signed, as('health'), badSalt))[0], /not the value/);
+});
+
+test('hostile event bodies are refused, never read out of bounds', () => {
+  const body = b64(vectorOf('assignmentMade').body);
+  assert.throws(() => ev.decodeEvent(body.subarray(0, body.length - 8)), v.VerifyError);
+  assert.throws(() => ev.decodeEvent(body.subarray(0, 4)), v.VerifyError);
+  const far = Uint8Array.from(body);
+  far[24] = 0xf9;  // the member pointer's offset, now far past the end
+  far[25] = 0xff;
+  assert.throws(() => ev.decodeEvent(far), v.VerifyError);
+  const kind = Uint8Array.from(body);
+  kind[24] = (kind[24] & ~3) | 2;  // a far pointer
+  assert.throws(() => ev.decodeEvent(kind), v.VerifyError);
+  const badUtf8 = Uint8Array.from(body);
+  const at = Buffer.from(badUtf8).indexOf('A1\0');
+  badUtf8[at] = 0xff;
+  assert.throws(() => ev.decodeEvent(badUtf8), /not UTF-8/);
+  const tag = Uint8Array.from(body);
+  tag[8] = 99;
+  assert.throws(() => ev.decodeEvent(tag), /union tag 99/);
+});
+
+// A log of the first 8 vector envelopes, entries encoded as formats.md §4 says.
+function entryBytes(seq, recordedAt, e) {
+  const body = b64(e.body);
+  const keyId = v.fromHex(e.keyId);
+  const signature = b64(e.signature);
+  const bodyWords = Math.ceil(body.length / 8);
+  const out = new Uint8Array((7 + bodyWords + 4 + 8) * 8);
+  const view = new DataView(out.buffer);
+  const list = (word, target, count) => {
+    view.setUint32(word * 8, (((target - word - 1) << 2) | 1) >>> 0, true);
+    view.setUint32(word * 8 + 4, ((count << 3) | 2) >>> 0, true);
+  };
+  out.set(v.fromHex('0000000002000100'), 0);
+  view.setBigUint64(8, BigInt(seq), true);
+  view.setBigInt64(16, recordedAt, true);
+  out.set(v.fromHex('0000000000000300'), 24);
+  list(4, 7, body.length);
+  list(5, 7 + bodyWords, 32);
+  list(6, 7 + bodyWords + 4, 64);
+  out.set(body, 56);
+  out.set(keyId, (7 + bodyWords) * 8);
+  out.set(signature, (7 + bodyWords + 4) * 8);
+  return out;
+}
+const nodeHash = (l, r) => v.sha256(v.concat(Uint8Array.of(1), l, r));
+const split = (n) => {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+};
+const mth = async (leaves) => (leaves.length === 1 ? leaves[0]
+    : nodeHash(await mth(leaves.slice(0, split(leaves.length))), await mth(leaves.slice(split(leaves.length)))));
+async function auditPath(m, leaves) {  // RFC 9162 §2.1.3.1 PATH(m, D[n])
+  if (leaves.length === 1) return [];
+  const k = split(leaves.length);
+  return m < k ? [...(await auditPath(m, leaves.slice(0, k))), await mth(leaves.slice(k))]
+               : [...(await auditPath(m - k, leaves.slice(k))), await mth(leaves.slice(0, k))];
+}
+async function smallLog() {
+  const recordedAt = 1555408801000000n;
+  const entries = eventVectors.envelopes.slice(0, 8).map((e, seq) => entryBytes(seq, recordedAt, e));
+  const leaves = await Promise.all(entries.map((b) => v.leafHash(b)));
+  const cp = { origin: eventVectors.origin, size: 8, root: await mth(leaves) };
+  const shown = (seq) => ({
+    seq, entry: v.b64encode(entries[seq]), leafHash: v.hex(leaves[seq]), keyId: eventVectors.envelopes[seq].keyId,
+    publicKey: eventVectors.publicKey, recordedAt: ev.recordedAtText(recordedAt),
+    event: structuredClone(eventVectors.envelopes[seq].event),
+  });
+  const proof = async (seq) => ({ index: seq, treeSize: 8, hashes: (await auditPath(seq, leaves)).map(v.hex) });
+  return { cp, shown, proof };
+}
+const failed = (result) => result.checks.filter((c) => !c.ok).map((c) => c.id).sort().join(',');
+
+test('an entry is checked as the one asked for: entry 7 and its proof do not pass for seq 5', async () => {
+  const { cp, shown, proof } = await smallLog();
+  const same = { status: 'same', size: 8 };
+  const ok = await trust.checkEntry(5, shown(5), await proof(5), cp, same);
+  assert.equal(ok.ok, true, JSON.stringify(ok.checks));
+  assert.equal(ok.checks.map((c) => c.id).join(','), 'format,leaf,keyId,signed,signature,type,fields,inclusion,checkpoint,consistency');
+  // The server answers /v1/entries/5 with entry 7, whole and valid, and 7's proof.
+  const swapped = await trust.checkEntry(5, shown(7), await proof(7), cp, same);
+  assert.equal(failed(swapped), 'format,inclusion');
+  // ... or relabels entry 7 as seq 5 in its JSON: the bytes and the proof still say 7.
+  const relabelled = await trust.checkEntry(5, { ...shown(7), seq: 5 }, await proof(7), cp, same);
+  assert.equal(failed(relabelled), 'format,inclusion');
+  assert.match(relabelled.checks.find((c) => c.id === 'format').detail, /entry bytes hold seq 7/);
+  // Entry 5's bytes with entry 7's proof, relabelled as 5: the proof path does not lead to the root.
+  const wrongPath = await trust.checkEntry(5, shown(5), { ...(await proof(7)), index: 5 }, cp, same);
+  assert.equal(failed(wrongPath), 'inclusion');
+});
+
+test('a record line fails when what it shows is not what was signed', async () => {
+  const { cp, shown, proof } = await smallLog();
+  const same = { status: 'consistent', old: 4, new: 8 };
+  const seq = 3;  // personRegistered P7 "O'Brien (欧)"
+  const line = () => ({ type: 'personRegistered', event: structuredClone(shown(seq).event), date: '2019-04-16',
+                        signer: `${eventVectors.envelopes[seq].keyId.slice(0, 12)} someone (hr)` });
+  const check = async (change) => {
+    const d = line();
+    change(d);
+    return trust.checkEntry(seq, shown(seq), await proof(seq), cp, same, d);
+  };
+  assert.equal((await check(() => {})).ok, true);
+  assert.equal(failed(await check((d) => (d.event.name = '张伟'))), 'fields');
+  assert.equal(failed(await check((d) => (d.date = '2019-04-17'))), 'fields');
+  assert.equal(failed(await check((d) => (d.signer = `000000000000 someone (hr)`))), 'fields');
+  assert.equal(failed(await check((d) => (d.type = 'unitRegistered'))), 'type');
+  assert.equal(failed(await check((d) => (d.event.type = 'unitRegistered'))), 'fields');
+  // The entry page shows the server's recordedAt: it must be the entry's.
+  const late = await trust.checkEntry(seq, { ...shown(seq), recordedAt: '2019-04-16T10:00:02.000000Z' },
+                                      await proof(seq), cp, same);
+  assert.match(late.checks.find((c) => c.id === 'fields').detail, /recorded at/);
+});
+
+test('no entry passes while the history forked or rolled back', async () => {
+  const { cp, shown, proof } = await smallLog();
+  for (const consistency of [{ status: 'inconsistent', old: 40, new: 8, why: 'the consistency proof does not lead to the old root' },
+                             { status: 'older', old: 9, new: 8 }]) {
+    const r = await trust.checkEntry(3, shown(3), await proof(3), cp, consistency);
+    assert.equal(failed(r), 'consistency', consistency.status);
+  }
+  for (const status of ['first', 'same', 'consistent']) {
+    assert.equal((await trust.checkEntry(3, shown(3), await proof(3), cp, { status })).ok, true, status);
+  }
+});
+
+test('docs/api.md "@target-uri": the URL exactly as fetch sends it, apostrophes and all', () => {
+  const q = encodeURIComponent("O'Brien (欧)");
+  assert.equal(q, "O'Brien%20(%E6%AC%A7)");  // encodeURIComponent leaves ' ( ) alone
+  const url = api.requestUrl(`/v1/persons?q=${q}`, 'http://127.0.0.1:8080');
+  assert.equal(api.targetUri(url), 'http://127.0.0.1:8080/v1/persons?q=O%27Brien%20(%E6%AC%A7)');
+  assert.equal(url.href, api.targetUri(url));
+  assert.equal(api.targetUri(api.requestUrl('/v1/whoami', 'https://ledger.example:443')), 'https://ledger.example/v1/whoami');
+  assert.equal(api.targetUri(api.requestUrl('/v1/persons?q=a"b<c>', 'http://h')), 'http://h/v1/persons?q=a%22b%3Cc%3E');
+});

@@ -44,15 +44,27 @@ function nonce() {
   return hex(crypto.getRandomValues(new Uint8Array(12)));
 }
 
+// The URL exactly as fetch() will send it: the URL parser, not the caller, decides the
+// request target's spelling (it escapes "'" in a query, for one, which
+// encodeURIComponent leaves alone), so the page signs and fetches this one URL.
+export function requestUrl(path, origin = location.origin) {
+  const url = new URL(path, origin);
+  url.hash = '';
+  return url;
+}
+
+// "@target-uri" of docs/api.md: scheme, "://", the Host field as the browser sends it
+// (the URL's host: no default port), and the request target (path and query) as sent.
+export const targetUri = (url) => `${url.protocol}//${url.host}${url.pathname}${url.search}`;
+
 async function request(path, { signed = true } = {}) {
   const headers = {};
+  const url = requestUrl(path);
   if (signed) {
     if (!session) throw new ApiError(0, 'not signed in');
-    // The target URI as the server rebuilds it: scheme, "://", the Host field as the
-    // browser sends it (location.host), and the request target exactly as sent.
     Object.assign(headers, await signRequest(session.privateKey, {
       method: 'GET',
-      uri: `${location.protocol}//${location.host}${path}`,
+      uri: targetUri(url),
       created: Math.floor(Date.now() / 1000),
       keyId: session.keyId,
       nonce: nonce(),
@@ -60,7 +72,7 @@ async function request(path, { signed = true } = {}) {
   }
   let response;
   try {
-    response = await fetch(path, { headers, cache: 'no-store', credentials: 'omit',
+    response = await fetch(url.href, { headers, cache: 'no-store', credentials: 'omit',
                                    redirect: 'error' });
   } catch (e) {
     throw new ApiError(-1, String(e?.message ?? e));

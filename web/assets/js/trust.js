@@ -1,10 +1,12 @@
 // What this browser trusts, and how it checks the rest: the log's checkpoint key pinned
 // on first sight (localStorage "probity.pin"), the last checkpoint it verified
 // ("probity.seen"), each new checkpoint proven consistent with that one, and each entry
-// checked against the current checkpoint: bytes, leaf hash, key id, signature, inclusion.
+// checked against the current checkpoint: bytes, leaf hash, key id, signature, the
+// fields shown against the signed body, inclusion; and none while the history forked.
 // Only public keys, checkpoints and witness vkeys are stored; never a private key.
 
 import { getJson, getText } from './api.js';
+import { businessDate, compareEvent, decodeEvent, recordedAtText } from './event.js';
 import * as v from './verify.js';
 
 const PIN = 'probity.pin';
@@ -57,6 +59,7 @@ export async function loadLog() {
 export function acceptServerKey(vkey) {
   save(PIN, { vkey, since: new Date().toISOString() });
   save(SEEN, null);
+  save(SEEN_ACCESS, null);
   cached = null;
 }
 
@@ -114,6 +117,44 @@ async function fetchCheckpoint() {
   return result;
 }
 
+const SEEN_ACCESS = 'probity.seen.access';
+
+// The access log's checkpoint (formats.md §11): signed by the pinned key, its origin
+// line "<origin>/access". No consistency proofs are served for it yet, so the size is
+// only compared with the last one this browser verified: it may not shrink, nor change
+// root at the same size. Returns { status: none|ok|fail, note, checkpoint, error,
+// growth: first|same|grew|older|forked }; throws ApiError for other failures.
+export async function accessCheckpoint() {
+  const { pinned } = await loadLog();
+  let note;
+  try {
+    note = await getText('/v1/access-log/checkpoint', { signed: false });
+  } catch (e) {
+    if (e.status === 404) return { status: 'none' };
+    throw e;
+  }
+  try {
+    const vkey = await v.parseVkey(pinned);
+    const parsed = await v.verifyNote(note, vkey);
+    const cp = v.parseCheckpoint(parsed.text);
+    if (cp.origin !== `${vkey.name}/access`)
+      throw new v.VerifyError(`the origin ${cp.origin} is not ${vkey.name}/access`);
+    const seen = load(SEEN_ACCESS);
+    let growth = 'first';
+    if (seen && seen.origin === cp.origin) {
+      const sameRoot = v.b64encode(cp.root) === seen.root;
+      growth = cp.size < seen.size ? 'older' : cp.size > seen.size ? 'grew' : sameRoot ? 'same' : 'forked';
+    }
+    if (['first', 'grew'].includes(growth))
+      save(SEEN_ACCESS, { size: cp.size, root: v.b64encode(cp.root), origin: cp.origin });
+    return { status: ['older', 'forked'].includes(growth) ? 'fail' : 'ok', note, checkpoint: cp, growth,
+             old: seen?.size };
+  } catch (e) {
+    if (!(e instanceof v.VerifyError)) throw e;
+    return { status: 'fail', note, error: e.message };
+  }
+}
+
 async function checkWitnesses(parsed, result) {
   const keys = [];
   for (const text of witnessKeys()) {
@@ -169,10 +210,14 @@ async function checkConsistency(cp) {
   }
 }
 
-// Checks one entry in this browser. `shown` is GET /v1/entries/SEQ; `proof` GET
-// /v1/proofs/inclusion?seq=&size= for the checkpoint `cp` (verified). Returns
-// { ok, checks: [{ id, ok, detail }] }, never throws for a failed check.
-export async function checkEntry(shown, proof, cp, expectedType) {
+// Checks entry `seq` in this browser. `shown` is GET /v1/entries/SEQ; `proof` GET
+// /v1/proofs/inclusion?seq=&size= for the checkpoint `cp` (verified), `consistency` that
+// checkpoint's against the last one seen (checkConsistency). `displayed` is what the
+// page shows of the entry when that came from elsewhere (a record line): { type, event,
+// date, signer }; by default the event of `shown`. Returns { ok, checks: [{ id, ok,
+// detail }] }, never throws for a failed check. The entry must be the one asked for:
+// its seq in `shown`, in its bytes and in the proof.
+export async function checkEntry(seq, shown, proof, cp, consistency, displayed = {}) {
   const checks = [];
   const run = async (id, f) => {
     try {
@@ -193,7 +238,8 @@ export async function checkEntry(shown, proof, cp, expectedType) {
   await run('format', () => {
     bytes = v.b64decode(shown.entry);
     entry = v.parseEntry(bytes);
-    need(entry.seq === BigInt(shown.seq), `the entry holds seq ${entry.seq}, not ${shown.seq}`);
+    need(shown.seq === seq, `asked for seq ${seq}, the server answered seq ${shown.seq}`);
+    need(entry.seq === BigInt(seq), `asked for seq ${seq}, the entry bytes hold seq ${entry.seq}`);
     return `${bytes.length} bytes`;
   });
   await run('leaf', async () => {
@@ -209,6 +255,7 @@ export async function checkEntry(shown, proof, cp, expectedType) {
     need(publicKey.length === 32, 'the server gave no 32-byte public key');
     const id = v.hex(await v.sha256(publicKey));
     need(id === v.hex(entry.keyId), `SHA-256(public key) is ${id}, the entry names ${v.hex(entry.keyId)}`);
+    need(shown.keyId === undefined || shown.keyId === id, `the server shows key id ${shown.keyId}`);
     return id;
   });
   let message;
@@ -223,26 +270,52 @@ export async function checkEntry(shown, proof, cp, expectedType) {
     need(entry && publicKey && message, 'nothing to verify');
     need(await v.ed25519Verify(publicKey, entry.signature, message), 'the signature does not verify');
   });
-  if (expectedType) {
+  // Without a displayed type, the type the server's JSON gives is the one checked.
+  const type = displayed.type ?? shown.event?.type;
+  if (type) {
     await run('type', () => {
       need(entry, 'the entry could not be read');
-      need(entry.eventType === expectedType, `the signed bytes hold ${entry.eventType}, the page shows ${expectedType}`);
+      need(entry.eventType === type, `the signed bytes hold ${entry.eventType}, the page shows ${type}`);
       return entry.eventType;
     });
   }
+  await run('fields', async () => {
+    need(entry, 'the entry could not be read');
+    const signed = decodeEvent(entry.body);
+    const event = displayed.event ?? shown.event;
+    const diffs = await compareEvent(signed, event, shown.sealed);
+    if (displayed.date !== undefined) {
+      const date = businessDate(signed, entry.recordedAt);
+      if (displayed.date !== date) diffs.push(`date: shown ${displayed.date}, signed ${date}`);
+    }
+    if (shown.recordedAt !== undefined && shown.recordedAt !== recordedAtText(entry.recordedAt))
+      diffs.push(`recorded at: shown ${shown.recordedAt}, in the entry ${recordedAtText(entry.recordedAt)}`);
+    // A record line's signer reads "<first 12 hex of the key id> <holder> (<role>)".
+    if (displayed.signer !== undefined && !String(displayed.signer).startsWith(`${v.hex(entry.keyId).slice(0, 12)} `))
+      diffs.push(`signer: shown ${displayed.signer}, the entry's key id is ${v.hex(entry.keyId)}`);
+    need(diffs.length === 0, diffs.join('; '));
+    return `${Object.keys(event).length} fields`;
+  });
   await run('inclusion', async () => {
     need(leaf, 'no leaf hash');
-    need(proof.treeSize === cp.size && proof.index === shown.seq, 'the proof is for another leaf or size');
-    await v.verifyInclusion(shown.seq, cp.size, leaf, (proof.hashes ?? []).map((h) => v.fromHex(h)), cp.root);
+    need(proof.treeSize === cp.size && proof.index === seq,
+         `the proof is for leaf ${proof.index} of ${proof.treeSize}, not ${seq} of ${cp.size}`);
+    await v.verifyInclusion(seq, cp.size, leaf, (proof.hashes ?? []).map((h) => v.fromHex(h)), cp.root);
     return `${(proof.hashes ?? []).length} hashes, size ${cp.size}`;
   });
   checks.push({ id: 'checkpoint', ok: true, detail: `${cp.origin} ${cp.size}` });
+  // A fork or rollback: the checkpoint verifies, but this browser saw another history.
+  const forked = ['older', 'inconsistent'].includes(consistency?.status);
+  checks.push({ id: 'consistency', ok: !forked,
+                detail: forked ? `${consistency.status}: ${consistency.old} → ${consistency.new}${consistency.why ? ` (${consistency.why})` : ''}`
+                               : consistency?.status ?? '' });
   return { ok: checks.every((c) => c.ok), checks };
 }
 
 // Fetches and checks entry `seq` against the current checkpoint (fetched again when the
-// entry is newer than it). Returns { shown, result } or throws ApiError.
-export async function verifySeq(seq, expectedType) {
+// entry is newer than it). `displayed` as for checkEntry. Returns { shown, cp, result }
+// or throws ApiError.
+export async function verifySeq(seq, displayed = {}) {
   let cp = await currentCheckpoint();
   const shown = await getJson(`/v1/entries/${seq}`);
   if (cp.verified && seq >= cp.checkpoint.size) cp = await currentCheckpoint({ fresh: true });
@@ -251,7 +324,6 @@ export async function verifySeq(seq, expectedType) {
   }
   const proof = await getJson(`/v1/proofs/inclusion?seq=${seq}&size=${cp.checkpoint.size}`,
                               { signed: false });
-  // Without an expected type, the type the server's JSON gives is the one checked.
-  const type = expectedType ?? shown.event?.type;
-  return { shown, cp: cp.checkpoint, result: await checkEntry(shown, proof, cp.checkpoint, type) };
+  return { shown, cp: cp.checkpoint,
+           result: await checkEntry(seq, shown, proof, cp.checkpoint, cp.consistency, displayed) };
 }

@@ -1,10 +1,10 @@
 // The auditor's page: the log's key as pinned, the current checkpoint and each of its
 // signature lines (the ledger's verified here, witnesses' when their vkeys are given),
-// and the consistency proof from the last checkpoint this browser saw. All public: no
-// key is needed.
+// the consistency proof from the last checkpoint this browser saw, and the access log's
+// checkpoint. All public: no key is needed.
 
 import { t } from '../i18n.js';
-import { acceptServerKey, currentCheckpoint, lastSeen, setWitnessKeys, witnessKeys } from '../trust.js';
+import { acceptServerKey, accessCheckpoint, currentCheckpoint, lastSeen, setWitnessKeys, witnessKeys } from '../trust.js';
 import { badge, errorBox, form, formatTime, go, h, loading, mono, replace, table } from '../ui.js';
 import { b64encode, hex } from '../verify.js';
 
@@ -20,6 +20,34 @@ function consistencyText(c) {
   }[c.status]();
   return h('p', { class: `result result-${state}`, id: 'consistency', dataset: { state: c.status } },
            state === 'ok' ? '✓ ' : state === 'fail' ? '✗ ' : '', text);
+}
+
+// The access log's checkpoint (who read what; formats.md §11), verified here.
+async function accessSection() {
+  let a;
+  try {
+    a = await accessCheckpoint();
+  } catch (e) {
+    return h('section', {}, h('h3', {}, t('audit.access')), errorBox(e));
+  }
+  const c = a.checkpoint;
+  const line = a.status === 'none'
+      ? h('p', { class: 'note', id: 'access-checkpoint', dataset: { state: 'none' } }, t('audit.access.none'))
+      : a.status === 'ok'
+          ? h('p', { class: 'result result-ok', id: 'access-checkpoint', dataset: { state: 'ok', growth: a.growth } },
+              '✓ ', t('audit.access.ok'), ' ', t(`audit.access.${a.growth}`, { old: a.old }))
+          : h('p', { class: 'result result-fail', id: 'access-checkpoint', dataset: { state: 'fail', growth: a.growth ?? '' } },
+              '✗ ', a.error ? t('audit.access.bad', { why: a.error })
+                            : t(`audit.access.${a.growth}`, { old: a.old, new: c.size }));
+  return h('section', {},
+           h('h3', {}, t('audit.access')),
+           line,
+           c ? h('dl', { class: 'fields wide' },
+                 h('dt', {}, t('audit.origin')), h('dd', {}, mono(c.origin)),
+                 h('dt', {}, t('audit.size')), h('dd', { id: 'access-size' }, String(c.size)),
+                 h('dt', {}, t('audit.root')), h('dd', {}, mono(hex(c.root))))
+             : null,
+           a.note ? h('details', {}, h('summary', {}, t('audit.note')), h('pre', { class: 'raw' }, a.note)) : null);
 }
 
 export async function auditView(main) {
@@ -60,6 +88,7 @@ export async function auditView(main) {
   const witnessArea = h('textarea', { id: 'witness-keys', rows: 3, spellcheck: false },
                         witnessKeys().join('\n'));
   const c = cp.checkpoint;
+  const access = await accessSection();
   replace(main,
           h('h2', {}, t('audit.title')),
           h('section', {},
@@ -87,6 +116,7 @@ export async function auditView(main) {
             before ? h('p', { class: 'note' }, t('audit.cons.last', { size: before.size, when: formatTime(before.at) })) : null,
             consistencyText(cp.consistency),
             h('button', { type: 'button', id: 'recheck', onclick: () => go('#/audit') }, t('audit.recheck'))),
+          access,
           h('section', {},
             h('h3', {}, t('audit.witnesses')),
             h('p', { class: 'note' }, t('audit.witnesses.lead')),

@@ -58,6 +58,11 @@ export function eventFields(event) {
                                        : valueText(val))]));
 }
 
+// The mark on what only the server vouches for: a signer's holder and role come from
+// its keyRegistered entry, and no endpoint names that entry's seq for the page to check;
+// a withdrawal is the server's index of a later retraction (its own line checks it).
+const serverSays = (key = 'common.server-says') => h('small', { class: 'server-says' }, t(key));
+
 // ---- one person's record -------------------------------------------------------------
 
 // Checks `items` ({ seq, type, el }) with at most 4 requests in flight; `el` gets the badge.
@@ -88,7 +93,7 @@ async function checkAll(items, summary) {
     while (queue.length && !denied) {
       const item = queue.shift();
       try {
-        const { result, cp } = await verifySeq(item.seq, item.type);
+        const { result, cp } = await verifySeq(item.seq, item.displayed);
         if (cp) size = cp.size;
         if (!result.ok) bad++;
         const failed = result.checks.filter((c) => !c.ok);
@@ -148,12 +153,16 @@ export async function recordView(main, { parts, query }) {
                                      line.withdrawn
                                          ? h('p', { class: 'withdrawn-note' },
                                              t('record.withdrawn', { by: line.withdrawnBy, reason: line.withdrawnReason ?? '' }),
-                                             ' ', seqLink(line.withdrawnBy))
+                                             ' ', seqLink(line.withdrawnBy), ' ', serverSays())
                                          : null,
                                      eventFields(line.event),
-                                     h('p', { class: 'signer' }, t('record.signer'), ': ', line.signer ?? ''),
+                                     h('p', { class: 'signer' }, t('record.signer'), ': ', line.signer ?? '', ' ',
+                                       serverSays('record.signer-says')),
                                      status);
-                       items.push({ seq: line.seq, type: line.type, el: status, row });
+                       // What this line shows from the server, to be checked against the signed entry.
+                       const displayed = { type: line.type, event: line.event, date: line.date ?? '',
+                                           signer: line.signer ?? '' };
+                       items.push({ seq: line.seq, displayed, el: status, row });
                        return row;
                      }));
   const cp = record.checkpoint;
@@ -210,13 +219,14 @@ export async function entryView(main, { parts }) {
             result.ok ? '✓ ' : '✗ ', result.ok ? t('verify.ok') : t('verify.fail')),
           shown.withdrawn
               ? h('p', { class: 'withdrawn-note' },
-                  t('entry.withdrawn', { by: shown.withdrawnBy ?? '', reason: shown.withdrawnReason ?? '' }))
+                  t('entry.withdrawn', { by: shown.withdrawnBy ?? '', reason: shown.withdrawnReason ?? '' }), ' ',
+                  serverSays())
               : null,
           h('dl', { class: 'fields wide' },
             h('dt', {}, t('entry.event')), h('dd', {}, label('eventType', shown.event?.type ?? '')),
             h('dt', {}, t('entry.recorded')), h('dd', {}, shown.recordedAt ?? ''),
-            h('dt', {}, t('entry.holder')), h('dd', {}, signer.holder ?? ''),
-            h('dt', {}, t('entry.role')), h('dd', {}, signer.role ? label('role', signer.role) : ''),
+            h('dt', {}, t('entry.holder')), h('dd', {}, signer.holder ?? '', ' ', serverSays()),
+            h('dt', {}, t('entry.role')), h('dd', {}, signer.role ? label('role', signer.role) : '', ' ', serverSays()),
             h('dt', {}, t('entry.keyid')), h('dd', {}, mono(shown.keyId ?? ''))),
           h('p', { class: 'note' }, t('entry.signer-note')),
           eventFields(shown.event),
