@@ -48,7 +48,11 @@ TEST_CASE("Read scopes: each role reads exactly what program-rules.md lists", "[
     std::set<Reading> reads;
   };
   const std::vector<Row> table = {
-      {"hr", {all.begin(), all.end()}},
+      // HR: everything, but entry bundles (interface.md: auditor and admin only).
+      {"hr",
+       {Reading::kEntry, Reading::kRecord, Reading::kPersons, Reading::kRoster,
+        Reading::kEligibility, Reading::kLeave, Reading::kExplanations, Reading::kAccessLog,
+        Reading::kSealed}},
       {"reviewer",
        {Reading::kEntry, Reading::kRecord, Reading::kPersons, Reading::kRoster,
         Reading::kEligibility}},

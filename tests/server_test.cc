@@ -529,6 +529,7 @@ TEST_CASE(
   CHECK(s.Get("/tile/entries/000", "").status == 401);
   CHECK(s.Get("/tile/entries/000", "dispatcher-U1").status == 403);
   CHECK(s.Get("/tile/entries/000", "enforcement").status == 403);
+  CHECK(s.Get("/tile/entries/000", "hr").status == 403);
   CHECK(s.Get("/tile/entries/003.p/1", "auditor").status == 404);
 }
 
