@@ -341,6 +341,10 @@ http::Response Service::Read(const http::Request& request) {
   if (!principal.ok()) return denied;
   // Answers `response` once the read is in the access log (or the 503 if it cannot be).
   auto recorded = [&](http::Response response, std::vector<std::string> more_subjects = {}) {
+    // The access log records GETs (verify requires the signed method to be GET); a HEAD
+    // of a recorded read would tell its size unrecorded.
+    if (request.method != "GET")
+      return Error(405, "read " + request.target + " with GET: every read of it is recorded");
     auto refused = Remember(proof, view, std::move(more_subjects));
     return refused ? *refused : response;
   };

@@ -349,6 +349,10 @@ TEST_CASE(
   CHECK_THAT(log.body, Contains("\"role\":\"dispatcher\""));
   CHECK_THAT(log.body, Contains("\"keyId\":\"" + HexEncode(f.key("hr").Public().KeyId()) + "\""));
   CHECK(s.Get("/v1/access-log?person=P1", "reviewer").status == 403);  // HR's question only
+  // A HEAD of a recorded read is refused: only GETs are recorded (and verified).
+  Reply head =
+      Exchange(s.port(), s.Request("HEAD", "/v1/persons/P1/record", "reviewer", "", kNow - 2));
+  CHECK(head.status == 405);
   CHECK(s.Get("/v1/access-log", "hr").status == 400);
   Reply none = s.Get("/v1/access-log?person=P3", "hr");
   REQUIRE(none.status == 200);
