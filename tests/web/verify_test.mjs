@@ -259,7 +259,7 @@ const ev = await import(path.join(js, 'event.js'));
 const trust = await import(path.join(js, 'trust.js'));
 const api = await import(path.join(js, 'api.js'));
 // One envelope of every Event member, as `probity sign` encoded and signed it
-// (tests/web/make_event_vectors.sh), and the signer's raw public key.
+// (tools/web_event_vectors.sh), and the signer's raw public key.
 const eventVectors = JSON.parse(fs.readFileSync(path.join(here, 'event_vectors.json'), 'utf8'));
 const vectorOf = (type, i = 0) => eventVectors.envelopes.filter((e) => e.event.type === type)[i];
 

@@ -4,10 +4,10 @@
 # Subject of each kind, a sealed field), as `probity sign` encodes and signs them, with
 # the signer's raw public key. verify_test.mjs decodes each body in the page's code and
 # compares it with the JSON probity's codec wrote. Run again only if the schema changes.
-#   bash tests/web/make_event_vectors.sh PATH/TO/probity
+#   bash tools/web_event_vectors.sh PATH/TO/probity
 set -euo pipefail
 probity="${1:?usage: $0 PATH/TO/probity}"
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "$0")/../tests/web" && pwd)"  # where the vectors live
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$probity" keygen "$tmp/k.pem" --quiet >/dev/null
@@ -48,7 +48,7 @@ python3 - "$tmp/k.pub" "$tmp/signed.jsonl" "$here/event_vectors.json" <<'PY'
 import base64, json, sys
 der = base64.b64decode("".join(l for l in open(sys.argv[1]).read().split("\n") if l and not l.startswith("-----")))
 envelopes = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
-out = {"comment": "written by tests/web/make_event_vectors.sh with probity sign",
+out = {"comment": "written by tools/web_event_vectors.sh with probity sign",
        "origin": "probity.test/web", "publicKey": base64.b64encode(der[-32:]).decode(),
        "envelopes": envelopes}
 with open(sys.argv[3], "w", encoding="utf-8") as f:
