@@ -402,6 +402,14 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
     stored_index.insert(it->key().ToString());
   if (stored_index != index)
     return Status::Corrupt("the access log's subject index does not match its entries");
+  // Nothing else is kept in the column family: entries, nodes, index, size, checkpoint.
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (!k.starts_with("e/") && !k.starts_with("n/") && !k.starts_with("s/") && k != kAccessSize &&
+        k != kAccessCheckpoint)
+      return Status::Corrupt("the access log holds a record '" + std::string(k.substr(0, 40)) +
+                             "' that is none of its own (added)");
+  }
   // The checkpoints kept earlier: each a prefix of this log.
   for (const auto& s : saved) {
     if (s.checkpoint.size > *size) {

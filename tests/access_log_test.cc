@@ -114,6 +114,15 @@ TEST_CASE("access log: a removed read is reported, even with the size record low
   CHECK_THAT(a.Verify(), Contains("access log"));
 }
 
+TEST_CASE("access log: a record added beside the reads is reported", "[access]") {
+  AccessFixture a;
+  {
+    test::RawDb db(a.f.dir());
+    db.Put(Column::kAccess, "x/planted", "anything");
+  }
+  CHECK_THAT(a.Verify(), Contains("that is none of its own (added)"));
+}
+
 TEST_CASE("access log: a read taken out of the index HR searches is reported", "[access]") {
   AccessFixture a;
   {
