@@ -228,7 +228,82 @@ Result<uint64_t> AccessLogSize(const LedgerView& view) {
 }
 
 Result<std::optional<std::string>> AccessLogCheckpoint(const LedgerView& view) {
+  auto size = AccessLogSize(view);
+  if (!size.ok()) return size.status();
+  auto cosigned = view.Get(Column::kAccess, AccessCosignedKey(*size));
+  if (!cosigned.ok()) return cosigned.status();
+  if (cosigned->has_value()) return cosigned;
   return view.Get(Column::kAccess, kAccessCheckpoint);
+}
+
+Result<std::optional<std::string>> LatestCosignedAccessCheckpoint(const LedgerView& view) {
+  auto it = view.NewIterator(Column::kAccess);
+  it->SeekForPrev("c/\xff");
+  if (!it->status().ok()) return Status::IoError("store read failed: " + it->status().ToString());
+  if (!it->Valid() || !it->key().starts_with("c/")) return std::optional<std::string>();
+  return std::optional<std::string>(it->value().ToString());
+}
+
+Result<Hash> AccessRootAt(const LedgerView& view, uint64_t size) {
+  auto stored = AccessLogSize(view);
+  if (!stored.ok()) return stored.status();
+  if (size > *stored)
+    return Status::Invalid("the access log holds " + std::to_string(*stored) + " reads, not " +
+                           std::to_string(size));
+  AccessNodes nodes(view);
+  return merkle::RootAt(nodes, size);
+}
+
+Result<std::vector<Hash>> AccessConsistencyProof(const LedgerView& view, uint64_t old_size,
+                                                 uint64_t new_size) {
+  auto size = AccessLogSize(view);
+  if (!size.ok()) return size.status();
+  if (old_size > new_size || new_size > *size)
+    return Status::Invalid("a consistency proof needs 0 <= old <= new <= the access log's size " +
+                           std::to_string(*size));
+  if (old_size == 0 || old_size == new_size) return std::vector<Hash>();
+  AccessNodes nodes(view);
+  return merkle::ConsistencyProof(nodes, old_size, new_size);
+}
+
+Result<size_t> AccessLog::AddCosignatures(const LedgerView& view, const note::Verifier& verifier,
+                                          std::string_view cosigned) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto opened = note::Open(cosigned, {verifier});
+  if (!opened.ok()) return opened.status().WithContext("cosigned checkpoint");
+  auto cp = note::ParseCheckpoint(opened->text);
+  if (!cp.ok()) return cp.status().WithContext("cosigned checkpoint");
+  if (cp->origin != AccessLogOrigin(origin_))
+    return Status::Refused("the checkpoint is of origin '" + cp->origin +
+                           "', not this access log's");
+  uint64_t size = frontier_.size();
+  if (cp->size == 0 || cp->size > size)
+    return Status::NotFound("the access log holds " + std::to_string(size) +
+                            " reads; it has no checkpoint at size " + std::to_string(cp->size));
+  AccessNodes nodes(view);
+  auto root = merkle::RootAt(nodes, cp->size);
+  if (!root.ok()) return root.status();
+  if (opened->text != CheckpointText(origin_, cp->size, *root))
+    return Status::Refused("the checkpoint does not sign this access log's root at size " +
+                           std::to_string(cp->size) + " (a fork)");
+  auto stored = view.Get(Column::kAccess, AccessCosignedKey(cp->size));
+  if (!stored.ok()) return stored.status();
+  size_t added = 0;
+  std::string updated(cosigned);
+  if (stored->has_value()) {
+    auto merged = note::MergeSignatures(**stored, cosigned, &added);
+    if (!merged.ok()) return merged.status();
+    updated = std::move(*merged);
+  } else {
+    // The first: every line but the ledger's own (Open found it) is new.
+    std::string_view lines = cosigned.substr(opened->text.size() + 1);
+    added = static_cast<size_t>(std::count(lines.begin(), lines.end(), '\n')) - 1;
+  }
+  if (added == 0) return added;
+  rocksdb::WriteBatch wb;
+  wb.Put(store_->handle(Column::kAccess), AccessCosignedKey(cp->size), updated);
+  PROBITY_RETURN_IF_ERROR(store_->Write(wb));
+  return added;
 }
 
 Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::string_view subject,
@@ -258,9 +333,9 @@ Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::stri
   return out;
 }
 
-Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
-                       const std::vector<SavedAccessCheckpoint>& saved,
-                       const std::function<void(uint64_t, uint64_t)>& progress) {
+Result<AccessLogCheck> VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
+                                       const std::vector<SavedAccessCheckpoint>& saved,
+                                       const std::function<void(uint64_t, uint64_t)>& progress) {
   const std::string& origin = view.origin();
   const StateReader& registry = view.state();
   uint64_t main_size = view.size();
@@ -272,16 +347,25 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
   for (const auto& s : saved) {
     if (s.checkpoint.size == 0) roots[0] = frontier.Root();
   }
-  auto want_root = [&saved](uint64_t size) {
+  auto it = view.NewIterator(Column::kAccess);
+  // The cosigned checkpoints (cosign): their sizes, to check each against the root there.
+  std::map<uint64_t, std::string> cosigned;
+  for (it->Seek("c/"); it->Valid() && it->key().starts_with("c/"); it->Next()) {
+    if (it->key().size() != 10)
+      return Status::Corrupt(
+          "the access log holds a cosigned checkpoint record of the wrong length");
+    cosigned[SeqFromKey(std::string_view(it->key().data() + 2, 8))] = it->value().ToString();
+  }
+  if (!it->status().ok()) return Status::IoError("store read failed: " + it->status().ToString());
+  auto want_root = [&saved, &cosigned](uint64_t size) {
     for (const auto& s : saved) {
       if (s.checkpoint.size == size) return true;
     }
-    return false;
+    return cosigned.contains(size);
   };
   std::set<std::string> index;       // the subject index records the entries imply
   std::set<std::string> signatures;  // each reader's signature once
   int64_t last_us = 0;
-  auto it = view.NewIterator(Column::kAccess);
   it->Seek("e/");
   for (uint64_t seq = 0; seq < *size; ++seq, it->Next()) {
     if (!it->Valid() || it->key().ToString() != AccessEntryKey(seq)) {
@@ -405,8 +489,8 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
   // Nothing else is kept in the column family: entries, nodes, index, size, checkpoint.
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view k(it->key().data(), it->key().size());
-    if (!k.starts_with("e/") && !k.starts_with("n/") && !k.starts_with("s/") && k != kAccessSize &&
-        k != kAccessCheckpoint)
+    if (!k.starts_with("e/") && !k.starts_with("n/") && !k.starts_with("s/") &&
+        !k.starts_with("c/") && k != kAccessSize && k != kAccessCheckpoint)
       return Status::Corrupt("the access log holds a record '" + std::string(k.substr(0, 40)) +
                              "' that is none of its own (added)");
   }
@@ -424,11 +508,26 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
                              "): reads were altered, reordered or removed");
     }
   }
-  auto cp = AccessLogCheckpoint(view);
+  // Each cosigned checkpoint signs this log's root at its size.
+  AccessLogCheck check;
+  check.size = *size;
+  for (const auto& [at_size, note_text] : cosigned) {
+    std::string where = "the access log's cosigned checkpoint at size " + std::to_string(at_size);
+    if (at_size == 0 || at_size > *size)
+      return Status::Corrupt(where + " is beyond its " + std::to_string(*size) + " reads");
+    auto opened = note::Open(note_text, {verifier});
+    if (!opened.ok()) return Status::Corrupt(where + ": " + opened.status().message());
+    if (opened->text != CheckpointText(origin, at_size, roots[at_size]))
+      return Status::Corrupt("access log fork: " + where +
+                             " does not sign the root of its reads at that size");
+    check.cosigned = note_text;
+    check.cosigned_size = at_size;
+  }
+  auto cp = view.Get(Column::kAccess, kAccessCheckpoint);
   if (!cp.ok()) return cp.status();
   if (*size == 0) {
     if (cp->has_value()) return Status::Corrupt("an empty access log has a checkpoint");
-    return Status::Ok();
+    return check;
   }
   if (!cp->has_value()) return Status::Corrupt("the access log has no checkpoint");
   auto opened = note::Open(**cp, {verifier});
@@ -437,8 +536,9 @@ Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
   if (opened->text != CheckpointText(origin, *size, frontier.Root()))
     return Status::Corrupt("the access log's checkpoint does not sign its " +
                            std::to_string(*size) + " entries");
+  check.checkpoint = check.cosigned_size == *size ? check.cosigned : **cp;
   if (progress) progress(*size, *size);
-  return Status::Ok();
+  return check;
 }
 
 }  // namespace probity

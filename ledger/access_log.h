@@ -88,6 +88,15 @@ class AccessLog {
   Result<uint64_t> Record(const AccessRecord& record, int64_t now_us);
   uint64_t size() const;
 
+  // Stores the witness cosignature lines `cosigned` carries (an access log checkpoint note
+  // as `probity witness add-checkpoint` prints it) with the access log's checkpoint at that
+  // size, under "c/" SeqKey(size), and returns how many lines were new. Refused unless the
+  // note is signed by `verifier` (the ledger's checkpoint key), is of "<origin>/access" and
+  // signs this log's own root at its size (a size beyond the log: NotFound). `view` is of
+  // the same store. The cosignatures are not trusted here: verify --witness checks them.
+  Result<size_t> AddCosignatures(const LedgerView& view, const note::Verifier& verifier,
+                                 std::string_view cosigned);
+
  private:
   AccessLog() = default;
   Store* store_ = nullptr;
@@ -100,8 +109,18 @@ class AccessLog {
 
 // ---- reading, through one view of the store --------------------------------------------
 Result<uint64_t> AccessLogSize(const LedgerView& view);
-// The latest signed checkpoint of the access log; nullopt while it is empty.
+// The latest signed checkpoint of the access log, with the witness cosignatures stored for
+// it if any; nullopt while it is empty.
 Result<std::optional<std::string>> AccessLogCheckpoint(const LedgerView& view);
+// The newest access log checkpoint that carries witness cosignatures (stored by
+// AddAccessCosignatures), nullopt if none does.
+Result<std::optional<std::string>> LatestCosignedAccessCheckpoint(const LedgerView& view);
+// The access log's root at `size` (at most its size), from its stored tree.
+Result<Hash> AccessRootAt(const LedgerView& view, uint64_t size);
+// RFC 9162 PROOF(old_size, new_size) over the access log's stored tree: empty when the sizes
+// are equal or old_size is 0; Invalid unless old_size <= new_size <= the access log's size.
+Result<std::vector<Hash>> AccessConsistencyProof(const LedgerView& view, uint64_t old_size,
+                                                 uint64_t new_size);
 // The entries about `subject`, oldest first: at most `limit`, the newest.
 Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::string_view subject,
                                                size_t limit);
@@ -112,18 +131,25 @@ Result<std::vector<AccessEntry>> AccessesAbout(const LedgerView& view, std::stri
 // of its target, created within five minutes of recordedAt and stored once; `what` and
 // `subjects` are what ReadOfTarget derives from that target (an entry's added subjects
 // are in the main log's subject index for that seq); the stored nodes are the tree of those
-// entries, the subject index matches them exactly, and the latest checkpoint is signed by
-// `verifier` (the ledger's checkpoint key) over "<origin>/access", the recomputed size and root.
-// Corrupt, naming the first seq or record that differs. `progress` (may be empty) gets (done,
-// total). `saved`: access log checkpoints someone kept earlier (already opened with `verifier`);
-// the log must extend each (a smaller log is a rollback: reads removed; another root at
-// that size a fork: reads altered).
+// entries, the subject index matches them exactly, the latest checkpoint and every
+// cosigned one are signed by `verifier` (the ledger's checkpoint key) over
+// "<origin>/access", the recomputed size and the root at that size. Corrupt, naming the
+// first seq or record that differs. `progress` (may be empty) gets (done, total). `saved`:
+// access log checkpoints someone kept earlier (already opened with `verifier`); the log must
+// extend each (a smaller log is a rollback: reads removed; another root at that size a
+// fork: reads altered). Witness cosignatures themselves are the caller's to check.
 struct SavedAccessCheckpoint {
   std::string source;  // for messages: "cp.note", "trust dir ..."
   note::Checkpoint checkpoint;
 };
-Status VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
-                       const std::vector<SavedAccessCheckpoint>& saved,
-                       const std::function<void(uint64_t, uint64_t)>& progress);
+struct AccessLogCheck {
+  uint64_t size = 0;
+  std::string checkpoint;  // the latest (AccessLogCheckpoint), "" while empty
+  std::string cosigned;    // the newest cosigned (LatestCosignedAccessCheckpoint), or ""
+  uint64_t cosigned_size = 0;
+};
+Result<AccessLogCheck> VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,
+                                       const std::vector<SavedAccessCheckpoint>& saved,
+                                       const std::function<void(uint64_t, uint64_t)>& progress);
 
 }  // namespace probity

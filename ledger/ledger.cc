@@ -430,8 +430,11 @@ Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
   if (!opened.ok()) return opened.status().WithContext("cosigned checkpoint");
   auto cp = note::ParseCheckpoint(opened->text);
   if (!cp.ok()) return cp.status().WithContext("cosigned checkpoint");
+  if (cp->origin == AccessLogOrigin(origin_) && access_log_)
+    return access_log_->AddCosignatures(View(), *verifier_, cosigned);
   if (cp->origin != origin_)
-    return Status::Refused("the checkpoint is of origin '" + cp->origin + "', not this ledger's");
+    return Status::Refused("the checkpoint is of origin '" + cp->origin +
+                           "', neither this ledger's nor its access log's");
   auto stored = store_->Get(Column::kCheckpoints, SeqKey(cp->size));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value())
@@ -441,31 +444,12 @@ Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
     return Status::Refused("the checkpoint at size " + std::to_string(cp->size) +
                            " stored here has other text");
   }
-  // Signature lines: each ends in "\n"; keep the stored ones and add the new.
-  auto lines_of = [&](std::string_view note) {
-    std::vector<std::string> lines;
-    std::string_view rest = note.substr(text.size() + 1);
-    while (!rest.empty()) {
-      size_t nl = rest.find('\n');
-      lines.emplace_back(rest.substr(0, nl + 1));
-      rest.remove_prefix(nl + 1);
-    }
-    return lines;
-  };
-  std::string updated = **stored;
   size_t added = 0;
-  auto have = lines_of(updated);
-  for (const auto& line : lines_of(cosigned)) {
-    if (std::find(have.begin(), have.end(), line) != have.end()) continue;
-    if (have.size() >= note::kMaxSignatures)
-      return Status::Refused("the checkpoint carries too many signatures");
-    updated += line;
-    have.push_back(line);
-    ++added;
-  }
+  auto updated = note::MergeSignatures(**stored, cosigned, &added);
+  if (!updated.ok()) return updated.status();
   if (added == 0) return added;
   rocksdb::WriteBatch wb;
-  wb.Put(store_->handle(Column::kCheckpoints), SeqKey(cp->size), updated);
+  wb.Put(store_->handle(Column::kCheckpoints), SeqKey(cp->size), *updated);
   PROBITY_RETURN_IF_ERROR(store_->Write(wb));
   return added;
 }

@@ -140,6 +140,7 @@ class Ledger {
   // witness cosignatures) with the stored checkpoint of the same size, which must have
   // exactly the same text. Lines already stored are kept once. Returns how many lines
   // were new. The cosignatures are not trusted here: verify --witness checks them.
+  // A checkpoint of the access log ("<origin>/access") goes to AccessLog::AddCosignatures.
   Result<size_t> AddCosignatures(std::string_view note);
   // The clear values of entry `seq`'s sealed fields still kept (none after an erasure).
   Result<std::vector<SealedValue>> ReadSealed(uint64_t seq) const;

@@ -231,6 +231,39 @@ Result<Opened> Open(std::string_view note, const std::vector<Verifier>& verifier
   return opened;
 }
 
+Result<std::string> MergeSignatures(std::string_view stored, std::string_view more, size_t* added) {
+  // A note is its text, one empty line, then signature lines each ending in "\n".
+  auto split = [](std::string_view note) {
+    size_t blank = note.rfind("\n\n");
+    std::pair<std::string_view, std::vector<std::string_view>> out;
+    if (blank == std::string_view::npos) return out;
+    out.first = note.substr(0, blank + 1);
+    std::string_view rest = note.substr(blank + 2);
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      out.second.push_back(rest.substr(0, nl + 1));
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    }
+    return out;
+  };
+  auto [text, have] = split(stored);
+  auto [other_text, lines] = split(more);
+  if (text.empty() || text != other_text)
+    return Status::Refused("the two notes sign different texts");
+  std::string merged(stored);
+  size_t count = 0;
+  for (auto line : lines) {
+    if (std::find(have.begin(), have.end(), line) != have.end()) continue;
+    if (have.size() >= kMaxSignatures)
+      return Status::Refused("the note carries too many signatures");
+    merged += line;
+    have.push_back(line);
+    ++count;
+  }
+  if (added) *added = count;
+  return merged;
+}
+
 std::string FormatCheckpoint(const Checkpoint& c) {
   std::string out = c.origin + "\n" + std::to_string(c.size) + "\n" + Base64Encode(c.root) + "\n";
   for (const std::string& e : c.extensions) out += e + "\n";

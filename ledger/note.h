@@ -81,6 +81,12 @@ struct Opened {
 // Corrupt: a known key's signature fails, or no known key signed at all.
 Result<Opened> Open(std::string_view note, const std::vector<Verifier>& verifiers);
 
+// `stored` (a note) with the signature lines of `more` (a note of the same text) that it
+// lacks appended, in order; `*added` (may be null) gets how many. Both must already be
+// opened by the caller. Refused if `more` is of another text or the result would carry
+// more than kMaxSignatures lines.
+Result<std::string> MergeSignatures(std::string_view stored, std::string_view more, size_t* added);
+
 // Checkpoint note text (c2sp.org/tlog-checkpoint):
 //
 //   origin "\n" decimal(size) "\n" base64(root[32]) "\n" *(extension "\n")

@@ -100,6 +100,7 @@ std::string SubjectOfUnit(const std::string& unit) { return "unit/" + unit; }
 
 std::string AccessEntryKey(uint64_t seq) { return "e/" + SeqKey(seq); }
 std::string AccessNodeKey(uint32_t level, uint64_t index) { return "n/" + NodeKey(level, index); }
+std::string AccessCosignedKey(uint64_t size) { return "c/" + SeqKey(size); }
 std::string AccessSubjectKey(std::string_view subject, uint64_t seq) {
   return AccessSubjectPrefix(subject) + SeqKey(seq);
 }

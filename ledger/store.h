@@ -97,6 +97,8 @@ std::string AccessNodeKey(uint32_t level, uint64_t index);  // "n/" NodeKey -> h
 // "s/" subject 0x00 SeqKey(seq) -> "": the access entries about a subject ("person/ID").
 std::string AccessSubjectKey(std::string_view subject, uint64_t seq);
 std::string AccessSubjectPrefix(std::string_view subject);
+// "c/" SeqKey(size) -> that checkpoint with the witness cosignatures stored for it (cosign).
+std::string AccessCosignedKey(uint64_t size);
 inline constexpr char kAccessSize[] = "size";              // decimal entry count
 inline constexpr char kAccessCheckpoint[] = "checkpoint";  // the latest signed checkpoint
 

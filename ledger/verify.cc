@@ -453,32 +453,51 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
   // The access log: its own entries, tree and checkpoint, every read signed by its reader.
   {
-    Status st = VerifyAccessLog(store, verifier, access_since, nullptr);
-    if (!st.ok()) {
-      if (st.code() != Code::kCorrupt) return st;
-      return fail(std::nullopt, st.message());
+    auto access = VerifyAccessLog(store, verifier, access_since, nullptr);
+    if (!access.ok()) {
+      if (access.status().code() != Code::kCorrupt) return access.status();
+      return fail(std::nullopt, access.status().message());
     }
-    auto access = AccessLogSize(store);
-    if (!access.ok()) return access.status();
-    report.access_entries = *access;
-    auto access_cp = AccessLogCheckpoint(store);
-    if (!access_cp.ok()) return access_cp.status();
-    report.access_checkpoint = access_cp->value_or("");
+    report.access_entries = access->size;
+    report.access_checkpoint = access->checkpoint;
+    report.access_cosigned = access->cosigned;
+    report.access_cosigned_size = access->cosigned_size;
     report.since_checked += access_since.size();
   }
 
-  // Witnesses: the latest checkpoint carries enough valid cosignatures.
+  // Witnesses: the latest checkpoint carries enough valid cosignatures, and so does the
+  // access log's newest cosigned one (reads grow it between witnessings; verify reports
+  // how far it is witnessed).
   if (!options.witnesses.empty()) {
+    size_t quorum = options.quorum ? options.quorum : options.witnesses.size();
     auto cosigned = witness::VerifyCosignatures(report.checkpoint, options.witnesses);
     if (!cosigned.ok()) return fail(std::nullopt, "witness: " + cosigned.status().message());
     report.cosigned_by = *cosigned;
-    size_t quorum = options.quorum ? options.quorum : options.witnesses.size();
     if (report.cosigned_by.size() < quorum) {
       return fail(std::nullopt,
                   "witness: the latest checkpoint (size " + std::to_string(latest.size) +
                       ") carries " + std::to_string(report.cosigned_by.size()) +
                       " valid cosignature(s) of the " + std::to_string(options.witnesses.size()) +
                       " witness(es) given; " + std::to_string(quorum) + " required");
+    }
+    if (report.access_entries > 0) {
+      if (report.access_cosigned.empty())
+        return fail(std::nullopt, "witness: the access log (" +
+                                      std::to_string(report.access_entries) +
+                                      " reads) has no checkpoint cosigned by a witness; "
+                                      "witness it as the main log (docs/operator.md)");
+      auto access_cosigned = witness::VerifyCosignatures(report.access_cosigned, options.witnesses);
+      if (!access_cosigned.ok())
+        return fail(std::nullopt, "witness: access log: " + access_cosigned.status().message());
+      report.access_cosigned_by = *access_cosigned;
+      if (report.access_cosigned_by.size() < quorum) {
+        return fail(std::nullopt,
+                    "witness: the access log's newest cosigned checkpoint (size " +
+                        std::to_string(report.access_cosigned_size) + ") carries " +
+                        std::to_string(report.access_cosigned_by.size()) +
+                        " valid cosignature(s) of the " + std::to_string(options.witnesses.size()) +
+                        " witness(es) given; " + std::to_string(quorum) + " required");
+      }
     }
   }
   return report;

@@ -33,7 +33,8 @@ struct VerifyOptions {
     std::string note;
   };
   std::vector<Saved> since;
-  // Witnesses whose cosignatures the latest checkpoint must carry, at least `quorum`.
+  // Witnesses whose cosignatures the latest checkpoint must carry, at least `quorum`; the
+  // access log's newest cosigned checkpoint too, once it holds any read.
   std::vector<witness::CosignerKey> witnesses;
   size_t quorum = 0;
 };
@@ -44,14 +45,17 @@ struct VerifyReport {
   Hash root{};             // recomputed root at checkpoint_size
   std::string checkpoint;  // the latest checkpoint note, as stored
   uint64_t signatures_checked = 0;
-  uint64_t checkpoints_checked = 0;               // every stored checkpoint, not only the latest
-  uint64_t derived_checked = 0;                   // derived records compared with the fold
-  uint64_t since_checked = 0;                     // saved checkpoints the log extends
-  uint64_t access_entries = 0;                    // access log entries checked
-  std::string access_checkpoint;                  // its latest checkpoint (empty: none yet)
-  std::vector<witness::Cosignature> cosigned_by;  // witnesses whose cosignature verified
-  std::optional<uint64_t> bad_seq;                // the first entry that does not check out
-  std::string problem;                            // empty when everything checks out
+  uint64_t checkpoints_checked = 0;  // every stored checkpoint, not only the latest
+  uint64_t derived_checked = 0;      // derived records compared with the fold
+  uint64_t since_checked = 0;        // saved checkpoints the log extends
+  uint64_t access_entries = 0;       // access log entries checked
+  std::string access_checkpoint;     // its latest checkpoint (empty: none yet)
+  std::string access_cosigned;       // its newest checkpoint with cosignatures (empty: none)
+  uint64_t access_cosigned_size = 0;
+  std::vector<witness::Cosignature> access_cosigned_by;  // with --witness: who cosigned it
+  std::vector<witness::Cosignature> cosigned_by;         // witnesses whose cosignature verified
+  std::optional<uint64_t> bad_seq;                       // the first entry that does not check out
+  std::string problem;                                   // empty when everything checks out
   bool ok() const { return problem.empty(); }
 };
 

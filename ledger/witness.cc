@@ -505,12 +505,13 @@ class DirLock {
 }  // namespace
 
 Status InitWitness(const std::string& dir, const std::string& name,
-                   const note::Verifier& log_verifier) {
+                   const note::Verifier& log_verifier, const std::string& origin) {
   if (!note::IsValidKeyName(name)) {
     return Status::Invalid("witness name '" + name + "' is empty or has '+' or a space");
   }
-  if (!IsValidOrigin(log_verifier.name)) {
-    return Status::Invalid("log key name '" + log_verifier.name + "' is not a valid origin line");
+  const std::string& followed = origin.empty() ? log_verifier.name : origin;
+  if (!IsValidOrigin(followed)) {
+    return Status::Invalid("log origin '" + followed + "' is not a valid origin line");
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoStatus("cannot create", dir, errno);
@@ -526,8 +527,7 @@ Status InitWitness(const std::string& dir, const std::string& name,
                              " already holds witness state; refusing to overwrite it");
     }
   }
-  return CreateFileAtomically(dir, "config",
-                              FormatConfig(name, log_verifier.name, log_verifier.Vkey()));
+  return CreateFileAtomically(dir, "config", FormatConfig(name, followed, log_verifier.Vkey()));
 }
 
 Result<std::string> WitnessVkey(const std::string& dir, const PrivateKey& witness_key) {

@@ -106,10 +106,12 @@ Result<WitnessRequest> ParseWitnessRequest(std::string_view body);
 // checkpoint of the origin, and (when the witness key is given) carries a cosignature by it.
 
 // Creates the state for a witness named `name` that follows the log whose checkpoints are
-// signed by `log_verifier` and whose origin line is the verifier's name. Creates `dir` if
-// missing. Refused if `dir` already holds witness state; Invalid for an invalid name.
+// signed by `log_verifier` and whose origin line is `origin` (empty: the verifier's name;
+// a ledger's access log has "<origin>/access" under the ledger's key). Creates `dir` if
+// missing. Refused if `dir` already holds witness state; Invalid for an invalid name or
+// origin.
 Status InitWitness(const std::string& dir, const std::string& name,
-                   const note::Verifier& log_verifier);
+                   const note::Verifier& log_verifier, const std::string& origin = "");
 
 // This witness's cosigner vkey (name from dir/config, key from `witness_key`).
 Result<std::string> WitnessVkey(const std::string& dir, const PrivateKey& witness_key);

@@ -67,6 +67,32 @@ std::string HexList(const std::vector<Hash>& hashes) {
   return out + "]";
 }
 
+// ?old=&new=: a consistency proof of a log of `log_size` (the main log or the access log),
+// as `probity prove consistency --json` prints it, checked before it is sent.
+http::Response ConsistencyProof(
+    const Service& service, const Target& t, uint64_t log_size, const std::string& log_name,
+    const std::function<Result<std::vector<Hash>>(uint64_t, uint64_t)>& prove,
+    const std::function<Result<Hash>(uint64_t)>& root_at) {
+  auto old_size = Number(t.query, "old");
+  auto new_size = Number(t.query, "new");
+  if (!old_size || !new_size) return Service::Error(400, "old and new must be whole numbers");
+  if (*new_size > log_size || *old_size == 0 || *old_size > *new_size) {
+    return Service::Error(404, "old must be from 1 to new, and new at most " + log_name +
+                                   "'s size " + std::to_string(log_size));
+  }
+  auto proof = prove(*old_size, *new_size);
+  if (!proof.ok()) return service.Failure(proof.status());
+  auto old_root = root_at(*old_size);
+  auto new_root = root_at(*new_size);
+  if (!old_root.ok()) return service.Failure(old_root.status());
+  if (!new_root.ok()) return service.Failure(new_root.status());
+  Status st = merkle::VerifyConsistency(*old_size, *new_size, *proof, *old_root, *new_root);
+  if (!st.ok()) return Service::Error(500, "the store's tree is damaged: " + st.message());
+  return Json("{\"oldSize\":" + std::to_string(*old_size) + ",\"newSize\":" +
+              std::to_string(*new_size) + ",\"hashes\":" + HexList(*proof) + ",\"oldRoot\":\"" +
+              HexEncode(*old_root) + "\",\"newRoot\":\"" + HexEncode(*new_root) + "\"}");
+}
+
 // GET /v1/proofs/inclusion?seq=&size= and /v1/proofs/consistency?old=&new=, as
 // `probity prove --json` prints them; never a proof that does not check.
 http::Response Proof(const Service& service, const LedgerView& view, const std::string& kind,
@@ -95,24 +121,10 @@ http::Response Proof(const Service& service, const LedgerView& view, const std::
                 ",\"root\":\"" + HexEncode(*root) + "\"}");
   }
   if (kind == "consistency") {
-    auto old_size = Number(t.query, "old");
-    auto new_size = Number(t.query, "new");
-    if (!old_size || !new_size) return Service::Error(400, "old and new must be whole numbers");
-    if (*new_size > log_size || *old_size == 0 || *old_size > *new_size) {
-      return Service::Error(404, "old must be from 1 to new, and new at most the log's size " +
-                                     std::to_string(log_size));
-    }
-    auto proof = view.ConsistencyProof(*old_size, *new_size);
-    if (!proof.ok()) return service.Failure(proof.status());
-    auto old_root = view.RootAt(*old_size);
-    auto new_root = view.RootAt(*new_size);
-    if (!old_root.ok()) return service.Failure(old_root.status());
-    if (!new_root.ok()) return service.Failure(new_root.status());
-    Status st = merkle::VerifyConsistency(*old_size, *new_size, *proof, *old_root, *new_root);
-    if (!st.ok()) return Service::Error(500, "the store's tree is damaged: " + st.message());
-    return Json("{\"oldSize\":" + std::to_string(*old_size) + ",\"newSize\":" +
-                std::to_string(*new_size) + ",\"hashes\":" + HexList(*proof) + ",\"oldRoot\":\"" +
-                HexEncode(*old_root) + "\",\"newRoot\":\"" + HexEncode(*new_root) + "\"}");
+    return ConsistencyProof(
+        service, t, log_size, "the log",
+        [&](uint64_t a, uint64_t b) { return view.ConsistencyProof(a, b); },
+        [&](uint64_t n) { return view.RootAt(n); });
   }
   return Service::Error(404, "no proof '" + kind + "': inclusion or consistency");
 }
@@ -320,6 +332,15 @@ http::Response Service::Read(const http::Request& request) {
     r.body = **cp;
     r.fields.push_back({"Cache-Control", "no-store"});
     return r;
+  }
+  if (path == std::vector<std::string>{"v1", "access-log", "proofs", "consistency"}) {
+    // Public too: hashes only, so a kept access checkpoint can be carried forward.
+    auto size = AccessLogSize(view);
+    if (!size.ok()) return Failure(size.status());
+    return ConsistencyProof(
+        *this, *target, *size, "the access log",
+        [&](uint64_t a, uint64_t b) { return AccessConsistencyProof(view, a, b); },
+        [&](uint64_t n) { return AccessRootAt(view, n); });
   }
   if (path == std::vector<std::string>{"v1", "log"}) {
     // What a client pins: the log's origin and the key its checkpoints are signed with.

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/verify.h"
+#include "ledger/witness.h"
 #include "tests/program_fixture.h"
 
 namespace probity {
@@ -327,6 +328,168 @@ TEST_CASE(
                        kReadAt)
               .ok());
   f.RequireVerifies();
+}
+
+// ---- witnessing the access log -------------------------------------------------------
+
+// A witness (C2SP tlog-witness) following the access log of `f`'s ledger in its own state.
+struct AccessWitness {
+  test::TempDir dir;
+  PrivateKey key = test::KeyFor("witness.test");
+  witness::CosignerKey cosigner = *witness::CosignerKey::For("witness.test", key.Public());
+  explicit AccessWitness(Ledger& ledger) {
+    REQUIRE(witness::InitWitness(dir.path() + "/w", "witness.test", ledger.checkpoint_verifier(),
+                                 AccessLogOrigin(ledger.origin()))
+                .ok());
+    // The same witness follows the main log too (its own state), which verify --witness
+    // requires first.
+    const std::string main = dir.path() + "/main";
+    REQUIRE(witness::InitWitness(main, "witness.test", ledger.checkpoint_verifier()).ok());
+    auto latest = ledger.LatestCheckpoint();
+    REQUIRE(latest.ok());
+    auto cosigned =
+        witness::AddCheckpoint(main, key, witness::FormatWitnessRequest({0, {}, *latest}),
+                               static_cast<uint64_t>(kCreated));
+    REQUIRE(cosigned.ok());
+    REQUIRE(ledger.AddCosignatures(cosigned->note).ok());
+  }
+  // What `probity checkpoint --access --witness-request --old OLD` sends, and the answer.
+  Result<witness::Cosigned> Ask(const LedgerView& view, uint64_t old_size) {
+    witness::WitnessRequest request;
+    request.old_size = old_size;
+    auto size = AccessLogSize(view);
+    REQUIRE(size.ok());
+    auto proof = AccessConsistencyProof(view, old_size, *size);
+    if (proof.ok()) request.proof = *proof;  // none for a size the log no longer has
+    auto latest = AccessLogCheckpoint(view);
+    REQUIRE(latest.ok());
+    REQUIRE(latest->has_value());
+    request.note = **latest;
+    return witness::AddCheckpoint(dir.path() + "/w", key, witness::FormatWitnessRequest(request),
+                                  static_cast<uint64_t>(kCreated));
+  }
+  Result<VerifyReport> Verify(const std::string& store_dir, const std::vector<std::string>& since) {
+    Ledger::Options options;
+    options.rules = &TheRules();
+    auto ledger = Ledger::Open(store_dir, Store::Mode::kReadOnly, options);
+    REQUIRE(ledger.ok());
+    VerifyOptions v;
+    v.rules = &TheRules();
+    v.threads = 1;
+    v.witnesses = {cosigner};
+    for (const auto& note : since) v.since.push_back({"the witness's latest", note});
+    return VerifyLedger(**ledger, v);
+  }
+};
+
+void RecordReads(ProgramLedger& f, int count) {
+  for (int i = 0; i < count; ++i) {
+    REQUIRE(f.ledger()
+                .access_log()
+                ->Record(SignedRead(f.key("hr"), "/v1/persons/P1/record", f.ledger().size(),
+                                    {AccessSubjectOfPerson("P1")}),
+                         kReadAt)
+                .ok());
+  }
+}
+
+TEST_CASE(
+    "access log witnessing: a witness cosigns consistent access checkpoints, cosign stores "
+    "them, and verify --witness checks the newest",
+    "[access][witness]") {
+  AccessFixture a;
+  a.f.Reopen();
+  AccessWitness w(a.f.ledger());
+  auto first = w.Ask(a.f.ledger().View(), 0);
+  INFO((first.ok() ? std::string() : first.status().message()));
+  REQUIRE(first.ok());
+  auto added = a.f.ledger().AddCosignatures(first->note);
+  REQUIRE(added.ok());
+  CHECK(*added == 1);
+  CHECK(*a.f.ledger().AddCosignatures(first->note) == 0);  // stored once
+  // Reads go on; the witness is asked again from the size it cosigned.
+  RecordReads(a.f, 2);
+  auto second = w.Ask(a.f.ledger().View(), 3);
+  INFO((second.ok() ? std::string() : second.status().message()));
+  REQUIRE(second.ok());
+  REQUIRE(a.f.ledger().AddCosignatures(second->note).ok());
+  RecordReads(a.f, 1);  // one read the witness has not seen yet
+  auto latest = AccessLogCheckpoint(a.f.ledger().View());
+  a.f.Close();
+  auto report = w.Verify(a.f.dir(), {});
+  REQUIRE(report.ok());
+  INFO(report->problem);
+  REQUIRE(report->ok());
+  CHECK(report->access_entries == 6);
+  CHECK(report->access_cosigned_size == 5);
+  REQUIRE(report->access_cosigned_by.size() == 1);
+  CHECK(report->access_cosigned_by[0].name == "witness.test");
+  // The witness's own latest, kept by an auditor, checks out against the log.
+  auto kept = witness::LatestNote(w.dir.path() + "/w");
+  REQUIRE(kept.ok());
+  auto again = w.Verify(a.f.dir(), {*kept});
+  REQUIRE(again.ok());
+  CHECK(again->problem.empty());
+}
+
+TEST_CASE("access log witnessing: verify --witness fails while no access checkpoint is cosigned",
+          "[access][witness]") {
+  AccessFixture a;
+  a.f.Reopen();
+  AccessWitness w(a.f.ledger());
+  a.f.Close();
+  auto report = w.Verify(a.f.dir(), {});
+  REQUIRE(report.ok());
+  CHECK_THAT(report->problem, Contains("the access log (3 reads) has no checkpoint cosigned"));
+}
+
+TEST_CASE(
+    "access log witnessing: a wiped access log is caught by the witness (it will not cosign) "
+    "and by verify --since the witness's latest",
+    "[access][witness]") {
+  AccessFixture a;
+  a.f.Reopen();
+  AccessWitness w(a.f.ledger());
+  REQUIRE(w.Ask(a.f.ledger().View(), 0).ok());
+  a.f.Close();
+  {
+    // The operator wipes every read, then lets one new read be recorded.
+    test::RawDb db(a.f.dir());
+    for (const auto& key : db.Keys(Column::kAccess)) db.Delete(Column::kAccess, key);
+  }
+  a.f.Reopen();
+  RecordReads(a.f, 1);
+  auto refused = w.Ask(a.f.ledger().View(), 3);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Contains("rollback"));
+  auto from_zero = w.Ask(a.f.ledger().View(), 0);
+  REQUIRE_FALSE(from_zero.ok());
+  CHECK_THAT(from_zero.status().message(), Contains("conflict"));
+  a.f.Close();
+  auto kept = witness::LatestNote(w.dir.path() + "/w");
+  REQUIRE(kept.ok());
+  auto report = w.Verify(a.f.dir(), {*kept});
+  REQUIRE(report.ok());
+  CHECK_THAT(report->problem, Contains("access log rollback"));
+}
+
+TEST_CASE("access log witnessing: a cosigned checkpoint moved to another size is a fork",
+          "[access][witness]") {
+  AccessFixture a;
+  a.f.Reopen();
+  AccessWitness w(a.f.ledger());
+  auto cosigned = w.Ask(a.f.ledger().View(), 0);
+  REQUIRE(cosigned.ok());
+  REQUIRE(a.f.ledger().AddCosignatures(cosigned->note).ok());
+  a.f.Close();
+  {
+    test::RawDb db(a.f.dir());
+    db.Put(Column::kAccess, AccessCosignedKey(2), db.Get(Column::kAccess, AccessCosignedKey(3)));
+  }
+  auto report = w.Verify(a.f.dir(), {});
+  REQUIRE(report.ok());
+  CHECK_THAT(report->problem, Contains("access log fork"));
+  CHECK_THAT(report->problem, Contains("size 2"));
 }
 
 }  // namespace

@@ -99,6 +99,14 @@ int Verify(const Args& args) {
       if (!st.ok()) return Fail(args, kExitStore, "--trust-dir: " + st.message());
     }
   }
+  auto cosigners_json = [](const std::vector<witness::Cosignature>& by) {
+    std::string out = "[";
+    for (size_t i = 0; i < by.size(); ++i) {
+      out += (i ? ",{\"witness\":" : "{\"witness\":") + JsonQuote(by[i].name) + ",\"time\":" +
+             JsonQuote(FormatTimestamp(static_cast<int64_t>(by[i].timestamp) * 1000000)) + "}";
+    }
+    return out + "]";
+  };
   if (args.Has("json")) {
     std::cout << "{\"ok\":" << (report->ok() ? "true" : "false") << ",\"entries\":" << report->size
               << ",\"checkpointSize\":" << report->checkpoint_size
@@ -106,15 +114,10 @@ int Verify(const Args& args) {
               << ",\"checkpointsChecked\":" << report->checkpoints_checked
               << ",\"derivedChecked\":" << report->derived_checked
               << ",\"sinceChecked\":" << report->since_checked
-              << ",\"accessEntries\":" << report->access_entries << ",\"cosignedBy\":[";
-    for (size_t i = 0; i < report->cosigned_by.size(); ++i) {
-      std::cout << (i ? "," : "") << "{\"witness\":" << JsonQuote(report->cosigned_by[i].name)
-                << ",\"time\":"
-                << JsonQuote(FormatTimestamp(
-                       static_cast<int64_t>(report->cosigned_by[i].timestamp) * 1000000))
-                << "}";
-    }
-    std::cout << "]";
+              << ",\"accessEntries\":" << report->access_entries
+              << ",\"cosignedBy\":" << cosigners_json(report->cosigned_by)
+              << ",\"accessCosignedSize\":" << report->access_cosigned_size
+              << ",\"accessCosignedBy\":" << cosigners_json(report->access_cosigned_by);
     if (report->bad_seq) std::cout << ",\"badSeq\":" << *report->bad_seq;
     if (!report->ok())
       std::cout << ",\"problem\":" << JsonQuote(report->problem);
@@ -142,17 +145,62 @@ int Verify(const Args& args) {
   if (!options.witnesses.empty()) {
     // The cosignature times: a restored older copy carries old cosignatures only, so an
     // auditor who expects witnesses to cosign daily sees the staleness here.
-    std::cout << "cosigned by " << report->cosigned_by.size() << " of " << options.witnesses.size()
-              << " witness(es):";
-    for (const auto& w : report->cosigned_by) {
-      std::cout << " " << w.name << " (at "
-                << FormatTimestamp(static_cast<int64_t>(w.timestamp) * 1000000).substr(0, 19)
-                << "Z)";
+    auto cosigners = [&](const std::vector<witness::Cosignature>& by) {
+      std::cout << by.size() << " of " << options.witnesses.size() << " witness(es):";
+      for (const auto& w : by) {
+        std::cout << " " << w.name << " (at "
+                  << FormatTimestamp(static_cast<int64_t>(w.timestamp) * 1000000).substr(0, 19)
+                  << "Z)";
+      }
+      std::cout << "\n";
+    };
+    std::cout << "cosigned by ";
+    cosigners(report->cosigned_by);
+    if (report->access_entries > 0) {
+      // Reads go on between witnessings: say how many the witnesses have seen.
+      std::cout << "access log cosigned at size " << report->access_cosigned_size << " of "
+                << report->access_entries << " by ";
+      cosigners(report->access_cosigned_by);
     }
-    std::cout << "\n";
   }
   return kExitOk;
 }
+
+namespace {
+
+// checkpoint --access: the access log's latest checkpoint, or a witness request for it.
+int AccessCheckpoint(const Args& args, const LedgerView& view) {
+  if (args.Option("size") || args.Has("json"))
+    return Fail(args, kExitUsage,
+                "--size and --json go with the main log's checkpoints, not --access");
+  auto size = AccessLogSize(view);
+  if (!size.ok()) return FailStatus(args, size.status());
+  auto latest = AccessLogCheckpoint(view);
+  if (!latest.ok()) return FailStatus(args, latest.status());
+  if (!latest->has_value())
+    return Fail(args, kExitRefused,
+                "the access log is empty: no read has been recorded through the server yet");
+  if (!args.Has("witness-request")) {
+    std::cout << **latest;
+    return kExitOk;
+  }
+  witness::WitnessRequest request;
+  if (auto o = args.Option("old")) {
+    auto v = ParseUint(*o);
+    if (!v || *v > *size)
+      return Fail(args, kExitUsage,
+                  "--old must be a size from 0 to the access log's " + std::to_string(*size));
+    request.old_size = *v;
+  }
+  auto proof = AccessConsistencyProof(view, request.old_size, *size);
+  if (!proof.ok()) return FailStatus(args, proof.status());
+  request.proof = std::move(*proof);
+  request.note = **latest;
+  std::cout << witness::FormatWitnessRequest(request);
+  return kExitOk;
+}
+
+}  // namespace
 
 int Checkpoint(const Args& args) {
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
@@ -162,6 +210,7 @@ int Checkpoint(const Args& args) {
     return kExitOk;
   }
   const LedgerView view = (*ledger)->View();
+  if (args.Has("access")) return AccessCheckpoint(args, view);
   if (args.Has("witness-request")) {
     // The body of a tlog-witness add-checkpoint request for the latest checkpoint.
     uint64_t size = view.size();

@@ -30,7 +30,8 @@ int Witness(const Args& args) {
     if (args.positional.size() != 1)
       return Fail(
           args, kExitUsage,
-          "usage: probity witness init --key W.pem --log-vkey VKEY --state DIR --name NAME");
+          "usage: probity witness init --key W.pem --log-vkey VKEY [--origin ORIGIN] --state DIR "
+          "--name NAME");
     auto name = args.Option("name");
     auto log_vkey = args.Option("log-vkey");
     if (!name || !log_vkey)
@@ -40,13 +41,13 @@ int Witness(const Args& args) {
       return Fail(args, kExitUsage, "--log-vkey: " + vkey_text.status().message());
     auto verifier = note::Verifier::FromVkey(*vkey_text);
     if (!verifier.ok()) return Fail(args, kExitUsage, "--log-vkey: " + verifier.status().message());
-    Status st = witness::InitWitness(*state, *name, *verifier);
+    std::string origin = args.Option("origin").value_or(verifier->name);
+    Status st = witness::InitWitness(*state, *name, *verifier, origin);
     if (!st.ok())
       return Fail(args, st.code() == Code::kIoError ? kExitStore : kExitRefused, st.message());
     auto vkey = witness::WitnessVkey(*state, *key);
     if (!vkey.ok()) return FailStatus(args, vkey.status());
-    std::cerr << "witness '" << *name << "' follows " << verifier->name << "; state in " << *state
-              << "\n";
+    std::cerr << "witness '" << *name << "' follows " << origin << "; state in " << *state << "\n";
     std::cout << *vkey << "\n";
     return kExitOk;
   }
@@ -84,8 +85,9 @@ int Cosign(const Args& args) {
   if (!added.ok()) return FailStatus(args, added.status());
   auto opened = note::Open(*note_text, {(*ledger)->checkpoint_verifier()});
   auto cp = note::ParseCheckpoint(opened->text);
-  std::cout << "stored " << *added << " new signature line(s) with the checkpoint at size "
-            << cp->size << "\n";
+  bool access = cp->origin != (*ledger)->origin();
+  std::cout << "stored " << *added << " new signature line(s) with the "
+            << (access ? "access log's " : "") << "checkpoint at size " << cp->size << "\n";
   return kExitOk;
 }
 

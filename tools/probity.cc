@@ -147,10 +147,11 @@ const std::vector<Command>& Commands() {
        Verify},
       {"checkpoint",
        {{"size", "old"},
-        {"vkey", "json", "witness-request"},
+        {"vkey", "json", "witness-request", "access"},
         0,
         0,
-        "checkpoint [--size N] [--vkey] [--json] | checkpoint --witness-request [--old SIZE]"},
+        "checkpoint [--size N] [--vkey] [--json] | checkpoint [--access] --witness-request [--old "
+        "SIZE] | checkpoint --access"},
        "the latest signed checkpoint",
        "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
        "base64 root, then the signature line and any witness cosignatures). --vkey prints the\n"
@@ -158,9 +159,14 @@ const std::vector<Command>& Commands() {
        "origin, treeSize, root (hex), note, vkey. --size N prints the checkpoint signed when the\n"
        "log had N entries. --witness-request prints a C2SP tlog-witness add-checkpoint request\n"
        "for the latest checkpoint: 'old SIZE' (--old, the size the witness last cosigned, default\n"
-       "0), the consistency proof from it, a blank line, the note.\n\n"
+       "0), the consistency proof from it, a blank line, the note.\n"
+       "--access: the same for the access log (who read what through the server; origin\n"
+       "'<origin>/access', signed by the same key), whose reads a witness follows with its own\n"
+       "state (witness init --origin '<origin>/access').\n\n"
        "  probity checkpoint --witness-request --old 120 | probity witness add-checkpoint --key "
-       "w.pem --state w/ | probity cosign\n",
+       "w.pem --state w/ | probity cosign\n"
+       "  probity checkpoint --access --witness-request --old 40 | probity witness add-checkpoint "
+       "--key w.pem --state w-access/ | probity cosign\n",
        [](const Args& a) { return a.remote() ? RemoteCheckpoint(a) : Checkpoint(a); },
        Where::kRemote},
       {"prove",
@@ -251,17 +257,20 @@ const std::vector<Command>& Commands() {
        "'verify --witness' checks them.\n",
        Cosign},
       {"witness",
-       {{"key", "passphrase-file", "log-vkey", "state", "name"},
+       {{"key", "passphrase-file", "log-vkey", "state", "name", "origin"},
         {},
         1,
         2,
-        "witness init --key W.pem --log-vkey VKEY --state DIR --name NAME | witness add-checkpoint "
+        "witness init --key W.pem --log-vkey VKEY [--origin ORIGIN] --state DIR --name NAME | "
+        "witness add-checkpoint "
         "--key W.pem --state DIR [FILE|-] | witness latest --state DIR"},
        "an independent witness that cosigns consistent checkpoints",
        "Run by someone other than the ledger's operator, on another machine.\n"
        "  witness init            makes the witness's state in DIR: the log it follows (its\n"
-       "                          verifier key, whose name is the origin) and its own name;\n"
-       "                          prints the witness's C2SP cosigner vkey as the last line\n"
+       "                          verifier key, whose name is the origin unless --origin\n"
+       "                          names another, as for an access log '<origin>/access') and\n"
+       "                          its own name; prints the witness's C2SP cosigner vkey as the\n"
+       "                          last line\n"
        "  witness add-checkpoint  reads an add-checkpoint request ('probity checkpoint\n"
        "                          --witness-request'); cosigns only if the checkpoint verifies\n"
        "                          with the log's key and consistently extends the last one it\n"
@@ -272,7 +281,9 @@ const std::vector<Command>& Commands() {
        "                          the log --since it, so a rollback behind the witness is "
        "caught\n\n"
        "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --state w/ "
-       "--name witness.example\n",
+       "--name witness.example\n"
+       "  probity witness init --key w.pem --log-vkey \"$(probity checkpoint --vkey)\" --origin "
+       "ORIGIN/access --state w-access/ --name witness.example\n",
        Witness},
       {"serve",
        {{"listen", "tls-cert", "tls-key", "public-origin"},

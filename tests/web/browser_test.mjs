@@ -555,6 +555,34 @@ assert(await evaluate('document.getElementById("access-checkpoint")?.dataset.sta
        `the access log checkpoint: ${await text('#access-checkpoint')}`);
 await screenshot('12-audit-consistent-zh');
 
+step = 'the access log is proven consistent with an older checkpoint this browser saw, in the page';
+{
+  const size = Number(await text('#access-size'));
+  assert(size >= 2, `the access log should hold reads by now: ${size}`);
+  const seenAccess = await evaluate('localStorage.getItem("probity.seen.access")');
+  // Make the browser remember the access log as it was at size 1 (its real root there).
+  const rememberAt1 = (rootExpr) => evaluate(`(async () => {
+      const s = JSON.parse(localStorage.getItem("probity.seen.access"));
+      s.size = 1; s.root = ${rootExpr}; localStorage.setItem("probity.seen.access", JSON.stringify(s)); })()`);
+  await rememberAt1(`await fetch("/v1/access-log/proofs/consistency?old=1&new=${size}").then((r) => r.json())
+      .then((p) => btoa(String.fromCharCode(...p.oldRoot.match(/../g).map((b) => parseInt(b, 16)))))`);
+  await go('#/');
+  await go('#/audit');
+  await waitFor('document.getElementById("access-checkpoint")?.dataset.growth === "consistent"',
+                'the access log proven consistent from size 1');
+  assert(await evaluate('document.getElementById("access-checkpoint").dataset.state') === 'ok',
+         `access consistency: ${await text('#access-checkpoint')}`);
+  // Another root at size 1: the proof fails in the page.
+  await rememberAt1('btoa(String.fromCharCode(...new Uint8Array(32).fill(7)))');
+  await go('#/');
+  await go('#/audit');
+  await waitFor('document.getElementById("access-checkpoint")?.dataset.growth === "inconsistent"',
+                'a rewritten access log flagged');
+  assert(await evaluate('document.getElementById("access-checkpoint").dataset.state') === 'fail',
+         'a rewritten access log passed');
+  await evaluate(`localStorage.setItem("probity.seen.access", ${JSON.stringify(seenAccess)})`);
+}
+
 step = 'a rewritten history is flagged';
 const saved = await evaluate('localStorage.getItem("probity.seen")');
 await evaluate(`(() => { const s = JSON.parse(localStorage.getItem("probity.seen")); s.size = 40;

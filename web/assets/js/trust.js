@@ -120,10 +120,11 @@ async function fetchCheckpoint() {
 const SEEN_ACCESS = 'probity.seen.access';
 
 // The access log's checkpoint (formats.md §11): signed by the pinned key, its origin
-// line "<origin>/access". No consistency proofs are served for it yet, so the size is
-// only compared with the last one this browser verified: it may not shrink, nor change
-// root at the same size. Returns { status: none|ok|fail, note, checkpoint, error,
-// growth: first|same|grew|older|forked }; throws ApiError for other failures.
+// line "<origin>/access", and consistent with the last one this browser verified: it may
+// not shrink, nor change root at the same size, and a larger one must come with a
+// consistency proof from it that checks here. Returns { status: none|ok|fail, note,
+// checkpoint, error, growth: first|same|consistent|older|forked|inconsistent }; throws
+// ApiError for other failures.
 export async function accessCheckpoint() {
   const { pinned } = await loadLog();
   let note;
@@ -145,10 +146,24 @@ export async function accessCheckpoint() {
       const sameRoot = v.b64encode(cp.root) === seen.root;
       growth = cp.size < seen.size ? 'older' : cp.size > seen.size ? 'grew' : sameRoot ? 'same' : 'forked';
     }
-    if (['first', 'grew'].includes(growth))
+    let why;
+    if (growth === 'grew') {
+      const proof = await getJson(`/v1/access-log/proofs/consistency?old=${seen.size}&new=${cp.size}`,
+                                  { signed: false });
+      try {
+        const hashes = (proof.hashes ?? []).map((h) => v.fromHex(h));
+        await v.verifyConsistency(seen.size, cp.size, hashes, v.b64decode(seen.root), cp.root);
+        growth = 'consistent';
+      } catch (e) {
+        if (!(e instanceof v.VerifyError)) throw e;
+        growth = 'inconsistent';
+        why = e.message;
+      }
+    }
+    if (['first', 'consistent'].includes(growth))
       save(SEEN_ACCESS, { size: cp.size, root: v.b64encode(cp.root), origin: cp.origin });
-    return { status: ['older', 'forked'].includes(growth) ? 'fail' : 'ok', note, checkpoint: cp, growth,
-             old: seen?.size };
+    return { status: ['older', 'forked', 'inconsistent'].includes(growth) ? 'fail' : 'ok', note,
+             checkpoint: cp, growth, old: seen?.size, why };
   } catch (e) {
     if (!(e instanceof v.VerifyError)) throw e;
     return { status: 'fail', note, error: e.message };

@@ -38,7 +38,7 @@ async function accessSection() {
               '✓ ', t('audit.access.ok'), ' ', t(`audit.access.${a.growth}`, { old: a.old }))
           : h('p', { class: 'result result-fail', id: 'access-checkpoint', dataset: { state: 'fail', growth: a.growth ?? '' } },
               '✗ ', a.error ? t('audit.access.bad', { why: a.error })
-                            : t(`audit.access.${a.growth}`, { old: a.old, new: c.size }));
+                            : t(`audit.access.${a.growth}`, { old: a.old, new: c.size, why: a.why }));
   return h('section', {},
            h('h3', {}, t('audit.access')),
            line,
