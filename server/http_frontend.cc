@@ -44,6 +44,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace probity::http {
@@ -311,25 +312,28 @@ bool LooksLikeRequestLine(kj::ArrayPtr<const char> raw) {
          version[6] == '.' && IsDigit(version[7]);
 }
 
-std::string PeerOf(kj::AsyncIoStream& stream) {
+// The remote address with its port ("1.2.3.4:5678", "[::1]:5678"); `*ip` gets the
+// address alone ("1.2.3.4", "::1"), or the same word as the result ("unknown", "unix").
+std::string PeerOf(kj::AsyncIoStream& stream, std::string* ip) {
   sockaddr_storage ss{};
   uint len = sizeof(ss);
   bool ok = kj::runCatchingExceptions(
                 [&]() { stream.getpeername(reinterpret_cast<sockaddr*>(&ss), &len); }) == nullptr;
-  if (!ok) return "unknown";
   char buf[INET6_ADDRSTRLEN] = {0};
-  if (ss.ss_family == AF_INET) {
+  if (ok && ss.ss_family == AF_INET) {
     auto* in = reinterpret_cast<sockaddr_in*>(&ss);
     inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf));
-    return std::string(buf) + ":" + std::to_string(ntohs(in->sin_port));
+    *ip = buf;
+    return *ip + ":" + std::to_string(ntohs(in->sin_port));
   }
-  if (ss.ss_family == AF_INET6) {
+  if (ok && ss.ss_family == AF_INET6) {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
-    return "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    *ip = buf;
+    return "[" + *ip + "]:" + std::to_string(ntohs(in6->sin6_port));
   }
-  if (ss.ss_family == AF_UNIX) return "unix";
-  return "unknown";
+  *ip = ok && ss.ss_family == AF_UNIX ? "unix" : "unknown";
+  return *ip;
 }
 
 std::string Describe(const kj::Exception& e) { return std::string(e.getDescription().cStr()); }
@@ -511,6 +515,7 @@ class Frontend final : private kj::TaskSet::ErrorHandler {
   std::string scheme_ = "http";
   bool draining_ = false;
   size_t active_ = 0;
+  std::unordered_map<std::string, size_t> active_per_ip_;  // no entry for 0
   std::unordered_set<Conn*> conns_;
   kj::Own<kj::PromiseFulfiller<void>> zero_fulfiller_;  // set while draining
 
@@ -538,15 +543,18 @@ class Conn final : public kj::HttpService,
                    public kj::HttpServerErrorHandler,
                    public kj::HttpServerCallbacks {
  public:
-  Conn(Frontend& fe, std::string peer, int raw_fd)
-      : fe_(fe), peer_(std::move(peer)), raw_fd_(raw_fd) {
+  Conn(Frontend& fe, std::string peer, std::string ip, int raw_fd)
+      : fe_(fe), peer_(std::move(peer)), ip_(std::move(ip)), raw_fd_(raw_fd) {
     ++fe_.active_;
+    ++fe_.active_per_ip_[ip_];
     fe_.conns_.insert(this);
   }
   ~Conn() noexcept(false) {
     http_ = nullptr;  // before the stream it reads
     stream_ = nullptr;
     fe_.conns_.erase(this);
+    auto ip = fe_.active_per_ip_.find(ip_);
+    if (ip != fe_.active_per_ip_.end() && --ip->second == 0) fe_.active_per_ip_.erase(ip);
     if (--fe_.active_ == 0 && fe_.zero_fulfiller_.get() != nullptr) fe_.zero_fulfiller_->fulfill();
   }
 
@@ -642,7 +650,7 @@ class Conn final : public kj::HttpService,
     std::string data;
   };
   struct HandlerOutcome {
-    enum Kind { kOk, kFailed, kTimeout } kind = kOk;
+    enum Kind { kOk, kFailed, kOverloaded, kTimeout } kind = kOk;
     AppResponse response;
   };
 
@@ -760,19 +768,26 @@ class Conn final : public kj::HttpService,
       return Reject(response, 400, "both Transfer-Encoding and Content-Length", CloseMode::kNow);
     }
     std::optional<uint64_t> length;  // none: chunked (KJ refuses any other coding)
+    bool too_large = false;
     KJ_IF_MAYBE (c, cl) {
       std::string_view v = TrimOws(View(*c));
       if (v.empty() || !std::all_of(v.begin(), v.end(), IsDigit)) {
         return Reject(response, 400, "bad Content-Length", CloseMode::kNow);
       }
       while (v.size() > 1 && v[0] == '0') v.remove_prefix(1);
-      if (v.size() > 19 || std::stoull(std::string(v)) > fe_.opts_.max_body_bytes) {
-        return Reject(response, 413, "request body too large", CloseMode::kAfterBody);
-      }
-      length = std::stoull(std::string(v));
+      too_large = v.size() > 19 || std::stoull(std::string(v)) > fe_.opts_.max_body_bytes;
+      if (!too_large) length = std::stoull(std::string(v));
     } else if (te == nullptr) {
       length = 0;
     }
+    // RFC 9110 9.3.1-2: content in a GET or HEAD has no defined meaning, and a proxy in
+    // front of us might frame it differently (request smuggling).
+    const bool has_body = te != nullptr || too_large || (length && *length > 0);
+    if ((method == kj::HttpMethod::GET || method == kj::HttpMethod::HEAD) && has_body) {
+      return Reject(response, 400, "a " + current_.method + " request carries no body",
+                    CloseMode::kNow);
+    }
+    if (too_large) return Reject(response, 413, "request body too large", CloseMode::kAfterBody);
     return ReadBody(body, length).then([this, &response](BodyOutcome b) -> kj::Promise<void> {
       switch (b.kind) {
         case BodyOutcome::kOk:
@@ -822,7 +837,10 @@ class Conn final : public kj::HttpService,
                 [this](kj::Exception&& e) {
                   fe_.Report("handler failed for " + current_.method + " " + current_.target +
                              ": " + Describe(e));
-                  return HandlerOutcome{HandlerOutcome::kFailed, {}};
+                  return HandlerOutcome{e.getType() == kj::Exception::Type::OVERLOADED
+                                            ? HandlerOutcome::kOverloaded
+                                            : HandlerOutcome::kFailed,
+                                        {}};
                 })
             .exclusiveJoin(fe_.timer_.afterDelay(fe_.Ms(fe_.opts_.handler_timeout)).then([this]() {
               fe_.Report("handler timed out after " +
@@ -836,6 +854,11 @@ class Conn final : public kj::HttpService,
           return Respond(response, std::move(o.response), CloseMode::kNo);
         case HandlerOutcome::kFailed:
           return Respond(response, ErrorResponse(500, "internal error"), CloseMode::kNo);
+        case HandlerOutcome::kOverloaded: {
+          AppResponse busy = ErrorResponse(503, "service unavailable: overloaded");
+          busy.fields.emplace_back("Retry-After", "1");
+          return Respond(response, std::move(busy), CloseMode::kNo);
+        }
         case HandlerOutcome::kTimeout:
           return Respond(response, ErrorResponse(503, "service unavailable: request timed out"),
                          CloseMode::kNo);
@@ -921,8 +944,9 @@ class Conn final : public kj::HttpService,
 
   Frontend& fe_;
   const std::string peer_;
-  const int raw_fd_;    // the TCP socket under any TLS, or -1
-  AppRequest current_;  // the request being served, without its body
+  const std::string ip_;  // peer_ without the port: the key of active_per_ip_
+  const int raw_fd_;      // the TCP socket under any TLS, or -1
+  AppRequest current_;    // the request being served, without its body
   Clock::time_point started_ = Clock::now();
   bool is_head_ = false;
   bool close_next_ = false;   // the answer says "Connection: close"
@@ -1003,12 +1027,17 @@ kj::Promise<void> Frontend::AcceptLoop() {
 }
 
 void Frontend::OnAccept(kj::Own<kj::AsyncIoStream> stream) {
-  if (draining_ || active_ >= opts_.max_connections) return;  // dropping it closes it
+  // Returning drops `stream`, which closes it: a refused connection holds no slot.
+  if (draining_ || active_ >= opts_.max_connections) return;
+  std::string ip;
+  std::string peer = PeerOf(*stream, &ip);
+  auto same_ip = active_per_ip_.find(ip);
+  if (same_ip != active_per_ip_.end() && same_ip->second >= opts_.max_connections_per_ip) return;
   int fd = -1;
   KJ_IF_MAYBE (f, stream->getFd()) {
     fd = *f;
   }
-  auto conn = kj::heap<Conn>(*this, PeerOf(*stream), fd);
+  auto conn = kj::heap<Conn>(*this, std::move(peer), std::move(ip), fd);
   Conn& c = *conn;
   kj::Promise<void> served = nullptr;
   if (tls_.get() != nullptr) {
@@ -1122,6 +1151,9 @@ Result<std::unique_ptr<Server>> Server::Start(Options options, Handler handler) 
   try {
     if (!handler) return Status::Invalid("no handler");
     if (options.max_connections == 0) return Status::Invalid("max_connections must be >= 1");
+    if (options.max_connections_per_ip == 0) {
+      return Status::Invalid("max_connections_per_ip must be >= 1");
+    }
     if (options.worker_threads == 0) return Status::Invalid("worker_threads must be >= 1");
     for (auto ms : {options.header_timeout, options.body_timeout, options.idle_timeout,
                     options.handler_timeout, options.drain_timeout}) {

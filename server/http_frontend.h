@@ -11,18 +11,23 @@
 //   400  malformed request line or header block, bad request target, a Content-Length
 //        that is not a decimal number, both Transfer-Encoding and Content-Length, a
 //        Transfer-Encoding other than "chunked", a bad chunked body, a missing, empty or
-//        repeated Host                                    -> and the connection is closed
+//        repeated Host, a GET or HEAD with a body (Transfer-Encoding or a Content-Length
+//        over 0)                                          -> and the connection is closed
 //   413  a body over max_body_bytes (known from Content-Length without reading the body;
 //        a chunked body is read to one byte over)        -> "Connection: close"
 //   408  the body did not arrive within body_timeout     -> and the connection is closed
 //   501  a request method this server does not know (KJ knows GET HEAD POST PUT DELETE
 //        PATCH PURGE OPTIONS TRACE and the WebDAV/UPnP ones; CONNECT is refused too)
-//   503  the handler did not finish within handler_timeout (it is cancelled)
-//   500  the handler threw, its promise broke, or its Response was unusable (status
-//        outside 200..599, a header name or value KJ refuses, a framing header)
+//   503  the handler did not finish within handler_timeout (it is cancelled); or its
+//        promise broke with an OVERLOADED exception (a full or stopped GroupWorker, a
+//        stopped worker pool), then with "Retry-After: 1"
+//   500  the handler threw, its promise broke (not OVERLOADED), or its Response was
+//        unusable (status outside 200..599, a header name or value KJ refuses, a
+//        framing header)
 //   Slow or idle header blocks (header_timeout from connection open; idle_timeout
 //   between keep-alive requests) are closed without an answer, as KJ does. Connections
-//   beyond max_connections are closed as soon as they are accepted.
+//   beyond max_connections, or beyond max_connections_per_ip from one remote address,
+//   are closed as soon as they are accepted.
 //
 // Every response carries Content-Length (for HEAD, the length of the body the handler
 // returned, which is not sent), except 204 and 304, which must not (RFC 9110 8.6); a 205
@@ -118,6 +123,7 @@ struct Options {
   std::chrono::milliseconds handler_timeout{60000};
   std::chrono::milliseconds drain_timeout{10000};  // Stop: how long requests in flight may finish
   size_t max_connections = 256;                    // open ones, TLS handshakes included
+  size_t max_connections_per_ip = 64;              // the same, from one remote IP address
   size_t worker_threads = 2;                       // for RunOffLoop; at least 1
   // Access/trace log hook: every response written, front-end errors included. For
   // errors found before the request line was understood, method and target are empty.
@@ -200,18 +206,22 @@ class StopSignalsBlocked {
 // batch breaks with that error (the handler answers 500 unless it catches).
 // Every item accepted by Submit is processed exactly once, even if its request was
 // cancelled meanwhile (client gone, handler timeout); the result is then discarded.
+// At most max_queue items wait (the batch being processed not counted); a Submit beyond
+// that, or after Stop, breaks at once with OVERLOADED, which the front end answers 503
+// with Retry-After unless the handler catches it.
 // Threads: construct, Stop and destroy on any thread but the loop thread; Submit on the
 // event-loop thread only (it binds the promise to that thread's loop). Stop() processes
-// what is queued, then joins; Submit after Stop breaks (OVERLOADED -> the handler sees a
-// broken promise). Stop it after Server::Run returned (or while it runs), and before
-// anything `process` uses is destroyed. The destructor calls Stop().
+// what is queued, then joins. Stop it after Server::Run returned (or while it runs), and
+// before anything `process` uses is destroyed. The destructor calls Stop().
 template <typename In, typename Out>
 class GroupWorker {
  public:
   using Process = std::function<std::vector<Out>(std::vector<In>)>;
 
-  explicit GroupWorker(Process process, size_t max_batch = 1024)
-      : process_(std::move(process)), max_batch_(max_batch == 0 ? 1 : max_batch) {
+  explicit GroupWorker(Process process, size_t max_batch = 1024, size_t max_queue = 4096)
+      : process_(std::move(process)),
+        max_batch_(max_batch == 0 ? 1 : max_batch),
+        max_queue_(max_queue == 0 ? 1 : max_queue) {
     try {
       internal::StopSignalsBlocked blocked;  // the thread is born with them blocked
       thread_ = std::thread([this] { Loop(); });
@@ -234,6 +244,11 @@ class GroupWorker {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) {
           return internal::MakeError(kj::Exception::Type::OVERLOADED, "GroupWorker stopped");
+        }
+        if (queue_.size() >= max_queue_) {
+          return internal::MakeError(
+              kj::Exception::Type::OVERLOADED,
+              "GroupWorker queue full (" + std::to_string(max_queue_) + " items wait)");
         }
         queue_.push_back(Pending{std::move(item), std::move(paf.fulfiller)});
       }
@@ -305,6 +320,7 @@ class GroupWorker {
 
   Process process_;
   const size_t max_batch_;
+  const size_t max_queue_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;

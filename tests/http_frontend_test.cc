@@ -20,6 +20,7 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -65,8 +66,21 @@ struct Reply {
 
 class Client {
  public:
-  explicit Client(uint16_t port) {
+  // Connects to 127.0.0.1:port from `from` (another loopback address such as
+  // "127.0.0.2", to be a second client IP), or from 127.0.0.1.
+  explicit Client(uint16_t port, const char* from = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (from != nullptr) {
+      sockaddr_in source{};
+      source.sin_family = AF_INET;
+      ::inet_pton(AF_INET, from, &source.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+        connect_errno_ = errno;
+        ::close(fd_);
+        fd_ = -1;
+        return;
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -407,6 +421,73 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "http-frontend: a GET or HEAD carrying a body (Content-Length over 0 or "
+    "Transfer-Encoding) gets a JSON 400 naming the rule, closes the connection and never "
+    "reaches the handler",
+    "[http-frontend]") {
+  Options o = Fast();
+  o.max_body_bytes = 16;
+  Harness h(o, [](Harness&, Request) -> kj::Promise<Response> { return Text("reached"); });
+  struct Case {
+    const char* name;
+    std::string raw;
+    const char* message;
+  };
+  std::vector<Case> cases = {
+      {"GET with Content-Length 5", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+       "a GET request carries no body"},
+      {"GET with a chunked body",
+       "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+       "a GET request carries no body"},
+      {"GET with an empty chunked body",
+       "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "a GET request carries no body"},
+      {"GET with a Content-Length over max_body_bytes (400, not 413)",
+       "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n",
+       "a GET request carries no body"},
+      {"HEAD with Content-Length 5", "HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+       "a HEAD request carries no body"},
+      {"HEAD with a chunked body",
+       "HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+       "a HEAD request carries no body"},
+  };
+  for (const auto& k : cases) {
+    SECTION(k.name) {
+      const std::string expected = std::string("{\"error\": \"") + k.message + "\"}";
+      const bool head = k.raw.rfind("HEAD", 0) == 0;
+      Client c(h.port());
+      REQUIRE(c.Send(k.raw));
+      auto r = c.Read(head);
+      REQUIRE(r);
+      if (head) {  // the answer to a HEAD has the error's Content-Length, not its body
+        CHECK(r->status == 400);
+        CHECK(r->Header("Content-Type") == "application/json");
+        CHECK(r->Header("Content-Length") == std::to_string(expected.size()));
+      } else {
+        CheckFrontEndError(*r, 400);
+        CHECK(r->body == expected);
+      }
+      CHECK(r->Header("Connection") == "close");
+      CHECK(c.ClosedWithin(2000ms));
+      CHECK(h.handled() == 0);
+      CHECK(h.errors().empty());
+    }
+  }
+  SECTION("Content-Length: 0 is no body: served, and the connection stays usable") {
+    Client c(h.port());
+    REQUIRE(c.Send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"));
+    auto get = c.Read();
+    REQUIRE(get);
+    CHECK(get->status == 200);
+    REQUIRE(c.Send("HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 00\r\n\r\n"));
+    auto head = c.Read(/*head=*/true);
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    CHECK(h.handled() == 2);
+  }
+}
+
+TEST_CASE(
     "http-frontend: HEAD gets the GET's Content-Length and no body, and the connection "
     "stays usable",
     "[http-frontend]") {
@@ -538,6 +619,59 @@ TEST_CASE(
   }
   CHECK(served);
   CHECK(h.handled() == 3);
+}
+
+TEST_CASE(
+    "http-frontend: connections beyond max_connections_per_ip from one address are closed "
+    "at once and hold no slot, other addresses are still served, closing one makes room",
+    "[http-frontend]") {
+  Options o = Fast();
+  o.max_connections_per_ip = 2;
+  Harness h(o, [](Harness&, Request) -> kj::Promise<Response> { return Text("ok"); });
+
+  Client a(h.port()), b(h.port());  // served once each, so both are surely accepted
+  REQUIRE(a.Send(Get("/")));
+  REQUIRE(a.Read());
+  REQUIRE(b.Send(Get("/")));
+  REQUIRE(b.Read());
+
+  // Over the limit, several times: each is closed unanswered, promptly.
+  for (int i = 0; i < 4; ++i) {
+    Client over(h.port());
+    over.Send(Get("/"));
+    auto start = SteadyClock::now();
+    CHECK_FALSE(over.Read(false, 2000ms));
+    CHECK(over.ClosedWithin(100ms));
+    CHECK(Since(start) < 1000ms);
+  }
+
+  // Another address is unaffected (127.0.0.0/8 is all loopback on Linux).
+  Client other(h.port(), "127.0.0.2");
+  REQUIRE(other.connected());
+  REQUIRE(other.Send(Get("/")));
+  auto r = other.Read();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+
+  // One closes: exactly one new connection fits (the refused ones took nothing).
+  a.Close();
+  std::unique_ptr<Client> again;
+  for (int attempt = 0; attempt < 40 && !again; ++attempt) {
+    auto c = std::make_unique<Client>(h.port());
+    auto served = c->Send(Get("/")) ? c->Read(false, 500ms) : std::nullopt;
+    if (served && served->status == 200) {
+      again = std::move(c);
+    } else {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  REQUIRE(again);
+  Client third(h.port());
+  third.Send(Get("/"));
+  CHECK_FALSE(third.Read(false, 2000ms));
+  CHECK(third.ClosedWithin(100ms));
+  CHECK(h.handled() == 4);
+  CHECK(h.errors().empty());
 }
 
 TEST_CASE(
@@ -737,6 +871,121 @@ TEST_CASE(
   CHECK(message(failing.Submit(2)).find("stopped") != std::string::npos);
 }
 
+// Holds a GroupWorker's `process` until Open(); gives up after 5 s, so that a failed
+// check cannot leave the worker's thread (and the test) waiting for ever.
+class Gate {
+ public:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait_for(lock, 5s, [this] { return open_; });
+  }
+  bool WaitEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, 2s, [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool open_ = false;
+};
+
+TEST_CASE(
+    "http-frontend: a GroupWorker with max_queue items waiting refuses a Submit at once "
+    "(OVERLOADED) and accepts again once the queue drained",
+    "[http-frontend]") {
+  auto io = kj::setupAsyncIo();
+  Gate gate;
+  GroupWorker<int, int> worker(
+      [&](std::vector<int> items) {
+        gate.Wait();
+        for (int& x : items) x *= 10;
+        return items;
+      },
+      /*max_batch=*/1024, /*max_queue=*/2);
+  auto first = worker.Submit(1);  // taken by the worker, held in `process`
+  REQUIRE(gate.WaitEntered());
+  auto second = worker.Submit(2);  // the queue: 2 wait
+  auto third = worker.Submit(3);
+  std::optional<kj::Exception> refused;
+  auto start = SteadyClock::now();
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&]() { worker.Submit(4).wait(io.waitScope); })) {
+    refused.emplace(*e);
+  }
+  CHECK(Since(start) < 500ms);  // at once, not after the batch
+  REQUIRE(refused);
+  CHECK(refused->getType() == kj::Exception::Type::OVERLOADED);
+  CHECK(std::string(refused->getDescription().cStr()).find("queue full") != std::string::npos);
+
+  gate.Open();
+  CHECK(first.wait(io.waitScope) == 10);
+  CHECK(second.wait(io.waitScope) == 20);
+  CHECK(third.wait(io.waitScope) == 30);
+  CHECK(worker.Submit(5).wait(io.waitScope) == 50);
+  CHECK(worker.batches() == 3);  // {1}, {2, 3}, {5}: the refused item was never processed
+}
+
+TEST_CASE(
+    "http-frontend: a handler whose GroupWorker queue is full gets 503 with Retry-After "
+    "and a JSON error, the connection stays usable, and it is served once the queue "
+    "drained",
+    "[http-frontend]") {
+  Gate gate;
+  GroupWorker<int, int> worker(
+      [&](std::vector<int> items) {
+        gate.Wait();
+        return items;
+      },
+      /*max_batch=*/1024, /*max_queue=*/1);
+  {
+    Harness h(Fast(), [&](Harness&, Request req) -> kj::Promise<Response> {
+      return worker.Submit(std::stoi(req.body)).then([](int r) { return Text(std::to_string(r)); });
+    });
+    std::optional<Reply> held, queued;
+    // No REQUIRE until the client threads are joined.
+    std::thread held_client([&] { held = RoundTrip(h.port(), Post("/commit", "1")); });
+    CHECK(gate.WaitEntered());
+    std::thread queued_client([&] { queued = RoundTrip(h.port(), Post("/commit", "2")); });
+    // The second waits in the queue once the handler ran for it.
+    auto t = SteadyClock::now();
+    while (h.handled() < 2 && Since(t) < 2000ms) std::this_thread::sleep_for(5ms);
+    CHECK(h.handled() == 2);
+
+    Client c(h.port());
+    CHECK(c.Send(Post("/commit", "3")));
+    auto busy = c.Read(false, 1000ms);
+    gate.Open();
+    held_client.join();
+    queued_client.join();
+    REQUIRE(busy);
+    CheckFrontEndError(*busy, 503);
+    CHECK(busy->body == "{\"error\": \"service unavailable: overloaded\"}");
+    CHECK(busy->Header("Retry-After") == "1");
+    CHECK(!busy->Header("Connection"));
+    REQUIRE(held);
+    CHECK(held->body == "1");
+    REQUIRE(queued);
+    CHECK(queued->body == "2");
+
+    REQUIRE(c.Send(Post("/commit", "4")));  // same connection, queue drained
+    auto again = c.Read();
+    REQUIRE(again);
+    CHECK(again->status == 200);
+    CHECK(again->body == "4");
+    CHECK(h.StopAndJoin().ok());
+    CHECK(h.AllErrors().find("queue full") != std::string::npos);  // to on_error only
+  }
+  worker.Stop();
+}
+
 TEST_CASE(
     "http-frontend: HTTPS serves curl with a self-signed Ed25519 certificate and tells "
     "the handler the scheme is https",
@@ -846,6 +1095,9 @@ TEST_CASE(
     o.listen = "127.0.0.1:0";
     o.max_body_bytes = 1;
     o.handler_timeout = 0ms;
+    CHECK(Server::Start(o, handler).status().code() == Code::kInvalid);
+    o.handler_timeout = 1000ms;
+    o.max_connections_per_ip = 0;
     CHECK(Server::Start(o, handler).status().code() == Code::kInvalid);
     CHECK(Server::Start(Options{}, nullptr).status().code() == Code::kInvalid);
   }

@@ -12,6 +12,14 @@ int Serve(const Args& args) {
   http::Server::BlockStopSignals();
   server::ServeOptions options;
   if (auto listen = args.Option("listen")) options.http.listen = *listen;
+  if (auto per_ip = args.Option("max-connections-per-ip")) {
+    auto n = ParseUint(*per_ip);
+    if (!n || *n == 0 || *n > options.http.max_connections)
+      return Fail(args, kExitUsage,
+                  "--max-connections-per-ip must be from 1 to " +
+                      std::to_string(options.http.max_connections));
+    options.http.max_connections_per_ip = static_cast<size_t>(*n);
+  }
   if (auto origin = args.Option("public-origin")) {
     if (origin->rfind("http://", 0) != 0 && origin->rfind("https://", 0) != 0)
       return Fail(args, kExitUsage, "--public-origin must be http://HOST[:PORT] or https://...");

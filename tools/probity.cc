@@ -286,11 +286,12 @@ const std::vector<Command>& Commands() {
        "ORIGIN/access --state w-access/ --name witness.example\n",
        Witness},
       {"serve",
-       {{"listen", "tls-cert", "tls-key", "public-origin"},
+       {{"listen", "tls-cert", "tls-key", "public-origin", "max-connections-per-ip"},
         {},
         0,
         0,
-        "serve [--listen HOST:PORT] [--tls-cert CERT.pem --tls-key KEY.pem] [--public-origin URL]"},
+        "serve [--listen HOST:PORT] [--tls-cert CERT.pem --tls-key KEY.pem] [--public-origin URL] "
+        "[--max-connections-per-ip N]"},
        "serve the store over HTTP(S) until SIGTERM or SIGINT",
        "Serves the store in --data DIR on 127.0.0.1:8080 (or --listen HOST:PORT), over HTTPS\n"
        "with --tls-cert and --tls-key (PEM; the key unencrypted). Requests other than\n"
@@ -300,6 +301,8 @@ const std::vector<Command>& Commands() {
        "one a line as 'probity sign' prints them; concurrent requests share synced writes.\n"
        "--public-origin https://HOST[:PORT] refuses requests signed for any other origin (a\n"
        "staging copy, another host): give it whenever clients reach the server by a name.\n"
+       "One address may hold 64 connections at once (--max-connections-per-ip N; behind a\n"
+       "reverse proxy every client is the proxy's address: raise it there), 256 in all.\n"
        "On SIGTERM or SIGINT it stops accepting, finishes the requests in flight and exits 0.\n"
        "PROBITY_LOG=info logs one line a request on stderr.\n",
        Serve},

@@ -146,6 +146,9 @@ expect 2 log --from -3
 expect 2 prove inclusion x
 expect 2 prove consistency 1
 expect 2 prove sideways 1 2
+expect 2 serve --max-connections-per-ip 0
+grep -q "must be from 1 to 256" err || fail "serve --max-connections-per-ip 0: $(cat err)"
+expect 2 checkpoint --access --json
 
 step="PROBITY_DATA names the store"
 PROBITY_DATA="$data" "$probity" log >out 2>err || fail "log with PROBITY_DATA failed"
