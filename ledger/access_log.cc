@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ledger/authority.h"
+#include "ledger/entry.h"
 #include "ledger/request_target.h"
 #include "schemas/access.capnp.h"
 
@@ -107,46 +108,29 @@ Bytes EncodeAccessEntry(const AccessEntry& entry) {
 }
 
 Result<AccessEntry> DecodeAccessEntry(ByteSpan bytes) {
-  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
-    return Status::Corrupt("access entry is not a whole number of 8-byte words");
-  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
   AccessEntry entry;
-  std::string problem;
-  auto err = kj::runCatchingExceptions([&]() {
-    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = 1 << 20;
-    options.nestingLimit = 8;
-    capnp::SegmentArrayMessageReader message(kj::arrayPtr(segments, 1), options);
-    if (!message.isCanonical()) {
-      problem = "access entry is not in canonical form";
-      return;
-    }
-    auto root = message.getRoot<schema::AccessEntry>();
-    entry.seq = root.getSeq();
-    entry.recorded_at_us = root.getRecordedAt();
-    AccessRecord& r = entry.record;
-    auto key_id = root.getKeyId();
-    if (key_id.size() != r.key_id.size() || root.getSignature().size() != 64) {
-      problem = "access entry has a key id or signature of the wrong length";
-      return;
-    }
-    std::memcpy(r.key_id.data(), key_id.begin(), key_id.size());
-    r.log_size = root.getLogSize();
-    r.what = root.getWhat();
-    for (auto s : root.getSubjects()) r.subjects.emplace_back(s);
-    r.target = root.getTarget();
-    auto base = root.getSignatureBase();
-    r.signature_base.assign(reinterpret_cast<const char*>(base.begin()), base.size());
-    auto sig = root.getSignature();
-    r.signature.assign(sig.begin(), sig.end());
-  });
-  if (err != nullptr) return Status::Corrupt("access entry does not decode as an AccessEntry");
-  if (!problem.empty()) return Status::Corrupt(problem);
-  Bytes again = EncodeAccessEntry(entry);
-  if (again.size() != bytes.size() || !std::equal(again.begin(), again.end(), bytes.begin()))
-    return Status::Corrupt("access entry carries bytes outside the schema");
+  PROBITY_RETURN_IF_ERROR(ReadCanonicalRecord(
+      bytes, "access entry", "AccessEntry",
+      [&](capnp::MessageReader& message) -> std::string {
+        auto root = message.getRoot<schema::AccessEntry>();
+        entry.seq = root.getSeq();
+        entry.recorded_at_us = root.getRecordedAt();
+        AccessRecord& r = entry.record;
+        auto key_id = root.getKeyId();
+        if (key_id.size() != r.key_id.size() || root.getSignature().size() != 64)
+          return "access entry has a key id or signature of the wrong length";
+        std::memcpy(r.key_id.data(), key_id.begin(), key_id.size());
+        r.log_size = root.getLogSize();
+        r.what = root.getWhat();
+        for (auto s : root.getSubjects()) r.subjects.emplace_back(s);
+        r.target = root.getTarget();
+        auto base = root.getSignatureBase();
+        r.signature_base.assign(reinterpret_cast<const char*>(base.begin()), base.size());
+        auto sig = root.getSignature();
+        r.signature.assign(sig.begin(), sig.end());
+        return "";
+      },
+      [&] { return EncodeAccessEntry(entry); }));
   return entry;
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "ledger/event.h"
 #include "ledger/sealed.h"
 #include "ledger/status.h"
+
+namespace capnp {
+class MessageReader;
+}
 
 namespace probity {
 
@@ -52,6 +57,16 @@ bool VerifyEnvelope(const Envelope& envelope, std::string_view origin, const Pub
 Bytes EncodeEntry(const Entry& entry);
 // Refuses anything but a canonical Entry with a 32-byte key id and 64-byte signature.
 Result<Entry> DecodeEntry(ByteSpan bytes);
+
+// The one reader of stored Cap'n Proto records (log entries, access entries): `bytes` must
+// be one canonical message (whole words, one segment, at most 1 Mi words, nesting 8) that
+// `read` accepts (it returns "" or names the problem), and `encode_again` (the record as
+// `read` decoded it, re-encoded) must give back exactly `bytes`: isCanonical() knows no
+// schema, so fields the schema lacks or a null pointer would otherwise pass. Otherwise
+// Corrupt, naming `what` ("entry", "access entry") and `type` (the schema's struct).
+Status ReadCanonicalRecord(ByteSpan bytes, std::string_view what, std::string_view type,
+                           const std::function<std::string(capnp::MessageReader&)>& read,
+                           const std::function<Bytes()>& encode_again);
 
 // Envelope JSON line: {"keyId":hex,"signature":base64,"body":base64,"event":{...}}
 // and, when the event has sealed fields, "sealed":[{"field","salt":hex,"value"}].
