@@ -2,7 +2,6 @@
 
 #include <capnp/schema.h>
 
-#include <charconv>
 #include <cmath>
 
 #include "ledger/authority.h"
@@ -10,6 +9,7 @@
 #include "ledger/crypto.h"
 #include "ledger/entry.h"
 #include "ledger/event.h"
+#include "ledger/json.h"
 #include "ledger/merkle.h"
 #include "ledger/sealed.h"
 
@@ -231,6 +231,7 @@ void ToCapnp(const RosterReport& report, rs::RosterReport::Builder out) {
       if (g.leader) ToCapnp(*g.leader, group.initLeader());
       auto members = group.initMembers(g.members.size());
       for (uint k = 0; k < g.members.size(); ++k) ToCapnp(g.members[k], members[k]);
+      if (!g.task.empty()) group.setTask(T(g.task));
     }
   }
   ToCapnp(report.basis, out.initCheckpoint());

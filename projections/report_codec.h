@@ -1,6 +1,8 @@
 // The program's reports (projections/reports.h) as Cap'n Proto messages
 // (schemas/reports.capnp) and as JSON. One encoder, ReportJson, writes every report
-// for the command line's `--json` and for the HTTP server, so the two cannot drift.
+// for the command line's `--json` and for the HTTP server, so the two cannot drift;
+// one family of decoders (RecordFromJson, RosterFromJson, ...) reads them back for the
+// client, which prints a server's answer as the local command prints its own.
 //
 // Cap'n Proto's own JsonCodec (0.9.2) is not used: it writes 64-bit integers as
 // strings ("seq":"17"), leaves unset pointer fields out where the reports print
@@ -14,6 +16,7 @@
 #include <capnp/message.h>
 
 #include <string>
+#include <string_view>
 
 #include "projections/reports.h"
 #include "schemas/reports.capnp.h"
@@ -62,6 +65,24 @@ std::string EligibilityCsv(const EligibilityReport& report);
 std::string LeaveJson(const LeaveReport& report);
 std::string ExplanationsJson(const ExplanationsReport& report);
 std::string UnevaluatedJson(const UnevaluatedReport& report);
+
+// ---- the documents read back ----------------------------------------------------------------
+// The inverse of the encoders above, for the client (`probity --server`), which renders a
+// server's answer with the local command's printer. Each takes what its encoder writes and
+// gives a report that encodes to the same bytes (its `restricted`, and a record's `as_of`
+// into `*as_of` when given, included; RecordLine::summary is not in the JSON and stays
+// empty). Members the report does not have are ignored, so a newer server's answer still
+// reads. Invalid for anything else, naming the first bad member by its path from the
+// document's root: "not valid JSON: ...", or e.g. "not a roster: 'cities[0].groups[1]
+// .leadUnit' is missing" or "... is not a string (it is a number)".
+Result<PersonRecordReport> RecordFromJson(std::string_view json, AsOf* as_of = nullptr);
+Result<RosterReport> RosterFromJson(std::string_view json);
+// The list alone (EligibilityJson): `year` and `units` are what was asked, and `basis`
+// stays zero (the list names no checkpoint).
+Result<EligibilityReport> EligibilityFromJson(std::string_view json, int year, bool units);
+Result<LeaveReport> LeaveFromJson(std::string_view json);
+Result<ExplanationsReport> ExplanationsFromJson(std::string_view json);
+Result<UnevaluatedReport> UnevaluatedFromJson(std::string_view json);
 
 // One entry of the log as `probity show SEQ --json` prints it and GET /v1/entries/SEQ
 // answers: its exact bytes, leaf hash, signer (key id, public key, role, holder), the

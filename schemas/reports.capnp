@@ -90,6 +90,7 @@ struct RosterGroup {
   leadUnitName @3 :Text;
   leader @4 :RosterMember $nullIfUnset;
   members @5 :List(RosterMember);
+  task @6 :Text $omitIfUnset;      # groupFormed's task; left out when it names none
 }
 
 struct RosterCity {

@@ -6,15 +6,11 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <set>
-#include <sstream>
 #include <string>
-#include <thread>
 
 #include "ledger/merkle.h"
-#include "server/serve.h"
-#include "tests/program_fixture.h"
+#include "tests/server_fixture.h"
 
 namespace probity {
 namespace {
@@ -22,56 +18,6 @@ namespace {
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using namespace ptest;
-
-// A server on a loopback port over a ProgramLedger, with the real clock; stopped at the
-// end of the scope.
-class Served {
- public:
-  explicit Served(ProgramLedger& f, std::optional<std::string> tls_dir = std::nullopt) : f_(f) {
-    std::promise<http::Server*> started;
-    auto ready = started.get_future();
-    thread_ = std::thread([this, &started, tls_dir] {
-      server::ServeOptions o;
-      o.http.listen = "127.0.0.1:0";
-      o.http.worker_threads = 2;
-      if (tls_dir) {
-        o.http.tls_cert_pem = Slurp(*tls_dir + "/cert.pem");
-        o.http.tls_key_pem = Slurp(*tls_dir + "/key.pem");
-      }
-      o.handle_signals = false;
-      o.on_listening = [&](http::Server& s) { started.set_value(&s); };
-      status_ = server::Serve(f_.ledger(), o);
-    });
-    server_ = ready.get();
-    port_ = server_->port();
-  }
-  ~Served() { Stop(); }
-  void Stop() {
-    if (!server_) return;
-    server_->Stop();
-    thread_.join();
-    server_ = nullptr;
-    CHECK(status_.ok());
-  }
-  uint16_t port() const { return port_; }
-  std::string url(const std::string& scheme = "http") const {
-    return scheme + "://127.0.0.1:" + std::to_string(port_);
-  }
-
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
- private:
-  ProgramLedger& f_;
-  std::thread thread_;
-  http::Server* server_ = nullptr;
-  uint16_t port_ = 0;
-  Status status_;
-};
 
 struct Ran {
   int exit_code = -1;
@@ -104,13 +50,24 @@ class Cli {
     std::string err = dir_.File("stderr");
     auto r = test::RunCommand("{ env -u PROBITY_SERVER -u PROBITY_DATA " + env + " " +
                               PROBITY_BINARY + " " + words + " 2>" + err + "; }");
-    return {r.exit_code, r.output, Served::Slurp(err)};
+    return {r.exit_code, r.output, Slurp(err)};
   }
   // The same command on the local store.
   Ran Local(const std::string& words) { return Run("--data " + f_.dir() + " " + words); }
   Ran Remote(const Served& s, const std::string& words, const std::string& signer = "") {
     return Run("--server " + s.url() + " " + words +
                (signer.empty() ? "" : " --key " + Key(signer)));
+  }
+  // `remote` succeeded and printed what `local_words` print on the local store, on
+  // stdout and stderr alike.
+  void CheckAsLocal(const Ran& remote, const std::string& local_words) {
+    Ran local = Local(local_words);
+    INFO("remote stderr: " << remote.err << "local stderr: " << local.err);
+    CHECK(remote.exit_code == 0);
+    CHECK(local.exit_code == 0);
+    CHECK(!remote.out.empty());
+    CHECK(remote.out == local.out);
+    CHECK(remote.err == local.err);
   }
 
  private:
@@ -170,23 +127,43 @@ TEST_CASE(
   };
   for (const auto& c : cases) {
     INFO("probity " << c.words << " as " << c.signer);
-    Ran remote = cli.Remote(s, c.words, c.signer);
-    Ran local = cli.Local(c.local.empty() ? c.words : c.local);
-    INFO("remote stderr: " << remote.err << "local stderr: " << local.err);
-    CHECK(remote.exit_code == 0);
-    CHECK(local.exit_code == 0);
-    CHECK(!remote.out.empty());
-    CHECK(remote.out == local.out);
-    CHECK(remote.err == local.err);  // eligibility's checkpoint line, else nothing
+    // stderr: eligibility's checkpoint line, else nothing.
+    cli.CheckAsLocal(cli.Remote(s, c.words, c.signer), c.local.empty() ? c.words : c.local);
   }
   // The person's id as a path segment and the city as a query value are percent-encoded.
   f.Ok("hr", PersonJ("甲-1 x/y", "U1", "contract", "周 杰"));
-  Ran odd = cli.Remote(s, "record '甲-1 x/y' --json", "hr");
-  CHECK(odd.exit_code == 0);
-  CHECK(odd.out == cli.Local("record '甲-1 x/y' --json").out);
+  cli.CheckAsLocal(cli.Remote(s, "record '甲-1 x/y' --json", "hr"), "record '甲-1 x/y' --json");
   Ran no_city = cli.Remote(s, "roster --date 2019-05-10 --city '北京 &x=1' --json", "hr");
   CHECK(no_city.exit_code ==
         cli.Local("roster --date 2019-05-10 --city '北京 &x=1' --json").exit_code);
+}
+
+TEST_CASE(
+    "client: a group's task (groupFormed's optional task) is in the roster, so the human "
+    "roster through a server prints it as the local command does, and a group without one "
+    "has no task key",
+    "[client]") {
+  ProgramLedger f;
+  Fill(f);
+  const std::string task = "秸秆禁烧 \"专项\"\t督察";
+  f.Ok("admin", Ev("groupFormed")
+                    .S("group", "G9")
+                    .S("city", "130100")
+                    .S("kind", "special")
+                    .S("leadUnit", "U1")
+                    .S("date", "2019-05-01")
+                    .S("task", task));
+  f.Ok("dispatcher-U1", AssignJ("A9", "P5", "G9", "2019-05-02", "2019-05-16", "leader"));
+  Served s(f);
+  Cli cli(f);
+  Ran human = cli.Remote(s, "roster --date 2019-05-10", "hr");
+  cli.CheckAsLocal(human, "roster --date 2019-05-10");
+  CHECK_THAT(human.out, Contains("  G9  special, lead unit U1 大气环境司, task: " + task + "\n"));
+  CHECK_THAT(human.out, Contains("  G1  central, lead unit U1 大气环境司\n"));
+  Ran json = cli.Remote(s, "roster --date 2019-05-10 --json", "hr");
+  cli.CheckAsLocal(json, "roster --date 2019-05-10 --json");
+  CHECK_THAT(json.out, Contains("\"recallDue\":false}],\"task\":" + JsonQuote(task) + "}"));
+  CHECK(json.out.find("\"task\":") == json.out.rfind("\"task\":"));  // G9's only
 }
 
 TEST_CASE(
@@ -287,8 +264,7 @@ TEST_CASE(
   CHECK_THAT(locked.err, Contains("--passphrase-file"));
   Ran unlocked = cli.Run("--server " + s.url() + " leave P1 --json --key " +
                          cli.Path("hr-locked.pem") + " --passphrase-file " + pass);
-  CHECK(unlocked.exit_code == 0);
-  CHECK(unlocked.out == cli.Local("leave P1 --json").out);
+  cli.CheckAsLocal(unlocked, "leave P1 --json");
 
   std::string url = s.url();
   s.Stop();
@@ -332,8 +308,7 @@ TEST_CASE(
 
   std::string env = "PROBITY_SERVER=" + s.url();
   Ran via_env = cli.Run("leave P1 --json --key " + cli.Key("hr"), env);
-  CHECK(via_env.exit_code == 0);
-  CHECK(via_env.out == cli.Local("leave P1 --json").out);
+  cli.CheckAsLocal(via_env, "leave P1 --json");
   // --data names a local store: $PROBITY_SERVER is left alone.
   Ran local = cli.Run("--data " + f.dir() + " leave P1 --json", env);
   CHECK(local.exit_code == 0);
@@ -353,16 +328,14 @@ TEST_CASE(
       tls.File("key.pem") + " -out " + tls.File("cert.pem") + " >/dev/null 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
   ProgramLedger f;
-  Served s(f, tls.path());
+  Served s(f, {.now = {}, .public_origin = "", .tls_dir = tls.path()});
   Cli cli(f);
   // KJ's TLS checks the certificate against a host name, never an IP address.
   std::string url = "https://localhost:" + std::to_string(s.port());
   std::string base = "--server " + url;
   Ran trusted = cli.Run(base + " --server-ca " + tls.File("cert.pem") + " leave P1 --json --key " +
                         cli.Key("hr"));
-  INFO(trusted.err);
-  CHECK(trusted.exit_code == 0);
-  CHECK(trusted.out == cli.Local("leave P1 --json").out);
+  cli.CheckAsLocal(trusted, "leave P1 --json");
   Ran untrusted = cli.Run(base + " leave P1 --json --key " + cli.Key("hr"));
   INFO(untrusted.err);
   CHECK(untrusted.exit_code == 3);

@@ -3,11 +3,6 @@
 // unsigned, stale, replayed, badly signed or revoked), documents equal the command line's,
 // and concurrent submissions share synced writes, each all or nothing on its own.
 // Real store, keys, signatures and TCP; nothing mocked.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <future>
@@ -24,7 +19,7 @@
 #include "server/serve.h"
 #include "server/service.h"
 #include "server/tiles.h"
-#include "tests/program_fixture.h"
+#include "tests/server_fixture.h"
 
 namespace probity::server {
 namespace {
@@ -34,109 +29,15 @@ using namespace ptest;
 
 constexpr int64_t kNow = 1700000000;  // the server's clock and the signers'
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
-
-// One HTTP/1.1 exchange on a fresh connection: writes `request` whole, reads the status
-// line, the header block and Content-Length bytes of body.
-Reply Exchange(uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  for (size_t sent = 0; sent < request.size();) {
-    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    REQUIRE(n > 0);
-    sent += static_cast<size_t>(n);
-  }
-  std::string in;
-  char buf[65536];
-  size_t header_end = std::string::npos, length = 0;
-  for (;;) {
-    if (header_end == std::string::npos) {
-      header_end = in.find("\r\n\r\n");
-      if (header_end != std::string::npos) {
-        auto cl = in.find("Content-Length: ");
-        REQUIRE(cl != std::string::npos);
-        length = std::stoul(in.substr(cl + 16));
-      }
-    }
-    if (header_end != std::string::npos && in.size() >= header_end + 4 + length) break;
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  REQUIRE(in.rfind("HTTP/1.1 ", 0) == 0);
-  Reply r;
-  r.status = std::stoi(in.substr(9, 3));
-  if (header_end != std::string::npos) r.body = in.substr(header_end + 4, length);
-  return r;
+// A server whose clock stands at kNow, when every request here is signed.
+ServedOptions AtNow(std::string public_origin = "") {
+  return {.now = [] { return kNow; }, .public_origin = std::move(public_origin), .tls_dir = {}};
 }
-
-// A server on a loopback port over a ProgramLedger, stopped at the end of the scope.
-class Served {
- public:
-  explicit Served(ProgramLedger& f, std::string public_origin = "") : f_(f) {
-    std::promise<http::Server*> started;
-    auto ready = started.get_future();
-    thread_ = std::thread([this, &started, public_origin] {
-      ServeOptions o;
-      o.http.listen = "127.0.0.1:0";
-      o.http.worker_threads = 2;
-      o.now = [] { return kNow; };
-      o.handle_signals = false;
-      o.public_origin = public_origin;
-      o.on_listening = [&](http::Server& s) { started.set_value(&s); };
-      status_ = Serve(f_.ledger(), o);
-    });
-    server_ = ready.get();
-    port_ = server_->port();
-  }
-  ~Served() {
-    server_->Stop();
-    thread_.join();
-    CHECK(status_.ok());
-  }
-  uint16_t port() const { return port_; }
-
-  // A request signed by `signer`'s key (none: unsigned), created at `created`.
-  std::string Request(const std::string& method, const std::string& target,
-                      const std::string& signer, const std::string& body = "",
-                      int64_t created = kNow) const {
-    std::string authority = "127.0.0.1:" + std::to_string(port_);
-    std::string out = method + " " + target + " HTTP/1.1\r\nHost: " + authority + "\r\n";
-    if (!signer.empty()) {
-      auto h = httpsig::SignRequest(method, "http://" + authority + target, body, f_.key(signer),
-                                    created);
-      REQUIRE(h.ok());
-      out += "Signature-Input: " + h->signature_input + "\r\nSignature: " + h->signature + "\r\n";
-      if (!h->content_digest.empty()) out += "Content-Digest: " + h->content_digest + "\r\n";
-    }
-    if (!body.empty()) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    return out + "\r\n" + body;
-  }
-  Reply Get(const std::string& target, const std::string& signer) const {
-    return Exchange(port_, Request("GET", target, signer));
-  }
-
- private:
-  ProgramLedger& f_;
-  std::thread thread_;
-  http::Server* server_ = nullptr;
-  uint16_t port_ = 0;
-  Status status_;
-};
 
 TEST_CASE("serve: the checkpoint and proofs are public, everything else needs a signature",
           "[server]") {
   ProgramLedger f;
-  Served s(f);
+  Served s(f, AtNow());
   Reply cp = s.Get("/checkpoint", "");
   CHECK(cp.status == 200);
   CHECK(cp.body.rfind(f.ledger().origin() + "\n" + std::to_string(f.ledger().size()) + "\n", 0) ==
@@ -158,7 +59,7 @@ TEST_CASE(
   f.RegisterKey("reviewer", "reviewer");
   f.RegisterKey("reviewer-2", "reviewer");
   f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
-  Served s(f);
+  Served s(f, AtNow());
   std::string request = s.Request("GET", "/v1/persons/P1/record", "reviewer");
   Reply r = Exchange(s.port(), request);
   REQUIRE(r.status == 200);
@@ -178,9 +79,7 @@ TEST_CASE(
   with_parameter.insert(with_parameter.find("==:", with_parameter.find("Signature: ")) + 3, ";a");
   CHECK(Exchange(s.port(), with_parameter).status == 401);
   // Signed six minutes ago.
-  Reply stale =
-      Exchange(s.port(), s.Request("GET", "/v1/persons/P1/record", "reviewer", "", kNow - 360));
-  CHECK(stale.status == 401);
+  CHECK(s.Send("GET", "/v1/persons/P1/record", "reviewer", "", kNow - 360).status == 401);
   // A tampered target: signed for P1, sent for P2.
   std::string tampered = request;
   tampered.replace(tampered.find("/v1/persons/P1"), 14, "/v1/persons/P2");
@@ -195,7 +94,7 @@ TEST_CASE(
 TEST_CASE("serve: a malformed target or query is 400 naming what is wrong, before any work",
           "[server]") {
   ProgramLedger f;
-  Served s(f);
+  Served s(f, AtNow());
   struct Case {
     std::string target, says;
   };
@@ -221,7 +120,7 @@ TEST_CASE("serve: a malformed target or query is 400 naming what is wrong, befor
 
 TEST_CASE("serve: with --public-origin, a request signed for another origin is 401", "[server]") {
   ProgramLedger f;
-  Served s(f, "https://probity.example");
+  Served s(f, AtNow("https://probity.example"));
   Reply r = s.Get("/v1/roster?date=2019-05-15", "hr");  // signed for http://127.0.0.1:PORT
   CHECK(r.status == 401);
   CHECK_THAT(r.body, Contains("this server is https://probity.example"));
@@ -232,7 +131,7 @@ TEST_CASE("serve: each role is refused (403) what program-rules.md does not let 
           "[server]") {
   ProgramLedger f;
   f.RegisterKey("reviewer", "reviewer");
-  Served s(f);
+  Served s(f, AtNow());
   struct Case {
     std::string signer, target;
     int status;
@@ -269,42 +168,36 @@ TEST_CASE(
   ProgramLedger f;
   f.RegisterKey("reviewer", "reviewer");
   uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
-  Served s(f);
-  Reply log = s.Get("/v1/log", "");
-  REQUIRE(log.status == 200);
-  CHECK_THAT(log.body,
+  Served s(f, AtNow());
+  std::string log = s.Read("/v1/log", "");
+  CHECK_THAT(log,
              Contains("\"checkpointVkey\":" + JsonQuote(f.ledger().checkpoint_verifier().Vkey())));
-  CHECK_THAT(log.body, Contains("\"origin\":" + JsonQuote(f.ledger().origin())));
+  CHECK_THAT(log, Contains("\"origin\":" + JsonQuote(f.ledger().origin())));
 
-  Reply who = s.Get("/v1/whoami", "dispatcher-U1");
-  REQUIRE(who.status == 200);
-  CHECK_THAT(who.body, Contains("\"role\":\"dispatcher\""));
-  CHECK_THAT(who.body, Contains("\"unit\":\"U1\""));
+  std::string who = s.Read("/v1/whoami", "dispatcher-U1");
+  CHECK_THAT(who, Contains("\"role\":\"dispatcher\""));
+  CHECK_THAT(who, Contains("\"unit\":\"U1\""));
   CHECK(s.Get("/v1/whoami", "").status == 401);
 
   const std::string target = "/v1/entries/" + std::to_string(restriction);
-  Reply auditor = s.Get(target, "auditor");
-  REQUIRE(auditor.status == 200);
+  std::string auditor = s.Read(target, "auditor");
   auto expected = EntryJson(f.ledger().View(), restriction, false);
   REQUIRE(expected.ok());
-  CHECK(auditor.body == *expected);
-  CHECK_THAT(auditor.body,
+  CHECK(auditor == *expected);
+  CHECK_THAT(auditor,
              Contains("\"publicKey\":\"" + Base64Encode(f.key("hr").Public().raw()) + "\""));
-  CHECK_THAT(auditor.body, Contains("\"signer\":{\"role\":\"hr\""));
-  CHECK_THAT(auditor.body, !Contains("health"));  // the sealed reason stays sealed
-  Reply hr = s.Get(target, "hr");
-  REQUIRE(hr.status == 200);
-  CHECK_THAT(hr.body, Contains("\"value\":\"health\""));
+  CHECK_THAT(auditor, Contains("\"signer\":{\"role\":\"hr\""));
+  CHECK_THAT(auditor, !Contains("health"));  // the sealed reason stays sealed
+  CHECK_THAT(s.Read(target, "hr"), Contains("\"value\":\"health\""));
   CHECK(s.Get(target, "dispatcher-U1").status == 403);
   CHECK(s.Get("/v1/entries/999999", "auditor").status == 404);
   CHECK(s.Get("/v1/entries/x1", "auditor").status == 400);
 
-  Reply csv = s.Get("/v1/eligibility/2019?format=csv", "hr");
-  REQUIRE(csv.status == 200);
+  std::string csv = s.Read("/v1/eligibility/2019?format=csv", "hr");
   auto report = Eligibility(f.ledger().View(), 2019, false);
   REQUIRE(report.ok());
-  CHECK(csv.body == EligibilityCsv(*report));
-  CHECK(csv.body.rfind("\xEF\xBB\xBFperson,name,unit,category,", 0) == 0);
+  CHECK(csv == EligibilityCsv(*report));
+  CHECK(csv.rfind("\xEF\xBB\xBFperson,name,unit,category,", 0) == 0);
   CHECK(s.Get("/v1/eligibility/2019?format=xml", "hr").status == 400);
 }
 
@@ -323,40 +216,35 @@ TEST_CASE(
   ProgramLedger f;
   f.RegisterKey("reviewer", "reviewer");
   uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
-  Served s(f);
+  Served s(f, AtNow());
   const std::string entry = "/v1/entries/" + std::to_string(restriction);
-  REQUIRE(s.Get("/v1/persons/P1/record", "reviewer").status == 200);
-  REQUIRE(s.Get("/v1/persons/P1/leave", "dispatcher-U1").status == 200);
-  REQUIRE(s.Get(entry, "hr").status == 200);       // the sealed reason in clear
-  REQUIRE(s.Get(entry, "auditor").status == 200);  // sealed value withheld, still P1's file
-  REQUIRE(s.Get("/v1/eligibility/2019?format=csv", "reviewer").status == 200);
-  REQUIRE(s.Get("/v1/persons/P2/record", "reviewer").status == 200);
-  REQUIRE(s.Get("/v1/roster?date=2019-05-15", "hr").status == 200);        // not a person's file
+  s.Read("/v1/persons/P1/record", "reviewer");
+  s.Read("/v1/persons/P1/leave", "dispatcher-U1");
+  s.Read(entry, "hr");       // the sealed reason in clear
+  s.Read(entry, "auditor");  // sealed value withheld, still P1's file
+  s.Read("/v1/eligibility/2019?format=csv", "reviewer");
+  s.Read("/v1/persons/P2/record", "reviewer");
+  s.Read("/v1/roster?date=2019-05-15", "hr");                              // not a person's file
   REQUIRE(s.Get("/v1/persons/P3/record", "dispatcher-U1").status == 403);  // refused: not read
 
-  Reply log = s.Get("/v1/access-log?person=P1", "hr");
-  REQUIRE(log.status == 200);
-  INFO(log.body);
-  CHECK(Occurrences(log.body, "\"what\":") == 4);
-  size_t record = log.body.find("\"what\":\"record\",\"target\":\"/v1/persons/P1/record\"");
-  size_t leave = log.body.find("\"what\":\"leave\"");
-  size_t sealed = log.body.find("\"what\":\"entry\",\"target\":\"" + entry + "\"");
+  std::string log = s.Read("/v1/access-log?person=P1", "hr");
+  INFO(log);
+  CHECK(Occurrences(log, "\"what\":") == 4);
+  size_t record = log.find("\"what\":\"record\",\"target\":\"/v1/persons/P1/record\"");
+  size_t leave = log.find("\"what\":\"leave\"");
+  size_t sealed = log.find("\"what\":\"entry\",\"target\":\"" + entry + "\"");
   REQUIRE(record != std::string::npos);
   REQUIRE(leave != std::string::npos);
   REQUIRE(sealed != std::string::npos);
   CHECK((record < leave && leave < sealed));  // oldest first
-  CHECK_THAT(log.body, Contains("\"role\":\"reviewer\""));
-  CHECK_THAT(log.body, Contains("\"role\":\"dispatcher\""));
-  CHECK_THAT(log.body, Contains("\"keyId\":\"" + HexEncode(f.key("hr").Public().KeyId()) + "\""));
+  CHECK_THAT(log, Contains("\"role\":\"reviewer\""));
+  CHECK_THAT(log, Contains("\"role\":\"dispatcher\""));
+  CHECK_THAT(log, Contains("\"keyId\":\"" + HexEncode(f.key("hr").Public().KeyId()) + "\""));
   CHECK(s.Get("/v1/access-log?person=P1", "reviewer").status == 403);  // HR's question only
   // A HEAD of a recorded read is refused: only GETs are recorded (and verified).
-  Reply head =
-      Exchange(s.port(), s.Request("HEAD", "/v1/persons/P1/record", "reviewer", "", kNow - 2));
-  CHECK(head.status == 405);
+  CHECK(s.Send("HEAD", "/v1/persons/P1/record", "reviewer", "", kNow - 2).status == 405);
   CHECK(s.Get("/v1/access-log", "hr").status == 400);
-  Reply none = s.Get("/v1/access-log?person=P3", "hr");
-  REQUIRE(none.status == 200);
-  CHECK_THAT(none.body, Contains("\"accesses\":[]"));
+  CHECK_THAT(s.Read("/v1/access-log?person=P3", "hr"), Contains("\"accesses\":[]"));
 
   LedgerView view = f.ledger().View();
   auto size = AccessLogSize(view);
@@ -372,10 +260,9 @@ TEST_CASE(
             .Public()
             .Verify(AsBytes((*lists)[0].record.signature_base), (*lists)[0].record.signature));
 
-  Reply cp = s.Get("/v1/access-log/checkpoint", "");
-  REQUIRE(cp.status == 200);
-  CHECK(cp.body.rfind(f.ledger().origin() + "/access\n6\n", 0) == 0);
-  auto opened = note::Open(cp.body, {f.ledger().checkpoint_verifier()});
+  std::string cp = s.Read("/v1/access-log/checkpoint", "");
+  CHECK(cp.rfind(f.ledger().origin() + "/access\n6\n", 0) == 0);
+  auto opened = note::Open(cp, {f.ledger().checkpoint_verifier()});
   CHECK(opened.ok());
 
   VerifyOptions options;
@@ -477,7 +364,7 @@ TEST_CASE(
   if (!batch.empty()) REQUIRE(f.Batch(batch).ok());
   const uint64_t size = f.ledger().size();
   REQUIRE(size == 600);
-  Served s(f);
+  Served s(f, AtNow());
 
   // The root from tiles alone: the right edge's perfect subtrees, folded from the right.
   std::map<std::string, std::string> fetched;
@@ -495,10 +382,8 @@ TEST_CASE(
   CHECK(fetched.size() == 2);
   CHECK(fetched.count("tile/1/000"));
   CHECK(fetched.count("tile/0/002"));
-  Reply full = s.Get("/tile/0/000", "");
-  REQUIRE(full.status == 200);
-  REQUIRE(full.body.size() == 256 * 32);
-  fetched["tile/0/000"] = full.body;
+  fetched["tile/0/000"] = s.Read("/tile/0/000", "");
+  REQUIRE(fetched["tile/0/000"].size() == 256 * 32);
   CHECK(s.Get("/tile/1/000.p/2", "").body.size() == 64);
   CHECK(s.Get("/tile/1/000.p/3", "").status == 404);  // beyond the tree
   CHECK(s.Get("/tile/0/002.p/88", "").status == 200);
@@ -509,26 +394,23 @@ TEST_CASE(
   CHECK(s.Get("/tile/0/000.p/7", "").body == fetched["tile/0/000"].substr(0, 7 * 32));
 
   // Entry bundles: big-endian uint16 length, then the exact entry bytes.
-  Reply bundle = s.Get("/tile/entries/002.p/88", "auditor");
-  REQUIRE(bundle.status == 200);
+  std::string bundle = s.Read("/tile/entries/002.p/88", "auditor");
   size_t at = 0;
   for (uint64_t seq = 512; seq < 600; ++seq) {
-    REQUIRE(at + 2 <= bundle.body.size());
-    size_t length =
-        static_cast<uint8_t>(bundle.body[at]) << 8 | static_cast<uint8_t>(bundle.body[at + 1]);
+    REQUIRE(at + 2 <= bundle.size());
+    size_t length = static_cast<uint8_t>(bundle[at]) << 8 | static_cast<uint8_t>(bundle[at + 1]);
     at += 2;
-    REQUIRE(at + length <= bundle.body.size());
+    REQUIRE(at + length <= bundle.size());
     auto stored = f.ledger().View().ReadEntryBytes(seq);
     REQUIRE(stored.ok());
-    std::string entry = bundle.body.substr(at, length);
+    std::string entry = bundle.substr(at, length);
     CHECK(entry == std::string(stored->begin(), stored->end()));
     at += length;
   }
-  CHECK(at == bundle.body.size());
-  Reply first = s.Get("/tile/entries/000", "admin");
-  REQUIRE(first.status == 200);
-  size_t length0 = static_cast<uint8_t>(first.body[0]) << 8 | static_cast<uint8_t>(first.body[1]);
-  CHECK(HexEncode(merkle::LeafHash(AsBytes(first.body.substr(2, length0)))) ==
+  CHECK(at == bundle.size());
+  std::string first = s.Read("/tile/entries/000", "admin");
+  size_t length0 = static_cast<uint8_t>(first[0]) << 8 | static_cast<uint8_t>(first[1]);
+  CHECK(HexEncode(merkle::LeafHash(AsBytes(first.substr(2, length0)))) ==
         HexEncode(ByteSpan(reinterpret_cast<const uint8_t*>(fetched["tile/0/000"].data()), 32)));
   CHECK(s.Get("/tile/entries/000", "").status == 401);
   CHECK(s.Get("/tile/entries/000", "dispatcher-U1").status == 403);
@@ -544,35 +426,30 @@ TEST_CASE(
   ProgramLedger f;
   uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
   uint64_t retraction = f.Ok("admin", RetractJ(restriction, "wrong person: P1 is not ill"));
-  Served s(f);
-  Reply hr = s.Get("/v1/persons/P1/record", "hr");
-  REQUIRE(hr.status == 200);
-  CHECK_THAT(hr.body, Contains("\"seq\":" + std::to_string(restriction)));
-  CHECK_THAT(hr.body, Contains("P1 is not ill"));
-  Reply d = s.Get("/v1/persons/P1/record", "dispatcher-U1");
-  REQUIRE(d.status == 200);
-  CHECK_THAT(d.body, !Contains("\"seq\":" + std::to_string(restriction) + ","));
-  CHECK_THAT(d.body, !Contains("\"seq\":" + std::to_string(retraction) + ","));
-  CHECK_THAT(d.body, !Contains("not ill"));
-  CHECK_THAT(d.body, Contains("personRegistered"));
+  Served s(f, AtNow());
+  std::string hr = s.Read("/v1/persons/P1/record", "hr");
+  CHECK_THAT(hr, Contains("\"seq\":" + std::to_string(restriction)));
+  CHECK_THAT(hr, Contains("P1 is not ill"));
+  std::string d = s.Read("/v1/persons/P1/record", "dispatcher-U1");
+  CHECK_THAT(d, !Contains("\"seq\":" + std::to_string(restriction) + ","));
+  CHECK_THAT(d, !Contains("\"seq\":" + std::to_string(retraction) + ","));
+  CHECK_THAT(d, !Contains("not ill"));
+  CHECK_THAT(d, Contains("personRegistered"));
   // The restriction was retracted: of R1 the dispatcher learns only "no".
-  CHECK_THAT(d.body, Contains("\"restricted\":\"no\""));
-  CHECK_THAT(hr.body, !Contains("\"restricted\""));  // HR sees the events themselves
+  CHECK_THAT(d, Contains("\"restricted\":\"no\""));
+  CHECK_THAT(hr, !Contains("\"restricted\""));  // HR sees the events themselves
   // As the ledger stood before the retraction, on a day inside the restriction: "yes".
-  Reply then =
-      s.Get("/v1/persons/P1/record?asOfSeq=" + std::to_string(restriction), "dispatcher-U1");
-  REQUIRE(then.status == 200);
-  CHECK_THAT(then.body, Contains("\"restricted\":\"no\""));  // today is past 2019-05-20
+  std::string then =
+      s.Read("/v1/persons/P1/record?asOfSeq=" + std::to_string(restriction), "dispatcher-U1");
+  CHECK_THAT(then, Contains("\"restricted\":\"no\""));  // today is past 2019-05-20
   uint64_t open_ended = f.Ok("hr", RestrictionJ("P1", "health", "2019-06-01"));
   // (The same request as above, signed a second earlier: a new signature.)
-  Reply now =
-      Exchange(s.port(), s.Request("GET", "/v1/persons/P1/record", "dispatcher-U1", "", kNow - 1));
+  Reply now = s.Send("GET", "/v1/persons/P1/record", "dispatcher-U1", "", kNow - 1);
   REQUIRE(now.status == 200);
   CHECK_THAT(now.body, Contains("\"restricted\":\"yes\""));
   CHECK_THAT(now.body, !Contains("\"seq\":" + std::to_string(open_ended) + ","));
-  Reply before = s.Get("/v1/persons/P1/record?asOf=2019-05-31", "dispatcher-U1");
-  REQUIRE(before.status == 200);
-  CHECK_THAT(before.body, Contains("\"restricted\":\"no\""));
+  CHECK_THAT(s.Read("/v1/persons/P1/record?asOf=2019-05-31", "dispatcher-U1"),
+             Contains("\"restricted\":\"no\""));
 }
 
 TEST_CASE(
@@ -580,7 +457,7 @@ TEST_CASE(
     "receipts only once durable",
     "[server]") {
   ProgramLedger f;
-  Served s(f);
+  Served s(f, AtNow());
   uint64_t size = f.ledger().size();
   EventCodec codec;
   auto line = [&](const std::string& signer, const std::string& json) {
@@ -613,9 +490,8 @@ TEST_CASE(
   CHECK(f.ledger().size() == size + 4);
   f.RequireVerifies();
   // A body that is not signed envelopes is 400; an unsigned POST 401.
-  CHECK(Exchange(s.port(), s.Request("POST", "/v1/events", "hr", "not json\n")).status == 400);
-  CHECK(Exchange(s.port(), s.Request("POST", "/v1/events", "", line("hr", PersonJ("PZ", "U1"))))
-            .status == 401);
+  CHECK(s.Send("POST", "/v1/events", "hr", "not json\n").status == 400);
+  CHECK(s.Send("POST", "/v1/events", "", line("hr", PersonJ("PZ", "U1"))).status == 401);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <sstream>
 #include <variant>
 
-#include "ledger/json.h"
 #include "ledger/note.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
@@ -112,233 +111,6 @@ void PrintExplanations(const ExplanationsReport& report) {
   std::cout << BasisLine(report.basis) << "\n";
 }
 
-// ---- a server's answers read back into the reports (the inverse of report_codec.h) ----
-
-// Reads the members of one JSON object; the first missing or mistyped one is remembered
-// and every later read returns a default, so a decoder checks ok() once at the end.
-class Fields {
- public:
-  Fields(json::Element object, std::string* error) : object_(object), error_(error) {}
-  std::string S(const char* key) {
-    std::string_view v;
-    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "a string");
-    return std::string(v);
-  }
-  uint64_t U(const char* key) {
-    uint64_t v = 0;
-    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "a whole number");
-    return v;
-  }
-  bool B(const char* key) {
-    bool v = false;
-    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "true or false");
-    return v;
-  }
-  json::Array A(const char* key) {
-    json::Array v;
-    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "a list");
-    return v;
-  }
-  std::vector<std::string> Strings(const char* key) {
-    std::vector<std::string> out;
-    for (auto e : A(key)) out.push_back(Fields(e, error_).S(nullptr));
-    return out;
-  }
-  std::vector<uint64_t> Numbers(const char* key) {
-    std::vector<uint64_t> out;
-    for (auto e : A(key)) out.push_back(Fields(e, error_).U(nullptr));
-    return out;
-  }
-  bool Has(const char* key) {
-    return object_.is_object() && object_[key].error() == simdjson::SUCCESS;
-  }
-  json::Element E(const char* key) {
-    json::Element v;
-    if (Member(key).get(v) != simdjson::SUCCESS) Bad(key, "present");
-    return v;
-  }
-  // The checkpoint {treeSize, root} every report ends with.
-  ReportBasis Basis() {
-    ReportBasis b;
-    Fields cp(E("checkpoint"), error_);
-    b.tree_size = cp.U("treeSize");
-    auto root = HexDecode(cp.S("root"));
-    if (!root.ok() || root->size() != b.root.size()) return Bad("root", "64 hex digits"), b;
-    std::copy(root->begin(), root->end(), b.root.begin());
-    return b;
-  }
-
- private:
-  // `key` null: the element itself (a list's item).
-  simdjson::simdjson_result<json::Element> Member(const char* key) {
-    if (!error_->empty()) return simdjson::simdjson_result<json::Element>(simdjson::NO_SUCH_FIELD);
-    if (key == nullptr) return simdjson::simdjson_result<json::Element>(json::Element(object_));
-    if (!object_.is_object())
-      return simdjson::simdjson_result<json::Element>(simdjson::INCORRECT_TYPE);
-    return object_[key];
-  }
-  void Bad(const char* key, const char* want) {
-    if (error_->empty())
-      *error_ =
-          key && *key ? "'" + std::string(key) + "' is not " + want : std::string("not ") + want;
-  }
-  json::Element object_;
-  std::string* error_;
-};
-
-// A schema enum's value from its JSON name (EnumName's inverse).
-template <typename T>
-std::optional<T> EnumFromName(std::string_view name) {
-  for (auto e : capnp::Schema::from<T>().getEnumerants()) {
-    if (name == e.getProto().getName().cStr()) return static_cast<T>(e.getOrdinal());
-  }
-  return std::nullopt;
-}
-
-Status Undecodable(const std::string& what, const std::string& error) {
-  return Status::Unavailable("the server's answer is not " + what + ": " + error);
-}
-
-Result<PersonRecordReport> RecordFromJson(json::Element doc) {
-  std::string error;
-  Fields f(doc, &error);
-  PersonRecordReport r;
-  r.person = f.S("person");
-  r.name = f.S("name");
-  r.unit = f.S("unit");
-  r.category = f.S("category");
-  for (auto e : f.A("events")) {
-    Fields l(e, &error);
-    RecordLine line;
-    line.seq = l.U("seq");
-    line.date = l.S("date");
-    line.type = l.S("type");
-    line.signer = l.S("signer");
-    if (l.Has("withdrawnBy")) {
-      line.withdrawn_by = l.U("withdrawnBy");
-      line.withdrawn_reason = l.S("withdrawnReason");
-    }
-    line.event_json = simdjson::minify(l.E("event"));
-    r.lines.push_back(std::move(line));
-  }
-  r.basis = f.Basis();
-  if (!error.empty()) return Undecodable("a record", error);
-  return r;
-}
-
-std::optional<RosterMember> MemberFromJson(json::Element e, std::string* error) {
-  if (e.is_null()) return std::nullopt;
-  Fields f(e, error);
-  RosterMember m;
-  m.person = f.S("person");
-  m.name = f.S("name");
-  m.unit = f.S("unit");
-  auto position = EnumFromName<schema::Position>(f.S("position"));
-  if (!position && error->empty()) *error = "'position' is not leader or member";
-  m.position = position.value_or(schema::Position::MEMBER);
-  m.from = f.S("from");
-  m.to = f.S("to");
-  m.recall_due = f.B("recallDue");
-  return m;
-}
-
-Result<RosterReport> RosterFromJson(json::Element doc) {
-  std::string error;
-  Fields f(doc, &error);
-  RosterReport r;
-  r.date = f.S("date");
-  for (auto c : f.A("cities")) {
-    Fields fc(c, &error);
-    RosterCity city;
-    city.city = fc.S("city");
-    city.name = fc.S("name");
-    city.region = fc.S("region");
-    city.secretary = fc.S("secretary");
-    city.secretary_name = fc.S("secretaryName");
-    for (auto g : fc.A("groups")) {
-      Fields fg(g, &error);
-      RosterGroup group;
-      group.group = fg.S("group");
-      group.kind = fg.S("kind");
-      group.lead_unit = fg.S("leadUnit");
-      group.lead_unit_name = fg.S("leadUnitName");
-      if (fg.Has("task")) group.task = fg.S("task");  // not in the JSON (yet)
-      group.leader = MemberFromJson(fg.E("leader"), &error);
-      for (auto m : fg.A("members")) {
-        if (auto member = MemberFromJson(m, &error)) group.members.push_back(std::move(*member));
-      }
-      city.groups.push_back(std::move(group));
-    }
-    r.cities.push_back(std::move(city));
-  }
-  r.basis = f.Basis();
-  if (!error.empty()) return Undecodable("a roster", error);
-  return r;
-}
-
-// The list alone (EligibilityJson has no checkpoint: `basis` is left for the caller).
-Result<EligibilityReport> EligibilityFromJson(json::Element doc, int year, bool units) {
-  std::string error;
-  EligibilityReport r;
-  r.year = year;
-  r.units = units;
-  json::Array list;
-  if (doc.get(list) != simdjson::SUCCESS) return Undecodable("an eligibility list", "not a list");
-  for (auto e : list) {
-    Fields f(e, &error);
-    EligibilityLine l;
-    l.id = f.S(units ? "unit" : "person");
-    l.name = f.S("name");
-    if (!units) {
-      l.unit = f.S("unit");
-      l.category = EnumFromName<schema::StaffCategory>(f.S("category"));
-      if (!l.category && error.empty()) error = "'category' is not a staff category";
-    }
-    l.outcomes = f.Strings("outcomes");
-    l.review_required = f.B("reviewRequired");
-    l.reasons = f.S("reasons");
-    l.events = f.Numbers("events");
-    r.lines.push_back(std::move(l));
-  }
-  if (!error.empty()) return Undecodable("an eligibility list", error);
-  return r;
-}
-
-Result<LeaveReport> LeaveFromJson(json::Element doc) {
-  std::string error;
-  Fields f(doc, &error);
-  LeaveReport r;
-  r.person = f.S("person");
-  r.accrued = static_cast<uint32_t>(f.U("accrued"));
-  r.granted = static_cast<uint32_t>(f.U("granted"));
-  r.left = static_cast<uint32_t>(f.U("left"));
-  r.rotation_granted = static_cast<uint32_t>(f.U("rotationGranted"));
-  r.basis = f.Basis();
-  if (!error.empty()) return Undecodable("a leave balance", error);
-  return r;
-}
-
-Result<ExplanationsReport> ExplanationsFromJson(json::Element doc) {
-  std::string error;
-  Fields f(doc, &error);
-  ExplanationsReport r;
-  for (auto e : f.A("open")) {
-    Fields o(e, &error);
-    OpenExplanation x;
-    x.city = o.S("city");
-    x.name = o.S("name");
-    x.year = static_cast<int>(o.U("year"));
-    x.scope = o.S("scope");
-    x.guarantor = o.S("guarantor");
-    x.assessed_on = o.S("assessedOn");
-    x.seq = o.U("seq");
-    r.open.push_back(std::move(x));
-  }
-  r.basis = f.Basis();
-  if (!error.empty()) return Undecodable("a list of explanations", error);
-  return r;
-}
-
 // ---- asking the server ----
 
 // A remote document in --json: printed as the local command prints its own.
@@ -347,15 +119,13 @@ int PrintBody(const std::string& body) {
   return kExitOk;
 }
 
-// Decodes a remote document with `decode` and prints it with `print`.
+// Decodes a remote document with `decode` (report_codec.h) and prints it with `print`.
+// An answer that does not decode is the server's failure: exit 3.
 template <typename Decode, typename Print>
 int Render(const Args& args, const std::string& body, Decode decode, Print print) {
-  json::Parser parser;
-  auto doc = parser.Parse(body);
-  if (!doc.ok())
-    return Fail(args, kExitStore, "the server's answer is not JSON: " + doc.status().message());
-  auto report = decode(*doc);
-  if (!report.ok()) return FailStatus(args, report.status());
+  auto report = decode(body);
+  if (!report.ok())
+    return Fail(args, kExitStore, "the server's answer is " + report.status().message());
   print(*report);
   return kExitOk;
 }
@@ -401,7 +171,7 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
   }
   if (format == "table") {
     return Render(
-        args, body, [&](json::Element doc) { return EligibilityFromJson(doc, year, units); },
+        args, body, [&](std::string_view json) { return EligibilityFromJson(json, year, units); },
         [&](const EligibilityReport& r) { PrintEligibility(r, basis_line); });
   }
   std::cout << body << (format == "json" ? "\n" : "");
@@ -432,8 +202,10 @@ int Record(const Args& args) {
     auto body = Remote::Read(args, target);
     if (auto* code = std::get_if<int>(&body)) return *code;
     if (args.Has("json")) return PrintBody(std::get<std::string>(body));
-    return Render(args, std::get<std::string>(body), RecordFromJson,
-                  [&](const PersonRecordReport& r) { PrintRecord(r, as_of); });
+    return Render(
+        args, std::get<std::string>(body),
+        [](std::string_view json) { return RecordFromJson(json); },
+        [&](const PersonRecordReport& r) { PrintRecord(r, as_of); });
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
