@@ -2,6 +2,7 @@
 
 #include <capnp/schema.h>
 
+#include <charconv>
 #include <cmath>
 
 #include "ledger/authority.h"
