@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "ledger/entry.h"
 #include "ledger/merkle.h"
 #include "tests/server_fixture.h"
 
@@ -120,7 +121,6 @@ TEST_CASE(
       {"leave P1", "dispatcher-U1", ""},
       {"explanations --json", "hr", ""},
       {"explanations --year 2019", "guarantor-U1", ""},
-      {"show 5 --json", "auditor", ""},
       {"checkpoint", "", ""},
       {"prove inclusion 3 --size 20 --json", "", ""},
       {"prove consistency 7 30 --json", "", ""},
@@ -340,6 +340,137 @@ TEST_CASE(
   INFO(untrusted.err);
   CHECK(untrusted.exit_code == 3);
   CHECK_THAT(untrusted.err, StartsWith("probity leave: cannot reach " + url + ": "));
+}
+
+// A server that lies: it answers each target with the text it was given, signed or not.
+class Liar {
+ public:
+  explicit Liar(std::map<std::string, std::string> answers) : answers_(std::move(answers)) {
+    http::Options o;
+    o.listen = "127.0.0.1:0";
+    auto started = http::Server::Start(o, [this](http::Request r) -> kj::Promise<http::Response> {
+      http::Response response;
+      auto a = answers_.find(r.target);
+      if (a == answers_.end()) {
+        response.status = 404;
+        response.body = "{\"error\":\"no such path\"}";
+      } else {
+        response.body = a->second;
+      }
+      return response;
+    });
+    REQUIRE(started.ok());
+    server_ = std::move(*started);
+    runner_ = std::thread([this] { (void)server_->Run(false); });
+  }
+  ~Liar() {
+    server_->Stop();
+    runner_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
+ private:
+  const std::map<std::string, std::string> answers_;
+  std::unique_ptr<http::Server> server_;
+  std::thread runner_;
+};
+
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+TEST_CASE(
+    "client: show through a server checks the entry here, not on the server's word: its "
+    "bytes, leaf, key id, signature and inclusion under the pinned key; a forged, swapped or "
+    "altered entry and another checkpoint key are refused (exit 1)",
+    "[client]") {
+  ProgramLedger f;
+  Fill(f);
+  Served s(f);
+  Cli cli(f);
+  const std::string vkey = f.ledger().checkpoint_verifier().Vkey();
+  Ran honest = cli.Remote(s, "show 5 --json --vkey " + vkey, "auditor");
+  INFO(honest.err);
+  CHECK(honest.exit_code == 0);
+  CHECK(honest.out == cli.Local("show 5 --json").out);
+  CHECK_THAT(honest.err, StartsWith("checked here: the signature by key "));
+  CHECK_THAT(honest.err, Contains("in the checkpoint at size " + std::to_string(f.ledger().size()) +
+                                  " signed by " + vkey + "\n"));
+  // Without --vkey the key the server names is used, and the output says so.
+  Ran unpinned = cli.Remote(s, "show 5 --json", "auditor");
+  CHECK(unpinned.exit_code == 0);
+  CHECK_THAT(unpinned.err, Contains("the server's own word for its key: pin it with --vkey"));
+  // A pinned key that is not the log's: its checkpoint does not open.
+  const PrivateKey other_key = KeyFor("other");
+  const std::string other =
+      note::Verifier{f.ledger().origin(), note::KeyIdFor(f.ledger().origin(), other_key.Public()),
+                     other_key.Public()}
+          .Vkey();
+  Ran wrong_key = cli.Remote(s, "show 5 --json --vkey " + other, "auditor");
+  CHECK(wrong_key.exit_code == 1);
+  CHECK_THAT(wrong_key.err,
+             StartsWith("probity show: the server's entry does not check out: the checkpoint"));
+  CHECK(cli.Local("show 5 --json --vkey " + vkey).exit_code == 2);
+
+  // The honest answers, to be altered one at a time.
+  const std::string size = std::to_string(f.ledger().size());
+  const std::string entry5 = Slurp(cli.File("e5", honest.out));
+  std::map<std::string, std::string> answers = {
+      {"/v1/entries/5", entry5},
+      {"/v1/entries/6", cli.Remote(s, "show 6 --json --vkey " + vkey, "auditor").out},
+      {"/checkpoint", cli.Remote(s, "checkpoint", "").out},
+      {"/v1/log", "{\"checkpointVkey\":\"" + vkey + "\"}"},
+      {"/v1/proofs/inclusion?seq=5&size=" + size,
+       cli.Remote(s, "prove inclusion 5 --size " + size + " --json", "").out}};
+  auto lied = [&](const std::string& target, const std::string& body) {
+    auto told = answers;
+    told[target] = body;
+    Liar liar(told);
+    return cli.Run("--server " + liar.url() + " show 5 --json --vkey " + vkey + " --key " +
+                   cli.Key("auditor"));
+  };
+  {
+    Liar truthful(answers);  // the same answers, served by the liar, check out
+    CHECK(cli.Run("--server " + truthful.url() + " show 5 --json --vkey " + vkey + " --key " +
+                  cli.Key("auditor"))
+              .exit_code == 0);
+  }
+  Ran swapped = lied("/v1/entries/5", answers["/v1/entries/6"]);
+  CHECK(swapped.exit_code == 1);
+  CHECK_THAT(swapped.err, Contains("the entry is seq 6"));
+
+  auto entry = DecodeEntry(
+      *Base64Decode(entry5.substr(entry5.find("\"entry\":\"") + 9,
+                                  entry5.find("\",\"leafHash") - entry5.find("\"entry\":\"") - 9)));
+  REQUIRE(entry.ok());
+  Bytes original = EncodeEntry(*entry);
+  std::string leaf = HexEncode(merkle::LeafHash(original));
+  Ran bad_leaf = lied("/v1/entries/5", Replaced(entry5, leaf, std::string(64, '0')));
+  CHECK(bad_leaf.exit_code == 1);
+  CHECK_THAT(bad_leaf.err, Contains("'leafHash' is not the hash of 'entry'"));
+
+  // The server forges entry 5: the same event, signed with a key of its own.
+  const PrivateKey forger = KeyFor("forger");
+  Entry forged = *entry;
+  forged.envelope = SignEnvelope(entry->envelope.body, f.ledger().origin(), forger);
+  Bytes forged_bytes = EncodeEntry(forged);
+  std::string forged_json = Replaced(entry5, Base64Encode(original), Base64Encode(forged_bytes));
+  forged_json = Replaced(forged_json, leaf, HexEncode(merkle::LeafHash(forged_bytes)));
+  size_t key_at = forged_json.find("\"publicKey\":\"") + 13;
+  forged_json.replace(key_at, forged_json.find('"', key_at) - key_at,
+                      Base64Encode(forger.Public().raw()));
+  Ran forged_run = lied("/v1/entries/5", forged_json);
+  CHECK(forged_run.exit_code == 1);
+  CHECK_THAT(forged_run.err, Contains("the inclusion proof"));
+  // ... or names the honest signer's public key beside the forged signature.
+  Ran mismatched =
+      lied("/v1/entries/5",
+           Replaced(Replaced(entry5, Base64Encode(original), Base64Encode(forged_bytes)), leaf,
+                    HexEncode(merkle::LeafHash(forged_bytes))));
+  CHECK(mismatched.exit_code == 1);
+  CHECK_THAT(mismatched.err, Contains("'publicKey' is not the key whose id the entry names"));
 }
 
 }  // namespace

@@ -110,13 +110,20 @@ const std::vector<Command>& Commands() {
        "(R1) reads \"withheld\" unless --include-sensitive is given.\n",
        Log},
       {"show",
-       {{}, {"json", "include-sensitive"}, 1, 1, "show SEQ [--include-sensitive] [--json]"},
+       {{"vkey"},
+        {"json", "include-sensitive"},
+        1,
+        1,
+        "show SEQ [--include-sensitive] [--json] | --server URL show SEQ --json [--vkey VKEY]"},
        "one entry whole, with its signature",
        "Prints the entry, whether its signature verifies, and (--json) the exact bytes an\n"
        "auditor needs: entry (base64 of the bytes hashed into the Merkle leaf), leafHash,\n"
        "keyId, signature, signed (base64 of the message the signature covers), event.\n"
        "Exit 1 if the signature does not verify. The event's restriction reason (R1) reads\n"
-       "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n",
+       "\"withheld\" unless --include-sensitive (the signed bytes always carry it).\n"
+       "With --server, the entry is checked here, not taken on the server's word: its bytes,\n"
+       "leaf hash, key id and signature, and its inclusion in the latest checkpoint, signed\n"
+       "by --vkey VKEY (the log's key, pinned; without it, the key the server names).\n",
        Show,
        Where::kSigned},
       {"verify",
