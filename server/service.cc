@@ -540,14 +540,21 @@ http::Response Service::Read(const http::Request& request) {
     if (format != "json" && format != "csv") return Error(400, "format must be json or csv");
     auto report = Eligibility(view, *year, units);
     if (!report.ok()) return Failure(report.status());
+    // The list's own formats name no checkpoint: the tree it was computed at rides along.
+    const http::FieldList::value_type basis = {
+        "Probity-Checkpoint",
+        std::to_string(report->basis.tree_size) + " " + HexEncode(report->basis.root)};
     if (format == "csv") {
       http::Response r = Json(EligibilityCsv(*report));
       r.content_type = "text/csv; charset=utf-8";
       r.fields.push_back({"Content-Disposition", "attachment; filename=\"eligibility-" + path[2] +
                                                      (units ? "-units" : "") + ".csv\""});
+      r.fields.push_back(basis);
       return recorded(std::move(r));
     }
-    return recorded(Json(EligibilityJson(*report)));
+    http::Response r = Json(EligibilityJson(*report));
+    r.fields.push_back(basis);
+    return recorded(std::move(r));
   }
   // /v1/explanations[?year=]
   if (path.size() == 2 && path[1] == "explanations") {

@@ -4,6 +4,7 @@
 #include <kj/compat/http.h>
 #include <kj/compat/tls.h>
 #include <kj/debug.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cctype>
@@ -225,6 +226,10 @@ Result<Client::Response> Client::Exchange(const std::string& method, const std::
                  KJ_IF_MAYBE (type, response.headers->get(kj::HttpHeaderId::CONTENT_TYPE)) {
                    out.content_type = type->cStr();
                  }
+                 response.headers->forEach([&](kj::StringPtr name, kj::StringPtr value) {
+                   if (strcasecmp(name.cStr(), "Probity-Checkpoint") == 0)
+                     out.checkpoint = value.cStr();
+                 });
                  stage = Stage::kBody;
                  uint64_t limit = options_.max_response_bytes;
                  KJ_IF_MAYBE (length, response.headers->get(kj::HttpHeaderId::CONTENT_LENGTH)) {
@@ -302,8 +307,11 @@ int SensitiveIsRemote(const Args& args) {
                    "the roles that may read them (hr), whatever the request asks");
 }
 
-std::variant<std::string, int> Remote::Get(const std::string& target, bool sign) {
-  return Done(client_->Get(target, sign));
+std::variant<std::string, int> Remote::Get(const std::string& target, bool sign,
+                                           std::string* checkpoint) {
+  auto response = client_->Get(target, sign);
+  if (checkpoint && response.ok()) *checkpoint = response->checkpoint;
+  return Done(response);
 }
 
 std::variant<std::string, int> Remote::Post(const std::string& target, std::string_view body,

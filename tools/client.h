@@ -37,6 +37,9 @@ class Client {
     int status = 0;
     std::string content_type;
     std::string body;
+    // The Probity-Checkpoint field ("<tree size> <root hex>": the tree an eligibility list
+    // was computed at, docs/api.md), or "".
+    std::string checkpoint;
   };
 
   // Invalid for a URL that is not as above, or a CA file that cannot be read.
@@ -88,8 +91,10 @@ class Remote {
   // Open(args, true) and one signed GET: the body, or the exit status already reported.
   static std::variant<std::string, int> Read(const Args& args, const std::string& target);
 
-  // The body of a 2xx answer to GET `target`, or the exit status already reported.
-  std::variant<std::string, int> Get(const std::string& target, bool sign = true);
+  // The body of a 2xx answer to GET `target`, or the exit status already reported;
+  // `checkpoint` (if given) gets the answer's Probity-Checkpoint field.
+  std::variant<std::string, int> Get(const std::string& target, bool sign = true,
+                                     std::string* checkpoint = nullptr);
   // The same for POST.
   std::variant<std::string, int> Post(const std::string& target, std::string_view body,
                                       const std::string& content_type);

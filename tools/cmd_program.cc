@@ -80,8 +80,7 @@ void PrintRoster(const RosterReport& report) {
   std::cout << "\n" << BasisLine(report.basis) << "\n";
 }
 
-// `basis_line`: BasisLine(report.basis), or what a server's answer says instead.
-void PrintEligibility(const EligibilityReport& report, const std::string& basis_line) {
+void PrintEligibility(const EligibilityReport& report) {
   std::cout << "eligibility " << report.year << (report.units ? " (units)" : " (persons)") << ": "
             << report.lines.size() << " listed\n";
   for (const auto& l : report.lines) {
@@ -90,7 +89,7 @@ void PrintEligibility(const EligibilityReport& report, const std::string& basis_
               << Join(l.outcomes, ";") << (l.review_required ? "  REVIEW" : "") << "\n    "
               << l.reasons << "; events " << JoinSeqs(l.events, ", ") << "\n";
   }
-  std::cout << basis_line << "\n";
+  std::cout << BasisLine(report.basis) << "\n";
 }
 
 void PrintLeave(const LeaveReport& report) {
@@ -130,19 +129,8 @@ int Render(const Args& args, const std::string& body, Decode decode, Print print
   return kExitOk;
 }
 
-// The tree size and root of a checkpoint note (GET /checkpoint); nullopt if it does not
-// parse. Its signature is not checked here: `probity verify` and the auditors do that.
-std::optional<ReportBasis> BasisOfNote(const std::string& note) {
-  size_t end = note.find("\n\n");
-  if (end == std::string::npos) return std::nullopt;
-  auto cp = note::ParseCheckpoint(std::string_view(note).substr(0, end + 1));
-  if (!cp.ok()) return std::nullopt;
-  return ReportBasis{cp->size, cp->root};
-}
-
-// The eligibility list from a server. Its JSON names no checkpoint, so the one line that
-// says what it was computed at comes from the checkpoints read just before and after
-// (the same size: nothing was appended in between; else tried again, twice).
+// The eligibility list from a server. Its JSON and CSV name no checkpoint: the tree it
+// was computed at comes in the answer's Probity-Checkpoint field ("<size> <root hex>").
 int RemoteEligibility(const Args& args, int year, bool units, const std::string& format) {
   auto opened = Remote::Open(args, true);
   if (auto* code = std::get_if<int>(&opened)) return *code;
@@ -150,32 +138,30 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
   std::string target = "/v1/eligibility/" + std::to_string(year);
   if (units) target += "?units=1";
   if (format == "csv") target += units ? "&format=csv" : "?format=csv";
-  std::string body, basis_line;
-  for (int attempt = 0; attempt < 3 && basis_line.empty(); ++attempt) {
-    auto before = remote.Get("/checkpoint", false);
-    if (auto* code = std::get_if<int>(&before)) return *code;
-    auto got = remote.Get(target);
-    if (auto* code = std::get_if<int>(&got)) return *code;
-    auto after = remote.Get("/checkpoint", false);
-    if (auto* code = std::get_if<int>(&after)) return *code;
-    body = std::move(std::get<std::string>(got));
-    auto b1 = BasisOfNote(std::get<std::string>(before));
-    auto b2 = BasisOfNote(std::get<std::string>(after));
-    if (!b1 || !b2) return Fail(args, kExitStore, "the server's checkpoint does not parse");
-    if (b1->tree_size == b2->tree_size) {
-      basis_line = BasisLine(*b1);
-    } else if (attempt == 2) {
-      basis_line = "computed at a tree size from " + std::to_string(b1->tree_size) + " to " +
-                   std::to_string(b2->tree_size) + " (the log grew meanwhile)";
-    }
-  }
+  std::string checkpoint;
+  auto got = remote.Get(target, true, &checkpoint);
+  if (auto* code = std::get_if<int>(&got)) return *code;
+  const std::string& body = std::get<std::string>(got);
+  ReportBasis basis;
+  size_t space = checkpoint.find(' ');
+  auto size = ParseUint(checkpoint.substr(0, space));
+  auto root = space == std::string::npos ? Result<Bytes>(Status::Invalid(""))
+                                         : HexDecode(checkpoint.substr(space + 1));
+  if (!size || !root.ok() || root->size() != basis.root.size())
+    return Fail(args, kExitStore,
+                "the server's answer names no checkpoint (Probity-Checkpoint: <size> <root>)");
+  basis.tree_size = *size;
+  std::copy(root->begin(), root->end(), basis.root.begin());
   if (format == "table") {
     return Render(
         args, body, [&](std::string_view json) { return EligibilityFromJson(json, year, units); },
-        [&](const EligibilityReport& r) { PrintEligibility(r, basis_line); });
+        [&](EligibilityReport& r) {
+          r.basis = basis;
+          PrintEligibility(r);
+        });
   }
   std::cout << body << (format == "json" ? "\n" : "");
-  std::cerr << basis_line << "\n";
+  std::cerr << BasisLine(basis) << "\n";
   return kExitOk;
 }
 
@@ -267,7 +253,7 @@ int Eligibility(const Args& args) {
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
-  PrintEligibility(*report, BasisLine(report->basis));
+  PrintEligibility(*report);
   return kExitOk;
 }
 
