@@ -494,6 +494,7 @@ await screenshot('08-leave-zh');
 await go('#/roster?date=2019-05-25');
 await waitFor('document.querySelector("section.city[data-city=\\"130100\\"] table")', 'the roster');
 assert((await text('section.city[data-city="130100"]')).includes('G1'), 'G1 not on the roster');
+assert((await text('section.city[data-city="130100"] .task')) === '大气污染防治专项督察', 'G1\'s task not on the roster');
 await screenshot('09-roster-zh');
 
 step = 'the access log';

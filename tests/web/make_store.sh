@@ -52,7 +52,7 @@ append_as admin \
   "$(keyreg guarantor-u1 guarantor unit=U1)" \
   '{"type":"cityRegistered","city":"130100","name":"石家庄市","region":"jingjinji","guarantor":"U1"}' \
   '{"type":"cityRegistered","city":"110000","name":"北京市","region":"jingjinji","guarantor":"U2"}' \
-  '{"type":"groupFormed","group":"G1","city":"130100","kind":"central","leadUnit":"U1","date":"2019-05-01"}' \
+  '{"type":"groupFormed","group":"G1","city":"130100","kind":"central","leadUnit":"U1","date":"2019-05-01","task":"大气污染防治专项督察"}' \
   '{"type":"groupFormed","group":"G2","city":"130100","kind":"ordinary","leadUnit":"U2","date":"2019-05-01"}' \
   >/dev/null
 append_as hr \

@@ -162,7 +162,8 @@ export async function rosterView(main, { query }) {
     const memberItem = (m) => h('li', {}, memberText(m), ' · ', label('value', m.position),
                                 m.recallDue ? h('span', { class: 'chip warn' }, t('roster.recall')) : null);
     const groupRow = (g) => h('tr', {},
-                              h('td', {}, g.group), h('td', {}, label('value', g.kind)),
+                              h('td', {}, g.group, g.task ? h('div', { class: 'note task' }, g.task) : null),
+                              h('td', {}, label('value', g.kind)),
                               h('td', {}, `${g.leadUnitName ?? ''} (${g.leadUnit ?? ''})`),
                               h('td', {}, memberText(g.leader)),
                               h('td', {}, h('ul', { class: 'plain' }, (g.members ?? []).map(memberItem))));
