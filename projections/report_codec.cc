@@ -377,7 +377,8 @@ std::string UnevaluatedJson(const UnevaluatedReport& report) {
   return Encode<rs::UnevaluatedReport>(report);
 }
 
-Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed, bool* verifies) {
+Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed, bool* verifies,
+                              Entry* decoded) {
   if (seq >= view.size()) {
     return Status::NotFound("no entry at seq " + std::to_string(seq) + "; the log holds " +
                             std::to_string(view.size()) + " entries");
@@ -405,6 +406,7 @@ Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed,
   }
   bool verified = key && VerifyEnvelope(entry->envelope, view.origin(), *key);
   if (verifies) *verifies = verified;
+  if (decoded) *decoded = *entry;
   std::vector<SealedValue> values;
   if (sealed) {
     auto read = view.ReadSealed(seq);

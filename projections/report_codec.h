@@ -88,8 +88,9 @@ Result<UnevaluatedReport> UnevaluatedFromJson(std::string_view json);
 // answers: its exact bytes, leaf hash, signer (key id, public key, role, holder), the
 // signed message and whether the signature verifies, withdrawal, and the event. With
 // `sealed`, each sealed field's clear value and salt (or that it was erased). NotFound
-// beyond the log; the store's failures otherwise. `*verifies` (if given) is set.
+// beyond the log; the store's failures otherwise. `*verifies` and `*decoded` (the entry
+// read, for a caller that needs more of it), if given, are set.
 Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed,
-                              bool* verifies = nullptr);
+                              bool* verifies = nullptr, Entry* decoded = nullptr);
 
 }  // namespace probity

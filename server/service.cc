@@ -430,13 +430,12 @@ http::Response Service::Read(const http::Request& request) {
                    ? std::optional<uint64_t>(std::stoull(path[2]))
                    : std::nullopt;
     if (!seq) return Error(400, "the seq must be a whole number");
-    auto json = EntryJson(view, *seq, g->sealed);
+    Entry entry;
+    auto json = EntryJson(view, *seq, g->sealed, nullptr, &entry);
     if (!json.ok()) return Failure(json.status());
     // Every entry read is recorded (it is a part of someone's file), under the persons and
     // units the main log's subject index files it for.
-    auto entry = view.ReadEntry(*seq);
-    if (!entry.ok()) return Failure(entry.status());
-    auto event = EventView::FromCanonical(entry->envelope.body);
+    auto event = EventView::FromCanonical(entry.envelope.body);
     if (!event.ok()) return Failure(event.status());
     std::vector<std::string> subjects;
     if (const Rules* rules = ledger_.rules()) {
