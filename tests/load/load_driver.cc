@@ -3,8 +3,10 @@
 // SIGKILLed K times at seeded moments (restarted after each kill but the last, when the
 // clients resubmit what went unanswered), then the store is checked: `probity verify`
 // passes, seqs 0..N-1 are all there, no seq is in two fresh receipts, and every receipt
-// names a stored entry with its leaf hash and its event. Prints figures; exit 1 names
-// the first property violated, exit 2 a usage error.
+// names a stored entry with its leaf hash and its event. Before that, the first server
+// dies right after its first durable commit, before sending any receipt of it: every
+// event of that commit must come back as a duplicate receipt when resubmitted. Prints figures; exit
+// 1 names the first property violated, exit 2 a usage error.
 //
 //   probity-load [--clients C] [--seconds D] [--kills K] [--per-request B] [--seed S]
 //                [--probity PATH] [--keep]
@@ -49,6 +51,8 @@
 #include "ledger/merkle.h"
 #include "projections/program.h"
 #include "server/http_signature.h"
+
+extern char** environ;
 
 namespace probity::load {
 namespace {
@@ -121,8 +125,10 @@ class ServerProcess {
       : probity_(std::move(probity)), data_dir_(std::move(data_dir)), log_(std::move(log)) {}
   ~ServerProcess() { Kill(); }
 
-  // Starts the server and waits (at most 30 s) for the port it prints.
-  Status Start() {
+  // Starts the server and waits (at most 30 s) for the port it prints. With
+  // `kill_after_commit`, the server kills itself right after its first durable commit,
+  // before any receipt of it is sent (PROBITY_TEST_KILL_AFTER_COMMIT, tools/cli.cc).
+  Status Start(bool kill_after_commit = false) {
     std::error_code ec;
     uintmax_t from = fs::exists(log_) ? fs::file_size(log_, ec) : 0;
     int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -133,13 +139,18 @@ class ServerProcess {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    std::string hook = "PROBITY_TEST_KILL_AFTER_COMMIT=1";
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e) envp.push_back(*e);
+    if (kill_after_commit) envp.push_back(hook.data());
+    envp.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {  // only async-signal-safe calls until exec
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::dup2(in, 0);
       ::dup2(out, 1);
       ::dup2(out, 2);
-      ::execv(argv[0], argv.data());
+      ::execve(argv[0], argv.data(), envp.data());
       ::_exit(127);
     }
     ::close(out);
@@ -162,6 +173,15 @@ class ServerProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return Status::Unavailable("probity serve did not print its port within 30 s");
+  }
+
+  // True once the server has exited (reaped), by itself or killed.
+  bool Exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    return true;
   }
 
   // SIGKILL and reap; nothing if not running.
@@ -409,6 +429,7 @@ void RunClient(unsigned client, const Options& options, const PrivateKey& key,
 
 struct StoreFacts {
   uint64_t size = 0, fresh = 0, duplicates = 0, landed_unacknowledged = 0;
+  uint64_t commit_kill_events = 0;  // committed when the server died, receipts unsent
   double verify_s = 0, check_s = 0;
 };
 
@@ -425,7 +446,7 @@ Status RunVerify(const Options& options, const std::string& data_dir, const std:
 
 // The properties `probity verify` does not know of, on the store as the last kill left it:
 // the log against the receipts the clients were given.
-Status CheckStore(const std::string& data_dir, uint64_t setup_size,
+Status CheckStore(const std::string& data_dir, uint64_t setup_size, uint64_t commit_kill_size,
                   const std::vector<ClientLog>& logs, const Rules& rules, StoreFacts& facts) {
   Ledger::Options lo;
   lo.rules = &rules;
@@ -455,7 +476,7 @@ Status CheckStore(const std::string& data_dir, uint64_t setup_size,
     return Status::Corrupt("an entry beyond the size " + std::to_string(n));
   // Receipts: each names its event's entry and leaf hash; no seq in two fresh ones.
   std::set<uint64_t> fresh_seqs;
-  std::set<std::string> acknowledged, sent;
+  std::set<std::string> acknowledged, acknowledged_as_duplicate, sent;
   for (const auto& log : logs) {
     sent.insert(log.sent_ids.begin(), log.sent_ids.end());
     for (const auto& answer : log.answers) {
@@ -468,6 +489,7 @@ Status CheckStore(const std::string& data_dir, uint64_t setup_size,
         if (leaf[a.seq] != a.leaf) return Status::Corrupt(what + ": another leaf hash is stored");
         if (a.duplicate) {
           ++facts.duplicates;
+          acknowledged_as_duplicate.insert(a.id);
         } else {
           ++facts.fresh;
           if (!fresh_seqs.insert(a.seq).second)
@@ -479,6 +501,17 @@ Status CheckStore(const std::string& data_dir, uint64_t setup_size,
       }
     }
   }
+  // The commit whose receipts were never sent (the server died right after it): each of
+  // its events was answered when resubmitted, as a duplicate of its stored seq.
+  if (commit_kill_size <= setup_size)
+    return Status::Corrupt("the server died after its first commit, yet nothing was committed");
+  for (uint64_t seq = setup_size; seq < commit_kill_size && seq < n; ++seq) {
+    if (!acknowledged_as_duplicate.count(id_at[seq]))
+      return Status::Corrupt("seq " + std::to_string(seq) + " (" + id_at[seq] +
+                             "), committed just before the server died, was never "
+                             "acknowledged as a duplicate when resubmitted");
+  }
+  facts.commit_kill_events = commit_kill_size - setup_size;
   // Every entry after the setup is an event a client sent.
   for (uint64_t seq = setup_size; seq < n; ++seq) {
     if (!sent.count(id_at[seq]))
@@ -505,6 +538,7 @@ std::string LoadAverage() {
 struct Timeline {
   double load_s = 0, down_s = 0;
   std::vector<int> in_flight_at_kill;
+  uint64_t commit_kill_size = 0;  // the log's size when the first commit killed the server
 };
 
 // Starts the server, runs the clients, kills (and restarts) the server on schedule.
@@ -515,13 +549,33 @@ Status RunLoad(const Options& options, const std::string& data_dir, const std::s
   EventCodec codec;
   Shared shared;
   ServerProcess server(options.probity, data_dir, log_path);
-  PROBITY_RETURN_IF_ERROR(server.Start());
+  // The first server dies right after its first durable commit, before any receipt of it:
+  // the requests in that commit are answered only when resubmitted, as duplicates.
+  PROBITY_RETURN_IF_ERROR(server.Start(/*kill_after_commit=*/true));
   shared.port = server.port();
   std::vector<std::thread> threads;
   auto start = Steady::now();
   for (unsigned c = 0; c < options.clients; ++c) {
     threads.emplace_back(RunClient, c, std::cref(options), std::cref(keys[c]), std::cref(codec),
                          std::ref(shared), std::ref(logs[c]));
+  }
+  while (!server.Exited() && Since(start) < 30)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  Status status;
+  if (!server.Exited()) {
+    status = Status::Unavailable("the server did not die after its first commit");
+  } else {
+    shared.port = 0;
+    {
+      static const ProgramRules rules;
+      Ledger::Options lo;
+      lo.rules = &rules;
+      auto ledger = Ledger::Open(data_dir, Store::Mode::kReadOnly, lo);
+      if (!ledger.ok()) return ledger.status().WithContext("the store after the commit kill");
+      timeline.commit_kill_size = (*ledger)->size();
+    }
+    status = server.Start();
+    if (status.ok()) shared.port = server.port();
   }
   // Kill k (1..K) at a seeded moment in the second half of the k-th K-th of the run.
   std::mt19937_64 random(options.seed);
@@ -530,9 +584,8 @@ Status RunLoad(const Options& options, const std::string& data_dir, const std::s
     while (Since(start) < t && !shared.failed)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   };
-  Status status;
   const double slice = options.seconds / std::max(1u, options.kills);
-  for (unsigned k = 0; k < options.kills && !shared.failed; ++k) {
+  for (unsigned k = 0; k < options.kills && !shared.failed && status.ok(); ++k) {
     wait_until(slice * (k + half(random)));
     timeline.in_flight_at_kill.push_back(shared.in_flight.load());
     server.Kill();
@@ -544,7 +597,7 @@ Status RunLoad(const Options& options, const std::string& data_dir, const std::s
     if (!status.ok()) break;
     shared.port = server.port();
   }
-  if (options.kills == 0) wait_until(options.seconds);
+  if (options.kills == 0 && status.ok()) wait_until(options.seconds);
   timeline.load_s = Since(start);
   shared.stop = true;
   for (auto& t : threads) t.join();
@@ -587,6 +640,10 @@ void PrintSummary(const Options& options, const Timeline& t, const std::vector<C
               Percentile(latency, 0.5), Percentile(latency, 0.99), Percentile(latency, 1.0),
               latency.size());
   std::printf("  in flight at each kill   %8s\n", in_flight.empty() ? "-" : in_flight.c_str());
+  std::printf(
+      "  killed after a commit    %8llu event(s) stored, receipts unsent; each answered "
+      "as a duplicate on resubmission\n",
+      static_cast<unsigned long long>(facts.commit_kill_events));
   std::printf("  landed, receipt lost     %8llu (in flight at the last kill)\n",
               static_cast<unsigned long long>(facts.landed_unacknowledged));
   std::printf("  store                    %8llu entries (%llu setup)\n",
@@ -631,7 +688,7 @@ int Run(const Options& options) {
   if (!st.ok()) return fail("verify passes", st);
   facts.verify_s = Since(phase);
   phase = Steady::now();
-  st = CheckStore(data_dir, *setup_size, logs, rules, facts);
+  st = CheckStore(data_dir, *setup_size, timeline.commit_kill_size, logs, rules, facts);
   if (!st.ok()) return fail("the store after the kill", st);
   facts.check_s = Since(phase);
   PrintSummary(options, timeline, logs, facts, *setup_size);
@@ -639,7 +696,8 @@ int Run(const Options& options) {
   std::printf(
       "  checks: `probity verify` passes; seqs 0..%llu contiguous; ids unique;"
       " no seq in two fresh receipts; every receipt stored with its leaf hash and event;"
-      " every entry sent by a client: ok\n",
+      " every entry sent by a client; the commit whose receipts died with the server"
+      " acknowledged on resubmission: ok\n",
       static_cast<unsigned long long>(facts.size) - 1);
   if (!options.keep) fs::remove_all(work);
   return 0;
