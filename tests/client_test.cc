@@ -383,7 +383,7 @@ std::string Replaced(std::string text, const std::string& from, const std::strin
 
 TEST_CASE(
     "client: show through a server checks the entry here, not on the server's word: its "
-    "bytes, leaf, key id, signature and inclusion under the pinned key; a forged, swapped or "
+    "bytes, leaf, key id, signature and inclusion under the pinned key, and a forged, swapped or "
     "altered entry and another checkpoint key are refused (exit 1)",
     "[client]") {
   ProgramLedger f;
