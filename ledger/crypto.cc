@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,18 +168,101 @@ std::string PublicKey::ToPem() const {
 Hash PublicKey::KeyId() const { return Sha256(raw_); }
 
 bool PublicKey::Verify(ByteSpan message, ByteSpan signature) const {
+  return ed25519::StrictEncoding(raw_, signature) &&
+         ed25519::VerifySodium(*this, message, signature);
+}
+
+namespace ed25519 {
+namespace {
+
+// The group order L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+constexpr std::array<uint8_t, 32> kOrder = {
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+
+// y (with the sign bit cleared) of the points of order 1, 2, 4 and 8, and the two
+// non-canonical encodings p and p + 1 of y = 0 and y = 1: the keys and R values that make
+// a signature valid for many messages or keys ("Taming the many EdDSAs", 2020).
+constexpr uint8_t kSmallOrderY[7][32] = {
+    {0x00},
+    {0x01},
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+     0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+     0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
+     0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
+     0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+};
+
+bool ScalarBelowOrder(const uint8_t* s) {
+  for (int i = 31; i >= 0; --i) {
+    if (s[i] != kOrder[i]) return s[i] < kOrder[i];
+  }
+  return false;  // S = L
+}
+
+bool CanonicalY(const uint8_t* e) {  // (e mod 2^255) < p = 2^255 - 19
+  if ((e[31] & 0x7f) != 0x7f) return true;
+  for (int i = 30; i >= 1; --i) {
+    if (e[i] != 0xff) return true;
+  }
+  return e[0] < 0xed;
+}
+
+bool SmallOrderY(const uint8_t* e) {
+  for (const auto& y : kSmallOrderY) {
+    if (std::memcmp(e, y, 31) == 0 && (e[31] & 0x7f) == y[31]) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool StrictEncoding(ByteSpan public_key, ByteSpan signature) {
+  if (public_key.size() != kEd25519KeySize || signature.size() != kEd25519SignatureSize)
+    return false;
+  return ScalarBelowOrder(signature.data() + 32) && CanonicalY(public_key.data()) &&
+         !SmallOrderY(public_key.data()) && !SmallOrderY(signature.data());
+}
+
+bool VerifyOpenSsl(const PublicKey& key, ByteSpan message, ByteSpan signature) {
   if (signature.size() != kEd25519SignatureSize) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) DieOpenssl("EVP_MD_CTX_new");
   // OpenSSL takes a non-const key but only reads it (and bumps its atomic
   // reference count), which is what makes sharing pkey_ across threads safe.
   bool ok = EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr,
-                                    const_cast<EVP_PKEY*>(pkey_.get()), nullptr) == 1 &&
+                                    const_cast<EVP_PKEY*>(key.pkey_.get()), nullptr) == 1 &&
             EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), DataOrEmpty(message),
                              message.size()) == 1;
   ERR_clear_error();  // a bad signature queues an error; it is an answer, not a failure
   return ok;
 }
+
+bool VerifySodium(const PublicKey& key, ByteSpan message, ByteSpan signature) {
+  static const bool ready = [] {
+    if (sodium_init() < 0) {
+      std::fprintf(stderr, "probity: libsodium failed to initialise\n");
+      std::abort();
+    }
+    return true;
+  }();
+  (void)ready;
+  if (signature.size() != crypto_sign_BYTES) return false;
+  return crypto_sign_verify_detached(signature.data(), DataOrEmpty(message), message.size(),
+                                     key.raw().data()) == 0;
+}
+
+}  // namespace ed25519
 
 // ---------------------------------------------------------------------------
 // PrivateKey
