@@ -220,14 +220,6 @@ Result<std::optional<std::string>> AccessLogCheckpoint(const LedgerView& view) {
   return view.Get(Column::kAccess, kAccessCheckpoint);
 }
 
-Result<std::optional<std::string>> LatestCosignedAccessCheckpoint(const LedgerView& view) {
-  auto it = view.NewIterator(Column::kAccess);
-  it->SeekForPrev("c/\xff");
-  if (!it->status().ok()) return Status::IoError("store read failed: " + it->status().ToString());
-  if (!it->Valid() || !it->key().starts_with("c/")) return std::optional<std::string>();
-  return std::optional<std::string>(it->value().ToString());
-}
-
 Result<Hash> AccessRootAt(const LedgerView& view, uint64_t size) {
   auto stored = AccessLogSize(view);
   if (!stored.ok()) return stored.status();
@@ -272,20 +264,16 @@ Result<size_t> AccessLog::AddCosignatures(const LedgerView& view, const note::Ve
                            std::to_string(cp->size) + " (a fork)");
   auto stored = view.Get(Column::kAccess, AccessCosignedKey(cp->size));
   if (!stored.ok()) return stored.status();
+  // The first time, from the text alone: every line but the ledger's own (Open found it)
+  // is new; each line is kept once either way.
+  bool first = !stored->has_value();
   size_t added = 0;
-  std::string updated(cosigned);
-  if (stored->has_value()) {
-    auto merged = note::MergeSignatures(**stored, cosigned, &added);
-    if (!merged.ok()) return merged.status();
-    updated = std::move(*merged);
-  } else {
-    // The first: every line but the ledger's own (Open found it) is new.
-    std::string_view lines = cosigned.substr(opened->text.size() + 1);
-    added = static_cast<size_t>(std::count(lines.begin(), lines.end(), '\n')) - 1;
-  }
+  auto updated = note::MergeSignatures(first ? opened->text + "\n" : **stored, cosigned, &added);
+  if (!updated.ok()) return updated.status();
+  if (first) --added;
   if (added == 0) return added;
   rocksdb::WriteBatch wb;
-  wb.Put(store_->handle(Column::kAccess), AccessCosignedKey(cp->size), updated);
+  wb.Put(store_->handle(Column::kAccess), AccessCosignedKey(cp->size), *updated);
   PROBITY_RETURN_IF_ERROR(store_->Write(wb));
   return added;
 }

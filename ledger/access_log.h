@@ -112,9 +112,6 @@ Result<uint64_t> AccessLogSize(const LedgerView& view);
 // The latest signed checkpoint of the access log, with the witness cosignatures stored for
 // it if any; nullopt while it is empty.
 Result<std::optional<std::string>> AccessLogCheckpoint(const LedgerView& view);
-// The newest access log checkpoint that carries witness cosignatures (stored by
-// AddAccessCosignatures), nullopt if none does.
-Result<std::optional<std::string>> LatestCosignedAccessCheckpoint(const LedgerView& view);
 // The access log's root at `size` (at most its size), from its stored tree.
 Result<Hash> AccessRootAt(const LedgerView& view, uint64_t size);
 // RFC 9162 PROOF(old_size, new_size) over the access log's stored tree: empty when the sizes
@@ -145,7 +142,7 @@ struct SavedAccessCheckpoint {
 struct AccessLogCheck {
   uint64_t size = 0;
   std::string checkpoint;  // the latest (AccessLogCheckpoint), "" while empty
-  std::string cosigned;    // the newest cosigned (LatestCosignedAccessCheckpoint), or ""
+  std::string cosigned;    // the newest cosigned checkpoint ("c/"), or ""
   uint64_t cosigned_size = 0;
 };
 Result<AccessLogCheck> VerifyAccessLog(const LedgerView& view, const note::Verifier& verifier,

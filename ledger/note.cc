@@ -260,6 +260,9 @@ Result<std::string> MergeSignatures(std::string_view stored, std::string_view mo
     have.push_back(line);
     ++count;
   }
+  if (merged.size() > kMaxCosignedNoteBytes)
+    return Status::Refused("the cosigned note would exceed " +
+                           std::to_string(kMaxCosignedNoteBytes) + " bytes");
   if (added) *added = count;
   return merged;
 }

@@ -81,10 +81,12 @@ struct Opened {
 // Corrupt: a known key's signature fails, or no known key signed at all.
 Result<Opened> Open(std::string_view note, const std::vector<Verifier>& verifiers);
 
-// `stored` (a note) with the signature lines of `more` (a note of the same text) that it
-// lacks appended, in order; `*added` (may be null) gets how many. Both must already be
-// opened by the caller. Refused if `more` is of another text or the result would carry
-// more than kMaxSignatures lines.
+// `stored` (a note, or its text and the empty line alone) with the signature lines of
+// `more` (a note of the same text) that it lacks appended, in order; `*added` (may be
+// null) gets how many. Both must already be opened by the caller. Refused if `more` is of
+// another text or the result would carry more than kMaxSignatures lines or exceed
+// kMaxCosignedNoteBytes (what is stored is served to anyone and kept by auditors).
+inline constexpr size_t kMaxCosignedNoteBytes = 16 << 10;
 Result<std::string> MergeSignatures(std::string_view stored, std::string_view more, size_t* added);
 
 // Checkpoint note text (c2sp.org/tlog-checkpoint):

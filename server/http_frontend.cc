@@ -312,8 +312,10 @@ bool LooksLikeRequestLine(kj::ArrayPtr<const char> raw) {
          version[6] == '.' && IsDigit(version[7]);
 }
 
-// The remote address with its port ("1.2.3.4:5678", "[::1]:5678"); `*ip` gets the
-// address alone ("1.2.3.4", "::1"), or the same word as the result ("unknown", "unix").
+// The remote address with its port ("1.2.3.4:5678", "[::1]:5678"); `*ip` gets what counts
+// against max_connections_per_ip: an IPv4 address ("1.2.3.4", also for an IPv4-mapped
+// IPv6 peer), an IPv6 /64 ("2001:db8:0:1::/64": one host usually holds a whole /64), or
+// the same word as the result ("unknown", "unix").
 std::string PeerOf(kj::AsyncIoStream& stream, std::string* ip) {
   sockaddr_storage ss{};
   uint len = sizeof(ss);
@@ -329,8 +331,19 @@ std::string PeerOf(kj::AsyncIoStream& stream, std::string* ip) {
   if (ok && ss.ss_family == AF_INET6) {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
-    *ip = buf;
-    return "[" + *ip + "]:" + std::to_string(ntohs(in6->sin6_port));
+    std::string peer = "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    const uint8_t* a = in6->sin6_addr.s6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      char v4[INET_ADDRSTRLEN] = {0};
+      inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
+      *ip = v4;
+    } else {
+      char prefix[40];
+      std::snprintf(prefix, sizeof(prefix), "%x:%x:%x:%x::/64", a[0] << 8 | a[1], a[2] << 8 | a[3],
+                    a[4] << 8 | a[5], a[6] << 8 | a[7]);
+      *ip = prefix;
+    }
+    return peer;
   }
   *ip = ok && ss.ss_family == AF_UNIX ? "unix" : "unknown";
   return *ip;

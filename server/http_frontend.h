@@ -123,7 +123,7 @@ struct Options {
   std::chrono::milliseconds handler_timeout{60000};
   std::chrono::milliseconds drain_timeout{10000};  // Stop: how long requests in flight may finish
   size_t max_connections = 256;                    // open ones, TLS handshakes included
-  size_t max_connections_per_ip = 64;              // the same, from one remote IP address
+  size_t max_connections_per_ip = 64;              // the same, from one IPv4 address or IPv6 /64
   size_t worker_threads = 2;                       // for RunOffLoop; at least 1
   // Access/trace log hook: every response written, front-end errors included. For
   // errors found before the request line was understood, method and target are empty.

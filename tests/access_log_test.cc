@@ -473,6 +473,34 @@ TEST_CASE(
   CHECK_THAT(report->problem, Contains("access log rollback"));
 }
 
+TEST_CASE(
+    "access log witnessing: cosign keeps each line once and refuses a note that would grow "
+    "beyond 16 KiB (it is served to anyone and kept by auditors)",
+    "[access][witness]") {
+  AccessFixture a;
+  a.f.Reopen();
+  AccessWitness w(a.f.ledger());
+  auto cosigned = w.Ask(a.f.ledger().View(), 0);
+  REQUIRE(cosigned.ok());
+  // The witness's line twice in one note: stored once.
+  const std::string twice = cosigned->note + cosigned->note.substr(cosigned->note.rfind("— "));
+  auto added = a.f.ledger().AddCosignatures(twice);
+  REQUIRE(added.ok());
+  CHECK(*added == 1);
+  // Well-formed lines by unknown keys, 90 of 200-byte names: over 16 KiB.
+  std::string padded = cosigned->note;
+  for (int i = 0; i < 90; ++i) {
+    padded += "— " + std::string(200, static_cast<char>('a' + i % 26)) + std::to_string(i) + " " +
+              Base64Encode(Bytes(68, static_cast<uint8_t>(i))) + "\n";
+  }
+  auto refused = a.f.ledger().AddCosignatures(padded);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Contains("would exceed 16384 bytes"));
+  auto latest = AccessLogCheckpoint(a.f.ledger().View());
+  REQUIRE(latest.ok());
+  CHECK((*latest)->size() < 1024);  // nothing of the refused note was stored
+}
+
 TEST_CASE("access log witnessing: a cosigned checkpoint moved to another size is a fork",
           "[access][witness]") {
   AccessFixture a;

@@ -395,9 +395,17 @@ TEST_CASE(
   INFO(honest.err);
   CHECK(honest.exit_code == 0);
   CHECK(honest.out == cli.Local("show 5 --json").out);
-  CHECK_THAT(honest.err, StartsWith("checked here: the signature by key "));
+  CHECK_THAT(honest.err, StartsWith("checked here: the entry, its event, the signature by key "));
   CHECK_THAT(honest.err, Contains("in the checkpoint at size " + std::to_string(f.ledger().size()) +
-                                  " signed by " + vkey + "\n"));
+                                  " signed by " + vkey + "; "));
+  // Every entry checks out, for HR too, whose view carries the sealed values (R1).
+  for (uint64_t seq = 0; seq < f.ledger().size(); ++seq) {
+    INFO("seq " << seq);
+    Ran hr = cli.Remote(s, "show " + std::to_string(seq) + " --json --vkey " + vkey, "hr");
+    CHECK(hr.exit_code == 0);
+    CHECK_THAT(hr.err, StartsWith("checked here: "));
+    CHECK(hr.out == cli.Local("show " + std::to_string(seq) + " --json --include-sensitive").out);
+  }
   // Without --vkey the key the server names is used, and the output says so.
   Ran unpinned = cli.Remote(s, "show 5 --json", "auditor");
   CHECK(unpinned.exit_code == 0);
@@ -437,6 +445,18 @@ TEST_CASE(
                   cli.Key("auditor"))
               .exit_code == 0);
   }
+  // Fields beside the entry bytes: the event shown, and the time.
+  Ran altered_event = lied("/v1/entries/5", Replaced(entry5, "\"event\":{", "\"event\":{\"x\":1,"));
+  CHECK(altered_event.exit_code == 1);
+  CHECK(altered_event.out.empty());  // nothing unchecked is printed
+  CHECK_THAT(altered_event.err, Contains("'event' is not what the signed body says"));
+  size_t at = entry5.find("\"recordedAt\":\"") + 14;
+  std::string moved = entry5;
+  moved[at + 3] = moved[at + 3] == '9' ? '8' : '9';  // another year
+  Ran altered_time = lied("/v1/entries/5", moved);
+  CHECK(altered_time.exit_code == 1);
+  CHECK_THAT(altered_time.err, Contains("'recordedAt' is not the time inside the entry"));
+
   Ran swapped = lied("/v1/entries/5", answers["/v1/entries/6"]);
   CHECK(swapped.exit_code == 1);
   CHECK_THAT(swapped.err, Contains("the entry is seq 6"));
@@ -461,6 +481,10 @@ TEST_CASE(
   size_t key_at = forged_json.find("\"publicKey\":\"") + 13;
   forged_json.replace(key_at, forged_json.find('"', key_at) - key_at,
                       Base64Encode(forger.Public().raw()));
+  forged_json =
+      Replaced(forged_json, HexEncode(entry->envelope.key_id), HexEncode(forged.envelope.key_id));
+  forged_json = Replaced(forged_json, Base64Encode(entry->envelope.signature),
+                         Base64Encode(forged.envelope.signature));
   Ran forged_run = lied("/v1/entries/5", forged_json);
   CHECK(forged_run.exit_code == 1);
   CHECK_THAT(forged_run.err, Contains("the inclusion proof"));

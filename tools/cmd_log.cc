@@ -186,6 +186,57 @@ std::string CheckEntryHere(Remote& remote, std::string_view text, uint64_t seq,
   std::string origin = field("origin");
   if (!VerifyEnvelope(entry->envelope, origin, *key))
     return "the signature does not verify over the entry's body and origin '" + origin + "'";
+  // Every field shown that the entry determines is the one it determines.
+  int64_t shown_seq = -1;
+  if ((*doc)["seq"].get(shown_seq) != simdjson::SUCCESS || shown_seq < 0 ||
+      static_cast<uint64_t>(shown_seq) != seq)
+    return "'seq' is not " + std::to_string(seq);
+  if (field("recordedAt") != FormatTimestamp(entry->recorded_at_us))
+    return "'recordedAt' is not the time inside the entry";
+  if (field("keyId") != HexEncode(entry->envelope.key_id) ||
+      field("signature") != Base64Encode(entry->envelope.signature) ||
+      field("signed") != Base64Encode(SignedMessage(origin, entry->envelope.body)))
+    return "'keyId', 'signature' or 'signed' is not what the entry holds";
+  auto event = EventView::FromCanonical(entry->envelope.body);
+  if (!event.ok()) return "the entry's body: " + event.status().message();
+  // Sealed values (HR's view): each must hash to the commitment the signed body holds.
+  std::vector<SealedValue> values;
+  json::Array sealed;
+  bool with_sealed = (*doc)["sealed"].get(sealed) == simdjson::SUCCESS;
+  auto fields = SealedFieldsOf(event->reader());
+  if (with_sealed) {
+    for (auto item : sealed) {
+      std::string_view name, salt_hex, value;
+      bool erased = false;
+      if (item["field"].get(name) != simdjson::SUCCESS) return "a 'sealed' item names no field";
+      if (item["erased"].get(erased) == simdjson::SUCCESS && erased) continue;
+      auto salt = item["salt"].get(salt_hex) == simdjson::SUCCESS
+                      ? HexDecode(salt_hex)
+                      : Result<Bytes>(Status::Invalid("no salt"));
+      if (!salt.ok() || salt->size() != kSaltSize || item["value"].get(value) != simdjson::SUCCESS)
+        return "the sealed value of '" + std::string(name) + "' has no salt or value";
+      SealedValue v;
+      v.field = name;
+      std::copy(salt->begin(), salt->end(), v.salt.begin());
+      v.value = value;
+      auto f = std::find_if(fields.begin(), fields.end(),
+                            [&](const SealedField& x) { return x.name == v.field; });
+      if (f == fields.end()) return "'" + v.field + "' is not a sealed field of this event";
+      Status st = CheckSealedValue(*f, v);
+      if (!st.ok()) return "the sealed value shown: " + st.message();
+      values.push_back(std::move(v));
+    }
+  }
+  // The event as shown: what the signed body (and the checked sealed values) render to,
+  // compared as JSON documents.
+  static const EventCodec codec;
+  json::Element shown_event;
+  if ((*doc)["event"].get(shown_event) != simdjson::SUCCESS) return "the answer has no 'event'";
+  std::string shown_text = simdjson::minify(shown_event);
+  json::Parser expected_parser;
+  auto expected = expected_parser.Parse(codec.ToDisplayJson(event->reader(), with_sealed, values));
+  if (!expected.ok() || simdjson::minify(*expected) != shown_text)
+    return "'event' is not what the signed body says";
   // The checkpoint: signed by the pinned key, else by the one the server names (/v1/log).
   std::optional<note::Verifier> verifier = pinned;
   if (!verifier) {
@@ -206,8 +257,9 @@ std::string CheckEntryHere(Remote& remote, std::string_view text, uint64_t seq,
   if (!opened.ok()) return "the checkpoint: " + opened.status().message();
   auto cp = note::ParseCheckpoint(opened->text);
   if (!cp.ok()) return "the checkpoint: " + cp.status().message();
-  if (cp->origin != origin)
-    return "the checkpoint is of '" + cp->origin + "', the entry of '" + origin + "'";
+  if (cp->origin != origin || cp->origin != verifier->name)
+    return "the checkpoint is of '" + cp->origin + "', the entry of '" + origin +
+           "', the key of '" + verifier->name + "'";
   if (seq >= cp->size)
     return "seq " + std::to_string(seq) + " is beyond the checkpoint's " + std::to_string(cp->size);
   auto proof_text = remote.Get(
@@ -229,10 +281,13 @@ std::string CheckEntryHere(Remote& remote, std::string_view text, uint64_t seq,
   }
   Status included = merkle::VerifyInclusion(seq, cp->size, leaf, proof, cp->root);
   if (!included.ok()) return "the inclusion proof: " + included.message();
-  *checked =
-      "checked here: the signature by key " + HexEncode(entry->envelope.key_id).substr(0, 16) +
-      "…, and the leaf in the checkpoint at size " + std::to_string(cp->size) + " signed by " +
-      verifier->Vkey() + (pinned ? "" : " (the server's own word for its key: pin it with --vkey)");
+  *checked = "checked here: the entry, its event" +
+             std::string(with_sealed ? " and sealed values" : "") + ", the signature by key " +
+             HexEncode(entry->envelope.key_id).substr(0, 16) +
+             "…, and the leaf in the checkpoint at size " + std::to_string(cp->size) +
+             " signed by " + verifier->Vkey() +
+             (pinned ? "" : " (the server's own word for its key: pin it with --vkey)") +
+             "; the signer's role and holder and any withdrawal are the server's word";
   return "";
 }
 
@@ -255,12 +310,13 @@ int RemoteShow(const Args& args, uint64_t seq) {
   auto body = remote.Get("/v1/entries/" + std::to_string(seq));
   if (auto* code = std::get_if<int>(&body)) return *code;
   const std::string& text = std::get<std::string>(body);
-  std::cout << text << (text.empty() || text.back() != '\n' ? "\n" : "");
-  // The server's own "verified" is not taken: the entry is checked here.
+  // The server's own "verified" is not taken: the entry is checked here, and printed only
+  // once it is.
   std::string checked;
   std::string problem = CheckEntryHere(remote, text, seq, pinned, &checked);
   if (!problem.empty())
     return Fail(args, kExitRefused, "the server's entry does not check out: " + problem);
+  std::cout << text << (text.empty() || text.back() != '\n' ? "\n" : "");
   std::cerr << checked << "\n";
   return kExitOk;
 }

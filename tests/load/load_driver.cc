@@ -505,7 +505,10 @@ Status CheckStore(const std::string& data_dir, uint64_t setup_size, uint64_t com
   // its events was answered when resubmitted, as a duplicate of its stored seq.
   if (commit_kill_size <= setup_size)
     return Status::Corrupt("the server died after its first commit, yet nothing was committed");
-  for (uint64_t seq = setup_size; seq < commit_kill_size && seq < n; ++seq) {
+  if (n < commit_kill_size)
+    return Status::Corrupt("the log holds " + std::to_string(n) + " entries, fewer than the " +
+                           std::to_string(commit_kill_size) + " committed before the first kill");
+  for (uint64_t seq = setup_size; seq < commit_kill_size; ++seq) {
     if (!acknowledged_as_duplicate.count(id_at[seq]))
       return Status::Corrupt("seq " + std::to_string(seq) + " (" + id_at[seq] +
                              "), committed just before the server died, was never "
