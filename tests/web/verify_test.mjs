@@ -457,3 +457,33 @@ test('docs/api.md "@target-uri": the URL exactly as fetch sends it, apostrophes 
   assert.equal(api.targetUri(api.requestUrl('/v1/whoami', 'https://ledger.example:443')), 'https://ledger.example/v1/whoami');
   assert.equal(api.targetUri(api.requestUrl('/v1/persons?q=a"b<c>', 'http://h')), 'http://h/v1/persons?q=a%22b%3Cc%3E');
 });
+
+// ---- the ledger's Ed25519 rule (docs/formats.md §3), as the page applies it ----------------
+// The same public cases as tests/ed25519_rules_test.cc, with the same verdicts: WebCrypto
+// alone would accept small-order keys and R values and a non-canonical key.
+const ed = (name) => JSON.parse(fs.readFileSync(path.join(here, '../vectors/ed25519', name), 'utf8'));
+const edVerify = (c) => v.ed25519Verify(v.fromHex(c.pub_key), v.fromHex(c.signature), v.fromHex(c.message));
+
+test('ed25519: of the 12 speccheck cases only case 3 verifies in the page', async () => {
+  const cases = ed('speccheck_cases.json');
+  assert.equal(cases.length, 12);
+  for (const [i, c] of cases.entries()) assert.equal(await edVerify(c), i === 3, `speccheck case ${i}`);
+});
+
+test('ed25519: the constructed edge cases get the strict verdict in the page', async () => {
+  const cases = ed('extra_cases.json').cases;
+  assert.equal(cases.length, 25);
+  for (const c of cases) assert.equal(await edVerify(c), c.expected.strict, c.name);
+});
+
+test('ed25519: every Wycheproof case verifies in the page exactly when it is valid', async () => {
+  let n = 0;
+  for (const g of ed('wycheproof_ed25519_test.json').testGroups) {
+    for (const t of g.tests) {
+      const got = await v.ed25519Verify(v.fromHex(g.publicKey.pk), v.fromHex(t.sig), v.fromHex(t.msg));
+      assert.equal(got, t.result === 'valid', `tcId ${t.tcId}`);
+      ++n;
+    }
+  }
+  assert.equal(n, 150);
+});

@@ -78,10 +78,30 @@ export async function sha256(bytes) {
 export const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
 const nodeHash = (left, right) => sha256(concat(Uint8Array.of(1), left, right));
 
-// Whether `signature` is a valid RFC 8032 Ed25519 signature of `message` by the raw
-// 32-byte `publicKey`. Never throws for a bad signature: that is an ordinary false.
-export async function ed25519Verify(publicKey, signature, message) {
+// The ledger's rule beyond RFC 8032's equation (docs/formats.md §3, ledger/crypto.h
+// ed25519::StrictEncoding): S below the group order L, the key's y below p, and neither the
+// key's nor R's y (top bit cleared) that of a point of small order.
+const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+const P = 2n ** 255n - 19n;
+const littleEndian = (bytes) => bytes.reduceRight((n, b) => (n << 8n) | BigInt(b), 0n);
+const yOf = (bytes) => littleEndian(bytes) & ((1n << 255n) - 1n);
+const SMALL_ORDER_Y = new Set([
+  0n, 1n, P - 1n, P, P + 1n,
+  yOf(fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05')),
+  yOf(fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a')),
+]);
+export function ed25519StrictEncoding(publicKey, signature) {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const keyY = yOf(publicKey);
+  return littleEndian(signature.subarray(32)) < ORDER && keyY < P && !SMALL_ORDER_Y.has(keyY) &&
+         !SMALL_ORDER_Y.has(yOf(signature.subarray(0, 32)));
+}
+
+// Whether `signature` is a valid Ed25519 signature of `message` by the raw 32-byte
+// `publicKey` under the ledger's rule: ed25519StrictEncoding, then RFC 8032's equation
+// (WebCrypto). Never throws for a bad signature: that is an ordinary false.
+export async function ed25519Verify(publicKey, signature, message) {
+  if (!ed25519StrictEncoding(publicKey, signature)) return false;
   const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false,
                                             ['verify']);
   return crypto.subtle.verify({ name: 'Ed25519' }, key, signature, message);
