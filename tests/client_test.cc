@@ -497,5 +497,23 @@ TEST_CASE(
   CHECK_THAT(mismatched.err, Contains("'publicKey' is not the key whose id the entry names"));
 }
 
+TEST_CASE(
+    "client: an eligibility answer that names no tree (no Probity-Checkpoint field) is "
+    "refused with exit 3, printing nothing",
+    "[client]") {
+  ProgramLedger f;
+  Fill(f);
+  Served s(f);
+  Cli cli(f);
+  Ran honest = cli.Remote(s, "eligibility 2019 --json", "hr");
+  REQUIRE(honest.exit_code == 0);
+  // The same list from a server that leaves out the field.
+  Liar liar({{"/v1/eligibility/2019", honest.out}});
+  Ran bare = cli.Run("--server " + liar.url() + " eligibility 2019 --json --key " + cli.Key("hr"));
+  CHECK(bare.exit_code == 3);
+  CHECK(bare.out.empty());
+  CHECK_THAT(bare.err, Contains("names no checkpoint (Probity-Checkpoint: <size> <root>)"));
+}
+
 }  // namespace
 }  // namespace probity
