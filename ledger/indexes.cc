@@ -21,16 +21,32 @@ std::string ProjectionsRecord(const Rules* rules, uint64_t applied) {
   return (rules ? rules->Version() : std::string("none")) + " " + std::to_string(applied);
 }
 
-void IndexFold::Add(uint64_t seq, schema::Event::Reader event, const StateReader& state) {
+Status IndexFold::Add(uint64_t seq, schema::Event::Reader event, const StateReader& state) {
+  using Space = ScratchStore::Space;
   std::vector<std::string> subjects;
   if (auto target = CorrectionTarget(event)) {
-    if (auto it = by_seq_.find(*target); it != by_seq_.end()) subjects = it->second;
+    // Filed under the subjects its target was filed under.
+    auto filed = out_.Get(Space::kCorrected, SeqKey(*target));
+    if (!filed.ok()) return filed.status();
+    std::string_view rest = filed->value_or("");
+    while (!rest.empty()) {
+      size_t end = rest.find('\0');
+      subjects.emplace_back(rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
   } else {
     subjects = SubjectsOf(rules_, event, state);
   }
-  for (const auto& s : subjects) subjects_[SubjectKey(s, seq)] = "";
-  if (!subjects.empty()) by_seq_[seq] = std::move(subjects);
-  if (event.hasId()) ids_[std::string(event.getId())] = SeqKey(seq);
+  std::string filed;
+  for (const auto& s : subjects) {
+    PROBITY_RETURN_IF_ERROR(out_.Put(Space::kSubjects, SubjectKey(s, seq), ""));
+    if (!filed.empty()) filed += '\0';
+    filed += s;
+  }
+  if (!subjects.empty()) PROBITY_RETURN_IF_ERROR(out_.Put(Space::kCorrected, SeqKey(seq), filed));
+  if (event.hasId())
+    PROBITY_RETURN_IF_ERROR(out_.Put(Space::kIds, event.getId().cStr(), SeqKey(seq)));
+  return Status::Ok();
 }
 
 }  // namespace probity

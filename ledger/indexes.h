@@ -4,13 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "ledger/state.h"
+#include "ledger/store.h"
 #include "schemas/event.capnp.h"
 
 namespace probity {
@@ -30,19 +29,17 @@ std::optional<uint64_t> CorrectionTarget(schema::Event::Reader event);
 // Meta "projections": "<rules version> <entries applied>".
 std::string ProjectionsRecord(const Rules* rules, uint64_t applied);
 
-// The id and subject index records of a log, folded entry by entry, as column key -> value.
+// The id and subject index records of a log, folded entry by entry into a scratch store
+// (ScratchStore::Space kIds and kSubjects hold them as the columns would).
 class IndexFold {
  public:
-  explicit IndexFold(const Rules* rules) : rules_(rules) {}
-  void Add(uint64_t seq, schema::Event::Reader event, const StateReader& state);
-  const std::map<std::string, std::string>& ids() const { return ids_; }
-  const std::map<std::string, std::string>& subjects() const { return subjects_; }
+  IndexFold(const Rules* rules, ScratchStore& out) : rules_(rules), out_(out) {}
+  // Fails only when the scratch store cannot be read or written.
+  Status Add(uint64_t seq, schema::Event::Reader event, const StateReader& state);
 
  private:
   const Rules* rules_;
-  std::map<std::string, std::string> ids_;
-  std::map<std::string, std::string> subjects_;
-  std::unordered_map<uint64_t, std::vector<std::string>> by_seq_;
+  ScratchStore& out_;
 };
 
 }  // namespace probity

@@ -14,6 +14,11 @@
 
 namespace probity {
 namespace {
+// Meta "projections" while a rebuild runs: reads refuse the store (it is not
+// ProjectionsRecord) and so does Submit, until a rebuild finishes.
+constexpr char kRebuilding[] = "rebuilding";
+}  // namespace
+namespace {
 
 namespace fs = std::filesystem;
 
@@ -249,6 +254,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, Store::Mode
   if (mode == Store::Mode::kReadWrite) {
     PROBITY_RETURN_IF_ERROR(ledger->LoadCheckpointKey(dir));
     if (!ledger->damage_.ok()) return ledger->damage_;
+    auto projections = ledger->store_->Get(Column::kMeta, kMetaProjections);
+    if (!projections.ok()) return projections.status();
+    ledger->rebuilding_ = projections->value_or("") == kRebuilding;
     // Sound, and its checkpoint key loaded: only now may a v2 store become v3.
     PROBITY_RETURN_IF_ERROR(ledger->store_->FinishUpgrade());
     auto access =
@@ -470,14 +478,14 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
   std::lock_guard<std::mutex> lock(write_mu_);
   if (!checkpoint_key_) return Status::Refused("the ledger is open read-only");
   uint64_t size = frontier_->size();
-  MemoryState state;
-  rocksdb::WriteBatch wb;
-  // Drop the old derived records first: a WriteBatch applies in order. Keys are text
-  // (UTF-8 never holds 0xff), so this range covers them all.
-  for (Column c : {Column::kState, Column::kSubjects, Column::kIds}) {
-    wb.DeleteRange(store_->handle(c), "", std::string(8, '\xff'));
-  }
-  IndexFold indexes(options_.rules);
+  // The fold goes to a scratch store on disk first, so memory stays bounded at any size.
+  auto scratch = ScratchStore::Create(
+      options_.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                   : options_.scratch_dir,
+      options_.memory_budget ? options_.memory_budget : ScratchStore::kDefaultBudget);
+  if (!scratch.ok()) return scratch.status();
+  ScratchStore& state = **scratch;
+  IndexFold indexes(options_.rules, state);
   for (uint64_t seq = 0; seq < size; ++seq) {
     auto entry = ReadEntry(seq);
     if (!entry.ok()) return entry.status();
@@ -491,23 +499,49 @@ Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) 
       if (!key.ok()) return key.status().WithContext("seq " + std::to_string(seq));
       signer = *key;
     }
-    indexes.Add(seq, event, txn);
-    Status st = ApplyAuthority(txn, seq, event);
+    Status st = indexes.Add(seq, event, txn);
+    if (st.ok()) st = ApplyAuthority(txn, seq, event);
     if (st.ok() && options_.rules)
       st = options_.rules->Apply(txn, seq, signer ? &*signer : nullptr, event);
+    if (st.ok()) st = state.Commit(txn);
     if (!st.ok()) return st.WithContext("seq " + std::to_string(seq));
-    state.Commit(txn);
     if (progress && (seq % 4096 == 0 || seq + 1 == size)) progress(seq + 1, size);
   }
-  for (const auto& [key, value] : state.records())
-    wb.Put(store_->handle(Column::kState), key, value);
-  for (const auto& [key, value] : indexes.ids()) wb.Put(store_->handle(Column::kIds), key, value);
-  for (const auto& [key, value] : indexes.subjects())
-    wb.Put(store_->handle(Column::kSubjects), key, value);
+  // Then into the store: the old derived records dropped and the projections marked as
+  // being rebuilt in one write (Keys are text, and UTF-8 never holds 0xff, so the range
+  // covers them all), the new records in writes of a few MiB, and the projections record
+  // last. A crash in between leaves the mark: reads and appends refuse until a rebuild.
+  rebuilding_ = true;
+  rocksdb::WriteBatch wb;
+  for (Column c : {Column::kState, Column::kSubjects, Column::kIds})
+    wb.DeleteRange(store_->handle(c), "", std::string(8, '\xff'));
+  wb.Put(store_->handle(Column::kMeta), kMetaProjections, kRebuilding);
+  PROBITY_RETURN_IF_ERROR(store_->Write(wb));
+  wb.Clear();
+  uint64_t records = 0;
+  for (auto [space, column] : {std::pair{ScratchStore::Space::kState, Column::kState},
+                               std::pair{ScratchStore::Space::kIds, Column::kIds},
+                               std::pair{ScratchStore::Space::kSubjects, Column::kSubjects}}) {
+    auto cursor = state.Records(space);
+    if (!cursor.ok()) return cursor.status();
+    for (; cursor->Valid(); cursor->Next()) {
+      auto k = cursor->key();
+      auto v = cursor->value();
+      wb.Put(store_->handle(column), rocksdb::Slice(k.data(), k.size()),
+             rocksdb::Slice(v.data(), v.size()));
+      ++records;
+      if (wb.GetDataSize() > (size_t{4} << 20)) {
+        PROBITY_RETURN_IF_ERROR(store_->Write(wb));
+        wb.Clear();
+      }
+    }
+    PROBITY_RETURN_IF_ERROR(cursor->status());
+  }
   wb.Put(store_->handle(Column::kMeta), kMetaProjections, ProjectionsRecord(options_.rules, size));
   Status st = store_->Write(wb);
+  if (st.ok()) rebuilding_ = false;
   if (options_.log)
-    options_.log->info("rebuilt {} state records from {} entries: {}", state.records().size(), size,
+    options_.log->info("rebuilt {} derived records from {} entries: {}", records, size,
                        st.ok() ? "ok" : st.message());
   return st;
 }
@@ -775,6 +809,13 @@ std::vector<Result<std::vector<Receipt>>> Ledger::SubmitGroup(
   };
   if (!checkpoint_key_) {
     for (auto& x : refused) x = SubmitError{0, Status::Refused("the ledger is open read-only")};
+    return finish();
+  }
+  if (rebuilding_) {
+    for (auto& x : refused) {
+      x = SubmitError{0, Status::Unavailable("a rebuild of the projections was interrupted; run "
+                                             "'probity rebuild' before appending")};
+    }
     return finish();
   }
 

@@ -75,6 +75,10 @@ class Ledger {
     // The file system under the store (not owned; null: the real one). Tests inject
     // faults through it; production passes nothing.
     rocksdb::Env* env = nullptr;
+    // Where Rebuild folds the log before writing it (a scratch store, removed after);
+    // empty: the system's temporary directory ($TMPDIR).
+    std::string scratch_dir;
+    size_t memory_budget = 0;  // bytes of that fold held in memory; 0: the default
   };
 
   // Where the checkpoint key lives. Empty `path`: Init makes one in DIR/checkpoint-key.pem.
@@ -115,7 +119,9 @@ class Ledger {
       const std::vector<const std::vector<Envelope>*>& requests, std::vector<SubmitError>* errors);
 
   // Drops every derived record (state, subject and id indexes) and rebuilds them by
-  // folding the whole log again, in one atomic write. Reports progress if given.
+  // folding the whole log again into a scratch store (bounded memory), then writing them
+  // in. Until it finishes, the store is marked: reads refuse it and Submit refuses
+  // everything, also after a crash, until a rebuild completes. Reports progress if given.
   Status Rebuild(const std::function<void(uint64_t, uint64_t)>& progress);
 
   // Ok when the projections were built by this program's rules and have applied every
@@ -190,7 +196,8 @@ class Ledger {
   std::atomic<uint64_t> size_{0};             // entries committed; published after each commit
   std::optional<merkle::Frontier> frontier_;  // guarded by write_mu_
   int64_t last_recorded_us_ = 0;              // guarded by write_mu_
-  std::unique_ptr<AccessLog> access_log_;     // after store_ and checkpoint_key_: goes first
+  bool rebuilding_ = false;  // a rebuild is under way or was interrupted; guarded by write_mu_
+  std::unique_ptr<AccessLog> access_log_;  // after store_ and checkpoint_key_: goes first
 };
 
 }  // namespace probity

@@ -1,6 +1,9 @@
 #include "ledger/store.h"
 
 #include <fcntl.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -370,6 +373,147 @@ std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column,
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(column)));
+}
+
+// ---- ScratchStore ------------------------------------------------------------------
+
+Result<std::unique_ptr<ScratchStore>> ScratchStore::Create(const std::string& parent,
+                                                           size_t budget) {
+  std::string pattern = parent + "/probity-scratch-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return Status::IoError("cannot make a scratch directory in " + parent + ": " +
+                           std::strerror(errno) + " (set TMPDIR to a writable directory)");
+  }
+  std::unique_ptr<ScratchStore> scratch(new ScratchStore());
+  scratch->dir_ = pattern;
+  scratch->budget_ = budget;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.error_if_exists = true;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 1;
+  options.write_buffer_size = 64 << 20;
+  options.max_write_buffer_number = 2;
+  options.compression = rocksdb::kNoCompression;
+  options.avoid_flush_during_shutdown = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+  // Most lookups of a fold are of records not made yet (a new id, a new person).
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(options, scratch->dir_ + "/db", &raw);
+  if (!s.ok()) return Status::IoError("cannot open a scratch store: " + s.ToString());
+  scratch->db_.reset(raw);
+  return scratch;
+}
+
+ScratchStore::~ScratchStore() {
+  db_.reset();
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
+namespace {
+std::string SpaceKey(ScratchStore::Space space, std::string_view key) {
+  std::string out(1, static_cast<char>(space));
+  out.append(key);
+  return out;
+}
+}  // namespace
+
+Result<std::optional<std::string>> ScratchStore::Get(Space space, std::string_view key) const {
+  std::string k = SpaceKey(space, key);
+  if (auto it = pending_.find(k); it != pending_.end()) return it->second;
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), k, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Status::IoError("scratch read failed: " + s.ToString());
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::map<std::string, std::string>> ScratchStore::Scan(Space space,
+                                                              std::string_view prefix) const {
+  std::string from = SpaceKey(space, prefix);
+  std::map<std::string, std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(from); it->Valid() && it->key().starts_with(from); it->Next())
+    out.emplace(it->key().ToString().substr(1), it->value().ToString());
+  if (!it->status().ok()) return Status::IoError("scratch read failed: " + it->status().ToString());
+  for (auto p = pending_.lower_bound(from); p != pending_.end() && HasPrefix(p->first, from); ++p) {
+    if (p->second)
+      out[p->first.substr(1)] = *p->second;
+    else
+      out.erase(p->first.substr(1));
+  }
+  return out;
+}
+
+Status ScratchStore::Put(Space space, std::string_view key, std::string_view value) {
+  auto [it, fresh] = pending_.insert_or_assign(SpaceKey(space, key), std::string(value));
+  // The map's own node costs about as much as a short record.
+  pending_bytes_ += it->first.size() + value.size() + 96;
+  return pending_bytes_ > budget_ ? Spill() : Status::Ok();
+}
+
+Status ScratchStore::Delete(Space space, std::string_view key) {
+  auto [it, fresh] = pending_.insert_or_assign(SpaceKey(space, key), std::nullopt);
+  pending_bytes_ += it->first.size() + 96;
+  return pending_bytes_ > budget_ ? Spill() : Status::Ok();
+}
+
+Status ScratchStore::Commit(const StateTxn& txn) {
+  for (const auto& [key, value] : txn.pending()) {
+    PROBITY_RETURN_IF_ERROR(value ? Put(Space::kState, key, *value) : Delete(Space::kState, key));
+  }
+  return Status::Ok();
+}
+
+Status ScratchStore::Spill() {
+  rocksdb::WriteBatch wb;
+  for (const auto& [key, value] : pending_) {
+    if (value)
+      wb.Put(key, *value);
+    else
+      wb.Delete(key);
+  }
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;  // a scratch: nothing to recover after a crash
+  auto s = db_->Write(options, &wb);
+  if (!s.ok()) return Status::IoError("scratch write failed: " + s.ToString());
+  pending_.clear();
+  pending_bytes_ = 0;
+  return Status::Ok();
+}
+
+ScratchStore::Cursor::Cursor(std::unique_ptr<rocksdb::Iterator> it, char space)
+    : it_(std::move(it)), space_(space) {
+  it_->Seek(rocksdb::Slice(&space_, 1));
+}
+
+bool ScratchStore::Cursor::Valid() const {
+  return it_->Valid() && it_->key().size() > 0 && it_->key()[0] == space_;
+}
+
+std::string_view ScratchStore::Cursor::key() const {
+  return std::string_view(it_->key().data() + 1, it_->key().size() - 1);
+}
+
+std::string_view ScratchStore::Cursor::value() const {
+  return std::string_view(it_->value().data(), it_->value().size());
+}
+
+Status ScratchStore::Cursor::status() const {
+  if (!it_->status().ok())
+    return Status::IoError("scratch read failed: " + it_->status().ToString());
+  return Status::Ok();
+}
+
+Result<ScratchStore::Cursor> ScratchStore::Records(Space space) {
+  PROBITY_RETURN_IF_ERROR(Spill());
+  return Cursor(std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions())),
+                static_cast<char>(space));
 }
 
 }  // namespace probity

@@ -162,4 +162,69 @@ class Store {
   std::unique_ptr<StateReader> state_;
 };
 
+// Records derived by replaying the log, kept outside the store and on disk, so that
+// verify and rebuild hold bounded memory whatever the log's size. A scratch RocksDB in a
+// fresh directory under `parent` (removed when the ScratchStore goes), never synced: a
+// crash loses nothing but the scratch. Writes gather in memory and spill to disk once
+// they pass `budget` bytes. Each Space is a key space of its own. Read as a StateReader,
+// it is the kState space. Not thread-safe.
+class ScratchStore final : public StateReader {
+ public:
+  enum class Space : char {
+    kState = 's',      // as Column::kState
+    kIds = 'i',        // as Column::kIds
+    kSubjects = 'j',   // as Column::kSubjects
+    kCorrected = 'b',  // SeqKey(seq) -> the subjects an event was filed under, for its corrections
+    kSealed = 'l',     // as Column::kSealed's keys -> the sealed field as signed
+  };
+  static constexpr size_t kDefaultBudget = size_t{64} << 20;
+  static Result<std::unique_ptr<ScratchStore>> Create(const std::string& parent,
+                                                      size_t budget = kDefaultBudget);
+  ~ScratchStore() override;
+
+  Result<std::optional<std::string>> Get(Space space, std::string_view key) const;
+  // Every record of `space` whose key starts with `prefix` (keys without the space).
+  Result<std::map<std::string, std::string>> Scan(Space space, std::string_view prefix) const;
+  Status Put(Space space, std::string_view key, std::string_view value);
+  Status Delete(Space space, std::string_view key);
+  // The state space, as the fold reads it.
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    return Get(Space::kState, key);
+  }
+  Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const override {
+    return Scan(Space::kState, prefix);
+  }
+  // Applies a folded event's state changes.
+  Status Commit(const StateTxn& txn);
+
+  // Every record of `space` in key order (keys without the space). Spills first; the
+  // store must not be written while a cursor is in use.
+  class Cursor {
+   public:
+    explicit Cursor(std::unique_ptr<rocksdb::Iterator> it, char space);
+    bool Valid() const;
+    std::string_view key() const;  // without the space
+    std::string_view value() const;
+    void Next() { it_->Next(); }
+    Status status() const;
+
+   private:
+    std::unique_ptr<rocksdb::Iterator> it_;
+    char space_;
+  };
+  Result<Cursor> Records(Space space);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  ScratchStore() = default;
+  Status Spill();
+
+  std::string dir_;
+  size_t budget_ = kDefaultBudget;
+  size_t pending_bytes_ = 0;
+  std::map<std::string, std::optional<std::string>> pending_;  // space + key; nullopt: deleted
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
 }  // namespace probity

@@ -68,66 +68,115 @@ std::string Printable(std::string_view bytes) {
   return out.size() > 120 ? out.substr(0, 120) + "..." : out;
 }
 
-// Compares column `column` with `want`, key by key in byte order. Returns the first
-// difference as a sentence, or nullopt; `checked` counts the records compared.
+// A std::map read as a cursor, like ScratchStore::Cursor.
+class MapCursor {
+ public:
+  explicit MapCursor(const std::map<std::string, std::string>& map)
+      : it_(map.begin()), end_(map.end()) {}
+  bool Valid() const { return it_ != end_; }
+  std::string_view key() const { return it_->first; }
+  std::string_view value() const { return it_->second; }
+  void Next() { ++it_; }
+
+ private:
+  std::map<std::string, std::string>::const_iterator it_, end_;
+};
+
+// Compares column `column` with `want` (a cursor over the records it should hold), key by
+// key in byte order. Returns the first difference as a sentence, or nullopt; `checked`
+// counts the records compared.
+template <typename Want>
 Result<std::optional<std::string>> CompareColumn(const LedgerView& store, Column column,
-                                                 const std::string& what,
-                                                 const std::map<std::string, std::string>& want,
+                                                 const std::string& what, Want& want,
                                                  uint64_t* checked) {
   auto it = store.NewIterator(column);
-  auto w = want.begin();
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++w) {
-    std::string key = it->key().ToString();
-    if (w == want.end() || key < w->first) {
+  for (it->SeekToFirst(); it->Valid(); it->Next(), want.Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!want.Valid() || key < want.key()) {
       return std::optional<std::string>(what + " record '" + Printable(key) +
                                         "' is stored but not derived from the log (added)");
     }
-    if (w->first < key) {
-      return std::optional<std::string>(what + " record '" + Printable(w->first) +
+    if (want.key() < key) {
+      return std::optional<std::string>(what + " record '" + Printable(want.key()) +
                                         "' is derived from the log but not stored (deleted)");
     }
-    if (it->value().ToString() != w->second) {
+    std::string_view value(it->value().data(), it->value().size());
+    if (value != want.value()) {
       return std::optional<std::string>(what + " record '" + Printable(key) + "' holds '" +
-                                        Printable(it->value().ToString()) + "', the log gives '" +
-                                        Printable(w->second) + "' (altered)");
+                                        Printable(value) + "', the log gives '" +
+                                        Printable(want.value()) + "' (altered)");
     }
     ++*checked;
   }
   if (!it->status().ok())
     return Status::IoError("reading " + what + ": " + it->status().ToString());
-  if (w != want.end()) {
-    return std::optional<std::string>(what + " record '" + Printable(w->first) +
+  if (want.Valid()) {
+    return std::optional<std::string>(what + " record '" + Printable(want.key()) +
                                       "' is derived from the log but not stored (deleted)");
   }
   return std::optional<std::string>();
 }
 
+// Opens the checkpoint stored at `size`: signed by `verifier`, of `origin`, of that size.
+// Returns the problem, or nullopt and the checkpoint in `out`.
+std::optional<std::string> ReadCheckpoint(const note::Verifier& verifier, const std::string& origin,
+                                          uint64_t size, const std::string& text,
+                                          note::Checkpoint* out) {
+  auto where = "checkpoint at size " + std::to_string(size) + ": ";
+  auto opened = note::Open(text, {verifier});
+  if (!opened.ok()) return where + opened.status().message();
+  auto cp = note::ParseCheckpoint(opened->text);
+  if (!cp.ok()) return where + cp.status().message();
+  if (cp->size != size) return where + "it says size " + std::to_string(cp->size);
+  if (cp->origin != origin)
+    return where + "origin '" + cp->origin + "' is not this ledger's '" + origin + "'";
+  *out = std::move(*cp);
+  return std::nullopt;
+}
+
+// A sealed field as signed, in the scratch store: the commitment, then the value's type.
+std::string EncodeSealedField(const SealedField& f) {
+  return std::string(reinterpret_cast<const char*>(f.commitment.data()), f.commitment.size()) +
+         f.value_type;
+}
+
+SealedField DecodeSealedField(std::string_view key, std::string_view value) {
+  SealedField f;
+  f.name = std::string(key.substr(8));
+  std::copy(value.begin(), value.begin() + 32, reinterpret_cast<char*>(f.commitment.data()));
+  f.value_type = std::string(value.substr(32));
+  return f;
+}
+
 // What replaying the log derives, beside the state: every index and sealed record.
 struct Derived {
-  explicit Derived(const Rules* rules) : indexes(rules) {}
-  MemoryState state;
+  explicit Derived(const Rules* rules, std::unique_ptr<ScratchStore> store)
+      : scratch(std::move(store)), indexes(rules, *scratch) {}
+  // The state, the indexes and the sealed fields kept, on disk (ScratchStore::Space).
+  std::unique_ptr<ScratchStore> scratch;
   IndexFold indexes;
-  std::map<std::string, SealedField> sealed;  // sealed-column key -> the field as signed
-  std::map<uint64_t, Hash> roots;             // tree size -> root, for every size asked
+  std::map<uint64_t, Hash> roots;  // tree size -> root, for every size asked
 };
 
 // Tracks the sealed values entry `seq` must keep, and those an erasure deletes (as
-// Ledger::Submit does: an erasure must delete at least one value).
-std::optional<std::string> FoldSealed(Derived& d, uint64_t seq, schema::Event::Reader event,
-                                      std::map<uint64_t, std::vector<std::string>>& fields_of) {
-  for (auto& f : SealedFieldsOf(event)) {
-    fields_of[seq].push_back(f.name);
-    d.sealed[SealedKey(seq, f.name)] = std::move(f);
-  }
-  if (!event.isErasure()) return std::nullopt;
+// Ledger::Submit does: an erasure must delete at least one value). Returns the problem.
+Result<std::optional<std::string>> FoldSealed(Derived& d, uint64_t seq,
+                                              schema::Event::Reader event) {
+  using Space = ScratchStore::Space;
+  for (auto& f : SealedFieldsOf(event))
+    PROBITY_RETURN_IF_ERROR(
+        d.scratch->Put(Space::kSealed, SealedKey(seq, f.name), EncodeSealedField(f)));
+  if (!event.isErasure()) return std::optional<std::string>();
   uint64_t target = event.getErasure().getTarget();
-  size_t erased = 0;
-  if (auto it = fields_of.find(target); it != fields_of.end()) {
-    for (const auto& name : it->second) erased += d.sealed.erase(SealedKey(target, name));
+  auto kept = d.scratch->Scan(Space::kSealed, SeqKey(target));
+  if (!kept.ok()) return kept.status();
+  for (const auto& [key, field] : *kept)
+    PROBITY_RETURN_IF_ERROR(d.scratch->Delete(Space::kSealed, key));
+  if (kept->empty()) {
+    return std::optional<std::string>("erasure of seq " + std::to_string(target) +
+                                      ", which keeps no sealed value");
   }
-  if (erased == 0)
-    return "erasure of seq " + std::to_string(target) + ", which keeps no sealed value";
-  return std::nullopt;
+  return std::optional<std::string>();
 }
 
 }  // namespace
@@ -145,39 +194,24 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
   const note::Verifier& verifier =
       options.verifier ? *options.verifier : ledger.checkpoint_verifier();
 
-  // Every checkpoint the ledger ever signed, by tree size: each must be signed by the
-  // checkpoint key and carry the root recomputed at its size.
-  std::map<uint64_t, std::string> stored_checkpoints;
-  {
-    auto cit = store.NewIterator(Column::kCheckpoints);
-    for (cit->SeekToFirst(); cit->Valid(); cit->Next()) {
-      auto k = cit->key();
-      if (k.size() != 8)
-        return fail(std::nullopt, "checkpoints column holds a key that is not a size");
-      stored_checkpoints[SeqFromKey(std::string_view(k.data(), 8))] = cit->value().ToString();
-    }
-    if (!cit->status().ok())
-      return Status::IoError("reading checkpoints: " + cit->status().ToString());
-  }
-  if (stored_checkpoints.empty()) return fail(std::nullopt, "checkpoint: the store holds none");
-  std::map<uint64_t, note::Checkpoint> checkpoints;
-  for (const auto& [size, text] : stored_checkpoints) {
-    auto where = "checkpoint at size " + std::to_string(size) + ": ";
-    auto opened = note::Open(text, {verifier});
-    if (!opened.ok()) return fail(std::nullopt, where + opened.status().message());
-    auto cp = note::ParseCheckpoint(opened->text);
-    if (!cp.ok()) return fail(std::nullopt, where + cp.status().message());
-    if (cp->size != size)
-      return fail(std::nullopt, where + "it says size " + std::to_string(cp->size));
-    if (cp->origin != ledger.origin()) {
-      return fail(std::nullopt, where + "origin '" + cp->origin + "' is not this ledger's '" +
-                                    ledger.origin() + "'");
-    }
-    checkpoints[size] = std::move(*cp);
-  }
-  const note::Checkpoint& latest = checkpoints.rbegin()->second;
+  // Every checkpoint the ledger ever signed (one per submit: millions in a large log) is
+  // read as the replay reaches its size: each must be signed by the checkpoint key and
+  // carry the root recomputed at its size. The latest first, which says how far to go.
+  auto cit = store.NewIterator(Column::kCheckpoints);
+  cit->SeekToLast();
+  if (!cit->status().ok())
+    return Status::IoError("reading checkpoints: " + cit->status().ToString());
+  if (!cit->Valid()) return fail(std::nullopt, "checkpoint: the store holds none");
+  if (cit->key().size() != 8)
+    return fail(std::nullopt, "checkpoints column holds a key that is not a size");
+  note::Checkpoint latest;
+  report.checkpoint = cit->value().ToString();
+  if (auto problem = ReadCheckpoint(verifier, ledger.origin(),
+                                    SeqFromKey(std::string_view(cit->key().data(), 8)),
+                                    report.checkpoint, &latest))
+    return fail(std::nullopt, *problem);
   report.checkpoint_size = latest.size;
-  report.checkpoint = stored_checkpoints.rbegin()->second;
+  cit->SeekToFirst();
 
   // Checkpoints the auditor kept: each verified with the same key, of this origin.
   std::vector<note::Checkpoint> since;
@@ -200,18 +234,47 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     since.push_back(std::move(*cp));
   }
 
-  Derived derived(options.rules);
-  std::set<uint64_t> root_sizes;
-  for (const auto& [size, cp] : checkpoints) root_sizes.insert(size);
+  // The fold goes to a scratch store on disk, so memory stays bounded at any size.
+  auto scratch = ScratchStore::Create(
+      options.scratch_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                  : options.scratch_dir,
+      options.memory_budget ? options.memory_budget : ScratchStore::kDefaultBudget);
+  if (!scratch.ok()) return scratch.status();
+  Derived derived(options.rules, std::move(*scratch));
+  std::set<uint64_t> root_sizes = {latest.size};
   for (const auto& cp : since) root_sizes.insert(cp.size);
-  std::map<uint64_t, std::vector<std::string>> sealed_fields_of;  // seq -> its sealed field names
   merkle::Frontier frontier;
   if (root_sizes.count(0)) derived.roots[0] = frontier.Root();
+  // The stored checkpoints of size `size`, which must carry `root` (there is one at most;
+  // the cursor stays on the next size). Returns the problem.
+  auto checkpoint_at = [&](uint64_t size, const Hash& root) -> std::optional<std::string> {
+    for (; cit->Valid(); cit->Next()) {
+      auto k = cit->key();
+      if (k.size() != 8) return "checkpoints column holds a key that is not a size";
+      if (SeqFromKey(std::string_view(k.data(), 8)) > size) break;
+      note::Checkpoint cp;
+      if (auto problem =
+              ReadCheckpoint(verifier, ledger.origin(), size, cit->value().ToString(), &cp)) {
+        return problem;
+      }
+      if (!ConstantTimeEqual(cp.root, root)) {
+        return "checkpoint at size " + std::to_string(size) + " does not match the entries (root " +
+               HexEncode(cp.root) + ", recomputed " + HexEncode(root) + ")";
+      }
+      ++report.checkpoints_checked;
+    }
+    if (!cit->status().ok()) return "reading checkpoints: " + cit->status().ToString();
+    return std::nullopt;
+  };
+  if (auto problem = checkpoint_at(0, frontier.Root())) return fail(std::nullopt, *problem);
+  auto next_checkpoint = [&]() -> uint64_t {
+    if (!cit->Valid() || cit->key().size() != 8) return cit->Valid() ? 0 : UINT64_MAX;
+    return SeqFromKey(std::string_view(cit->key().data(), 8));
+  };
   auto it = store.NewIterator(Column::kEntries);
   std::vector<Pending> chunk;
   uint64_t expected = 0;
   int64_t last_recorded = INT64_MIN;
-  std::map<std::string, uint64_t> id_seen;
 
   // Checks the chunk's signatures; on failure returns the bad seq.
   auto flush = [&]() -> std::optional<uint64_t> {
@@ -255,9 +318,11 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     auto event = view->reader();
     if (!event.hasId()) return bad_here("event has no id (format v2 requires one)");
     std::string id = event.getId();
-    if (auto [prev, fresh] = id_seen.emplace(id, seq); !fresh) {
-      return bad_here("id '" + id + "' was already used at seq " + std::to_string(prev->second) +
-                      " (replayed)");
+    auto prev = derived.scratch->Get(ScratchStore::Space::kIds, id);
+    if (!prev.ok()) return prev.status();
+    if (prev->has_value()) {
+      return bad_here("id '" + id + "' was already used at seq " +
+                      std::to_string(SeqFromKey(**prev)) + " (replayed)");
     }
     Hash leaf = merkle::LeafHash(bytes);
     for (const auto& node : frontier.Append(leaf)) {
@@ -268,20 +333,13 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
                         std::to_string(node.index) + ") does not match the entries");
       }
     }
-    if (root_sizes.count(frontier.size())) {
+    if (root_sizes.count(frontier.size()) || next_checkpoint() <= frontier.size()) {
       Hash root = frontier.Root();
-      derived.roots[frontier.size()] = root;
-      if (auto cp = checkpoints.find(frontier.size()); cp != checkpoints.end()) {
-        if (!ConstantTimeEqual(cp->second.root, root)) {
-          return bad_here("checkpoint at size " + std::to_string(frontier.size()) +
-                          " does not match the entries (root " + HexEncode(cp->second.root) +
-                          ", recomputed " + HexEncode(root) + ")");
-        }
-        ++report.checkpoints_checked;
-      }
+      if (root_sizes.count(frontier.size())) derived.roots[frontier.size()] = root;
+      if (auto problem = checkpoint_at(frontier.size(), root)) return bad_here(*problem);
     }
 
-    StateTxn txn(derived.state);
+    StateTxn txn(*derived.scratch);
     Pending pending{seq, std::move(*entry), std::nullopt};
     std::optional<KeyInfo> signer;
     if (seq >= options.from) {
@@ -304,13 +362,15 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
       if (!key.ok()) return bad_here(key.status().message());
       signer = *key;
     }
-    derived.indexes.Add(seq, event, txn);
-    if (auto problem = FoldSealed(derived, seq, event, sealed_fields_of)) return bad_here(*problem);
+    PROBITY_RETURN_IF_ERROR(derived.indexes.Add(seq, event, txn));
+    auto sealed_problem = FoldSealed(derived, seq, event);
+    if (!sealed_problem.ok()) return sealed_problem.status();
+    if (*sealed_problem) return bad_here(**sealed_problem);
     Status st = ApplyAuthority(txn, seq, event);
     if (st.ok() && options.rules)
       st = options.rules->Apply(txn, seq, signer ? &*signer : nullptr, event);
     if (!st.ok()) return bad_here(st.message());
-    derived.state.Commit(txn);
+    PROBITY_RETURN_IF_ERROR(derived.scratch->Commit(txn));
     chunk.push_back(std::move(pending));
     ++expected;
     if (chunk.size() >= kChunk) {
@@ -359,10 +419,9 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
 
   // Every derived record against the fold just replayed.
   uint64_t n = 0;
-  auto compare =
-      [&](Column column, const std::string& what,
-          const std::map<std::string, std::string>& want) -> Result<std::optional<std::string>> {
-    return CompareColumn(store, column, what, want, &n);
+  auto differs = [&](const std::string& problem) {
+    return fail(std::nullopt, "derived record differs: " + problem +
+                                  "; run 'probity rebuild' if only projections or indexes differ");
   };
   std::map<std::string, std::string> meta;
   for (const char* config : {kMetaCheckpointKey, kMetaCheckpointPassphrase}) {
@@ -381,39 +440,41 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
   meta[kMetaVkey] = ledger.checkpoint_verifier().Vkey();
   meta[kMetaSize] = std::to_string(expected);
   meta[kMetaProjections] = ProjectionsRecord(options.rules, expected);
-  std::map<std::string, std::string> sealed_want;
-  for (const auto& [key, commitment] : derived.sealed) sealed_want[key] = "";
-  std::map<std::string, std::string> state_want(derived.state.records().begin(),
-                                                derived.state.records().end());
+  {
+    MapCursor want(meta);
+    auto problem = CompareColumn(store, Column::kMeta, "meta", want, &n);
+    if (!problem.ok()) return problem.status();
+    if (*problem) return differs(**problem);
+  }
+  using Space = ScratchStore::Space;
   struct Check {
     Column column;
+    Space space;
     const char* what;
-    const std::map<std::string, std::string>* want;
   };
-  std::vector<Check> checks = {
-      {Column::kMeta, "meta", &meta},
-      {Column::kIds, "ids index", &derived.indexes.ids()},
-      {Column::kSubjects, "subjects index", &derived.indexes.subjects()},
-      // Always: without rules it still holds the key registry.
-      {Column::kState, "state (key registry and projections)", &state_want}};
-  for (const auto& c : checks) {
-    auto problem = compare(c.column, c.what, *c.want);
+  for (const auto& c :
+       {Check{Column::kIds, Space::kIds, "ids index"},
+        Check{Column::kSubjects, Space::kSubjects, "subjects index"},
+        // Always: without rules it still holds the key registry.
+        Check{Column::kState, Space::kState, "state (key registry and projections)"}}) {
+    auto want = derived.scratch->Records(c.space);
+    if (!want.ok()) return want.status();
+    auto problem = CompareColumn(store, c.column, c.what, *want, &n);
     if (!problem.ok()) return problem.status();
-    if (*problem)
-      return fail(std::nullopt,
-                  "derived record differs: " + **problem +
-                      "; run 'probity rebuild' if only projections or indexes differ");
+    PROBITY_RETURN_IF_ERROR(want->status());
+    if (*problem) return differs(**problem);
   }
   // Sealed values: exactly the keys the log keeps, each matching its commitment.
   {
     auto sit = store.NewIterator(Column::kSealed);
-    auto w = derived.sealed.begin();
-    for (sit->SeekToFirst(); sit->Valid(); sit->Next(), ++w) {
+    auto w = derived.scratch->Records(Space::kSealed);
+    if (!w.ok()) return w.status();
+    for (sit->SeekToFirst(); sit->Valid(); sit->Next(), w->Next()) {
       std::string key = sit->key().ToString();
-      if (w == derived.sealed.end() || key != w->first) {
-        bool added = w == derived.sealed.end() || key < w->first;
+      if (!w->Valid() || key != w->key()) {
+        bool added = !w->Valid() || key < w->key();
         return fail(std::nullopt,
-                    "sealed value '" + Printable(added ? key : w->first) +
+                    "sealed value '" + Printable(added ? key : w->key()) +
                         (added ? "' is stored for no sealed field of the log (added)"
                                : "' is missing though no erasure deleted it (deleted)"));
       }
@@ -421,15 +482,16 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
       auto value = DecodeSealedValue(key.substr(8), sit->value().ToString());
       if (!value.ok())
         return fail(seq, "seq " + std::to_string(seq) + ": " + value.status().message());
-      Status st = CheckSealedValue(w->second, *value);
+      Status st = CheckSealedValue(DecodeSealedField(w->key(), w->value()), *value);
       if (!st.ok())
         return fail(seq, "seq " + std::to_string(seq) + ": sealed value altered: " + st.message());
       ++n;
     }
     if (!sit->status().ok())
       return Status::IoError("reading sealed values: " + sit->status().ToString());
-    if (w != derived.sealed.end()) {
-      return fail(SeqFromKey(w->first), "sealed value '" + Printable(w->first) +
+    PROBITY_RETURN_IF_ERROR(w->status());
+    if (w->Valid()) {
+      return fail(SeqFromKey(w->key()), "sealed value '" + Printable(w->key()) +
                                             "' is missing though no erasure deleted it (deleted)");
     }
   }

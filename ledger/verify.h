@@ -37,6 +37,11 @@ struct VerifyOptions {
   // access log's newest cosigned checkpoint too, once it holds any read.
   std::vector<witness::CosignerKey> witnesses;
   size_t quorum = 0;
+  // The fold of the log goes to a scratch store in this directory (removed after), holding
+  // at most `memory_budget` bytes of it in memory (0: ScratchStore::kDefaultBudget).
+  // Empty: the system's temporary directory ($TMPDIR).
+  std::string scratch_dir;
+  size_t memory_budget = 0;
 };
 
 struct VerifyReport {
