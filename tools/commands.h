@@ -28,6 +28,7 @@ int Witness(const Args& args);
 int Cosign(const Args& args);
 int Erase(const Args& args);
 int Serve(const Args& args);
+int Tiles(const Args& args);  // tools/cmd_tiles.cc
 
 // checkpoint and prove with --server (tools/cmd_log.cc): the local ones need the store.
 int RemoteCheckpoint(const Args& args);

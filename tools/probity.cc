@@ -313,6 +313,41 @@ const std::vector<Command>& Commands() {
        "On SIGTERM or SIGINT it stops accepting, finishes the requests in flight and exits 0.\n"
        "PROBITY_LOG=info logs one line a request on stderr.\n",
        Serve},
+      {"tiles",
+       {{}, {"entries"}, 2, 2, "tiles export DIR [--entries]"},
+       "write the log as static tlog-tiles files, for any web host to mirror",
+       "Writes the log into DIR as a C2SP tlog-tiles tree: exactly the bytes 'probity serve'\n"
+       "answers for GET /checkpoint and GET /tile/..., so that any static web server or object\n"
+       "store can serve a read-only mirror that anyone checks against the log's vkey\n"
+       "('probity-audit tiles DIR --vkey VKEY', docs/auditor.md). One snapshot of the store:\n"
+       "the checkpoint and the tiles agree while a server appends.\n"
+       "  DIR/checkpoint              the latest signed checkpoint, with its cosignatures\n"
+       "  DIR/tile/<L>/<N>[.p/<W>]    every hash tile the checkpoint's tree has, at every\n"
+       "                              level: the full ones and the partial right edge\n"
+       "  DIR/tile/entries/<N>[.p/<W>]  with --entries: the entry bundles, the exact signed\n"
+       "                              entry bytes\n"
+       "Without --entries the export is what 'probity serve' gives anyone: the checkpoint and\n"
+       "the tree's hashes, no event. --entries adds the events themselves: names, units,\n"
+       "dates and grades in the clear, which 'probity serve' gives only to auditor and admin\n"
+       "keys and records in the access log. Sealed values (a restriction's reason) are never\n"
+       "in an entry, but the rest is personal data: put an export made with --entries only\n"
+       "where those readers alone can read it, and know that its reads are not logged.\n"
+       "Run it again to bring DIR up to date: a file already there with the right bytes is\n"
+       "left alone (a tile never changes), new tiles are added, each through a temporary\n"
+       "file and a rename, the file system is synced, and only then is DIR/checkpoint\n"
+       "replaced; last, partial tiles whose full tile now exists are removed. A reader never\n"
+       "sees half a file, nor a checkpoint whose tiles are missing. Refused, with nothing\n"
+       "replaced: a file there with other bytes, or a DIR/checkpoint of another log, of a\n"
+       "larger size or of another root (the mirror would go back or fork). DIR is made if\n"
+       "missing; it must not be inside the store's directory. Prints one summary line.\n\n"
+       "Copy it on in the same order, tiles first and the checkpoint last, so that a mirror\n"
+       "never serves a checkpoint whose tiles have not arrived (docs/operator.md).\n\n"
+       "  probity tiles export /srv/www/ledger\n"
+       "  rsync -a --exclude=/checkpoint /srv/www/ledger/ mirror.example:/srv/www/ledger/\n"
+       "  rsync -a --delete /srv/www/ledger/ mirror.example:/srv/www/ledger/\n"
+       "  tools/probity-audit tiles https://mirror.example/ledger --vkey log.vkey "
+       "--hashes-only\n",
+       Tiles},
       {"rebuild",
        {{}, {}, 0, 0, "rebuild"},
        "rebuild every projection from the log",

@@ -765,6 +765,352 @@ class Ed25519RuleTest(unittest.TestCase):
                 self.assertEqual(got, t["result"] == "valid")
 
 
+# ---- tiles: the whole tree recomputed from a tlog-tiles mirror -----------------------------
+
+MERKLE_VECTORS = os.path.join(ROOT, "tests", "vectors", "rfc6962-proofs_transparency-dev-merkle")
+
+
+def reference_tiles(leaves):
+    """{path: bytes} of every hash tile of the tree over `leaves` (leaf hashes), each hash of
+    level L computed by the reference MTH (audit.merkle_root, checked against RFC 6962's
+    test tree) over the 256^L leaves below it: independent of the tiles code under test."""
+    out = {}
+    for level, index, width in audit.hash_tiles(len(leaves)):
+        span = 256 ** level
+        first = index * 256
+        out[audit.tile_path(level, index, width)] = b"".join(
+            audit.merkle_root(leaves[(first + i) * span:(first + i + 1) * span])
+            for i in range(width))
+    return out
+
+
+def fetcher(tiles):
+    def fetch(level, index, width):
+        name = audit.tile_path(level, index, width)
+        if name not in tiles:
+            raise audit.CheckFailed(f"{name} is missing")
+        return tiles[name]
+    return fetch
+
+
+class TilesTreeTest(unittest.TestCase):
+    """verify_tree against the public RFC 6962 vectors and against the reference MTH."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(MERKLE_VECTORS, "rfc6962-test-tree.json")) as f:
+            cls.tree = json.load(f)
+        cls.leaves = [bytes.fromhex(h) for h in cls.tree["leaf_hashes_hex"]]
+        cls.roots = [bytes.fromhex(h) for h in cls.tree["roots_hex"]]
+
+    def test_tile_paths(self):
+        self.assertEqual(audit.tile_path(0, 1234067), "tile/0/x001/x234/067")
+        self.assertEqual(audit.tile_path(1, 0, 1), "tile/1/000.p/1")
+        self.assertEqual(audit.tile_path(0, 1000, 255, entries=True), "tile/entries/x001/000.p/255")
+        self.assertEqual(audit.tile_path(3, 7), "tile/3/007")
+
+    def test_tiles_of_the_spec_examples(self):
+        # c2sp.org/tlog-tiles: "a tree of size 70,000 will be represented by 273 full level 0
+        # tiles, one partial level 0 tile of width 112, one full level 1 tile, one partial
+        # level 1 tile of width 17, and one partial level 2 tile of width 1"; "a tree of size
+        # 256 will be represented by a full level 0 tile and a partial level 1 tile of width 1".
+        tiles = audit.hash_tiles(70000)
+        self.assertEqual([t for t in tiles if t[0] == 0 and t[2] == 256], [(0, i, 256) for i in range(273)])
+        self.assertEqual([t for t in tiles if t[2] != 256], [(0, 273, 112), (1, 1, 17), (2, 0, 1)])
+        self.assertEqual([t for t in tiles if t[0] == 1], [(1, 0, 256), (1, 1, 17)])
+        self.assertEqual(len(tiles), 273 + 1 + 2 + 1)
+        self.assertEqual(audit.hash_tiles(256), [(0, 0, 256), (1, 0, 1)])
+        self.assertEqual(audit.hash_tiles(1), [(0, 0, 1)])
+
+    def test_rfc6962_test_tree_every_size_and_prefix(self):
+        for n in range(1, len(self.leaves) + 1):
+            tiles = reference_tiles(self.leaves[:n])
+            audit.verify_tree(fetcher(tiles), n, self.roots[n - 1])
+            for m in range(1, n + 1):
+                with self.subTest(n=n, m=m):
+                    audit.verify_tree(fetcher(tiles), n, self.roots[n - 1], (m, self.roots[m - 1]))
+            wrong = bytes(32)
+            with self.assertRaises(audit.CheckFailed):
+                audit.verify_tree(fetcher(tiles), n, wrong)
+
+    def test_consistency_vectors(self):
+        # transparency-dev/merkle's consistency vectors are over the same eight leaves: each
+        # one that must verify names two roots, which the tiles of the larger tree give.
+        checked = 0
+        for root_dir, _, names in os.walk(os.path.join(MERKLE_VECTORS, "consistency")):
+            for name in names:
+                with open(os.path.join(root_dir, name)) as f:
+                    v = json.load(f)
+                if v["wantErr"] or not 1 <= v["size1"] <= v["size2"] <= len(self.leaves):
+                    continue
+                r1, r2 = base64.b64decode(v["root1"]), base64.b64decode(v["root2"])
+                if len(r1) != 32:
+                    continue  # the 12-byte placeholder roots (formats.md §6, policy)
+                tiles = reference_tiles(self.leaves[:v["size2"]])
+                with self.subTest(vector=name, size1=v["size1"], size2=v["size2"]):
+                    audit.verify_tree(fetcher(tiles), v["size2"], r2, (v["size1"], r1))
+                    with self.assertRaises(audit.CheckFailed):
+                        audit.verify_tree(fetcher(tiles), v["size2"], r2,
+                                          (v["size1"], bytes(32)))
+                checked += 1
+        self.assertGreaterEqual(checked, 5)
+
+    def test_inclusion_vectors(self):
+        # Each inclusion vector that must verify: its leaf is hash leafIdx of the level-0
+        # tile, and the tiles of that tree fold to its root.
+        checked = 0
+        for root_dir, _, names in os.walk(os.path.join(MERKLE_VECTORS, "inclusion")):
+            for name in names:
+                with open(os.path.join(root_dir, name)) as f:
+                    v = json.load(f)
+                if v["wantErr"] or not 0 <= v["leafIdx"] < v["treeSize"] <= len(self.leaves):
+                    continue
+                leaf = base64.b64decode(v["leafHash"])
+                # single-entry/ is a tree of its own leaf; the others are over the test tree.
+                leaves = [leaf] if v["treeSize"] == 1 else self.leaves[:v["treeSize"]]
+                tiles = reference_tiles(leaves)
+                level0 = tiles[audit.tile_path(0, 0, v["treeSize"])]
+                i = v["leafIdx"]
+                self.assertEqual(level0[32 * i:32 * i + 32], leaf)
+                audit.verify_tree(fetcher(tiles), v["treeSize"], base64.b64decode(v["root"]))
+                checked += 1
+        self.assertGreaterEqual(checked, 6)
+
+    def test_three_levels_against_the_reference(self):
+        # 70,000 leaves: full and partial tiles at levels 0 and 1 and a partial level 2, every
+        # prefix root of interest against the reference MTH.
+        leaves = [audit.leaf_hash(i.to_bytes(4, "big")) for i in range(70000)]
+        tiles = reference_tiles(leaves)
+        root = audit.merkle_root(leaves)
+        seen = []
+        audit.verify_tree(fetcher(tiles), 70000, root, None, lambda i, w, h: seen.append((i, w)))
+        self.assertEqual(seen[-1], (273, 112))
+        for m in (1, 2, 255, 256, 257, 511, 65535, 65536, 65537, 69888, 69999, 70000):
+            with self.subTest(m=m):
+                audit.verify_tree(fetcher(tiles), 70000, root, (m, audit.merkle_root(leaves[:m])))
+        # Each tile altered by one bit is caught, and named when a level above checks it.
+        for name in ("tile/0/000", "tile/0/272", "tile/0/273.p/112", "tile/1/000",
+                     "tile/1/001.p/17", "tile/2/000.p/1"):
+            bad = dict(tiles)
+            raw = bytearray(bad[name])
+            raw[len(raw) // 2] ^= 1
+            bad[name] = bytes(raw)
+            with self.subTest(tile=name), self.assertRaises(audit.CheckFailed) as caught:
+                audit.verify_tree(fetcher(bad), 70000, root)
+            self.assertIn(name, str(caught.exception))
+        short = dict(tiles)
+        short["tile/1/000"] = short["tile/1/000"][:-32]
+        with self.assertRaisesRegex(audit.CheckFailed, "tile/1/000 is 8160 bytes"):
+            audit.verify_tree(fetcher(short), 70000, root)
+        gone = dict(tiles)
+        del gone["tile/0/100"]
+        with self.assertRaisesRegex(audit.CheckFailed, "tile/0/100 is missing"):
+            audit.verify_tree(fetcher(gone), 70000, root)
+
+
+class TilesCommandTest(unittest.TestCase):
+    """`probity-audit tiles` over a hand-built mirror: a log whose first entry registers the
+    admin key, which registers an hr key; entries signed by both."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("no openssl")
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix="probity-audit-tiles-")
+        cls.tmp = cls.tmpdir.name
+        cls.admin = Key("admin", SEEDS["admin"], 0x01)
+        cls.hr = Key("hr", SEEDS["hr"], 0x01)
+        cls.stranger = Key("stranger", SEEDS["stranger"], 0x01)
+        cls.log = Key(ORIGIN, SEEDS["log"], 0x01)
+        cls.other_log = Key(ORIGIN, SEEDS["other-log"], 0x01)  # the same name, another key
+        cls.specs = cls.log_specs(260)
+        cls.good = cls.build("good")
+        # Bodies and signatures are reused across the variants below (openssl is slow).
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmpdir.cleanup()
+
+    @classmethod
+    def log_specs(cls, n):
+        def key_registered(event_id, key, role, holder):
+            return event("keyRegistered", event_id,
+                         S([role], [T(signer_pem(key.public)), T(holder)]))
+        specs = [(key_registered("e-0", cls.admin, 0, "the admin"), cls.admin),
+                 (key_registered("e-1", cls.hr, 1, "人事司"), cls.admin)]
+        for i in range(2, n):
+            body = event("unitRegistered", f"e-{i}", S([0], [T(f"U{i:03d}"), T(f"unit {i}")]))
+            specs.append((body, cls.hr if i % 3 == 0 else cls.admin))
+        out = []
+        for body, key in specs:
+            message = PREFIX + ORIGIN.encode() + b"\n" + body
+            out.append((body, key, sign(key.seed, message)))
+        return out
+
+    @classmethod
+    def build(cls, name, specs=None, size=None, edit=None, log=None, entries=True):
+        """A mirror directory of the first `size` entries; edit(seq, entry bytes) may replace
+        an entry before it is hashed (the tiles and checkpoint then agree with it)."""
+        specs = cls.specs if specs is None else specs
+        size = len(specs) if size is None else size
+        d = os.path.join(cls.tmp, name)
+        os.makedirs(d)
+        data = []
+        for seq, (body, key, sig) in enumerate(specs[:size]):
+            e = entry_bytes(seq, body, hashlib.sha256(key.public).digest(), sig,
+                            recorded=RECORDED + seq)
+            data.append(edit(seq, e) if edit else e)
+        leaves = [audit.leaf_hash(e) for e in data]
+        files = reference_tiles(leaves)
+        if entries:
+            for level, index, width in audit.hash_tiles(size):
+                if level == 0:
+                    files[audit.tile_path(0, index, width, entries=True)] = b"".join(
+                        len(e).to_bytes(2, "big") + e for e in data[index * 256:index * 256 + width])
+        root = audit.merkle_root(leaves)
+        text = f"{ORIGIN}\n{size}\n{base64.b64encode(root).decode()}\n"
+        files["checkpoint"] = (text + "\n" + (log or cls.log).note_line(text)).encode()
+        for path_, content in files.items():
+            full = os.path.join(d, *path_.split("/"))
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "wb") as f:
+                f.write(content)
+        return d
+
+    def run_tool(self, *args):
+        return subprocess.run([sys.executable, TOOL, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+
+    def accept(self, *args):
+        r = self.run_tool(*args)
+        self.assertEqual(r.returncode, 0, f"{args}: {r.stderr}")
+        return r.stdout
+
+    def refuse(self, expected, *args):
+        r = self.run_tool(*args)
+        self.assertEqual(r.returncode, 1, f"{args}: exit {r.returncode}: {r.stderr}{r.stdout}")
+        self.assertEqual(r.stderr.count("\n"), 1, f"not one line on stderr: {r.stderr!r}")
+        self.assertIn(expected, r.stderr)
+
+    def test_accepts_the_whole_log(self):
+        out = self.accept("tiles", self.good, "--vkey", self.log.vkey)
+        self.assertIn("size: 260\n", out)
+        self.assertIn("tiles verified: 3 hash tiles at 2 levels", out)
+        self.assertIn("entries verified: 260 in 2 entry bundles", out)
+        self.assertIn("(2 keys registered in the log;", out)
+        self.assertIn("hashes-only", self.accept("tiles", self.good, "--vkey", self.log.vkey,
+                                                  "--hashes-only"))
+
+    def test_since(self):
+        old = os.path.join(self.build("old", size=10), "checkpoint")
+        out = self.accept("tiles", self.good, "--vkey", self.log.vkey, "--since", old)
+        self.assertIn("since: the older checkpoint (size 10, ", out)
+        # The same key signs another history of 10 entries: a fork.
+        specs = list(self.specs)
+        specs[9] = specs[8]
+        fork = os.path.join(self.build("fork", specs=specs, size=10), "checkpoint")
+        self.refuse("forked", "tiles", self.good, "--vkey", self.log.vkey, "--since", fork)
+        self.refuse("rollback", "tiles", os.path.dirname(old), "--vkey", self.log.vkey,
+                    "--since", os.path.join(self.good, "checkpoint"))
+
+    def test_wrong_key_or_missing_bundles(self):
+        self.refuse("no signature by", "tiles", self.good, "--vkey", self.other_log.vkey)
+        bare = self.build("bare", entries=False)
+        self.refuse("tile/entries/000 is missing", "tiles", bare, "--vkey", self.log.vkey)
+        self.accept("tiles", bare, "--vkey", self.log.vkey, "--hashes-only")
+
+    def test_entries_refused(self):
+        stranger_id = hashlib.sha256(self.stranger.public).digest()
+
+        def resign(seq, key, origin=ORIGIN, body=None):
+            body = body or self.specs[seq][0]
+            sig = sign(key.seed, PREFIX + origin.encode() + b"\n" + body)
+            return lambda s, e: (entry_bytes(s, body, hashlib.sha256(key.public).digest(), sig,
+                                             recorded=RECORDED + s) if s == seq else e)
+
+        def flip_signature(seq):
+            def edit(s, e):
+                if s != seq:
+                    return e
+                raw = bytearray(e)
+                raw[-1] ^= 1  # the signature is the entry's last 64 bytes
+                return bytes(raw)
+            return edit
+
+        cases = {
+            "unregistered signer": (resign(5, self.stranger),
+                                    f"entry 5 (tile/entries/000, #5): signed by key id {stranger_id.hex()}"),
+            "flipped signature": (flip_signature(7), "entry 7 (tile/entries/000, #7): the Ed25519 signature"),
+            "signed for another origin": (resign(258, self.admin, OTHER_ORIGIN),
+                                          "entry 258 (tile/entries/001.p/4, #2): the Ed25519 signature"),
+            "own seq": (lambda s, e: entry_bytes(99, self.specs[3][0], hashlib.sha256(self.admin.public).digest(),
+                                                 self.specs[3][2]) if s == 3 else e,
+                        "entry 3 (tile/entries/000, #3): the entry's own seq is 99"),
+            "recordedAt back": (lambda s, e: entry_bytes(s, self.specs[s][0], hashlib.sha256(self.specs[s][1].public).digest(),
+                                                         self.specs[s][2], recorded=RECORDED - 1) if s == 4 else e,
+                                "entry 4 (tile/entries/000, #4): recordedAt"),
+            "not canonical": (lambda s, e: e + bytes(8) if s == 6 else e,
+                              "entry 6 (tile/entries/000, #6): entry is not a canonical"),
+            "first entry not a key": (resign(0, self.admin, body=self.specs[2][0]),
+                                      "entry 0 (tile/entries/000, #0): the first entry does not register a key"),
+        }
+        for n, (what, (edit, expected)) in enumerate(cases.items()):
+            with self.subTest(what):
+                d = self.build(f"bad-{n}", edit=edit)
+                self.refuse(expected, "tiles", d, "--vkey", self.log.vkey)
+                # The hash tiles alone agree with the signed root: only the entries are wrong.
+                self.accept("tiles", d, "--vkey", self.log.vkey, "--hashes-only")
+
+    def test_bundle_and_tile_disagree(self):
+        d = self.build("swapped")
+        path_ = os.path.join(d, "tile", "entries", "000")
+        with open(path_, "rb") as f:
+            raw = bytearray(f.read())
+        raw[200] ^= 1  # in entry 0
+        with open(path_, "wb") as f:
+            f.write(raw)
+        self.refuse("entry 0 (tile/entries/000, #0) hashes to", "tiles", d, "--vkey", self.log.vkey)
+        with open(path_, "wb") as f:
+            f.write(bytes(raw[:-10]))
+        self.refuse("tile/entries/000", "tiles", d, "--vkey", self.log.vkey)
+
+
+class Ed25519BatchTest(unittest.TestCase):
+    """The libcrypto path `tiles` uses gives the verdicts of the ledger's rule on the same
+    public cases as Ed25519RuleTest (all of Wycheproof's, the empty message included)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ed = audit.Ed25519Batch()
+        if cls.ed.lib is None:
+            raise unittest.SkipTest("libcrypto cannot be loaded through ctypes")
+        cls.vectors = os.path.join(ROOT, "tests", "vectors", "ed25519")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ed.close()
+
+    def load(self, name):
+        with open(os.path.join(self.vectors, name)) as f:
+            return json.load(f)
+
+    def test_same_verdicts(self):
+        cases = [(c["pub_key"], c["message"], c["signature"], i == 3)
+                 for i, c in enumerate(self.load("speccheck_cases.json"))]
+        cases += [(c["pub_key"], c["message"], c["signature"], c["expected"]["strict"])
+                  for c in self.load("extra_cases.json")["cases"]]
+        cases += [(g["publicKey"]["pk"], t["msg"], t["sig"], t["result"] == "valid")
+                  for g in self.load("wycheproof_ed25519_test.json")["testGroups"] for t in g["tests"]]
+        items = [(i, bytes.fromhex(k), bytes.fromhex(m), bytes.fromhex(s))
+                 for i, (k, m, s, _) in enumerate(cases)]
+        # Keys of the wrong length cannot be handed to libcrypto; the rule refuses them first.
+        got_one = [self.ed.verify(k, m, s) if len(k) == 32 else False for _, k, m, s in items]
+        self.assertEqual(got_one, [want for *_, want in cases])
+        good = [it for it in items if len(it[1]) == 32]
+        got_many = self.ed.verify_many(good)
+        self.assertEqual(got_many, [cases[i][3] for i, *_ in good])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2 if "-v" in sys.argv else 1,
                   argv=[a for a in sys.argv if a != "-v"])
