@@ -131,6 +131,18 @@ std::string YearIndexKey(int year, bool person, const std::string& id) {
 }
 std::string ServedPrefix(int year) { return "served/" + std::to_string(year) + "/"; }
 std::string ServedKey(int year, const std::string& person) { return ServedPrefix(year) + person; }
+std::string UnitPersonPrefix(const std::string& unit) {
+  return "up/" + unit + std::string(1, '\0');
+}
+std::string UnitPersonKey(const std::string& unit, uint64_t seq) {
+  return UnitPersonPrefix(unit) + SeqKey(seq);
+}
+std::string GroupAssignmentPrefix(const std::string& group) {
+  return "ga/" + group + std::string(1, '\0');
+}
+std::string GroupAssignmentKey(const std::string& group, uint64_t seq) {
+  return GroupAssignmentPrefix(group) + SeqKey(seq);
+}
 
 namespace {
 
@@ -400,7 +412,9 @@ Result<std::unique_ptr<ScratchStore>> ScratchStore::Create(const std::string& pa
   table.block_cache = rocksdb::NewLRUCache(64 << 20);
   // Most lookups of a fold are of records not made yet (a new id, a new person).
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.cache_index_and_filter_blocks = true;
+  // Filters and indexes stay in memory beside the cache (about 1.3 bytes a record): in the
+  // cache they would be evicted and read again, whole, by nearly every lookup.
+  table.cache_index_and_filter_blocks = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(options, scratch->dir_ + "/db", &raw);

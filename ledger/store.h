@@ -90,6 +90,15 @@ std::string YearIndexPrefix(int year, bool person);
 // withdrawn one too), whose leave a change of that year's holiday schedule may touch (R5).
 std::string ServedKey(int year, const std::string& person);
 std::string ServedPrefix(int year);
+// "up/<unit>" 0x00 SeqKey(seq) -> person id: the persons registered to a unit, in the order
+// registered (seq: the registration). Beside the unit's record, so that the record does
+// not grow with the unit's staff.
+std::string UnitPersonKey(const std::string& unit, uint64_t seq);
+std::string UnitPersonPrefix(const std::string& unit);
+// "ga/<group>" 0x00 SeqKey(seq) -> assignment id: the assignments made to a group, in the
+// order made (seq: the assignmentMade).
+std::string GroupAssignmentKey(const std::string& group, uint64_t seq);
+std::string GroupAssignmentPrefix(const std::string& group);
 
 // Column "access" (the access log, docs/formats.md "The access log"):
 std::string AccessEntryKey(uint64_t seq);                   // "e/" SeqKey -> AccessEntry

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -19,8 +20,9 @@
 namespace probity {
 namespace {
 
-// Entries are checked in chunks: authority sequentially, then the chunk's signatures
-// in parallel, so the first bad seq is exact and memory stays bounded.
+// Entries are checked in chunks: authority and rules sequentially, while the chunk before
+// has its signatures checked in parallel on other threads; the first bad seq stays exact
+// and memory bounded.
 constexpr size_t kChunk = 4096;
 
 struct Pending {
@@ -272,12 +274,37 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     return SeqFromKey(std::string_view(cit->key().data(), 8));
   };
   auto it = store.NewIterator(Column::kEntries);
+  std::map<Hash, PublicKey> public_keys;  // by key id
   std::vector<Pending> chunk;
   uint64_t expected = 0;
   int64_t last_recorded = INT64_MIN;
 
-  // Checks the chunk's signatures; on failure returns the bad seq.
+  // Signatures are checked a chunk behind the fold, on other threads, so that the two
+  // overlap: `checking` is the chunk whose check is `in_flight` (declared first, so that an
+  // early return waits for the check before the chunk goes).
+  std::vector<Pending> checking;
+  std::future<std::optional<uint64_t>> in_flight;
+  auto finish_in_flight = [&]() -> std::optional<uint64_t> {
+    if (!in_flight.valid()) return std::nullopt;
+    auto bad = in_flight.get();
+    for (const auto& p : checking) report.signatures_checked += p.key.has_value();
+    checking.clear();
+    return bad;
+  };
+  // A full chunk: its signatures go to the other threads once the chunk before is done.
+  auto hand_off = [&]() -> std::optional<uint64_t> {
+    if (auto bad = finish_in_flight()) return bad;
+    checking = std::move(chunk);
+    chunk.clear();
+    in_flight = std::async(std::launch::async, [&checking, &ledger, threads]() {
+      return FirstBadSignature(checking, ledger.origin(), threads);
+    });
+    if (options.progress) options.progress(expected, latest.size);
+    return std::nullopt;
+  };
+  // Checks every signature not yet checked; on failure returns the first bad seq.
   auto flush = [&]() -> std::optional<uint64_t> {
+    if (auto bad = finish_in_flight()) return bad;
     auto bad = FirstBadSignature(chunk, ledger.origin(), threads);
     for (const auto& p : chunk) report.signatures_checked += p.key.has_value();
     chunk.clear();
@@ -352,9 +379,14 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
         if (!pub.ok()) return bad_here(pub.status().message());
         pending.key = *pub;
       } else {
-        auto pub = PublicKey::FromRaw(signer->public_key);
-        if (!pub.ok()) return bad_here(pub.status().message());
-        pending.key = *pub;
+        // Parsed once a key: a log has thousands of signers and millions of entries.
+        auto known = public_keys.find(pending.entry.envelope.key_id);
+        if (known == public_keys.end()) {
+          auto pub = PublicKey::FromRaw(signer->public_key);
+          if (!pub.ok()) return bad_here(pub.status().message());
+          known = public_keys.emplace(pending.entry.envelope.key_id, *pub).first;
+        }
+        pending.key = known->second;
       }
     } else if (seq > 0) {
       // Not checked again, but the fold still needs to know who signed.
@@ -374,7 +406,7 @@ Result<VerifyReport> VerifyLedger(const LedgerView& ledger, const VerifyOptions&
     chunk.push_back(std::move(pending));
     ++expected;
     if (chunk.size() >= kChunk) {
-      if (auto bad = flush())
+      if (auto bad = hand_off())
         return fail(*bad, "seq " + std::to_string(*bad) + ": signature does not verify");
     }
   }

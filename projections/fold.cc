@@ -198,8 +198,7 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, const KeyInfo* signer,
       r.category = static_cast<int>(p.getCategory());
       touch.keys.push_back(PersonKey(S(p.getPerson())));
       Put(txn, touch.keys.back(), r);
-      st = Update<Unit>(txn, UnitKey(r.unit),
-                        [&](Unit& u) { AddOnce(u.persons, S(p.getPerson())); });
+      txn.Put(UnitPersonKey(r.unit, seq), S(p.getPerson()));
       break;
     }
     case E::CITY_REGISTERED: {
@@ -309,8 +308,7 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, const KeyInfo* signer,
       for (int y = YearOf(r.from); y <= YearOf(r.to); ++y) txn.Put(ServedKey(y, r.person), "");
       st =
           Update<Person>(txn, PersonKey(r.person), [&](Person& p) { p.assignments.push_back(id); });
-      if (st.ok())
-        st = Update<Group>(txn, GroupKey(r.group), [&](Group& g) { g.assignments.push_back(id); });
+      txn.Put(GroupAssignmentKey(r.group, seq), id);
       break;
     }
     case E::ASSIGNMENT_ENDED: {

@@ -513,6 +513,17 @@ Status Relied(uint64_t dependant, const std::string& what, const char* rule) {
 
 // The first record named in `ids` (read at key_of(id)) that is in force, made after
 // `target` and, if given, passes `also`: an event that relies on what `target` registered.
+// The values of the records under `prefix`, in key order (an index of ids by seq: the
+// order they were made in).
+Result<std::vector<std::string>> Values(const StateReader& state, const std::string& prefix) {
+  auto records = state.Scan(prefix);
+  if (!records.ok()) return records.status();
+  std::vector<std::string> out;
+  out.reserve(records->size());
+  for (auto& [key, value] : *records) out.push_back(std::move(value));
+  return out;
+}
+
 template <typename T>
 Result<std::optional<std::pair<std::string, uint64_t>>> FirstLiveAfter(
     const StateReader& state, const std::vector<std::string>& ids,
@@ -619,7 +630,9 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
       if (!u->has_value()) return Status::Ok();
       const Unit& r = **u;
       std::string uid = key.substr(2);
-      auto person = FirstLiveAfter<Person>(state, r.persons, PersonKey, target,
+      auto persons = Values(state, UnitPersonPrefix(uid));
+      if (!persons.ok()) return persons.status();
+      auto person = FirstLiveAfter<Person>(state, *persons, PersonKey, target,
                                            [&](const Person& p) { return p.unit == uid; });
       if (!person.ok()) return person.status();
       if (*person)
@@ -662,7 +675,9 @@ Status CheckDependants(const StateReader& state, uint64_t target, E::Which type,
       auto g = Get<Group>(state, key);
       if (!g.ok()) return g.status();
       if (!g->has_value()) return Status::Ok();
-      for (const auto& id : (*g)->assignments) {
+      auto assignments = Values(state, GroupAssignmentPrefix(key.substr(2)));
+      if (!assignments.ok()) return assignments.status();
+      for (const auto& id : *assignments) {
         auto a = Get<Assignment>(state, AssignmentKey(id));
         if (!a.ok()) return a.status();
         if (a->has_value() && (*a)->live())
@@ -1140,7 +1155,9 @@ Status ProgramRules::Check(const StateReader& state, uint64_t seq, const KeyInfo
       Day date = D(d.getDate());
       if (date < g->formed)
         return Status::Refused("group '" + gid + "' was formed after " + S(d.getDate()));
-      for (const auto& id : g->assignments) {
+      auto assignments = Values(state, GroupAssignmentPrefix(gid));
+      if (!assignments.ok()) return assignments.status();
+      for (const auto& id : *assignments) {
         auto a = Get<Assignment>(state, AssignmentKey(id));
         if (!a.ok()) return a.status();
         if (a->has_value() && (*a)->live() && (*a)->last_day() > date) {

@@ -22,7 +22,7 @@ class ProgramRules final : public Rules {
   std::vector<std::string> Subjects(const StateReader& state,
                                     schema::Event::Reader event) const override;
   // Bump when the records' layout or meaning changes (docs/formats.md, "State records").
-  std::string Version() const override { return "program-rules-v4"; }
+  std::string Version() const override { return "program-rules-v5"; }
 };
 
 // The compensatory leave a person accrued (R5) by assignments that ended before

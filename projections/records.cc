@@ -58,8 +58,7 @@ void Fields(Io& io, Person& r) {
 template <typename Io>
 void Fields(Io& io, Unit& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.name, r.kind, r.marks, r.province, r.principals, r.persons, r.groups, r.cities,
-     r.evaluations);
+  io(r.name, r.kind, r.marks, r.province, r.principals, r.groups, r.cities, r.evaluations);
 }
 template <typename Io>
 void Fields(Io& io, Branch& r) {
@@ -89,7 +88,7 @@ void Fields(Io& io, Disbanding& r) {
 template <typename Io>
 void Fields(Io& io, Group& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.city, r.lead_unit, r.task, r.kind, r.formed, r.disbandings, r.assignments);
+  io(r.city, r.lead_unit, r.task, r.kind, r.formed, r.disbandings);
 }
 template <typename Io>
 void Fields(Io& io, Ending& r) {

@@ -76,8 +76,9 @@ struct Unit : Item {
   std::string province;  // two-digit GB/T 2260 code; provincial departments only (R16)
   std::vector<Principal> principals;
   // What was registered on this unit (R15 finds the dependants of its registration):
-  // persons registered to it, groups it leads, cities it guarantees, its evaluations.
-  std::vector<std::string> persons, groups, cities, evaluations;
+  // groups it leads, cities it guarantees, its evaluations. The persons registered to it,
+  // which grow with its staff, are records of their own (UnitPersonKey).
+  std::vector<std::string> groups, cities, evaluations;
 
   // The principal in force on `day` (the latest live one named on or before it), if any.
   const Principal* principal_on(Day day) const;
@@ -133,7 +134,8 @@ struct Group : Item {
   int kind = 0;  // schema::GroupKind
   Day formed = 0;
   std::vector<Disbanding> disbandings;
-  std::vector<std::string> assignments;
+  // The assignments made to it grow with the program: records of their own
+  // (GroupAssignmentKey), not fields here.
 };
 
 struct Ending : Item {

@@ -262,7 +262,9 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
           rg.lead_unit = (*g)->lead_unit;
           rg.lead_unit_name = NameOf(ledger, false, (*g)->lead_unit);
           rg.task = (*g)->task;
-          for (const auto& aid : (*g)->assignments) {
+          auto assignments = state.Scan(GroupAssignmentPrefix(gid));
+          if (!assignments.ok()) return assignments.status();
+          for (const auto& [index_key, aid] : *assignments) {
             auto a = Get<Assignment>(state, AssignmentKey(aid));
             if (!a.ok()) return a.status();
             if (!a->has_value() || !(*a)->live() || (*a)->from > *day || (*a)->last_day() < *day)

@@ -298,12 +298,12 @@ TEST_CASE("Meta 'projections' is checked: an edited or deleted record is named b
           "[integrity]") {
   Copy c;
   const uint64_t n = c.world().size;
-  std::string want = "program-rules-v4 " + std::to_string(n);
+  std::string want = "program-rules-v5 " + std::to_string(n);
   SECTION("edited") {
     {
       RawDb db(c.dir());
       REQUIRE(db.Get(Column::kMeta, "projections") == want);
-      db.Put(Column::kMeta, "projections", "program-rules-v4 " + std::to_string(n + 1));
+      db.Put(Column::kMeta, "projections", "program-rules-v5 " + std::to_string(n + 1));
     }
     ExpectProblem(VerifyDir(c.dir()), {"meta", "'projections'", "altered"});
   }

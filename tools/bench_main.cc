@@ -3,6 +3,7 @@
 // about speed (tests run every subcommand small, as a smoke check).
 //
 //   probity-bench append  --events N [--batch B] [--dir D] [--peer postgres] [--json]
+//                         [--server [--clients C] [--per-request P]]
 //   probity-bench verify  --dir D [--json]
 //   probity-bench rebuild --dir D [--json]
 //   probity-bench prove   --dir D [--samples K] [--json]
@@ -31,6 +32,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -41,6 +44,8 @@
 #include "ledger/verify.h"
 #include "projections/program.h"
 #include "projections/reports.h"
+#include "server/http_signature.h"
+#include "tools/bench/loopback.h"
 #include "tools/bench/workload.h"
 
 namespace probity {
@@ -159,6 +164,9 @@ struct Args {
   std::string command;
   uint64_t events = 20000;
   size_t batch = 1000;
+  bool server = false;
+  unsigned clients = 32;
+  unsigned per_request = 1;  // persons a request
   size_t samples = 0;
   std::string dir;
   std::string peer;
@@ -266,6 +274,155 @@ std::optional<double> JsonNumber(const std::string& json, const std::string& nam
   return std::strtod(json.c_str() + at + name.size() + 3, nullptr);
 }
 
+// The events of the file from the first person on, a person at a time (a person's events
+// depend on each other, never on another person's, so clients may send persons in any
+// order). Thread-safe.
+class PersonFeed {
+ public:
+  explicit PersonFeed(bench::EventReader reader) : reader_(std::move(reader)) {}
+  // The set-up before the first person (keys, units, cities, groups).
+  Result<std::vector<Envelope>> SetUp() { return Until(true); }
+  // The next `persons` persons' events; empty at the end.
+  Result<std::vector<Envelope>> Next(unsigned persons) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Envelope> out;
+    for (unsigned i = 0; i < persons; ++i) {
+      auto more = Until(false);
+      if (!more.ok()) return more.status();
+      if (more->empty()) break;
+      for (auto& e : *more) out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+ private:
+  static bool IsPerson(const Envelope& e) {
+    auto view = EventView::FromCanonical(e.body);
+    return view.ok() && view->reader().isPersonRegistered();
+  }
+  // Events up to the next personRegistered (set-up), or one person's.
+  Result<std::vector<Envelope>> Until(bool setup) {
+    std::vector<Envelope> out;
+    if (ahead_) out.push_back(std::move(*ahead_));
+    ahead_.reset();
+    for (;;) {
+      auto next = reader_.Next();
+      if (!next.ok()) return next.status();
+      if (!next->has_value()) return out;
+      if (IsPerson(**next) && (setup || !out.empty())) {
+        ahead_ = std::move(**next);
+        return out;
+      }
+      out.push_back(std::move(**next));
+    }
+  }
+
+  std::mutex mu_;
+  bench::EventReader reader_;
+  std::optional<Envelope> ahead_;
+};
+
+// append --server: the set-up in process, then every person through `probity serve` on
+// loopback, from C clients on keep-alive connections, each request one signed POST
+// /v1/events of whole persons, timed from sending to its durable receipts.
+int AppendThroughServer(const Args& args, Figures& out, double limit,
+                        const std::string& events_path, const std::string& store_dir) {
+  auto reader = bench::EventReader::Open(events_path);
+  if (!reader.ok()) return Fail(reader.status().message());
+  PersonFeed feed(std::move(*reader));
+  {
+    Ledger::Options options;
+    options.rules = &Rules();
+    auto ledger = Ledger::Init(store_dir, bench::AdminKey(), bench::kOrigin, {}, options);
+    if (!ledger.ok()) return Fail(ledger.status().message());
+    auto setup = feed.SetUp();
+    if (!setup.ok()) return Fail(setup.status().message());
+    SubmitError error;
+    auto receipts = (*ledger)->Submit(*setup, &error);
+    if (!receipts.ok()) return Fail("set-up refused: " + error.status.message());
+  }
+  fs::path probity = fs::read_symlink("/proc/self/exe").parent_path() / "probity";
+  bench::ServerProcess server(probity.string(), store_dir, args.dir + "/serve.log");
+  Status started = server.Start();
+  if (!started.ok()) return Fail(started.message());
+  const uint16_t port = server.port();
+  const PrivateKey principal = bench::WorkloadKey("hr");  // any registered key may submit
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::string failure;
+  std::vector<double> latencies;
+  std::atomic<uint64_t> sent{0};
+  std::atomic<unsigned> finished{0};
+  auto client = [&]() {
+    struct Done {
+      std::atomic<unsigned>& n;
+      ~Done() { ++n; }
+    } done{finished};
+    EventCodec codec;
+    bench::Connection conn;
+    std::vector<double> mine;
+    while (!failed) {
+      auto events = feed.Next(args.per_request);
+      std::string problem;
+      if (!events.ok()) problem = events.status().message();
+      if (problem.empty() && events->empty()) break;
+      std::string body;
+      if (problem.empty()) {
+        for (const auto& e : *events) body += EnvelopeToJson(e, codec) + "\n";
+      }
+      std::string authority = "127.0.0.1:" + std::to_string(port);
+      auto h = httpsig::SignRequest("POST", "http://" + authority + "/v1/events", body, principal,
+                                    ::time(nullptr));
+      if (problem.empty() && !h.ok()) problem = h.status().message();
+      if (problem.empty() && !conn.OpenTo(port)) problem = "cannot connect to probity serve";
+      std::optional<bench::Reply> reply;
+      auto start = Clock::now();
+      if (problem.empty()) {
+        reply = conn.Exchange(
+            "POST /v1/events HTTP/1.1\r\nHost: " + authority +
+            "\r\nContent-Type: application/jsonl\r\nSignature-Input: " + h->signature_input +
+            "\r\nSignature: " + h->signature + "\r\nContent-Digest: " + h->content_digest +
+            "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        if (!reply)
+          problem = "no answer from probity serve";
+        else if (reply->status != 200)
+          problem = "probity serve answered " + std::to_string(reply->status) + ": " +
+                    reply->body.substr(0, 300);
+      }
+      if (!problem.empty()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failed.exchange(true)) failure = problem;
+        return;
+      }
+      mine.push_back(Seconds(start) * 1000);
+      sent += events->size();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    latencies.insert(latencies.end(), mine.begin(), mine.end());
+  };
+  auto wall = Clock::now();
+  std::vector<std::thread> pool;
+  for (unsigned c = 0; c < args.clients; ++c) pool.emplace_back(client);
+  auto progress = Progress("appended through the server");
+  while (finished < args.clients) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    progress(sent.load(), args.events);
+  }
+  for (auto& t : pool) t.join();
+  double wall_s = Seconds(wall);
+  Status stopped = server.Stop();
+  if (failed) return Fail(failure);
+  if (!stopped.ok()) return Fail(stopped.message());
+  double rate = static_cast<double>(sent.load()) / wall_s;
+  out.Add("clients", args.clients, "", "concurrent HTTP clients on loopback");
+  out.Add("personsPerRequest", args.per_request, "", "a request: whole persons, ~9 events each");
+  out.Add("eventsPerSecond", rate, "/s", "through probity serve (group commit)");
+  out.Add("ratioToLimit", rate / limit, "", "of the verify limit");
+  out.Add("p50Ms", Percentile(latencies, 0.5), "ms", "a request, sent to durable receipts");
+  out.Add("p99Ms", Percentile(latencies, 0.99), "ms");
+  return 0;
+}
+
 int Append(Args& args) {
   Figures out;
   double limit = 0;
@@ -299,6 +456,19 @@ int Append(Args& args) {
 
   Ledger::Options options;
   options.rules = &Rules();
+  if (args.server) {
+    if (int failed = AppendThroughServer(args, out, limit, events_path, store_dir)) return failed;
+    auto ledger = Ledger::Open(store_dir, Store::Mode::kReadOnly, options);
+    if (!ledger.ok()) return Fail(ledger.status().message());
+    Scan scan;
+    StoreFigures(out, **ledger, store_dir, &scan);
+    out.Add("peakRssBytes", static_cast<double>(PeakRssBytes()), "B",
+            "this process, not the server");
+    ledger->reset();
+    if (temporary) fs::remove_all(args.dir);
+    out.Print(args.json, "append");
+    return 0;
+  }
   auto ledger = Ledger::Init(store_dir, bench::AdminKey(), bench::kOrigin, {}, options);
   if (!ledger.ok()) return Fail(ledger.status().message());
   auto reader = bench::EventReader::Open(events_path);
@@ -516,6 +686,10 @@ commands:
 options:
   --events N       append: how many events (default 20000)
   --batch B        append: events per Submit, each one synced write (default 1000)
+  --server         append: through 'probity serve' on loopback instead (the set-up in
+                   process first), C clients each sending signed requests of P persons
+  --clients C      with --server: concurrent clients (default 32)
+  --per-request P  with --server: persons a request, about 9 events each (default 1)
   --dir D          where the store is (append: made there; default a temporary
                    directory, removed after)
   --samples K      prove, read: how many samples
@@ -566,6 +740,12 @@ int main(int argc, char** argv) {
       args.dir = value();
     else if (a == "--peer")
       args.peer = value();
+    else if (a == "--server")
+      args.server = true;
+    else if (a == "--clients")
+      args.clients = static_cast<unsigned>(std::clamp<uint64_t>(number(), 1, 1024));
+    else if (a == "--per-request")
+      args.per_request = static_cast<unsigned>(std::clamp<uint64_t>(number(), 1, 1000));
     else if (a == "--json")
       args.json = true;
     else if (a == "--help") {

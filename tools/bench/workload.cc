@@ -198,6 +198,7 @@ void PutU32(std::string& out, uint32_t v) {
 }  // namespace
 
 PrivateKey AdminKey() { return KeyNamed("admin"); }
+PrivateKey WorkloadKey(const std::string& name) { return KeyNamed(name); }
 
 Shape ShapeOf(uint64_t events) {
   Shape s;

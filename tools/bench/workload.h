@@ -31,6 +31,8 @@ inline constexpr char kEventsMagic[] = "PBEVTS1\n";
 inline constexpr char kOrigin[] = "bench.probity.local/national";
 // The admin key (signs the genesis entry and the registrations).
 PrivateKey AdminKey();
+// A key of the workload by name ("admin", "hr", "enforcement", "dispatcher-U1", ...).
+PrivateKey WorkloadKey(const std::string& name);
 
 // What a run of about `events` events holds.
 struct Shape {
