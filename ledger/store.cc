@@ -143,6 +143,24 @@ std::string GroupAssignmentPrefix(const std::string& group) {
 std::string GroupAssignmentKey(const std::string& group, uint64_t seq) {
   return GroupAssignmentPrefix(group) + SeqKey(seq);
 }
+std::string GroupDayPrefix(const std::string& group) {
+  return "gd/" + group + std::string(1, '\0');
+}
+std::string GroupDayStart(const std::string& group, int32_t first_day) {
+  uint32_t biased = static_cast<uint32_t>(first_day) ^ 0x80000000u;  // numeric = byte order
+  std::string out = GroupDayPrefix(group);
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((biased >> shift) & 0xff);
+  return out;
+}
+std::string GroupDayKey(const std::string& group, int32_t first_day, uint64_t seq) {
+  return GroupDayStart(group, first_day) + SeqKey(seq);
+}
+int32_t GroupDayOf(std::string_view key, const std::string& group) {
+  size_t at = 3 + group.size() + 1;
+  uint32_t biased = 0;
+  for (size_t i = 0; i < 4; ++i) biased = biased << 8 | static_cast<uint8_t>(key[at + i]);
+  return static_cast<int32_t>(biased ^ 0x80000000u);
+}
 
 namespace {
 

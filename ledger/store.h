@@ -99,6 +99,15 @@ std::string UnitPersonPrefix(const std::string& unit);
 // order made (seq: the assignmentMade).
 std::string GroupAssignmentKey(const std::string& group, uint64_t seq);
 std::string GroupAssignmentPrefix(const std::string& group);
+// "gd/<group>" 0x00 day[4] SeqKey(seq) -> assignment id: the same assignments by their
+// first day (days since 1970-01-01 plus 2^31, big-endian), so that a roster for a date
+// reads only those that start in the window before it (records::Group::longest).
+std::string GroupDayKey(const std::string& group, int32_t first_day, uint64_t seq);
+std::string GroupDayPrefix(const std::string& group);
+// The first key of `group` whose day is `first_day` or later.
+std::string GroupDayStart(const std::string& group, int32_t first_day);
+// The first day of a GroupDayKey (which must be one).
+int32_t GroupDayOf(std::string_view key, const std::string& group);
 
 // Column "access" (the access log, docs/formats.md "The access log"):
 std::string AccessEntryKey(uint64_t seq);                   // "e/" SeqKey -> AccessEntry

@@ -309,6 +309,13 @@ Status ProgramRules::Apply(StateTxn& txn, uint64_t seq, const KeyInfo* signer,
       st =
           Update<Person>(txn, PersonKey(r.person), [&](Person& p) { p.assignments.push_back(id); });
       txn.Put(GroupAssignmentKey(r.group, seq), id);
+      txn.Put(GroupDayKey(r.group, r.from, seq), id);
+      if (auto g = Get<Group>(txn, GroupKey(r.group)); !g.ok()) {
+        st = g.status();
+      } else if (g->has_value() && r.to - r.from > (*g)->longest) {
+        (*g)->longest = r.to - r.from;
+        Put(txn, GroupKey(r.group), **g);
+      }
       break;
     }
     case E::ASSIGNMENT_ENDED: {

@@ -88,7 +88,7 @@ void Fields(Io& io, Disbanding& r) {
 template <typename Io>
 void Fields(Io& io, Group& r) {
   Fields(io, static_cast<Item&>(r));
-  io(r.city, r.lead_unit, r.task, r.kind, r.formed, r.disbandings);
+  io(r.city, r.lead_unit, r.task, r.kind, r.formed, r.disbandings, r.longest);
 }
 template <typename Io>
 void Fields(Io& io, Ending& r) {

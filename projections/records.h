@@ -135,7 +135,9 @@ struct Group : Item {
   Day formed = 0;
   std::vector<Disbanding> disbandings;
   // The assignments made to it grow with the program: records of their own
-  // (GroupAssignmentKey), not fields here.
+  // (GroupAssignmentKey, GroupDayKey), not fields here. `longest`: the most days from an
+  // assignment's first day to its last, of all made to it (an ending only shortens one).
+  int longest = 0;
 };
 
 struct Ending : Item {

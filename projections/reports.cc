@@ -262,9 +262,21 @@ Result<RosterReport> Roster(const LedgerView& ledger, const std::string& date,
           rg.lead_unit = (*g)->lead_unit;
           rg.lead_unit_name = NameOf(ledger, false, (*g)->lead_unit);
           rg.task = (*g)->task;
-          auto assignments = state.Scan(GroupAssignmentPrefix(gid));
-          if (!assignments.ok()) return assignments.status();
-          for (const auto& [index_key, aid] : *assignments) {
+          // Only the assignments that start in the window before the day can be on site;
+          // listed in the order made (by seq), as they were recorded.
+          std::map<uint64_t, std::string> candidates;
+          {
+            const std::string prefix = GroupDayPrefix(gid);
+            auto it = ledger.NewIterator(Column::kState);
+            for (it->Seek(GroupDayStart(gid, *day - (*g)->longest));
+                 it->Valid() && it->key().starts_with(prefix); it->Next()) {
+              std::string_view k(it->key().data(), it->key().size());
+              if (GroupDayOf(k, gid) > *day) break;
+              candidates.emplace(SeqFromKey(k.substr(k.size() - 8)), it->value().ToString());
+            }
+            if (!it->status().ok()) return Status::IoError(it->status().ToString());
+          }
+          for (const auto& [made, aid] : candidates) {
             auto a = Get<Assignment>(state, AssignmentKey(aid));
             if (!a.ok()) return a.status();
             if (!a->has_value() || !(*a)->live() || (*a)->from > *day || (*a)->last_day() < *day)

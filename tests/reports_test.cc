@@ -514,6 +514,27 @@ TEST_CASE("roster: members, leader, lead unit and branch secretary on a date", "
   CHECK_FALSE(Roster(f.ledger(), "2019-02-30", std::nullopt).ok());
 }
 
+// A roster reads only the assignments that start within the group's longest assignment
+// before the day (the "gd/" index); one that started months earlier is still on site, one
+// ended early is not, and a short one that ended before the day is not.
+TEST_CASE("roster: a long assignment that began months before the day is on site, to its end",
+          "[reports]") {
+  ProgramLedger f;
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-09-30", "leader"));
+  f.Ok("dispatcher-U1", AssignJ("A2", "P2", "G1", "2019-08-20", "2019-09-03"));
+  f.Ok("dispatcher-U1", AssignJ("A3", "P5", "G1", "2019-06-01", "2019-06-15"));
+  CHECK(MembersOf(RosterOn(f, "2019-08-25"), "G1") == Strings{"P1", "P2"});
+  CHECK(MembersOf(RosterOn(f, "2019-06-10"), "G1") == Strings{"P1", "P5"});
+  CHECK(MembersOf(RosterOn(f, "2019-09-20"), "G1") == Strings{"P1"});
+  CHECK(MembersOf(RosterOn(f, "2019-10-01"), "G1").empty());
+  // Ended early: off the roster from the day after its ending.
+  f.Ok("dispatcher-U1", EndJ("A1", "2019-07-01", "recalled"));
+  CHECK(MembersOf(RosterOn(f, "2019-08-25"), "G1") == Strings{"P2"});
+  CHECK(MembersOf(RosterOn(f, "2019-07-01"), "G1") == Strings{"P1"});
+  f.RequireRebuildIdentical();
+  CHECK(MembersOf(RosterOn(f, "2019-08-25"), "G1") == Strings{"P2"});
+}
+
 TEST_CASE(
     "roster R8: the secretary is the branch latest by date, whatever the order it was recorded in",
     "[reports]") {
