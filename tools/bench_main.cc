@@ -249,6 +249,26 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+// The start of every command on a filled store: the limits, the store, its figures.
+struct Run {
+  Figures out;
+  double limit = 0;
+  std::unique_ptr<Ledger> ledger;
+  Scan scan;
+};
+std::optional<Run> Begin(const Args& args, Store::Mode mode) {
+  Run run;
+  MeasureVerifyLimit(run.out, &run.limit);
+  auto ledger = OpenStore(args, mode);
+  if (!ledger.ok()) {
+    Fail(ledger.status().message());
+    return std::nullopt;
+  }
+  run.ledger = std::move(*ledger);
+  StoreFigures(run.out, *run.ledger, args.dir + "/store", &run.scan);
+  return run;
+}
+
 // The PostgreSQL peer (tools/bench/peer_postgres) over the same events file; its JSON.
 std::optional<std::string> RunPeer(const std::string& events, size_t batch) {
   fs::path self = fs::read_symlink("/proc/self/exe");
@@ -528,18 +548,14 @@ int Append(Args& args) {
 }
 
 int Verify(const Args& args) {
-  Figures out;
-  double limit = 0;
-  MeasureVerifyLimit(out, &limit);
-  auto ledger = OpenStore(args, Store::Mode::kReadOnly);
-  if (!ledger.ok()) return Fail(ledger.status().message());
-  Scan scan;
-  StoreFigures(out, **ledger, args.dir + "/store", &scan);
+  auto run = Begin(args, Store::Mode::kReadOnly);
+  if (!run) return 1;
+  auto& [out, limit, ledger, scan] = *run;
   VerifyOptions options;
   options.rules = &Rules();
   options.progress = Progress("verified");
   auto start = Clock::now();
-  auto report = VerifyLedger(**ledger, options);
+  auto report = VerifyLedger(*ledger, options);
   double s = Seconds(start);
   if (!report.ok()) return Fail(report.status().message());
   if (!report->ok()) return Fail("verify failed: " + report->problem);
@@ -553,19 +569,15 @@ int Verify(const Args& args) {
 }
 
 int Rebuild(const Args& args) {
-  Figures out;
-  double limit = 0;
-  MeasureVerifyLimit(out, &limit);
-  auto ledger = OpenStore(args, Store::Mode::kReadWrite);
-  if (!ledger.ok()) return Fail(ledger.status().message());
-  Scan scan;
-  StoreFigures(out, **ledger, args.dir + "/store", &scan);
+  auto run = Begin(args, Store::Mode::kReadWrite);
+  if (!run) return 1;
+  auto& [out, limit, ledger, scan] = *run;
   double scan_rate = scan.seconds > 0 ? static_cast<double>(scan.entries) / scan.seconds : 0;
   auto start = Clock::now();
-  Status st = (*ledger)->Rebuild(Progress("rebuilt"));
+  Status st = ledger->Rebuild(Progress("rebuilt"));
   double s = Seconds(start);
   if (!st.ok()) return Fail(st.message());
-  double rate = static_cast<double>((*ledger)->size()) / s;
+  double rate = static_cast<double>(ledger->size()) / s;
   out.Add("seconds", s, "s");
   out.Add("eventsPerSecond", rate, "/s", "rebuild: every projection and index folded again");
   out.Add("ratioToLimit", scan_rate > 0 ? rate / scan_rate : 0, "", "of the raw scan");
@@ -575,26 +587,22 @@ int Rebuild(const Args& args) {
 }
 
 int Prove(const Args& args) {
-  Figures out;
-  double limit = 0;
-  MeasureVerifyLimit(out, &limit);
-  auto ledger = OpenStore(args, Store::Mode::kReadOnly);
-  if (!ledger.ok()) return Fail(ledger.status().message());
-  Scan scan;
-  StoreFigures(out, **ledger, args.dir + "/store", &scan);
-  uint64_t size = (*ledger)->size();
+  auto run = Begin(args, Store::Mode::kReadOnly);
+  if (!run) return 1;
+  auto& [out, limit, ledger, scan] = *run;
+  uint64_t size = ledger->size();
   std::mt19937_64 rng(42);
   size_t k = args.samples ? args.samples : 2000;
   std::vector<double> inclusion, consistency;
   for (size_t i = 0; i < k; ++i) {
     uint64_t seq = rng() % size;
     auto start = Clock::now();
-    auto proof = (*ledger)->InclusionProof(seq, size);
+    auto proof = ledger->InclusionProof(seq, size);
     inclusion.push_back(Seconds(start) * 1e6);
     if (!proof.ok()) return Fail(proof.status().message());
     uint64_t old = 1 + rng() % size;
     start = Clock::now();
-    auto cons = (*ledger)->ConsistencyProof(old, size);
+    auto cons = ledger->ConsistencyProof(old, size);
     consistency.push_back(Seconds(start) * 1e6);
     if (!cons.ok()) return Fail(cons.status().message());
   }
@@ -617,13 +625,9 @@ double RunTimed(const std::string& command) {
 }
 
 int Read(const Args& args) {
-  Figures out;
-  double limit = 0;
-  MeasureVerifyLimit(out, &limit);
-  auto ledger = OpenStore(args, Store::Mode::kReadOnly);
-  if (!ledger.ok()) return Fail(ledger.status().message());
-  Scan scan;
-  StoreFigures(out, **ledger, args.dir + "/store", &scan);
+  auto run = Begin(args, Store::Mode::kReadOnly);
+  if (!run) return 1;
+  auto& [out, limit, ledger, scan] = *run;
   std::string have;
   if (std::ifstream in(args.dir + "/events.n"); in) std::getline(in, have);
   if (have.empty()) return Fail(args.dir + "/events.n is missing: fill the store with append");
@@ -631,7 +635,7 @@ int Read(const Args& args) {
   std::mt19937_64 rng(7);
   size_t k = args.samples ? args.samples : 200;
   std::vector<double> record, eligibility, roster, cold;
-  auto view = (*ledger)->View();
+  auto view = ledger->View();
   for (size_t i = 0; i < k; ++i) {
     std::string person = "P" + std::to_string(1 + rng() % shape.persons);
     auto start = Clock::now();
