@@ -351,7 +351,12 @@ const std::vector<Command>& Commands() {
       {"rebuild",
        {{}, {}, 0, 0, "rebuild"},
        "rebuild every projection from the log",
-       "Drops every derived record and folds the whole log again, in one atomic write.\n",
+       "Folds the whole log again and replaces every derived record (projections and\n"
+       "indexes) with what it gives; the entries and checkpoints are never touched. The\n"
+       "fold goes to a scratch store in $TMPDIR (removed after), so memory stays bounded\n"
+       "at any size. Until it finishes the store is marked 'rebuilding': if it is\n"
+       "interrupted, reads and appends refuse the store until a rebuild completes. Run it\n"
+       "after an upgrade that changes the projections (docs/operator.md).\n",
        Rebuild},
       {"demo",
        {{}, {}, 0, 0, "demo"},
