@@ -49,14 +49,16 @@ function cleanup() {
   for (const { proc, group } of children) {
     if (proc.exitCode !== null || proc.signalCode !== null) continue;
     try {
+      // SIGKILL: a server stopping gracefully goes on writing its store's last files
+      // (on a loaded machine for seconds), which raced the removal below.
       if (group) process.kill(-proc.pid, 'SIGKILL');
-      else proc.kill('SIGTERM');
+      else proc.kill('SIGKILL');
     } catch {
       // Already gone.
     }
   }
-  // The server may still be writing its last files as it stops: retry a few times.
-  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  // A killed process may still hold a file for a moment: retry for up to 5 s.
+  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
 }
 const problems = [];  // CSP violations, uncaught exceptions, console errors from the page
 function fail(message) {
