@@ -28,7 +28,8 @@ Status IndexFold::Add(uint64_t seq, schema::Event::Reader event, const StateRead
     // Filed under the subjects its target was filed under.
     auto filed = out_.Get(Space::kCorrected, SeqKey(*target));
     if (!filed.ok()) return filed.status();
-    std::string_view rest = filed->value_or("");
+    const std::string target_subjects = filed->value_or("");
+    std::string_view rest = target_subjects;
     while (!rest.empty()) {
       size_t end = rest.find('\0');
       subjects.emplace_back(rest.substr(0, end));
