@@ -96,8 +96,12 @@ class EventCodec {
 
   // Refuses a body that is canonical but carries anything the schema does not: extra
   // data or pointer words, an unknown type or enum value, a field the JSON form would
-  // not carry. A body passes only if re-encoding its own JSON gives the same bytes.
+  // not carry, a value the JSON form would refuse. A body passes only if it is what its
+  // own JSON form parses to. Reads the body by the schema (no JSON text is made).
   Status CheckBody(const EventView& body) const;
+  // The same decision by the definition itself: the body is written as JSON and parsed
+  // back. Slower; the reference CheckBody is tested against (fuzz/body_fuzz.cc).
+  Status CheckBodyByJson(const EventView& body) const;
 
   // Canonical bytes -> one line of JSON (no trailing newline).
   Result<std::string> ToJson(ByteSpan canonical) const;

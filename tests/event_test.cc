@@ -2,10 +2,13 @@
 // JSON") and the canonical Cap'n Proto bytes that are signed and stored.
 #include "ledger/event.h"
 
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -961,6 +964,128 @@ TEST_CASE("Envelope JSON carries the sealed values beside the body and reads the
   std::string short_salt = line;
   short_salt.erase(salt_at, 2);
   CHECK_FALSE(EnvelopeFromJson(short_salt, codec).ok());
+}
+
+// CheckBody reads a body by the schema; CheckBodyByJson is the definition it must agree
+// with (the body is what its own JSON form parses to). Mutants of every event type's
+// body that are still canonical Cap'n Proto are checked by both, and both must decide
+// alike (fuzz/body_fuzz.cc does the same, unguided by a seed).
+TEST_CASE("CheckBody accepts exactly the bodies the JSON round trip accepts (property, 25 types)",
+          "[event][hostile]") {
+  EventCodec codec;
+  std::mt19937_64 random(20261130);
+  size_t canonical = 0, accepted = 0, refused = 0;
+  for (const auto& [type, json] : ValidExamples()) {
+    std::string with_id = json;
+    with_id.insert(1, R"("id":"ev-property",)");
+    for (const std::string& source : {json, with_id}) {
+      auto body = codec.Parse(source);
+      REQUIRE(body.ok());
+      auto view = EventView::FromCanonical(*body);
+      REQUIRE(view.ok());
+      REQUIRE(codec.CheckBody(*view).ok());
+      for (int round = 0; round < 1500; ++round) {
+        Bytes mutant = *body;
+        int edits = 1 + static_cast<int>(random() % 3);
+        for (int e = 0; e < edits; ++e) {
+          size_t at = random() % mutant.size();
+          switch (random() % 3) {
+            case 0:  // one bit
+              mutant[at] ^= static_cast<uint8_t>(1u << (random() % 8));
+              break;
+            case 1:  // one byte, small values are where enums and discriminants live
+              mutant[at] = static_cast<uint8_t>(random() % 8);
+              break;
+            default:  // one byte, anything
+              mutant[at] = static_cast<uint8_t>(random());
+          }
+        }
+        auto mv = EventView::FromCanonical(mutant);
+        if (!mv.ok()) continue;
+        ++canonical;
+        Status fast = codec.CheckBody(*mv);
+        Status reference = codec.CheckBodyByJson(*mv);
+        INFO(type << " mutant " << HexEncode(mutant) << "\n  CheckBody: " << fast.message()
+                  << "\n  by JSON: " << reference.message());
+        REQUIRE(fast.ok() == reference.ok());
+        (fast.ok() ? accepted : refused) += 1;
+      }
+    }
+  }
+  INFO("canonical mutants " << canonical << ", accepted " << accepted << ", refused " << refused);
+  // Not vacuous: many mutants stay canonical, and both outcomes occur often.
+  CHECK(accepted > 1000);
+  CHECK(refused > 1000);
+}
+
+// Mutants a byte flip rarely makes, built field by field: each is refused by both, with
+// CheckBody's message naming the field.
+TEST_CASE("CheckBody refuses, naming the field, what the JSON form would refuse",
+          "[event][hostile]") {
+  EventCodec codec;
+  struct Case {
+    const char* what;
+    std::string json;                                           // a valid event...
+    std::function<void(capnp::DynamicStruct::Builder)> mutate;  // ...changed so
+    const char* needle;
+  };
+  auto member = [](capnp::DynamicStruct::Builder root) {
+    return root.get(KJ_ASSERT_NONNULL(root.which())).as<capnp::DynamicStruct>();
+  };
+  std::vector<Case> cases = {
+      {"an enum value the schema does not know", Assignment(),
+       [&](auto root) {
+         auto m = member(root);
+         m.set("position",
+               capnp::DynamicEnum(m.getSchema().getFieldByName("position").getType().asEnum(), 77));
+       },
+       "'position'"},
+      {"a control character in an id-like text", Assignment(),
+       [&](auto root) { member(root).set("person", "P\x01"); }, "'person'"},
+      {"an impossible date", Assignment(),
+       [&](auto root) { member(root).set("from", "2019-02-30"); }, "'from'"},
+      {"an empty required text", Assignment(), [&](auto root) { member(root).set("group", ""); },
+       "'group' is empty"},
+      {"a required text missing", Assignment(), [&](auto root) { member(root).clear("group"); },
+       "missing required field 'group'"},
+      {"a retraction target of 10^15", R"({"type":"retraction","target":42,"reason":"twice"})",
+       [&](auto root) { member(root).set("target", uint64_t{1000000000000000}); }, "'target'"},
+      {"a holiday that is not a date",
+       R"({"type":"calendarPublished","year":2020,"holidays":["2020-01-01"],"workdays":["2020-01-19"]})",
+       [&](auto root) {
+         member(root).get("holidays").template as<capnp::DynamicList>().set(0, "2020-13-01");
+       },
+       "'holidays[0]'"},
+      {"an id with a space", Assignment(), [&](auto root) { root.set("id", "ev 1"); }, "'id'"},
+      {"a commitment of 31 bytes",
+       R"({"type":"restrictionRecorded","person":"P1","reason":)" + kCommitment +
+           R"(,"from":"2019-06-01"})",
+       [&](auto root) {
+         uint8_t short_hash[31] = {};
+         member(root).get("reason").template as<capnp::DynamicStruct>().set(
+             "commitment", capnp::Data::Reader(short_hash, sizeof(short_hash)));
+       },
+       "'reason.commitment'"},
+  };
+  for (const auto& c : cases) {
+    auto body = codec.Parse(c.json);
+    REQUIRE(body.ok());
+    auto view = EventView::FromCanonical(*body);
+    REQUIRE(view.ok());
+    capnp::MallocMessageBuilder message;
+    message.setRoot(view->reader());
+    auto root = message.getRoot<capnp::DynamicStruct>(capnp::Schema::from<schema::Event>());
+    c.mutate(root);
+    auto words = capnp::canonicalize(root.asReader().as<schema::Event>());
+    auto mv = EventView::FromCanonical(SpanOf(words));
+    INFO(c.what);
+    REQUIRE(mv.ok());
+    Status fast = codec.CheckBody(*mv);
+    INFO(fast.message());
+    CHECK_FALSE(fast.ok());
+    CHECK(fast.message().find(c.needle) != std::string::npos);
+    CHECK_FALSE(codec.CheckBodyByJson(*mv).ok());
+  }
 }
 
 }  // namespace
