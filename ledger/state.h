@@ -1,6 +1,7 @@
 // Derived state as key-value records, and the transaction that folds a batch of
-// events into it before anything is written. The same fold runs over RocksDB (append)
-// and over memory (verify, rebuild), so both see identical rules. Not thread-safe:
+// events into it before anything is written. The same fold runs over the store
+// (append) and over a ScratchStore (verify, rebuild; ledger/store.h), so both see
+// identical rules. Not thread-safe:
 // one writer owns a StateTxn; a StateReader base may be shared if it is immutable.
 #pragma once
 
@@ -58,34 +59,6 @@ class StateTxn final : public StateReader {
  private:
   const StateReader& base_;
   std::map<std::string, std::optional<std::string>> pending_;
-};
-
-class MemoryState final : public StateReader {
- public:
-  Result<std::optional<std::string>> Get(std::string_view key) const override {
-    auto it = records_.find(std::string(key));
-    if (it == records_.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
-  }
-  Result<std::map<std::string, std::string>> Scan(std::string_view prefix) const override {
-    std::map<std::string, std::string> out;
-    for (auto it = records_.lower_bound(std::string(prefix));
-         it != records_.end() && HasPrefix(it->first, prefix); ++it)
-      out.insert(*it);
-    return out;
-  }
-  void Commit(const StateTxn& txn) {
-    for (const auto& [k, v] : txn.pending()) {
-      if (v)
-        records_[k] = *v;
-      else
-        records_.erase(k);
-    }
-  }
-  const std::map<std::string, std::string>& records() const { return records_; }
-
- private:
-  std::map<std::string, std::string> records_;
 };
 
 }  // namespace probity
