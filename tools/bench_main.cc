@@ -191,10 +191,17 @@ void MeasureVerifyLimit(Figures& out, double* limit) {
   Bytes message(200, 0x5a);
   Bytes sig = key.Sign(message);
   const PublicKey& pub = key.Public();
-  double ossl1 = Rate(1, 1.0, [&]() { (void)ed25519::VerifyOpenSsl(pub, message, sig); });
-  double osslN = Rate(cores, 1.0, [&]() { (void)ed25519::VerifyOpenSsl(pub, message, sig); });
-  double sodium1 = Rate(1, 1.0, [&]() { (void)pub.Verify(message, sig); });
-  double sodiumN = Rate(cores, 1.0, [&]() { (void)pub.Verify(message, sig); });
+  // A limit is a ceiling, and a shared machine only ever pulls a trial below it: the
+  // best of three half-second trials, taken in turn so no library gets the quiet second.
+  double ossl1 = 0, osslN = 0, sodium1 = 0, sodiumN = 0;
+  for (int trial = 0; trial < 3; ++trial) {
+    auto ossl = [&]() { (void)ed25519::VerifyOpenSsl(pub, message, sig); };
+    auto sodium = [&]() { (void)pub.Verify(message, sig); };
+    ossl1 = std::max(ossl1, Rate(1, 0.5, ossl));
+    osslN = std::max(osslN, Rate(cores, 0.5, ossl));
+    sodium1 = std::max(sodium1, Rate(1, 0.5, sodium));
+    sodiumN = std::max(sodiumN, Rate(cores, 0.5, sodium));
+  }
   *limit = std::max(sodiumN, osslN);
   out.Add("cores", cores);
   out.Add("opensslVerifyPerSecond1", ossl1, "/s", "Ed25519, OpenSSL 3, one thread");
