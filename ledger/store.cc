@@ -185,6 +185,9 @@ rocksdb::Status RetryRaces(F&& open) {
   }
 }
 
+// A reader's block cache before the table files' size is added (Store::OpenDb).
+constexpr size_t kReaderCacheBase = 16 << 20;
+
 // A store whose column families are not this format's: name its format if it has one.
 Status OtherFormat(const std::string& dir, const std::vector<std::string>& families) {
   std::string format = "unknown";
@@ -296,19 +299,20 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
     }
   }
   rocksdb::ColumnFamilyOptions column_options;
+  std::shared_ptr<rocksdb::Cache> reader_cache;
   if (store->read_only_) {
     // A reader opens every table file at once (below). Opening one then reads its footer
     // and properties only; its index goes to the block cache when a read first needs it.
     // A one-shot command (probity record, checkpoint) so reads a few blocks, not the
-    // index of every table in the store (56 ms at ten million entries, 23 ms after:
-    // docs/performance.md). Indexes take about 3 MB a million entries; three quarters of
-    // the cache is kept for them, so data blocks do not push them out (at 32 MiB without
-    // that, an eligibility list at ten million entries re-read evicted indexes and took
-    // 40 times as long).
+    // index of every table in the store (a cold 'probity record' at ten million entries:
+    // 74 ms before, 32 ms after; docs/performance.md). Three quarters of the cache is
+    // kept for indexes, so data blocks do not push them out: the capacity is set once
+    // the store's size is known (below).
     rocksdb::BlockBasedTableOptions table;
     table.cache_index_and_filter_blocks = true;
     table.cache_index_and_filter_blocks_with_high_priority = true;
-    table.block_cache = rocksdb::NewLRUCache(128 << 20, -1, false, 0.75);
+    reader_cache = rocksdb::NewLRUCache(kReaderCacheBase, -1, false, 0.75);
+    table.block_cache = reader_cache;
     column_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     // Threads that open the files: more than the cores only adds thread start-ups.
     options.max_file_opening_threads =
@@ -340,6 +344,19 @@ Result<std::unique_ptr<Store>> Store::OpenDb(const std::string& dir, Mode mode, 
     return Status::Corrupt("cannot open the store at " + dir + ": " + s.ToString());
   }
   store->db_.reset(raw);
+  if (reader_cache) {
+    // Indexes take about 1% of the table files (28 MB of 3.2 GB at ten million entries).
+    // At 2% of them, the indexes a reader touches stay cached however large the store;
+    // a cache too small for them re-read evicted indexes (an eligibility list at ten
+    // million entries took 40 times as long with 32 MiB).
+    uint64_t table_bytes = 0;
+    for (auto* h : store->handles_) {
+      uint64_t bytes = 0;
+      if (raw->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &bytes))
+        table_bytes += bytes;
+    }
+    reader_cache->SetCapacity(kReaderCacheBase + table_bytes / 50);
+  }
   store->state_ = std::make_unique<ColumnState>(*store);
   return store;
 }
@@ -421,6 +438,9 @@ std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column,
     return std::unique_ptr<rocksdb::Iterator>(rocksdb::NewEmptyIterator());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
+  // A reader's scans (verify's and rebuild's of every entry above all) would only push
+  // the indexes out of its cache: their data blocks are read once.
+  options.fill_cache = !read_only_;
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(column)));
 }
 
