@@ -377,6 +377,25 @@ std::string UnevaluatedJson(const UnevaluatedReport& report) {
   return Encode<rs::UnevaluatedReport>(report);
 }
 
+std::string SealedDisclosuresJson(schema::Event::Reader event,
+                                  const std::vector<SealedValue>& values) {
+  auto fields = SealedFieldsOf(event);
+  if (fields.empty()) return {};
+  std::string out = "[";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto v = std::find_if(values.begin(), values.end(),
+                          [&](const SealedValue& x) { return x.field == fields[i].name; });
+    out += (i ? "," : "") + std::string("{\"field\":") + JsonQuote(fields[i].name);
+    if (v == values.end()) {
+      out += ",\"erased\":true}";
+    } else {
+      out += ",\"salt\":\"" + HexEncode(ByteSpan(v->salt.data(), v->salt.size())) +
+             "\",\"value\":" + JsonQuote(v->value) + "}";
+    }
+  }
+  return out + "]";
+}
+
 Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed, bool* verifies,
                               Entry* decoded) {
   if (seq >= view.size()) {
@@ -428,25 +447,9 @@ Result<std::string> EntryJson(const LedgerView& view, uint64_t seq, bool sealed,
     out += ",\"withdrawnBy\":" + std::to_string((*withdrawal)->by) +
            ",\"withdrawnReason\":" + JsonQuote((*withdrawal)->reason);
   }
-  // Each sealed field's value and salt (or that it was erased), so that anyone holding
-  // them can check them against the signed commitment.
   if (sealed) {
-    auto fields = SealedFieldsOf(event);
-    if (!fields.empty()) {
-      out += ",\"sealed\":[";
-      for (size_t i = 0; i < fields.size(); ++i) {
-        auto v = std::find_if(values.begin(), values.end(),
-                              [&](const SealedValue& x) { return x.field == fields[i].name; });
-        out += (i ? "," : "") + std::string("{\"field\":") + JsonQuote(fields[i].name);
-        if (v == values.end()) {
-          out += ",\"erased\":true}";
-        } else {
-          out += ",\"salt\":\"" + HexEncode(ByteSpan(v->salt.data(), v->salt.size())) +
-                 "\",\"value\":" + JsonQuote(v->value) + "}";
-        }
-      }
-      out += "]";
-    }
+    std::string disclosures = SealedDisclosuresJson(event, values);
+    if (!disclosures.empty()) out += ",\"sealed\":" + disclosures;
   }
   return out + signer + ",\"origin\":" + JsonQuote(view.origin()) +
          ",\"event\":" + view.codec().ToDisplayJson(event, sealed, values) + "}";

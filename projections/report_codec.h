@@ -84,6 +84,12 @@ Result<LeaveReport> LeaveFromJson(std::string_view json);
 Result<ExplanationsReport> ExplanationsFromJson(std::string_view json);
 Result<UnevaluatedReport> UnevaluatedFromJson(std::string_view json);
 
+// The disclosures of `event`'s sealed fields from `values` (ReadSealed), as `show --json`
+// gives them: [{"field","salt","value"}] or {"field","erased":true} for one no longer kept;
+// empty when the event has no sealed field.
+std::string SealedDisclosuresJson(schema::Event::Reader event,
+                                  const std::vector<SealedValue>& values);
+
 // One entry of the log as `probity show SEQ --json` prints it and GET /v1/entries/SEQ
 // answers: its exact bytes, leaf hash, signer (key id, public key, role, holder), the
 // signed message and whether the signature verifies, withdrawal, and the event. With

@@ -95,7 +95,8 @@ Result<Args> Parse(const std::string& command, const std::vector<std::string>& w
                            " --help')");
   };
   for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
+    auto alias = spec.aliases.find(words[i]);
+    const std::string w = alias == spec.aliases.end() ? words[i] : "--" + alias->second;
     if (w.size() > 2 && w.rfind("--", 0) == 0) {
       std::string name = w.substr(2), value;
       bool inline_value = false;

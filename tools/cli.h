@@ -44,7 +44,8 @@ struct Spec {
   std::set<std::string> flags;
   size_t min_positional = 0;
   size_t max_positional = 0;
-  const char* usage = "";  // one line, after "usage: probity "
+  const char* usage = "";                           // one line, after "usage: probity "
+  std::map<std::string, std::string> aliases = {};  // "-o" -> "output"
 };
 
 // Prints "probity CMD: MESSAGE" on stderr and returns `code`.

@@ -18,6 +18,7 @@ int Checkpoint(const Args& args);
 int Prove(const Args& args);
 int Demo(const Args& args);
 int Record(const Args& args);
+int Evidence(const Args& args);  // tools/cmd_evidence.cc
 int Roster(const Args& args);
 int Eligibility(const Args& args);
 int Leave(const Args& args);

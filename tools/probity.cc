@@ -202,6 +202,33 @@ const std::vector<Command>& Commands() {
        "Ends with the tree size and root it was computed at.\n",
        Record,
        Where::kSigned},
+      {"evidence",
+       {{"as-of", "as-of-seq", "size", "witness", "lang", "output"},
+        {"include-sensitive", "json"},
+        1,
+        1,
+        "evidence PERSON -o FILE [--as-of DATE | --as-of-seq SEQ] [--size N] [--witness VKEY]... "
+        "[--lang zh|en] [--include-sensitive] [--json]",
+        {{"-o", "output"}}},
+       "one file that proves a person's record to anyone, offline",
+       "Writes FILE: the person's record (as 'probity record' with the same --as-of shows it),\n"
+       "each entry's exact signed bytes and inclusion proof, the registration of every key that\n"
+       "signed one (down to the genesis entry) with its role, and one checkpoint the ledger\n"
+       "signed, with its witness cosignatures. Someone without the store checks it with\n"
+       "'probity-audit evidence FILE', or by opening it in a browser (it checks itself, and the\n"
+       "web interface's Evidence page checks it too). Format: docs/formats.md section 12.\n"
+       "  -o, --output FILE    where to write it (replaced whole, or left as it was on failure)\n"
+       "  --as-of DATE         only events whose business date is on or before DATE\n"
+       "  --as-of-seq SEQ      the ledger as it stood after SEQ\n"
+       "  --size N             prove against the checkpoint signed at size N (default: the "
+       "latest)\n"
+       "  --witness VKEY       a witness that must have cosigned it (repeatable; value or file)\n"
+       "  --lang zh|en         the page's first language (default: from the locale)\n"
+       "  --include-sensitive  include sealed values (a restriction's reason) and their salts\n"
+       "  --json               write the JSON document alone, not the page\n"
+       "It proves each entry in it; it cannot prove that the ledger holds nothing else.\n"
+       "  probity evidence P0042 --as-of 2019-12-31 -o P0042-2019.html\n",
+       Evidence},
       {"roster",
        {{"date", "city"}, {"json"}, 0, 0, "roster [--date DATE] [--city CODE] [--json]"},
        "who is on site, per city and group",
