@@ -85,6 +85,41 @@ int FailStatus(const Args& args, const Status& status) {
   return Fail(args, ExitFor(status), status.message());
 }
 
+std::optional<std::string> Nearest(const std::string& word,
+                                   const std::vector<std::string>& candidates) {
+  // Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+  // two neighbouring letters, each one edit.
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        d[i][j] = std::min(
+            {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    return d[a.size()][b.size()];
+  };
+  std::optional<std::string> best;
+  size_t best_distance = 3;
+  bool tie = false;
+  for (const auto& c : candidates) {
+    size_t dist = word.size() >= 3 && c.rfind(word, 0) == 0 ? 1 : distance(word, c);
+    if (dist < best_distance) {
+      best = c;
+      best_distance = dist;
+      tie = false;
+    } else if (dist == best_distance && best && *best != c) {
+      tie = true;
+    }
+  }
+  if (tie || word.size() < 2) return std::nullopt;
+  return best;
+}
+
 Result<Args> Parse(const std::string& command, const std::vector<std::string>& words,
                    const Spec& spec, const std::string& data_dir) {
   Args args;
@@ -116,7 +151,10 @@ Result<Args> Parse(const std::string& command, const std::vector<std::string>& w
         args.options[name] = value;
         args.repeated[name].push_back(value);
       } else {
-        return usage("unknown option --" + name);
+        std::vector<std::string> known(spec.options.begin(), spec.options.end());
+        known.insert(known.end(), spec.flags.begin(), spec.flags.end());
+        auto near = Nearest(name, known);
+        return usage("unknown option --" + name + (near ? " (did you mean --" + *near + "?)" : ""));
       }
     } else {
       args.positional.push_back(w);

@@ -64,6 +64,12 @@ Result<std::string> ValueOrFile(const std::string& text);
 // The whole of FILE, or stdin for "-" or none, at most `limit` bytes.
 Result<std::string> ReadInput(const std::optional<std::string>& path, size_t limit = 1 << 20);
 
+// The one of `candidates` nearest to a mistyped `word` (at most two edits, a letter
+// swapped counting one, or `word` a prefix of it), for "did you mean"; nullopt when none
+// is near or two are equally near.
+std::optional<std::string> Nearest(const std::string& word,
+                                   const std::vector<std::string>& candidates);
+
 // Reads an unsigned 64-bit decimal, refusing signs, spaces and overflow.
 std::optional<uint64_t> ParseUint(const std::string& text);
 

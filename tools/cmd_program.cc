@@ -208,6 +208,7 @@ int Record(const Args& args) {
 
 int Roster(const Args& args) {
   std::string date = args.Option("date").value_or(TodayCst());
+  if (!ParseDay(date)) return Fail(args, kExitUsage, "--date must be a date YYYY-MM-DD");
   if (args.remote()) {
     std::string target = "/v1/roster?date=" + Client::Escape(date);
     if (auto city = args.Option("city")) target += "&city=" + Client::Escape(*city);

@@ -423,6 +423,34 @@ void PrintUsage(std::ostream& out) {
          "or the server unreachable or failing (5xx).\n";
 }
 
+const Command* FindCommand(const std::string& name) {
+  for (const auto& c : Commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+void PrintHelp(const Command& c) {
+  std::cout << "usage: probity " << c.spec.usage << "\n\n" << c.help;
+  if (c.remote == Where::kSigned) {
+    std::cout << "\nWith --server URL: asks that server instead, signing with --key KEY.pem\n"
+                 "[--passphrase-file F] (docs/client.md).\n";
+  } else if (c.remote == Where::kRemote) {
+    std::cout << "\nWith --server URL: asks that server instead (docs/client.md).\n";
+  }
+}
+
+int UnknownCommand(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& c : Commands()) names.push_back(c.name);
+  names.push_back("help");
+  auto near = Nearest(name, names);
+  std::cerr << "probity: unknown command '" << name << "'"
+            << (near ? "; did you mean '" + *near + "'?" : std::string())
+            << " ('probity help' lists the commands)\n";
+  return kExitUsage;
+}
+
 }  // namespace
 }  // namespace probity::cli
 
@@ -472,12 +500,44 @@ int main(int argc, char** argv) {
                 << " (origin-bound), checkpoints C2SP tlog-checkpoint, cosignatures C2SP "
                    "cosignature/v1)\n";
       return kExitOk;
-    } else if (words[i] == "--help" || words[i] == "-h" || words[i] == "help") {
+    } else if (words[i] == "--help" || words[i] == "-h") {
       PrintUsage(std::cout);
       return kExitOk;
     } else {
       break;
     }
+  }
+  if (i >= words.size()) {
+    PrintUsage(std::cerr);
+    return kExitUsage;
+  }
+  std::string name = words[i];
+  std::vector<std::string> rest;
+  // Global options may follow the command too (probity record P1 --data DIR).
+  for (size_t j = i + 1; j < words.size(); ++j) {
+    if (auto d = GlobalOption(words, &j, "--data", "a directory", &bad)) {
+      data_dir = *d;
+      data_given = true;
+    } else if (auto s = GlobalOption(words, &j, "--server", "a URL", &bad)) {
+      server = *s;
+      server_given = true;
+    } else if (auto ca = GlobalOption(words, &j, "--server-ca", "a PEM file", &bad)) {
+      server_ca = *ca;
+    } else if (bad) {
+      return kExitUsage;
+    } else {
+      rest.push_back(words[j]);
+    }
+  }
+  if (name == "help") {
+    if (rest.empty()) {
+      PrintUsage(std::cout);
+      return kExitOk;
+    }
+    const Command* c = FindCommand(rest[0]);
+    if (!c) return UnknownCommand(rest[0]);
+    PrintHelp(*c);
+    return kExitOk;
   }
   if (data_given && server_given) {
     std::cerr << "probity: give --data DIR (a local store) or --server URL, not both\n";
@@ -491,23 +551,11 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (data_dir.empty()) data_dir = "./probity-data";
-  if (i >= words.size()) {
-    PrintUsage(std::cerr);
-    return kExitUsage;
-  }
-  std::string name = words[i];
-  std::vector<std::string> rest(words.begin() + static_cast<long>(i) + 1, words.end());
   for (const auto& c : Commands()) {
     if (name != c.name) continue;
     for (const auto& w : rest) {
       if (w == "--help" || w == "-h") {
-        std::cout << "usage: probity " << c.spec.usage << "\n\n" << c.help;
-        if (c.remote == Where::kSigned) {
-          std::cout << "\nWith --server URL: asks that server instead, signing with --key KEY.pem\n"
-                       "[--passphrase-file F] (docs/client.md).\n";
-        } else if (c.remote == Where::kRemote) {
-          std::cout << "\nWith --server URL: asks that server instead (docs/client.md).\n";
-        }
+        PrintHelp(c);
         return kExitOk;
       }
     }
@@ -531,7 +579,5 @@ int main(int argc, char** argv) {
     args->server_ca = server_ca;
     return c.run(*args);
   }
-  std::cerr << "probity: unknown command '" << name << "'\n";
-  PrintUsage(std::cerr);
-  return kExitUsage;
+  return UnknownCommand(name);
 }
