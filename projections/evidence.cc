@@ -139,6 +139,7 @@ Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& pe
     if (!event_view.ok())
       return Status::Corrupt("seq " + std::to_string(seq) + ": " + event_view.status().message());
     auto event = event_view->reader();
+    for (const auto& f : SealedFieldsOf(event)) pack.sealed_fields[seq].push_back(f.name);
     std::vector<SealedValue> values;
     if (options.include_sensitive) {
       auto read = view.ReadSealed(seq);

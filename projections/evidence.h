@@ -44,6 +44,7 @@ struct EvidencePack {
       entries;                    // seq -> why it is in the pack (record, key, revocation)
   std::vector<EvidenceKey> keys;  // by registration seq
   std::string vkey;
+  std::map<uint64_t, std::vector<std::string>> sealed_fields;  // seq -> its sealed fields' names
 };
 
 // The pack for `person`. Invalid for an as-of beyond the checkpoint, NotFound for an

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "ledger/authority.h"
 #include "projections/program.h"
@@ -43,6 +44,118 @@ std::string NameOf(const LedgerView& ledger, bool person, const std::string& id)
 }
 
 }  // namespace
+
+// ---- directory ----
+
+namespace {
+
+std::string Folded(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Visits every live person (id, record), by id.
+template <typename F>
+Status EachPerson(const LedgerView& ledger, F&& visit) {
+  const std::string prefix = PersonKey("");
+  return ScanState(ledger, prefix, [&](const std::string& key, std::string_view value) {
+    Person p;
+    PROBITY_RETURN_IF_ERROR(Decode(value, &p));
+    if (!p.live()) return Status::Ok();
+    return visit(key.substr(prefix.size()), p);
+  });
+}
+
+PersonRow RowOf(const std::string& id, const Person& p) {
+  return {id, p.name, p.unit,
+          EnumName(static_cast<schema::StaffCategory>(static_cast<uint16_t>(p.category)))};
+}
+
+}  // namespace
+
+Result<PersonsReport> FindPersons(const LedgerView& ledger, const std::string& text, size_t limit,
+                                  const PersonScope& scope) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
+  PersonsReport report;
+  std::string needle = Folded(text);
+  // The scan stops (a Refused that is no failure) once `limit` rows are found and one
+  // more matches.
+  Status st = EachPerson(ledger, [&](const std::string& id, const Person& p) {
+    if (!scope.only_unit.empty() && p.unit != scope.only_unit) return Status::Ok();
+    if (!scope.only_person.empty() && id != scope.only_person) return Status::Ok();
+    if (Folded(id).find(needle) == std::string::npos &&
+        Folded(p.name).find(needle) == std::string::npos)
+      return Status::Ok();
+    if (limit && report.persons.size() == limit) {
+      report.more = true;
+      return Status::Refused("enough");
+    }
+    report.persons.push_back(RowOf(id, p));
+    return Status::Ok();
+  });
+  if (!st.ok() && !report.more) return st;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  return report;
+}
+
+Result<std::optional<PersonRow>> PersonById(const LedgerView& ledger, const std::string& id) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
+  auto p = Get<Person>(ledger.state(), PersonKey(id));
+  if (!p.ok()) return p.status();
+  if (!p->has_value()) return std::optional<PersonRow>();
+  return std::optional<PersonRow>(RowOf(id, **p));
+}
+
+Result<std::vector<PersonRow>> PersonsNamed(const LedgerView& ledger, const std::string& name) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
+  std::vector<PersonRow> out;
+  Status st = EachPerson(ledger, [&](const std::string& id, const Person& p) {
+    if (p.name == name) out.push_back(RowOf(id, p));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<UnitsReport> FindUnits(const LedgerView& ledger, const std::string& text) {
+  PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
+  UnitsReport report;
+  std::string needle = Folded(text);
+  const std::string prefix = UnitKey("");
+  Status st = ScanState(ledger, prefix, [&](const std::string& key, std::string_view value) {
+    Unit u;
+    PROBITY_RETURN_IF_ERROR(Decode(value, &u));
+    std::string id = key.substr(prefix.size());
+    if (!u.live() || (Folded(id).find(needle) == std::string::npos &&
+                      Folded(u.name).find(needle) == std::string::npos))
+      return Status::Ok();
+    report.units.push_back({id, u.name,
+                            EnumName(static_cast<schema::UnitKind>(static_cast<uint16_t>(u.kind))),
+                            u.province});
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  return report;
+}
+
+Result<KeysReport> ListKeys(const LedgerView& ledger) {
+  auto keys = probity::ListKeys(ledger.state());
+  if (!keys.ok()) return keys.status();
+  KeysReport report;
+  for (auto& [id, info] : *keys) report.keys.push_back({id, std::move(info)});
+  std::sort(report.keys.begin(), report.keys.end(), [](const KeyRow& a, const KeyRow& b) {
+    return a.info.registered_seq < b.info.registered_seq;
+  });
+  auto basis = BasisAt(ledger, ledger.size());
+  if (!basis.ok()) return basis.status();
+  report.basis = *basis;
+  return report;
+}
 
 std::string BusinessDate(schema::Event::Reader e, int64_t recorded_at_us) {
   using E = schema::Event;
@@ -144,6 +257,7 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
     if (seq < limit) seqs.push_back(seq);
   }
   std::map<uint64_t, std::pair<uint64_t, std::string>> withdrawn;  // target -> (by, reason)
+  std::map<uint64_t, uint64_t> targets;  // a retraction's or erasure's seq -> its target
   std::vector<RecordLine> lines;
   const auto& codec = ledger.codec();
   for (uint64_t seq : seqs) {
@@ -163,7 +277,9 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
       line.signer += " " + (*signer)->holder + " (" + RoleName((*signer)->role) + ")";
     if (event.isRetraction()) {
       withdrawn[event.getRetraction().getTarget()] = {seq, event.getRetraction().getReason()};
+      targets[seq] = event.getRetraction().getTarget();
     }
+    if (event.isErasure()) targets[seq] = event.getErasure().getTarget();
     if (event.isPersonRegistered()) {
       report.name = event.getPersonRegistered().getName();
       report.unit = event.getPersonRegistered().getUnit();
@@ -179,6 +295,14 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
     line.event_json = codec.ToDisplayJson(event, include_sensitive, sealed);
     lines.push_back(std::move(line));
   }
+  // As of a date, a retraction or erasure of an event dated after it is left out with
+  // its target: the record then shows neither.
+  std::set<uint64_t> shown;
+  for (const auto& line : lines) shown.insert(line.seq);
+  std::erase_if(lines, [&](const RecordLine& line) {
+    auto t = targets.find(line.seq);
+    return t != targets.end() && !shown.count(t->second);
+  });
   for (auto& line : lines) {
     if (auto w = withdrawn.find(line.seq); w != withdrawn.end()) {
       line.withdrawn_by = w->second.first;

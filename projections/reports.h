@@ -129,6 +129,50 @@ struct UnevaluatedReport {
 };
 Result<UnevaluatedReport> Unevaluated(const LedgerView& ledger, int year);
 
+// ---- directory: find and list persons, units and keys ----
+struct PersonRow {
+  std::string person, name, unit, category;
+};
+struct PersonsReport {
+  std::vector<PersonRow> persons;  // by id
+  bool more = false;               // `limit` was reached and more match
+  ReportBasis basis;
+};
+// Who a reader may see: all, one unit's persons, or one person (a server's grant).
+struct PersonScope {
+  std::string only_unit, only_person;
+};
+// Registered persons (not withdrawn) whose id or name contains `text` (ASCII letters
+// case folded; Chinese as written; empty: everyone), within `scope`, at most `limit`
+// (0: no limit).
+Result<PersonsReport> FindPersons(const LedgerView& ledger, const std::string& text, size_t limit,
+                                  const PersonScope& scope = {});
+// The person registered under `id` (withdrawn or not), or nullopt.
+Result<std::optional<PersonRow>> PersonById(const LedgerView& ledger, const std::string& id);
+// The persons whose name is exactly `name`, by id.
+Result<std::vector<PersonRow>> PersonsNamed(const LedgerView& ledger, const std::string& name);
+
+struct UnitRow {
+  std::string unit, name, kind, province;
+};
+struct UnitsReport {
+  std::vector<UnitRow> units;  // by id
+  ReportBasis basis;
+};
+// Registered units whose id or name contains `text` (as FindPersons; empty: all).
+Result<UnitsReport> FindUnits(const LedgerView& ledger, const std::string& text);
+
+struct KeyRow {
+  Hash key_id{};
+  KeyInfo info;
+};
+struct KeysReport {
+  std::vector<KeyRow> keys;  // by registration seq
+  ReportBasis basis;
+};
+// Every key ever registered, revoked ones included, with role, scope and seqs.
+Result<KeysReport> ListKeys(const LedgerView& ledger);
+
 // The retraction that withdrew `seq` (R15): its seq and reason, or nullopt.
 struct Withdrawal {
   uint64_t by = 0;

@@ -63,7 +63,10 @@ std::string ValueHtml(std::string_view field, json::Element value) {
   switch (value.type()) {
     case simdjson::dom::element_type::STRING: {
       std::string_view s = value.get_string().value_unsafe();
-      return IsFreeText(field) ? Escape(s) : Labelled(LabelKind::kValue, s);
+      // A reason is an enum in assignmentEnded (completed, recalled), words elsewhere.
+      bool label = !IsFreeText(field) ||
+                   (field == "reason" && Label(LabelKind::kValue, s, Lang::kEn) != s);
+      return label ? Labelled(LabelKind::kValue, s) : Escape(s);
     }
     case simdjson::dom::element_type::BOOL:
       return value.get_bool().value_unsafe() ? Both("是", "yes") : Both("否", "no");
@@ -86,8 +89,11 @@ std::string ValueHtml(std::string_view field, json::Element value) {
   }
 }
 
-// The fields of an event's display JSON, "label: value" each, id and type left out.
-std::string FieldsHtml(const std::string& event_json) {
+// The fields of an event's display JSON, "label: value" each, id and type left out. Each
+// carries its field name and value as signed (data-field, data-value: text as is, other
+// values as minified JSON), which the page's script compares with the verified body; a
+// sealed field's shown value is not the signed commitment and carries none.
+std::string FieldsHtml(const std::string& event_json, const std::vector<std::string>& sealed) {
   json::Parser parser;
   auto parsed = parser.Parse(event_json);
   if (!parsed.ok() || !parsed->is_object()) return Escape(event_json);
@@ -95,7 +101,14 @@ std::string FieldsHtml(const std::string& event_json) {
   json::Object members = parsed->get_object().value_unsafe();
   for (auto [key, value] : members) {
     if (key == "id" || key == "type" || key == "publicKey") continue;
-    out += "<span class=\"field\">" + Labelled(LabelKind::kField, key) + ": " +
+    std::string data = " data-field=\"" + Escape(key) + "\"";
+    if (std::find(sealed.begin(), sealed.end(), key) == sealed.end()) {
+      data += " data-value=\"" +
+              Escape(value.is_string() ? std::string(value.get_string().value_unsafe())
+                                       : simdjson::minify(value)) +
+              "\"";
+    }
+    out += "<span class=\"field\"" + data + ">" + Labelled(LabelKind::kField, key) + ": " +
            ValueHtml(key, value) + "</span> ";
   }
   return out;
@@ -124,8 +137,8 @@ h2 { font-size: 1.1rem; margin-top: 1.5rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.4rem; text-align: left; vertical-align: top; }
 td.seq, td.date { white-space: nowrap; font-variant-numeric: tabular-nums; }
-tr.withdrawn td { color: #777; text-decoration: line-through; }
-tr.withdrawn td.withdrawal { text-decoration: none; color: #7a1109; }
+tr.withdrawn td { color: #777; text-decoration: line-through; border-bottom: none; }
+tr.withdrawal td { color: #7a1109; }
 tr.line.ok td.seq::after { content: " \2713"; color: #174d12; }
 tr.line.bad { background: #fbe3e1; }
 .field { margin-right: 0.6rem; }
@@ -133,6 +146,14 @@ code, pre { font: 13px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }
 pre { white-space: pre-wrap; background: #f6f6f6; padding: 0.5rem; }
 .note { color: #444; }
 @media print { #lang-toggle { display: none; } }
+@media (max-width: 640px) {
+  body { padding: 0.5rem; }
+  table, tbody, tr, td { display: block; width: auto; }
+  thead { display: none; }
+  tr { border-bottom: 1px solid #ccc; padding: 0.3rem 0; }
+  td { border: none; padding: 0.1rem 0.2rem; }
+  td.seq, td.date { display: inline-block; }
+}
 )css";
 
 }  // namespace
@@ -187,6 +208,11 @@ Result<std::string> BundleModules(const std::vector<std::string_view>& paths) {
         body += line + "\n";
       }
     }
+    // "<!--" followed by "<script" would keep "</script>" from ending the element.
+    if (body.find("<!--") != std::string::npos)
+      return Status::Invalid("bundle: " + where +
+                             " holds \"<!--\", which can keep the page's "
+                             "script from ending where it should");
     // "</script" would end the page's script: "<\/script" means the same in a string, a
     // regular expression or a comment, the only places JavaScript can hold it.
     for (size_t at = 0; (at = body.find("</", at)) != std::string::npos; at += 2) {
@@ -217,9 +243,13 @@ Result<std::string> EvidencePage(const EvidencePack& pack, Lang lang) {
   std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"" + std::string(lang == Lang::kZh ? "zh-CN" : "en") +
          "\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-         Escape(r.name) + " " + Escape(r.person) + " — 证据包 / evidence pack</title>\n<style>" +
-         std::string(kStyle) +
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         // No request, and no script but the checker below (its hash).
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "script-src 'sha256-" +
+         Base64Encode(Sha256(AsBytes("\n" + *script))) +
+         "'; style-src 'unsafe-inline'\">\n<title>" + Escape(r.name) + " " + Escape(r.person) +
+         " — 证据包 / evidence pack</title>\n<style>" + std::string(kStyle) +
          "</style>\n</head>\n<body>\n<header>\n"
          "<button id=\"lang-toggle\" type=\"button\">English / 中文</button>\n<h1>" +
          Both("证据包:", "Evidence pack: ") + Escape(r.name) + " (" + Escape(r.person) +
@@ -238,24 +268,27 @@ Result<std::string> EvidencePage(const EvidencePack& pack, Lang lang) {
          Both("内容", "Details") + "</th><th>" + Both("签名者", "Signed by") +
          "</th></tr></thead>\n<tbody>\n";
   for (const auto& l : r.lines) {
-    out += "<tr class=\"line" + std::string(l.withdrawn_by ? " withdrawn" : "") + "\" data-seq=\"" +
-           std::to_string(l.seq) + "\"><td class=\"seq\">" + std::to_string(l.seq) +
-           "</td><td class=\"date\">" + Escape(l.date) + "</td><td>" +
-           Labelled(LabelKind::kEventType, l.type) + "</td><td>" + FieldsHtml(l.event_json);
-    if (l.withdrawn_by) {
-      out +=
-          "</td></tr>\n<tr class=\"withdrawal\"><td></td><td></td><td class=\"withdrawal\" "
-          "colspan=\"3\">" +
-          Both("已撤回:序号 " + std::to_string(*l.withdrawn_by) + "(" + l.withdrawn_reason + ")",
-               "Withdrawn by seq " + std::to_string(*l.withdrawn_by) + " (" + l.withdrawn_reason +
-                   ")");
-    }
     std::string prefix = l.signer.substr(0, 12), holder;
     for (const auto& k : pack.keys) {
       if (HexEncode(k.key_id).substr(0, 12) == prefix) holder = KeyHolder(pack, k.key_id);
     }
-    out += "</td><td><code>" + Escape(prefix) + "</code> " + holder;
-    out += "</td></tr>\n";
+    auto sealed = pack.sealed_fields.find(l.seq);
+    out += "<tr class=\"line" + std::string(l.withdrawn_by ? " withdrawn" : "") + "\" data-seq=\"" +
+           std::to_string(l.seq) + "\" data-type=\"" + Escape(l.type) + "\" data-date=\"" +
+           Escape(l.date) + "\"><td class=\"seq\">" + std::to_string(l.seq) +
+           "</td><td class=\"date\">" + Escape(l.date) + "</td><td class=\"type\">" +
+           Labelled(LabelKind::kEventType, l.type) + "</td><td class=\"details\">" +
+           FieldsHtml(l.event_json, sealed == pack.sealed_fields.end() ? std::vector<std::string>()
+                                                                       : sealed->second) +
+           "</td><td class=\"signer\"><code>" + Escape(prefix) + "</code> " + holder +
+           "</td></tr>\n";
+    if (l.withdrawn_by) {
+      out += "<tr class=\"withdrawal\"><td colspan=\"2\"></td><td colspan=\"3\">" +
+             Both("已撤回:序号 " + std::to_string(*l.withdrawn_by) + "(" + l.withdrawn_reason + ")",
+                  "Withdrawn by seq " + std::to_string(*l.withdrawn_by) + " (" +
+                      l.withdrawn_reason + ")") +
+             "</td></tr>\n";
+    }
   }
   if (r.lines.empty())
     out += "<tr><td colspan=\"5\">" + Both("无记录。", "No events.") + "</td></tr>\n";

@@ -24,7 +24,7 @@ Result<std::string> EvidencePage(const EvidencePack& pack, Lang lang);
 // relative path on one line, and export only `function`, `async function`, `class`,
 // `const` and `let` declarations that start a line; each becomes a function scope that
 // returns its exports; "</script" is written "<\/script". Invalid, naming the file and
-// line, for anything else or an import of a module not bundled before.
+// line, for anything else, an import of a module not bundled before, or a "<!--".
 Result<std::string> BundleModules(const std::vector<std::string_view>& paths);
 
 }  // namespace probity::server

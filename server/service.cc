@@ -133,37 +133,15 @@ http::Response Proof(const Service& service, const LedgerView& view, const std::
 // within the grant's scope; at most 50, by id.
 http::Response Persons(const Service& service, const LedgerView& view, const Grant& grant,
                        const std::string& q) {
-  constexpr size_t kMax = 50;
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
-  std::string needle = lower(q);
+  auto found = FindPersons(view, q, 50, {grant.only_unit, grant.only_person});
+  if (!found.ok()) return service.Failure(found.status());
   std::string out = "{\"persons\":[";
-  size_t found = 0;
-  bool more = false;
-  auto records = view.state().Scan(PersonKey(""));
-  if (!records.ok()) return service.Failure(records.status());
-  for (const auto& [key, value] : *records) {
-    records::Person person;
-    Status decoded = records::Decode(value, &person);
-    if (!decoded.ok()) return service.Failure(decoded);
-    const records::Person* p = &person;
-    std::string id = key.substr(PersonKey("").size());
-    if (!p->live()) continue;
-    if (!grant.only_unit.empty() && p->unit != grant.only_unit) continue;
-    if (!grant.only_person.empty() && id != grant.only_person) continue;
-    if (lower(id).find(needle) == std::string::npos &&
-        lower(p->name).find(needle) == std::string::npos)
-      continue;
-    if (found == kMax) {
-      more = true;
-      break;
-    }
-    out += (found++ ? "," : "") + std::string("{\"person\":") + JsonQuote(id) +
-           ",\"name\":" + JsonQuote(p->name) + ",\"unit\":" + JsonQuote(p->unit) + "}";
+  for (size_t i = 0; i < found->persons.size(); ++i) {
+    const auto& p = found->persons[i];
+    out += (i ? "," : "") + std::string("{\"person\":") + JsonQuote(p.person) +
+           ",\"name\":" + JsonQuote(p.name) + ",\"unit\":" + JsonQuote(p.unit) + "}";
   }
-  return Json(out + "],\"more\":" + (more ? "true" : "false") + "}");
+  return Json(out + "],\"more\":" + (found->more ? "true" : "false") + "}");
 }
 
 }  // namespace

@@ -409,6 +409,26 @@ TEST_CASE("record --as-of DATE: only events whose business date is on or before 
   for (const auto& line : Record(f, "P1", as_of).lines) CHECK(line.date <= "2019-04-19");
 }
 
+TEST_CASE(
+    "record --as-of DATE: a retraction of an event dated after DATE is left out with it (R15)",
+    "[reports]") {
+  ProgramLedger f;  // the clock stands at 2019-05-01: the retraction is dated then
+  uint64_t c =
+      f.Ok("enforcement", CommendJ(PersonSubject("P1"), "2019-06-01", f.Eval(PersonSubject("P1"))));
+  uint64_t r = f.Ok("admin", RetractJ(c, "issued to the wrong person"));
+  AsOf as_of;
+  as_of.date = "2019-05-15";
+  auto before = Record(f, "P1", as_of);
+  Seqs seqs = SeqsOf(before);
+  CHECK(std::count(seqs.begin(), seqs.end(), c) == 0);
+  CHECK(std::count(seqs.begin(), seqs.end(), r) == 0);  // dated 2019-05-01, yet nothing to withdraw
+  as_of.date = "2019-06-01";
+  seqs = SeqsOf(Record(f, "P1", as_of));
+  CHECK(std::count(seqs.begin(), seqs.end(), c) == 1);
+  CHECK(std::count(seqs.begin(), seqs.end(), r) == 1);
+  CHECK(LineAt(Record(f, "P1", as_of), c).withdrawn_by == r);
+}
+
 TEST_CASE("record --as-of-seq: the ledger as it stood, before a later retraction", "[reports]") {
   ProgramLedger f;
   uint64_t c =

@@ -48,7 +48,10 @@ int Evidence(const Args& args) {
 
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto pack = BuildEvidence((*ledger)->View(), args.positional[0], options);
+  const LedgerView view = (*ledger)->View();
+  auto person = PersonByIdOrName(args, view, args.positional[0]);
+  if (auto* code = std::get_if<int>(&person)) return *code;
+  auto pack = BuildEvidence(view, std::get<std::string>(person), options);
   if (!pack.ok()) return FailStatus(args, pack.status());
   std::string bytes;
   if (args.Has("json")) {

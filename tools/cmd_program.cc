@@ -167,6 +167,26 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
 
 }  // namespace
 
+std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerView& view,
+                                                const std::string& text) {
+  auto by_id = PersonById(view, text);
+  if (!by_id.ok()) return FailStatus(args, by_id.status());
+  if (by_id->has_value()) return text;
+  auto named = PersonsNamed(view, text);
+  if (!named.ok()) return FailStatus(args, named.status());
+  if (named->size() == 1) {
+    std::cerr << "probity " << args.command << ": " << text << " is " << (*named)[0].person << "\n";
+    return (*named)[0].person;
+  }
+  if (named->empty()) return text;  // the command says it is not registered, as a server does
+  std::string ids;
+  for (const auto& p : *named)
+    ids += (ids.empty() ? "" : ", ") + p.person + " (unit " + p.unit + ")";
+  return Fail(args, kExitRefused,
+              std::to_string(named->size()) + " persons are named '" + text + "': " + ids +
+                  "; give the id");
+}
+
 int Record(const Args& args) {
   AsOf as_of;
   if (auto d = args.Option("as-of")) {
@@ -195,8 +215,11 @@ int Record(const Args& args) {
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
+  const LedgerView view = (*ledger)->View();
+  auto person = PersonByIdOrName(args, view, args.positional[0]);
+  if (auto* code = std::get_if<int>(&person)) return *code;
   auto report =
-      ReplayRecord((*ledger)->View(), args.positional[0], as_of, args.Has("include-sensitive"));
+      ReplayRecord(view, std::get<std::string>(person), as_of, args.Has("include-sensitive"));
   if (!report.ok()) return FailStatus(args, report.status());
   if (args.Has("json")) {
     std::cout << RecordJson(*report, as_of) << "\n";

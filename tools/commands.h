@@ -2,6 +2,9 @@
 // their options and their help. Each returns the process exit status.
 #pragma once
 
+#include <string>
+#include <variant>
+
 #include "tools/cli.h"
 
 namespace probity::cli {
@@ -19,6 +22,10 @@ int Prove(const Args& args);
 int Demo(const Args& args);
 int Record(const Args& args);
 int Evidence(const Args& args);  // tools/cmd_evidence.cc
+int Find(const Args& args);      // tools/cmd_directory.cc
+int Persons(const Args& args);
+int Units(const Args& args);
+int Keys(const Args& args);
 int Roster(const Args& args);
 int Eligibility(const Args& args);
 int Leave(const Args& args);
@@ -30,6 +37,12 @@ int Cosign(const Args& args);
 int Erase(const Args& args);
 int Serve(const Args& args);
 int Tiles(const Args& args);  // tools/cmd_tiles.cc
+
+// The person id `text` names: an id, or the name of exactly one person (said on stderr),
+// or else `text` itself (the command then says no such person is registered). The exit
+// status after listing the candidates when several persons have that name.
+std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerView& view,
+                                                const std::string& text);
 
 // checkpoint and prove with --server (tools/cmd_log.cc): the local ones need the store.
 int RemoteCheckpoint(const Args& args);

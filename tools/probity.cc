@@ -202,6 +202,31 @@ const std::vector<Command>& Commands() {
        "Ends with the tree size and root it was computed at.\n",
        Record,
        Where::kSigned},
+      {"find",
+       {{}, {"json"}, 1, 1, "find TEXT [--json]"},
+       "persons and units whose id or name holds TEXT",
+       "Searches the registered persons (the first 50) and units for TEXT in their id or name:\n"
+       "Chinese as written, Latin letters in either case. Withdrawn registrations are left out.\n"
+       "  probity find 杨\n"
+       "  probity find u003 --json\n",
+       Find},
+      {"persons",
+       {{}, {"json"}, 0, 1, "persons [TEXT] [--json]"},
+       "every registered person (or those whose id or name holds TEXT)",
+       "One line a person, by id: id, name, unit and staff category.\n",
+       Persons},
+      {"units",
+       {{}, {"json"}, 0, 1, "units [TEXT] [--json]"},
+       "every registered unit (or those whose id or name holds TEXT)",
+       "One line a unit, by id: id, name, kind and, for a provincial department, its province.\n",
+       Units},
+      {"keys",
+       {{}, {"json"}, 0, 0, "keys [--json]"},
+       "every signing key ever registered, with its role and scope",
+       "One line a key, in the order registered: the key id (its first 16 hex digits; --json\n"
+       "gives all 64), role, scope (a unit, or a group leader's person), the seq that\n"
+       "registered it, its holder and, if revoked, the seq that revoked it.\n",
+       Keys},
       {"evidence",
        {{"as-of", "as-of-seq", "size", "witness", "lang", "output"},
         {"include-sensitive", "json"},

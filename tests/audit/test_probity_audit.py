@@ -8,6 +8,8 @@ openssl command, builds RFC 9162 proofs, a C2SP checkpoint note and tlog-cosigna
 what is right and refuses (exit 1, one line on stderr) what is not: a wrong origin, a
 flipped byte, a wrong salt or value, a bad cosignature, a quorum not met, and more.
 One cosignature is real: a checkpoint of a public CT log cosigned by a public witness.
+Evidence packs (docs/formats.md, "Evidence packs") are built the same way, in both forms
+(the HTML page and the JSON document), and each rule of "Checking a pack" is broken once.
 
 Run: python3 tests/audit/test_probity_audit.py [-v]   (tests/cli/audit.sh runs it)
 Needs python3 and openssl; the schema check also needs `capnp` (skipped without it).
@@ -142,8 +144,14 @@ def public_key(seed):
     return der[12:]
 
 
+_signatures = {}
+
+
 def sign(seed, message):
-    return audit.ed25519_sign_from_seed(seed, message)
+    """Ed25519 is deterministic: each (key, message) is signed by openssl once."""
+    if (seed, message) not in _signatures:
+        _signatures[(seed, message)] = audit.ed25519_sign_from_seed(seed, message)
+    return _signatures[(seed, message)]
 
 
 class Key:
@@ -202,7 +210,8 @@ def subproof(m, leaves, complete):
 # ---- a hand-built v2 ledger -----------------------------------------------------------------
 
 SEEDS = {name: hashlib.sha256(b"probity-audit test seed " + name.encode()).digest()
-         for name in ("admin", "hr", "log", "other-log", "w1", "w2", "w3", "stranger")}
+         for name in ("admin", "hr", "dispatcher", "log", "other-log", "w1", "w2", "w3",
+                      "stranger")}
 SALT = bytes.fromhex("5a" * 16 + "c3" * 16)
 SALT2 = hashlib.sha256(b"second salt").digest()
 WITNESS_TIMES = {"w1": 1767225600, "w2": 1767225601}
@@ -378,6 +387,12 @@ class AuditTest(unittest.TestCase):
             "an enumerant added": ("  health @2;", "  health @2;", "  health @2;\n  other @3;"),
             "a data field added": ("  principal @6 :Text;  # ptr[4]", "  principal @6 :Text;  # ptr[4]",
                                    "  principal @6 :Text;  # ptr[4]\n  extra @7 :UInt8;  # bits[32, 40)"),
+            # The member fields `evidence` reads (EVENT_FIELDS, SUBJECT_UNION, ENUMS).
+            "a read field moved": ("holder @1 :Text;  # ptr[1]", "ptr[1]", "ptr[4]"),
+            "a read field retyped": ("secretary @2 :Text;  # ptr[2]", ":Text", ":Data"),
+            "a Role enumerant renamed": ("  admin @0;", "admin", "root"),
+            "Subject's union reordered": ("person @0 :Text;  # ptr[0], union tag = 0",
+                                          "union tag = 0", "union tag = 2"),
         }
         for what, (anchor, old, new) in drifts.items():
             line = next(l for l in layout.splitlines() if anchor in l)
@@ -720,6 +735,520 @@ class AuditTest(unittest.TestCase):
         for seq, (what, (_, expected)) in enumerate(cases.items()):
             with self.subTest(what):
                 self.refuse(expected, *self.inclusion(lg.show(seq, event_json={"type": "x"}), seq, ledger=lg))
+
+
+# ---- evidence packs (docs/formats.md, "Evidence packs") -------------------------------------
+
+def ev(etype, event_id, member, **shown):
+    """(body, display JSON) of an event: its canonical bytes, and its `event` as show --json
+    gives it (id, type, then the fields)."""
+    return event(etype, event_id, member), dict({"id": event_id, "type": etype}, **shown)
+
+
+def key_registered(event_id, key, role, holder, unit=None):
+    pem_ = signer_pem(key.public)
+    return ev("keyRegistered", event_id,
+              S([audit.ENUMS["Role"].index(role)], [T(pem_), T(holder), T(unit)]),
+              publicKey=pem_, holder=holder, role=role, **({"unit": unit} if unit else {}))
+
+
+def key_revoked(event_id, key, reason):
+    key_id = hashlib.sha256(key.public).hexdigest()
+    return ev("keyRevoked", event_id, S([], [T(key_id), T(reason)]), keyId=key_id, reason=reason)
+
+
+def evidence_events(k):
+    """[((body, display JSON), signing key)]: a log in which P000001's record is seqs 4, 6-11
+    and 13 (10 is withdrawn by 11), signed by hr, by a dispatcher and by the admin, whose keys
+    seqs 0, 2 and 3 register; 12 revokes the dispatcher's key after all it signed."""
+    admin, hr, disp = k["admin"], k["hr"], k["dispatcher"]
+    return [
+        (key_registered("genesis", admin, "admin", "the admin"), admin),
+        (ev("unitRegistered", "e-1", S([0], [T("U001"), T("大气环境司")]), unit="U001",
+            name="大气环境司", kind="ministryDepartment"), admin),
+        (key_registered("e-2", hr, "hr", "人事司"), admin),
+        (key_registered("e-3", disp, "dispatcher", "U001 dispatcher", "U001"), admin),
+        (ev("personRegistered", "e-4", S([0], [T("P000001"), T("张伟"), T("U001")]),
+            person="P000001", name="张伟", unit="U001", category="civilServant"), hr),
+        (ev("personRegistered", "e-5", S([1], [T("P000002"), T("王芳"), T("U001")]),
+            person="P000002", name="王芳", unit="U001", category="publicInstitution"), hr),
+        (ev("restrictionRecorded", "e-6", S([], [T("P000001"), S([], [D(commitment(SALT, "health"))]),
+                                              T("2019-05-01")]),
+            person="P000001", reason="withheld (sensitive)", **{"from": "2019-05-01"}), hr),
+        (ev("trainingCompleted", "e-7", S([1], [T("P000001"), T("2019-05-02")]),
+            person="P000001", course="supervisionRules", mode="inPerson", date="2019-05-02"), disp),
+        (ev("assignmentMade", "e-8", S([0], [T("A1"), T("P000001"), T("G1"), T("2019-06-01"),
+                                            T("2019-06-30")]),
+            assignment="A1", person="P000001", group="G1", to="2019-06-30", position="member",
+            **{"from": "2019-06-01"}), disp),
+        (ev("assignmentEnded", "e-9", S([1], [T("A1"), T("2019-06-20")]), assignment="A1",
+            date="2019-06-20", reason="recalled"), disp),
+        (ev("leaveGranted", "e-10", S([5], [T("P000001"), T("2019-07-01")]), person="P000001",
+            days=5, kind="annual", **{"from": "2019-07-01"}), hr),
+        (ev("retraction", "e-11", S([10], [T("entered twice </script><b>")]), target=10,
+            reason="entered twice </script><b>"), hr),
+        (key_revoked("e-12", disp, "left the unit"), admin),
+        (ev("evaluationRecorded", "e-13", S([0], [T("E1"), S([0], [T("P000001")]), T("2019"),
+                                                 T("good work"), T("2020-01-10")]),
+            evaluation="E1", subject={"person": "P000001"}, period="2019", grade="excellent",
+            summary="good work", date="2020-01-10"), admin),
+        (ev("unitRegistered", "e-14", S([0], [T("U002"), T("another unit")]), unit="U002",
+            name="another unit", kind="ministryDepartment"), admin),
+    ]
+
+
+GOOD_PACK = [(0, "key"), (2, "key"), (3, "key"), (4, "record"), (6, "record"), (7, "record"),
+             (8, "record"), (9, "record"), (10, "record"), (11, "record"), (12, "revocation"),
+             (13, "record")]
+
+
+class EvidenceLog:
+    """A hand-built log of `events`, its checkpoint at `size` (default: all of it) signed by
+    `log` and cosigned by w1 and w2, and evidence packs (docs/formats.md, "Evidence packs")
+    over it."""
+
+    def __init__(self, tmp, name, events, keys, size=None, log=None):
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        self.events = events
+        self.entries = []
+        for seq, ((body, _), key) in enumerate(events):
+            sig = sign(key.seed, PREFIX + ORIGIN.encode() + b"\n" + body)
+            self.entries.append(entry_bytes(seq, body, hashlib.sha256(key.public).digest(), sig,
+                                            recorded=RECORDED + seq * 1000000))
+        self.size = len(self.entries) if size is None else size
+        self.keys, self.log = keys, log or keys["log"]
+        self.vkey = self.log.vkey
+        self.witnesses = [keys["w1"].vkey, keys["w2"].vkey]
+        self.sign_checkpoint()
+
+    def sign_checkpoint(self):
+        """The leaves and the checkpoint note of the entries as they are now."""
+        self.leaves = [audit.leaf_hash(e) for e in self.entries]
+        root = audit.merkle_root(self.leaves[:self.size])
+        text = f"{ORIGIN}\n{self.size}\n{base64.b64encode(root).decode()}\n"
+        self.note = (text + "\n" + self.log.note_line(text) + "".join(
+            self.keys[w].cosign_line(text, WITNESS_TIMES[w]) for w in ("w1", "w2")))
+
+    def item(self, seq, why, **extra):
+        """One entry object; its proof is in the checkpoint's tree (or, for a seq past it, in
+        the tree just large enough to hold it)."""
+        leaves = self.leaves[:max(self.size, seq + 1)]
+        out = {"seq": seq, "as": why, "entry": base64.b64encode(self.entries[seq]).decode(),
+               "proof": [h.hex() for h in path(seq, leaves)], "event": dict(self.events[seq][0][1])}
+        out.update(extra)
+        return out
+
+    def pack(self, person="P000001", listed=GOOD_PACK, as_of=None, **members):
+        out = {"format": "probity-evidence/v1", "origin": ORIGIN, "vkey": self.vkey,
+               "person": person, "asOf": {} if as_of is None else as_of,
+               "checkpoint": self.note, "witnesses": self.witnesses,
+               "entries": [self.item(seq, why) for seq, why in listed]}
+        out.update(members)
+        return out
+
+    def write_json(self, name, pack):
+        path_ = os.path.join(self.dir, name)
+        with open(path_, "w", encoding="utf-8") as f:
+            f.write(json.dumps(pack, ensure_ascii=False))
+        return path_
+
+    def write_html(self, name, pack, element=None):
+        """The page form: the JSON, every '<' written \\u003c, inside the one element."""
+        doc = json.dumps(pack, ensure_ascii=False).replace("<", "\\u003c")
+        element = element or '<script type="application/json" id="probity-evidence">'
+        page = ('<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+                '<title>记录 Record P000001</title></head>\n<body><h1>张伟 P000001</h1>\n'
+                '<p>as of now &lt;checked below&gt;</p>\n'
+                f'{element}{doc}</script>\n'
+                '<script>/* the page\'s own check */ if (1 < 2) {}</script>\n</body></html>\n')
+        path_ = os.path.join(self.dir, name)
+        with open(path_, "w", encoding="utf-8") as f:
+            f.write(page)
+        return path_
+
+
+class EvidenceTest(unittest.TestCase):
+    """`probity-audit evidence` on hand-built packs: the good one in both forms passes, and
+    each rule of docs/formats.md ("Checking a pack", points 1-7) refuses a pack that breaks it,
+    naming the entry."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("no openssl")
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix="probity-audit-evidence-")
+        cls.tmp = cls.tmpdir.name
+        k = {name: Key(name, SEEDS[name], 0x01) for name in ("admin", "hr", "dispatcher",
+                                                               "stranger")}
+        k["log"] = Key(ORIGIN, SEEDS["log"], 0x01)
+        for w in ("w1", "w2", "w3"):
+            k[w] = Key(f"witness.test/{w}", SEEDS[w], 0x04)
+        cls.k = k
+        cls.log = EvidenceLog(cls.tmp, "good", evidence_events(k), k)
+        cls.n = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmpdir.cleanup()
+
+    def run_tool(self, *args):
+        return subprocess.run([sys.executable, TOOL, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+
+    def accept(self, *args):
+        r = self.run_tool(*args)
+        self.assertEqual(r.returncode, 0, f"{args}: {r.stderr}")
+        return r.stdout
+
+    def refuse(self, expected, pack, *args, log=None):
+        """The pack, as a JSON document, is refused with one line naming `expected`."""
+        EvidenceTest.n += 1
+        path_ = (log or self.log).write_json(f"bad-{self.n}.json", pack)
+        r = self.run_tool("evidence", path_, *args)
+        self.assertEqual(r.returncode, 1, f"exit {r.returncode}: {r.stderr}{r.stdout}")
+        self.assertEqual(r.stderr.count("\n"), 1, f"not one line on stderr: {r.stderr!r}")
+        self.assertTrue(r.stderr.startswith("probity-audit: FAILED: "), r.stderr)
+        for part in [expected] if isinstance(expected, str) else expected:
+            self.assertIn(part, r.stderr)
+        return r.stderr
+
+    def entry(self, pack, seq):
+        return next(e for e in pack["entries"] if e["seq"] == seq)
+
+    def key_id(self, name):
+        return hashlib.sha256(self.k[name].public).hexdigest()
+
+    # -- the good pack --
+
+    def test_good_pack_as_html_page_passes(self):
+        page = self.log.write_html("good.html", self.log.pack())
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("\\u003c/script>\\u003cb>", text)  # the reason, which could end the element
+        out = self.accept("evidence", page, "--vkey", self.log.vkey)
+        self.assertIn("an HTML page", out)
+        self.assertIn("  seq 11  2019-04-16T10:00:12.000000Z  retraction  id \"e-11\"", out)
+
+    def test_good_pack_as_json_document_passes(self):
+        lg, k = self.log, self.k
+        pack = lg.pack()
+        self.entry(pack, 6)["sealed"] = [{"field": "reason", "salt": SALT.hex(), "value": "health"}]
+        self.entry(pack, 6)["event"]["reason"] = "health"
+        doc = lg.write_json("good.json", pack)
+        out = self.accept("evidence", doc)
+        lines = out.splitlines()
+        self.assertIn("a JSON document", lines[0])
+        self.assertIn(f"checkpoint verified: origin {ORIGIN}, size 15, root ", out)
+        # Without --vkey: said loudly, with the key id to compare.
+        self.assertIn(f"verifier key: TAKEN FROM THE PACK (no --vkey given): {lg.vkey}", out)
+        self.assertIn(f"key id {k['log'].key_id.hex()}: compare", out)
+        self.assertIn("witnesses: 2 cosignature lines, not checked: give --witness (the pack "
+                      f"names 2: {k['w1'].vkey}, {k['w2'].vkey})", out)
+        self.assertIn("person: P000001\nas of: now (the ledger at the checkpoint's size 15)\n"
+                      "record: 8 entries\n", out)
+        hr, disp, admin = (self.key_id(n)[:16] for n in ("hr", "dispatcher", "admin"))
+        self.assertIn(f"  seq 4  2019-04-16T10:00:05.000000Z  personRegistered  id \"e-4\"  "
+                      f"signed by {hr} (\"人事司\", hr)\n", out)
+        self.assertIn(f"  seq 8  2019-04-16T10:00:09.000000Z  assignmentMade  id \"e-8\"  "
+                      f"signed by {disp} (\"U001 dispatcher\", dispatcher)\n", out)
+        self.assertIn(f"  seq 10  2019-04-16T10:00:11.000000Z  leaveGranted  id \"e-10\"  "
+                      f"signed by {hr} (\"人事司\", hr), withdrawn by seq 11\n", out)
+        self.assertIn(f"  seq 13  2019-04-16T10:00:14.000000Z  evaluationRecorded  id \"e-13\"  "
+                      f"signed by {admin} (\"the admin\", admin)\n", out)
+        self.assertIn("signing keys: 3 registered in the pack", out)
+        self.assertIn(f"  key {admin} registered at seq 0: holder \"the admin\", role admin, unit "
+                      "-, registered by itself (the genesis entry)\n", out)
+        self.assertIn(f"  key {disp} registered at seq 3: holder \"U001 dispatcher\", role "
+                      f"dispatcher, unit U001, registered by key {admin} (\"the admin\", admin); "
+                      "revoked at seq 12, after every entry of the pack it signed\n", out)
+        self.assertIn("  seq 6: sealed reason verified: \"health\"", out)
+        self.assertIn("entries verified: 12 (8 record, 3 key, 1 revocation)", out)
+        self.assertTrue(lines[-1].startswith("NOT PROVEN: that the ledger holds nothing else "
+                                             "about P000001."), lines[-1])
+        # Leading white space before the '{' is still the JSON form; so is the same pack with
+        # --vkey, --origin and a quorum of the witnesses.
+        spaced = lg.write_json("spaced.json", pack)
+        with open(spaced, "r+", encoding="utf-8") as f:
+            body = f.read()
+            f.seek(0)
+            f.write(" \n\t" + body)
+        out = self.accept("evidence", spaced, "--vkey", lg.vkey, "--origin", ORIGIN,
+                          "--witness", k["w1"].vkey, "--witness", k["w2"].vkey)
+        self.assertIn(f"verifier key: yours (--vkey), {ORIGIN}+{k['log'].key_id.hex()}", out)
+        self.assertIn("witnesses: 2 of 2 cosigned (quorum 2)", out)
+        self.assertNotIn("TAKEN FROM THE PACK", out)
+
+    def test_good_pack_as_of_a_seq_or_a_date_passes(self):
+        listed = [x for x in GOOD_PACK if x[0] <= 9 or x[1] != "record"]
+        out = self.accept("evidence", self.log.write_json("asof9.json", self.log.pack(
+            listed=listed, as_of={"seq": 9})), "--vkey", self.log.vkey)
+        self.assertIn("as of: seq 9\nrecord: 5 entries\n", out)
+        out = self.accept("evidence", self.log.write_json("asofdate.json", self.log.pack(
+            as_of={"date": "2020-12-31"})), "--vkey", self.log.vkey)
+        self.assertIn("as of: date 2020-12-31\n", out)
+
+    # -- point 3: each entry is in the checkpoint's tree, canonical, at its seq --
+
+    def test_flipped_byte_in_an_entry_is_refused(self):
+        pack = self.log.pack()
+        raw = bytearray(self.log.entries[8])
+        raw[raw.index(b"G1\0")] ^= 0x01  # the group id in the signed body: still canonical
+        self.entry(pack, 8)["entry"] = base64.b64encode(bytes(raw)).decode()
+        self.refuse(["entry 8: SHA-256(0x00 || entry) and its proof do not give the "
+                     "checkpoint's root", "the proof leads to root"], pack)
+
+    def test_wrong_proof_hash_is_refused(self):
+        pack = self.log.pack()
+        proof = self.entry(pack, 4)["proof"]
+        proof[1] = ("0" if proof[1][0] != "0" else "1") + proof[1][1:]
+        self.refuse(["entry 4: SHA-256(0x00 || entry) and its proof", "leads to root"], pack)
+        del proof[1]
+        self.refuse("entry 4: SHA-256(0x00 || entry) and its proof", pack)
+
+    def test_entry_seq_not_below_checkpoint_size_is_refused(self):
+        # The exporter's checkpoint is of 13 entries; seq 13 is not in its tree.
+        older = EvidenceLog(self.tmp, "older", self.log.events, self.k, size=13)
+        self.refuse("entry 13: seq 13 is not below the checkpoint's size 13", older.pack(),
+                    log=older)
+        # An entry listed at another seq than the one its bytes hold.
+        pack = self.log.pack()
+        self.entry(pack, 7).update(entry=self.log.item(9, "record")["entry"])
+        self.refuse("entry 7: SHA-256(0x00 || entry) and its proof", pack)
+        lg = EvidenceLog(self.tmp, "own-seq", self.log.events, self.k)
+        d = audit.decode_entry(lg.entries[7])
+        lg.entries[7] = entry_bytes(70, d["body"], d["keyId"], d["signature"],
+                                    recorded=d["recordedAt"])
+        lg.sign_checkpoint()
+        self.refuse("entry 7: the entry's bytes hold seq 70", lg.pack(), log=lg)
+
+    # -- point 4: signers, registrations by admin keys, revocations --
+
+    def test_missing_key_registration_is_refused(self):
+        listed = [x for x in GOOD_PACK if x[0] != 2]  # hr's registration
+        self.refuse(f"entry 4: signed by key id {self.key_id('hr')}, which no keyRegistered "
+                    "entry of the pack at a lower seq registers", self.log.pack(listed=listed))
+        listed = [x for x in GOOD_PACK if x[0] != 0]  # the genesis entry
+        self.refuse(f"entry 2: signed by key id {self.key_id('admin')}, which no keyRegistered",
+                    self.log.pack(listed=listed))
+
+    def test_registration_not_signed_by_an_admin_key_is_refused(self):
+        events = evidence_events(self.k)
+        events[3] = (events[3][0], self.k["hr"])  # hr registers the dispatcher's key
+        lg = EvidenceLog(self.tmp, "hr-registers", events, self.k)
+        self.refuse(f"entry 3: registers key {self.key_id('dispatcher')} (\"U001 dispatcher\", "
+                    f"dispatcher), but is signed by key {self.key_id('hr')} (\"人事司\", hr), not "
+                    "by an admin key", lg.pack(), log=lg)
+        # The genesis entry must register its own signer.
+        events = evidence_events(self.k)
+        events[0] = (key_registered("genesis", self.k["stranger"], "admin", "the admin"),
+                     self.k["admin"])
+        lg = EvidenceLog(self.tmp, "genesis-other", events, self.k)
+        self.refuse("entry 0: the genesis entry (seq 0) is not a keyRegistered signed by the "
+                    "key it registers", lg.pack(), log=lg)
+
+    def test_signer_revoked_before_the_entry_is_refused(self):
+        events = evidence_events(self.k)
+        events[12] = (key_revoked("e-12", self.k["hr"], "lost"), self.k["admin"])
+        events[13] = (events[13][0], self.k["hr"])  # hr signs after its key was revoked
+        lg = EvidenceLog(self.tmp, "revoked", events, self.k)
+        self.refuse(f"entry 13: signed by key {self.key_id('hr')} (\"人事司\", hr), which the "
+                    "keyRevoked entry at seq 12 revoked before it", lg.pack(), log=lg)
+
+    def test_bad_signature_is_refused(self):
+        events = evidence_events(self.k)
+        lg = EvidenceLog(self.tmp, "badsig", events, self.k)
+        d = audit.decode_entry(lg.entries[7])
+        sig = bytearray(d["signature"])
+        sig[5] ^= 0x01
+        lg.entries[7] = entry_bytes(7, d["body"], d["keyId"], bytes(sig),
+                                    recorded=d["recordedAt"])
+        lg.sign_checkpoint()  # the ledger signed the tree over the altered entry
+        self.refuse("entry 7: the Ed25519 signature does not verify with the key registered at "
+                    "seq 3", lg.pack(), log=lg)
+
+    # -- point 5: the record is the person's --
+
+    def test_record_entry_about_another_person_is_refused(self):
+        listed = sorted(GOOD_PACK + [(5, "record")])
+        self.refuse("entry 5: a personRegistered about person P000002 (its person), not person "
+                    "P000001", self.log.pack(listed=listed))
+        # The same pack is P000002's as far as that entry goes, and not as to the others.
+        self.refuse("entry 4: a personRegistered about person P000001 (its person), not person "
+                    "P000002", self.log.pack(person="P000002", listed=listed))
+        # A unit's entry listed as a record line.
+        listed = sorted(GOOD_PACK + [(1, "record")])
+        self.refuse("entry 1: a unitRegistered is listed as 'record', but no unitRegistered is "
+                    "ever filed under a person", self.log.pack(listed=listed))
+
+    def test_assignment_ended_without_its_assignment_made_is_refused(self):
+        listed = [x for x in GOOD_PACK if x[0] != 8]
+        self.refuse("entry 9: an assignmentEnded of assignment \"A1\", which no assignmentMade "
+                    "record entry of the pack at a lower seq made", self.log.pack(listed=listed))
+        # Made only after it was ended (the two entries swapped).
+        events = evidence_events(self.k)
+        events[8], events[9] = events[9], events[8]
+        lg = EvidenceLog(self.tmp, "ended-first", events, self.k)
+        self.refuse("entry 8: an assignmentEnded of assignment \"A1\", which no assignmentMade "
+                    "record entry of the pack at a lower seq made", lg.pack(), log=lg)
+
+    def test_retraction_of_a_seq_not_in_the_record_is_refused(self):
+        listed = [x for x in GOOD_PACK if x[0] != 10]
+        self.refuse("entry 11: a retraction of seq 10, which is not a record entry of the pack",
+                    self.log.pack(listed=listed))
+        # A retraction of a key registration, which is in the pack but not in the record.
+        events = evidence_events(self.k)
+        events[11] = (ev("retraction", "e-11", S([2], [T("no")]), target=2, reason="no"),
+                      self.k["hr"])
+        lg = EvidenceLog(self.tmp, "retract-key", events, self.k)
+        self.refuse("entry 11: a retraction of seq 2, which is not a record entry of the pack",
+                    lg.pack(), log=lg)
+
+    def test_erasure_of_a_record_entry_passes(self):
+        # An erasure is filed under its target's persons, as a retraction is (docs/formats.md
+        # §5), so a record may hold one; its target must be a record entry too.
+        events = evidence_events(self.k)
+        events[14] = (ev("erasure", "e-14", S([6], [T("the person asked")]), target=6,
+                         reason="the person asked"), self.k["hr"])
+        lg = EvidenceLog(self.tmp, "erased", events, self.k)
+        pack = lg.pack(listed=GOOD_PACK + [(14, "record")])
+        self.entry(pack, 6)["event"]["reason"] = "erased"
+        self.entry(pack, 6)["sealed"] = [{"field": "reason", "erased": True}]
+        out = self.accept("evidence", lg.write_json("erased.json", pack), "--vkey", lg.vkey)
+        self.assertIn("restrictionRecorded  id \"e-6\"  signed by ", out)
+        self.assertIn("(\"人事司\", hr), erased by seq 14\n", out)
+        self.assertIn("  seq 6: sealed reason: erased (commitment ", out)
+        self.refuse("entry 14: an erasure of seq 6, which is not a record entry of the pack",
+                    lg.pack(listed=[x for x in GOOD_PACK if x[0] != 6] + [(14, "record")]), log=lg)
+
+    def test_record_entry_above_as_of_seq_is_refused(self):
+        self.refuse("entry 10: a record entry above asOf.seq 9", self.log.pack(as_of={"seq": 9}))
+
+    # -- points 6 and 7: the JSON shown is the body's; sealed disclosures --
+
+    def test_event_json_type_or_id_differing_from_the_body_is_refused(self):
+        pack = self.log.pack()
+        self.entry(pack, 7)["event"]["type"] = "leaveGranted"
+        self.refuse("entry 7: the event JSON says type \"leaveGranted\", the signed body is a "
+                    "trainingCompleted", pack)
+        pack = self.log.pack()
+        self.entry(pack, 7)["event"]["id"] = "e-70"
+        self.refuse("entry 7: the event JSON says id \"e-70\", the signed body's id is \"e-7\"",
+                    pack)
+        pack = self.log.pack()
+        del self.entry(pack, 7)["event"]["id"]
+        self.refuse("entry 7: the event JSON says id null", pack)
+
+    def test_wrong_sealed_salt_is_refused(self):
+        pack = self.log.pack()
+        self.entry(pack, 6)["sealed"] = [{"field": "reason", "salt": SALT2.hex(), "value": "health"}]
+        self.refuse(["entry 6: sealed reason: SHA-256(salt || \"health\") is ",
+                     "(wrong salt or value)"], pack)
+        self.entry(pack, 6)["sealed"] = [{"field": "reason", "salt": SALT.hex(), "value": "x"}]
+        self.refuse("entry 6: sealed[0]: value \"x\" is not one of", pack)
+
+    # -- point 1: the document --
+
+    def test_unknown_format_is_refused(self):
+        self.refuse("format is \"probity-evidence/v2\", not \"probity-evidence/v1\"",
+                    self.log.pack(format="probity-evidence/v2"))
+        pack = self.log.pack()
+        del pack["format"]
+        self.refuse("format is null, not \"probity-evidence/v1\"", pack)
+
+    def test_extra_member_is_refused(self):
+        self.refuse("the pack has a member 'comment' that probity-evidence/v1 does not define",
+                    self.log.pack(comment="trust me"))
+        pack = self.log.pack()
+        self.entry(pack, 4)["leafHash"] = self.log.leaves[4].hex()
+        self.refuse("entry 4 has a member 'leafHash' that probity-evidence/v1 does not define",
+                    pack)
+        self.refuse("the pack: 'asOf' is not {}, {\"date\": ...} or {\"seq\": ...}",
+                    self.log.pack(as_of={"seq": 9, "date": "2020-01-01"}))
+
+    def test_member_missing_or_of_the_wrong_type_is_refused(self):
+        pack = self.log.pack()
+        del pack["witnesses"]
+        self.refuse("the pack has no member 'witnesses'", pack)
+        self.refuse("the pack: 'entries' is not a list", self.log.pack(entries={}))
+        pack = self.log.pack()
+        self.entry(pack, 4)["seq"] = True
+        self.refuse("entries[3]: 'seq' is not a whole number", pack)
+        pack = self.log.pack()
+        self.entry(pack, 9)["as"] = "witness"
+        self.refuse("entry 9: 'as' is \"witness\", not record, key or revocation", pack)
+        pack = self.log.pack()
+        self.entry(pack, 4)["as"] = "key"
+        self.refuse("entry 4: listed as 'key', but it is a personRegistered, not a keyRegistered",
+                    pack)
+        pack = self.log.pack()
+        pack["entries"][3], pack["entries"][4] = pack["entries"][4], pack["entries"][3]
+        self.refuse("entry 4 comes after entry 6: the entries are not in increasing seq", pack)
+        self.refuse("asOf.date is not a YYYY-MM-DD date", self.log.pack(as_of={"date": "2019-02-30"}))
+
+    def test_member_named_twice_is_refused(self):
+        doc = json.dumps(self.log.pack(), ensure_ascii=False)
+        doc = doc.replace('"person": "P000001"', '"person": "P000002", "person": "P000001"', 1)
+        path_ = os.path.join(self.log.dir, "twice.json")
+        with open(path_, "w", encoding="utf-8") as f:
+            f.write(doc)
+        r = self.run_tool("evidence", path_)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("names the member 'person' twice", r.stderr)
+
+    def test_page_is_read_at_its_first_evidence_element(self):
+        # The JSON is the text between the first such tag and the next </script>: the page's
+        # own checker, further on, may name the tag in its code.
+        tag = '<script type="application/json" id="probity-evidence">'
+        checker = f"<script>const OPEN_TAG = '{tag}';</script>\n"
+        page = self.log.write_html("checker.html", self.log.pack())
+        with open(page, "a", encoding="utf-8") as f:
+            f.write(checker)
+        self.accept("evidence", page, "--vkey", self.log.vkey)
+        # A bad pack first, a good one after it: the first is the one read.
+        bad = json.dumps(self.log.pack(person="P000002"), ensure_ascii=False).replace("<", "\\u003c")
+        page = self.log.write_html("two.html", self.log.pack(), element=f"{tag}{bad}</script>{tag}")
+        r = self.run_tool("evidence", page, "--vkey", self.log.vkey)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("not person P000002", r.stderr)
+        page = self.log.write_html("none.html", self.log.pack(),
+                                   element='<script type="application/json" id="evidence">')
+        r = self.run_tool("evidence", page)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("nor an HTML page holding", r.stderr)
+
+    # -- point 2: the checkpoint, its key and its witnesses --
+
+    def test_checkpoint_by_another_key_is_refused_with_vkey(self):
+        # Someone re-signs the pack's checkpoint with a key of their own under the ledger's
+        # name, and puts its vkey in the pack: the pack agrees with itself...
+        forger = Key(ORIGIN, SEEDS["other-log"], 0x01)
+        lg = EvidenceLog(self.tmp, "forged", self.log.events, self.k, log=forger)
+        doc = lg.write_json("forged.json", lg.pack())
+        out = self.accept("evidence", doc)
+        self.assertIn(f"TAKEN FROM THE PACK (no --vkey given): {forger.vkey}", out)
+        self.assertIn(f"key id {forger.key_id.hex()}", out)
+        # ...and the ledger's vkey refuses it.
+        self.refuse(f"checkpoint: no signature by {ORIGIN}+{self.k['log'].key_id.hex()} in the "
+                    "note (wrong vkey?)", lg.pack(), "--vkey", self.log.vkey, log=lg)
+        # The checkpoint of another origin than the pack's.
+        self.refuse(f"checkpoint: its origin is \"{ORIGIN}\", the pack's 'origin' is "
+                    "\"elsewhere.example/log\"", self.log.pack(origin="elsewhere.example/log"))
+
+    def test_witness_quorum_not_met_is_refused(self):
+        k = self.k
+        self.refuse("checkpoint: 1 of 2 witnesses cosigned the checkpoint, the quorum is 2",
+                    self.log.pack(), "--vkey", self.log.vkey, "--witness", k["w1"].vkey,
+                    "--witness", k["w3"].vkey)
+        self.accept("evidence", self.log.write_json("quorum1.json", self.log.pack()), "--witness",
+                    k["w1"].vkey, "--witness", k["w3"].vkey, "--quorum", "1")
+
+    def test_usage_errors_exit_2(self):
+        doc = self.log.write_json("usage.json", self.log.pack())
+        for args in (["evidence"], ["evidence", doc, "--quorum", "1"],
+                     ["evidence", os.path.join(self.tmp, "no-such-file")]):
+            with self.subTest(args=args):
+                self.assertEqual(self.run_tool(*args).returncode, 2)
 
 
 class Ed25519RuleTest(unittest.TestCase):

@@ -21,6 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { evaluate as cdpEvaluate, screenshot as capture, load as loadPage, launchChromium, openTab, poll, setFiles } from './cdp.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
@@ -122,98 +124,20 @@ step = 'start Chromium';
 const profile = path.join(work, 'profile');
 const downloads = path.join(work, 'downloads');
 fs.mkdirSync(downloads);
-const chrome = spawn(opts.chromium, [
-  '--headless=new', '--remote-debugging-pipe', `--user-data-dir=${profile}`, '--no-first-run',
-  '--no-default-browser-check', '--disable-gpu', '--disable-extensions', '--disable-sync',
-  '--disable-background-networking', '--disable-component-update', '--no-sandbox',
-  '--disable-dev-shm-usage', '--window-size=1280,900', '--lang=zh-CN', 'about:blank',
-], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+const { proc: chrome, cdp, stderr: chromeErr } = launchChromium(opts.chromium, profile);
 children.push({ proc: chrome, group: true });
-let chromeErr = '';
-chrome.stderr.on('data', (d) => { chromeErr = (chromeErr + d).slice(-4000); });
 chrome.on('exit', (code, signal) => {
-  if (step !== 'done') fail(`Chromium exited (${code ?? signal}): ${chromeErr}`);
+  if (step !== 'done') fail(`Chromium exited (${code ?? signal}): ${chromeErr()}`);
 });
 
-// DevTools messages over fds 3 (to Chromium) and 4 (from it), each JSON ended by NUL.
-class Cdp {
-  constructor(write, read) {
-    this.write = write;
-    this.next = 1;
-    this.pending = new Map();
-    this.listeners = [];
-    let buffer = Buffer.alloc(0);
-    read.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      let end;
-      while ((end = buffer.indexOf(0)) >= 0) {
-        const message = JSON.parse(buffer.subarray(0, end).toString('utf8'));
-        buffer = buffer.subarray(end + 1);
-        this.dispatch(message);
-      }
-    });
-  }
-  dispatch(m) {
-    if (m.id && this.pending.has(m.id)) {
-      const { resolve, reject, method } = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.error) reject(new Error(`${method}: ${m.error.message}`));
-      else resolve(m.result);
-      return;
-    }
-    for (const l of this.listeners) l(m);
-  }
-  send(method, params = {}, sessionId) {
-    const id = this.next++;
-    this.write.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, method }));
-  }
-  on(f) {
-    this.listeners.push(f);
-  }
-}
-const cdp = new Cdp(chrome.stdio[3], chrome.stdio[4]);
-
-const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
-const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
-const page = (method, params) => cdp.send(method, params, sessionId);
-
-cdp.on((m) => {
-  if (m.sessionId !== sessionId) return;
-  if (m.method === 'Runtime.exceptionThrown') {
-    problems.push(`exception: ${m.params.exceptionDetails?.exception?.description ?? m.params.exceptionDetails?.text}`);
-  } else if (m.method === 'Log.entryAdded') {
-    const e = m.params.entry;
-    // Failed loads (the 403 and 404 answers the test provokes) are the network's, not bugs.
-    if (e.level === 'error' && e.source !== 'network') problems.push(`${e.source}: ${e.text}`);
-    if (/Content Security Policy/i.test(e.text)) problems.push(`CSP: ${e.text}`);
-  } else if (m.method === 'Runtime.consoleAPICalled' && m.params.type === 'error') {
-    problems.push(`console.error: ${m.params.args.map((a) => a.value ?? a.description).join(' ')}`);
-  }
-});
-await page('Page.enable');
-await page('Runtime.enable');
-await page('Log.enable');
-await page('DOM.enable');
+const tab = await openTab(cdp, problems);
+const { sessionId, page } = tab;
 await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
 
-async function evaluate(expression) {
-  const r = await page('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true, userGesture: true });
-  if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
-  return r.result.value;
-}
+const evaluate = (expression) => cdpEvaluate(page, expression);
 async function waitFor(expression, what, timeout = 20000) {
-  const until = Date.now() + timeout;
-  let last;
-  while (Date.now() < until) {
-    try {
-      last = await evaluate(expression);
-      if (last) return last;
-    } catch (e) {
-      last = e.message;  // the page may be between documents
-    }
-    await sleep(100);
-  }
+  const { ok, value, last } = await poll(page, expression, timeout);
+  if (ok) return value;
   const text = await evaluate('document.getElementById("main")?.innerText?.slice(0, 600)').catch(() => '');
   fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)}); the page shows: ${text}`);
 }
@@ -223,34 +147,20 @@ const go = (hash) => evaluate(`location.hash = ${JSON.stringify(hash)}`);
 
 // Loads `url` (or reloads the page) as a new document and waits for its load event.
 async function load(url) {
-  let fired = false;
-  cdp.on((m) => {
-    if (m.sessionId === sessionId && m.method === 'Page.loadEventFired') fired = true;
-  });
-  if (url) await page('Page.navigate', { url });
-  else await page('Page.reload', {});
-  const until = Date.now() + 15000;
-  while (!fired && Date.now() < until) await sleep(50);
-  assert(fired, `${url ?? 'reload'}: no load event`);
+  assert(await loadPage(cdp, tab, url), `${url ?? 'reload'}: no load event`);
 }
 
 fs.mkdirSync(opts.screenshots, { recursive: true });
 for (const f of fs.readdirSync(opts.screenshots)) if (f.endsWith('.png')) fs.rmSync(path.join(opts.screenshots, f));
 const shots = [];
 async function screenshot(name) {
-  await sleep(150);  // let layout settle
-  const { data } = await page('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
-  const file = path.join(opts.screenshots, `${name}.png`);
-  fs.writeFileSync(file, Buffer.from(data, 'base64'));
-  shots.push(file);
+  shots.push(await capture(page, path.join(opts.screenshots, `${name}.png`)));
 }
 
 async function signIn(who) {
   if (await evaluate('!!document.getElementById("sign-out")')) await click('#sign-out');
   await waitFor('!!document.getElementById("key-file")', 'the sign-in form');
-  const { root: doc } = await page('DOM.getDocument', { depth: 0 });
-  const { nodeId } = await page('DOM.querySelector', { nodeId: doc.nodeId, selector: '#key-file' });
-  await page('DOM.setFileInputFiles', { nodeId, files: [path.join(keys, `${who}.pem`)] });
+  await setFiles(page, '#key-file', [path.join(keys, `${who}.pem`)]);
 }
 async function signedInAs(role) {
   await waitFor(`document.getElementById("who")?.dataset.role === ${JSON.stringify(role)}`, `signed in as ${role}`);

@@ -1,12 +1,13 @@
 // The page: header, language switch, sign-in, navigation by role, and the router
 // (#/search, #/person/ID, #/entry/SEQ, #/eligibility/YEAR, #/leave/ID, #/roster,
-// #/access/ID, #/explanations, #/audit). Every view renders into <main>.
+// #/access/ID, #/explanations, #/audit, #/evidence). Every view renders into <main>.
 
 import { signIn, signOut, signedIn, who } from './api.js';
 import { label, lang, setLang, t } from './i18n.js';
 import { onTrustChange, trustState } from './trust.js';
 import { errorBox, go, h, parseHash, replace } from './ui.js';
 import { auditView } from './views/audit.js';
+import { evidenceView } from './views/evidence.js';
 import { accessView, eligibilityView, explanationsView, leaveView, rosterView } from './views/hr.js';
 import { entryView, recordView, searchView } from './views/records.js';
 
@@ -23,11 +24,12 @@ const PAGES = [
   { id: 'explanations', hash: '#/explanations', roles: ['hr', 'guarantor'], view: explanationsView },
   { id: 'entry', hash: '#/entry', roles: ['auditor', 'admin', 'reviewer', 'hr'], view: entryView },
   { id: 'audit', hash: '#/audit', roles: null, view: auditView },
+  { id: 'evidence', hash: '#/evidence', roles: null, view: evidenceView },
 ];
 const ROUTES = { search: searchView, person: recordView, entry: entryView, eligibility: eligibilityView,
                  leave: leaveView, roster: rosterView, access: accessView, explanations: explanationsView,
-                 audit: auditView };
-const PUBLIC = new Set(['audit']);
+                 audit: auditView, evidence: evidenceView };
+const PUBLIC = new Set(['audit', 'evidence']);
 
 const el = {
   header: document.getElementById('header'),
@@ -71,7 +73,7 @@ function renderNav() {
   const me = who();
   const current = parseHash().parts[0] ?? '';
   const pages = PAGES.filter((p) => (me ? p.roles === null || p.roles.includes(me.role) : p.roles === null));
-  replace(el.nav, me || current === 'audit'
+  replace(el.nav, me || PUBLIC.has(current)
       ? h('ul', {}, pages.map((p) => h('li', {}, h('a', { href: p.hash, id: `nav-${p.id}`,
                                                             'aria-current': current === p.id || (p.id === 'search' && current === 'person') ? 'page' : null },
                                                         t(`nav.${p.id}`)))))
@@ -120,7 +122,8 @@ function signInView(main) {
             h('label', { class: 'file', for: 'key-file' }, h('span', {}, t('signin.file')), input),
             h('p', { class: 'note' }, t('signin.private')),
             status,
-            h('p', { class: 'note' }, t('signin.public'), ' ', h('a', { href: '#/audit' }, t('nav.audit')))));
+            h('p', { class: 'note' }, t('signin.public'), ' ', h('a', { href: '#/audit' }, t('nav.audit'))),
+            h('p', { class: 'note' }, t('signin.evidence'), ' ', h('a', { href: '#/evidence', id: 'signin-evidence' }, t('nav.evidence')))));
 }
 
 let generation = 0;

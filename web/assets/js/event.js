@@ -12,7 +12,7 @@ function fail(message) {
 }
 
 // Enums by their ordinals (schemas/event.capnp; ordinals are never reused).
-const ENUMS = {
+export const ENUMS = {
   UnitKind: ['ministryDepartment', 'dispatchedAgency', 'affiliatedInstitution', 'provincialDepartment'],
   StaffCategory: ['civilServant', 'referenceManaged', 'publicInstitution', 'contract'],
   Role: ['admin', 'hr', 'dispatcher', 'enforcement', 'groupLeader', 'partyCommittee', 'guarantor',
@@ -35,18 +35,19 @@ const ENUMS = {
 // Each member struct, fields in schema order, as in the table of formats.md §1:
 // "name:tN" Text at ptr[N]; "name:eB/Enum" a 16-bit enum at data bit B; "name:u16@B",
 // "u32@B", "u64@B" integers; "name:b@B" a Bool; "name:subject:N" a Subject at ptr[N];
-// "name:sealed:N" a Sealed at ptr[N]; "name:tl:N" List(Text); "name:el:N/Enum" a list of enums.
-const MEMBERS = {
-  unitRegistered: 'unit:t0 name:t1 kind:e0/UnitKind province:t2',
+// "name:sealed:N" a Sealed at ptr[N]; "name:tl:N" List(Text); "name:el:N/Enum" a list of enums;
+// a final "?" marks a field the schema makes $optional. evidence.js re-encodes by it too.
+export const MEMBERS = {
+  unitRegistered: 'unit:t0 name:t1 kind:e0/UnitKind province:t2?',
   personRegistered: 'person:t0 name:t1 unit:t2 category:e0/StaffCategory',
-  keyRegistered: 'publicKey:t0 holder:t1 role:e0/Role unit:t2 person:t3',
+  keyRegistered: 'publicKey:t0 holder:t1 role:e0/Role unit:t2? person:t3?',
   keyRevoked: 'keyId:t0 reason:t1',
   cityRegistered: 'city:t0 name:t1 region:e0/Region guarantor:t2',
-  groupFormed: 'group:t0 city:t1 kind:e0/GroupKind leadUnit:t2 date:t3 task:t4',
+  groupFormed: 'group:t0 city:t1 kind:e0/GroupKind leadUnit:t2 date:t3 task:t4?',
   groupDisbanded: 'group:t0 date:t1',
   partyBranchFormed: 'city:t0 leadUnit:t1 secretary:t2 date:t3',
-  trainingCompleted: 'person:t0 course:e0/Course mode:e16/TrainingMode date:t1 note:t2',
-  restrictionRecorded: 'person:t0 reason:sealed:1 from:t2 until:t3',
+  trainingCompleted: 'person:t0 course:e0/Course mode:e16/TrainingMode date:t1 note:t2?',
+  restrictionRecorded: 'person:t0 reason:sealed:1 from:t2 until:t3?',
   restrictionLifted: 'person:t0 date:t1',
   assignmentMade: 'assignment:t0 person:t1 group:t2 from:t3 to:t4 position:e0/Position',
   assignmentEnded: 'assignment:t0 date:t1 reason:e0/EndReason',
@@ -148,7 +149,7 @@ class Segment {
 }
 
 function readField(seg, s, spec) {
-  const [name, kind, arg] = spec.split(':');
+  const [name, kind, arg] = spec.replace(/\?$/, '').split(':');
   let m;
   if ((m = /^t(\d)$/.exec(kind))) return [name, seg.text(seg.ptr(s, +m[1]))];
   if ((m = /^e(\d+)\/(\w+)$/.exec(kind))) {
