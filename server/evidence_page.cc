@@ -64,8 +64,8 @@ std::string ValueHtml(std::string_view field, json::Element value) {
     case simdjson::dom::element_type::STRING: {
       std::string_view s = value.get_string().value_unsafe();
       // A reason is an enum in assignmentEnded (completed, recalled), words elsewhere.
-      bool label = !IsFreeText(field) ||
-                   (field == "reason" && Label(LabelKind::kValue, s, Lang::kEn) != s);
+      bool label =
+          !IsFreeText(field) || (field == "reason" && Label(LabelKind::kValue, s, Lang::kEn) != s);
       return label ? Labelled(LabelKind::kValue, s) : Escape(s);
     }
     case simdjson::dom::element_type::BOOL:
