@@ -3,10 +3,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/packaging.h"
 
 namespace probity::cli {
 namespace {
@@ -24,6 +26,10 @@ struct Command {
   int (*run)(const Args&);
   Where remote = Where::kLocal;
 };
+
+const std::vector<Command>& Commands();
+std::vector<CommandDoc> Docs();
+int Completion(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -410,6 +416,16 @@ const std::vector<Command>& Commands() {
        "interrupted, reads and appends refuse the store until a rebuild completes. Run it\n"
        "after an upgrade that changes the projections (docs/operator.md).\n",
        Rebuild},
+      {"completion",
+       {{}, {}, 1, 1, "completion bash|zsh"},
+       "print the shell completion script",
+       "Prints the completion script for bash or zsh, made from this table of commands.\n"
+       "'cmake --install' puts both where Debian's shells look; to try them at once:\n"
+       "  source <(probity completion bash)\n"
+       "  probity completion zsh > ~/.zfunc/_probity   # with fpath+=(~/.zfunc) in .zshrc\n"
+       "'probity help --man' prints the man page the same way.\n",
+       Completion,
+       Where::kAnywhere},
       {"demo",
        {{}, {}, 0, 0, "demo"},
        "build a demonstration store and tour it",
@@ -419,6 +435,24 @@ const std::vector<Command>& Commands() {
        Demo},
   };
   return kCommands;
+}
+
+std::vector<CommandDoc> Docs() {
+  std::vector<CommandDoc> out;
+  for (const auto& c : Commands()) out.push_back({c.name, c.summary, c.help, &c.spec});
+  return out;
+}
+
+int Completion(const Args& args) {
+  const std::string& shell = args.positional[0];
+  if (shell == "bash") {
+    WriteBashCompletion(std::cout, Docs());
+  } else if (shell == "zsh") {
+    WriteZshCompletion(std::cout, Docs());
+  } else {
+    return Fail(args, kExitUsage, "say bash or zsh");
+  }
+  return kExitOk;
 }
 
 void PrintUsage(std::ostream& out) {
@@ -557,6 +591,12 @@ int main(int argc, char** argv) {
   if (name == "help") {
     if (rest.empty()) {
       PrintUsage(std::cout);
+      return kExitOk;
+    }
+    if (rest[0] == "--man") {
+      std::ostringstream usage;
+      PrintUsage(usage);
+      WriteManPage(std::cout, Docs(), usage.str());
       return kExitOk;
     }
     const Command* c = FindCommand(rest[0]);
