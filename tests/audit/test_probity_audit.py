@@ -301,28 +301,23 @@ def good_bodies():
     ]
 
 
-class AuditTest(unittest.TestCase):
+class ToolTestCase:
+    """What the tests of the auditor's command line share, mixed into a unittest.TestCase:
+    skipped without openssl, a temporary directory for the class (`tmp`, its name starting
+    with TMP_PREFIX), and the tool run, accepted or refused."""
+
+    TMP_PREFIX = "probity-audit-test-"
+
     @classmethod
     def setUpClass(cls):
         if shutil.which("openssl") is None:
             raise unittest.SkipTest("no openssl")
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="probity-audit-test-")
+        cls.tmpdir = tempfile.TemporaryDirectory(prefix=cls.TMP_PREFIX)
         cls.tmp = cls.tmpdir.name
-        k = {}
-        k["admin"] = Key("admin", SEEDS["admin"], 0x01)
-        k["log"] = Key(ORIGIN, SEEDS["log"], 0x01)
-        k["other-log"] = Key(OTHER_ORIGIN, SEEDS["other-log"], 0x01)
-        for w in ("w1", "w2", "w3", "stranger"):
-            k[w] = Key(f"witness.test/{w}", SEEDS[w], 0x04)
-        cls.k = k
-        cls.ledger = Ledger(cls.tmp, "good", good_bodies(), log_key=k["log"], keys=k)
-        cls.vkey = k["log"].vkey
 
     @classmethod
     def tearDownClass(cls):
         cls.tmpdir.cleanup()
-
-    # -- helpers --
 
     def run_tool(self, *args):
         return subprocess.run([sys.executable, TOOL, *args], stdout=subprocess.PIPE,
@@ -333,12 +328,37 @@ class AuditTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, f"{args}: {r.stderr}")
         return r.stdout
 
-    def refuse(self, expected, *args):
-        r = self.run_tool(*args)
-        self.assertEqual(r.returncode, 1, f"{args}: exit {r.returncode}: {r.stderr}{r.stdout}")
+    def assert_refused(self, r, expected, args=None, failed=True):
+        """`r`, a run of the tool, refused: exit 1 and one line on stderr (a FAILED line
+        unless not `failed`) naming `expected`, a string or a list of them. `args` name the
+        run in a failure's message."""
+        where = "" if args is None else f"{args}: "
+        self.assertEqual(r.returncode, 1, f"{where}exit {r.returncode}: {r.stderr}{r.stdout}")
         self.assertEqual(r.stderr.count("\n"), 1, f"not one line on stderr: {r.stderr!r}")
-        self.assertTrue(r.stderr.startswith("probity-audit: FAILED: "), r.stderr)
-        self.assertIn(expected, r.stderr)
+        if failed:
+            self.assertTrue(r.stderr.startswith("probity-audit: FAILED: "), r.stderr)
+        for part in [expected] if isinstance(expected, str) else expected:
+            self.assertIn(part, r.stderr)
+
+
+class AuditTest(ToolTestCase, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        k = {}
+        k["admin"] = Key("admin", SEEDS["admin"], 0x01)
+        k["log"] = Key(ORIGIN, SEEDS["log"], 0x01)
+        k["other-log"] = Key(OTHER_ORIGIN, SEEDS["other-log"], 0x01)
+        for w in ("w1", "w2", "w3", "stranger"):
+            k[w] = Key(f"witness.test/{w}", SEEDS[w], 0x04)
+        cls.k = k
+        cls.ledger = Ledger(cls.tmp, "good", good_bodies(), log_key=k["log"], keys=k)
+        cls.vkey = k["log"].vkey
+
+    # -- helpers --
+
+    def refuse(self, expected, *args):
+        self.assert_refused(self.run_tool(*args), expected, args)
 
     def usage_error(self, *args):
         r = self.run_tool(*args)
@@ -868,17 +888,16 @@ class EvidenceLog:
         return path_
 
 
-class EvidenceTest(unittest.TestCase):
+class EvidenceTest(ToolTestCase, unittest.TestCase):
     """`probity-audit evidence` on hand-built packs: the good one in both forms passes, and
     each rule of docs/formats.md ("Checking a pack", points 1-7) refuses a pack that breaks it,
     naming the entry."""
 
+    TMP_PREFIX = "probity-audit-evidence-"
+
     @classmethod
     def setUpClass(cls):
-        if shutil.which("openssl") is None:
-            raise unittest.SkipTest("no openssl")
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="probity-audit-evidence-")
-        cls.tmp = cls.tmpdir.name
+        super().setUpClass()
         k = {name: Key(name, SEEDS[name], 0x01) for name in ("admin", "hr", "dispatcher",
                                                                "stranger")}
         k["log"] = Key(ORIGIN, SEEDS["log"], 0x01)
@@ -888,29 +907,12 @@ class EvidenceTest(unittest.TestCase):
         cls.log = EvidenceLog(cls.tmp, "good", evidence_events(k), k)
         cls.n = 0
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
-
-    def run_tool(self, *args):
-        return subprocess.run([sys.executable, TOOL, *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-
-    def accept(self, *args):
-        r = self.run_tool(*args)
-        self.assertEqual(r.returncode, 0, f"{args}: {r.stderr}")
-        return r.stdout
-
     def refuse(self, expected, pack, *args, log=None):
         """The pack, as a JSON document, is refused with one line naming `expected`."""
         EvidenceTest.n += 1
         path_ = (log or self.log).write_json(f"bad-{self.n}.json", pack)
         r = self.run_tool("evidence", path_, *args)
-        self.assertEqual(r.returncode, 1, f"exit {r.returncode}: {r.stderr}{r.stdout}")
-        self.assertEqual(r.stderr.count("\n"), 1, f"not one line on stderr: {r.stderr!r}")
-        self.assertTrue(r.stderr.startswith("probity-audit: FAILED: "), r.stderr)
-        for part in [expected] if isinstance(expected, str) else expected:
-            self.assertIn(part, r.stderr)
+        self.assert_refused(r, expected)
         return r.stderr
 
     def entry(self, pack, seq):
@@ -1437,16 +1439,15 @@ class TilesTreeTest(unittest.TestCase):
             audit.verify_tree(fetcher(gone), 70000, root)
 
 
-class TilesCommandTest(unittest.TestCase):
+class TilesCommandTest(ToolTestCase, unittest.TestCase):
     """`probity-audit tiles` over a hand-built mirror: a log whose first entry registers the
     admin key, which registers an hr key; entries signed by both."""
 
+    TMP_PREFIX = "probity-audit-tiles-"
+
     @classmethod
     def setUpClass(cls):
-        if shutil.which("openssl") is None:
-            raise unittest.SkipTest("no openssl")
-        cls.tmpdir = tempfile.TemporaryDirectory(prefix="probity-audit-tiles-")
-        cls.tmp = cls.tmpdir.name
+        super().setUpClass()
         cls.admin = Key("admin", SEEDS["admin"], 0x01)
         cls.hr = Key("hr", SEEDS["hr"], 0x01)
         cls.stranger = Key("stranger", SEEDS["stranger"], 0x01)
@@ -1455,10 +1456,6 @@ class TilesCommandTest(unittest.TestCase):
         cls.specs = cls.log_specs(260)
         cls.good = cls.build("good")
         # Bodies and signatures are reused across the variants below (openssl is slow).
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmpdir.cleanup()
 
     @classmethod
     def log_specs(cls, n):
@@ -1506,20 +1503,8 @@ class TilesCommandTest(unittest.TestCase):
                 f.write(content)
         return d
 
-    def run_tool(self, *args):
-        return subprocess.run([sys.executable, TOOL, *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-
-    def accept(self, *args):
-        r = self.run_tool(*args)
-        self.assertEqual(r.returncode, 0, f"{args}: {r.stderr}")
-        return r.stdout
-
     def refuse(self, expected, *args):
-        r = self.run_tool(*args)
-        self.assertEqual(r.returncode, 1, f"{args}: exit {r.returncode}: {r.stderr}{r.stdout}")
-        self.assertEqual(r.stderr.count("\n"), 1, f"not one line on stderr: {r.stderr!r}")
-        self.assertIn(expected, r.stderr)
+        self.assert_refused(self.run_tool(*args), expected, args, failed=False)
 
     def test_accepts_the_whole_log(self):
         out = self.accept("tiles", self.good, "--vkey", self.log.vkey)

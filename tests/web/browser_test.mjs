@@ -15,94 +15,41 @@
 //        [--chromium /usr/bin/chromium] [--docs docs/screenshots] [--keep]
 // Exit 0 when every step passed; 1 naming the step that failed. Bounded: 150 s.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { evaluate as cdpEvaluate, screenshot as capture, load as loadPage, launchChromium, openTab, poll, setFiles } from './cdp.mjs';
+import {
+  evaluate as cdpEvaluate, harness, load as loadPage, openTab, parseArgs, poll, screenshot as capture, setFiles, startChromium,
+  startServer,
+} from './cdp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
-function parseArgs(argv) {
-  const opts = { chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (name === 'keep') opts.keep = true;
-    else opts[name] = argv[++i];
-  }
-  if (!opts.probity) {
-    console.error('usage: browser_test.mjs --probity PATH [--screenshots DIR] [--chromium PATH] [--docs DIR] [--keep]');
-    process.exit(2);
-  }
-  opts.probity = path.resolve(opts.probity);
-  opts.screenshots = path.resolve(opts.screenshots || path.join(root, 'build/web-screenshots'));
-  return opts;
-}
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseArgs(process.argv.slice(2), {
+  usage: 'browser_test.mjs --probity PATH [--screenshots DIR] [--chromium PATH] [--docs DIR] [--keep]',
+  screenshots: path.join(root, 'build/web-screenshots'),
+});
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'probity-web-'));
-const children = [];  // { proc, group } started here, ended in cleanup()
-let step = 'setup';
-
-function cleanup() {
-  for (const { proc, group } of children) {
-    if (proc.exitCode !== null || proc.signalCode !== null) continue;
-    try {
-      // SIGKILL: a server stopping gracefully goes on writing its store's last files
-      // (on a loaded machine for seconds), which raced the removal below.
-      if (group) process.kill(-proc.pid, 'SIGKILL');
-      else proc.kill('SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  // A killed process may still hold a file for a moment: retry for up to 5 s.
-  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
-}
-const problems = [];  // CSP violations, uncaught exceptions, console errors from the page
-function fail(message) {
-  console.error(`browser_test: FAIL at "${step}": ${message}`);
-  if (problems.length) console.error(`browser_test: the page reported:\n  ${problems.join('\n  ')}`);
-  cleanup();
-  process.exit(1);
-}
-process.on('uncaughtException', (e) => fail(e.stack || String(e)));
-process.on('unhandledRejection', (e) => fail(e?.stack || String(e)));
-process.on('SIGINT', () => fail('interrupted'));
-process.on('SIGTERM', () => fail('terminated'));
-const deadline = setTimeout(() => fail('the whole test took over 150 s'), 150000);
-
-const assert = (cond, message) => {
-  if (!cond) fail(message);
-};
+const h = harness('browser_test', { work, keep: opts.keep });
+const { step, fail, assert, problems } = h;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- the store and the server ---------------------------------------------------------
 
-step = 'make the store';
+step('make the store');
 if (!fs.existsSync(opts.chromium)) fail(`no Chromium at ${opts.chromium} (apt-get install chromium)`);
 execFileSync('bash', [path.join(here, 'make_store.sh'), opts.probity, work], { stdio: ['ignore', 'ignore', 'inherit'] });
 const keys = path.join(work, 'keys');
 
-step = 'start the server';
-const server = spawn(opts.probity, ['--data', path.join(work, 'store'), 'serve', '--listen', '127.0.0.1:0'],
-                     { stdio: ['ignore', 'ignore', 'pipe'] });
-children.push({ proc: server, group: false });
-const base = await new Promise((resolve, reject) => {
-  let err = '';
-  server.stderr.on('data', (d) => {
-    err += d;
-    const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-    if (m) resolve(m[1]);
-  });
-  server.on('exit', (code) => reject(new Error(`probity serve exited ${code}: ${err}`)));
-  setTimeout(() => reject(new Error(`probity serve did not start: ${err}`)), 10000);
-});
+step('start the server');
+const base = await startServer(h, opts.probity, path.join(work, 'store'));
 
-step = 'web assets carry the security headers';
+step('web assets carry the security headers');
 {
   const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -120,15 +67,11 @@ step = 'web assets carry the security headers';
 
 // ---- Chromium over the DevTools pipe -------------------------------------------------------
 
-step = 'start Chromium';
+step('start Chromium');
 const profile = path.join(work, 'profile');
 const downloads = path.join(work, 'downloads');
 fs.mkdirSync(downloads);
-const { proc: chrome, cdp, stderr: chromeErr } = launchChromium(opts.chromium, profile);
-children.push({ proc: chrome, group: true });
-chrome.on('exit', (code, signal) => {
-  if (step !== 'done') fail(`Chromium exited (${code ?? signal}): ${chromeErr()}`);
-});
+const { cdp } = startChromium(h, opts.chromium, profile);
 
 const tab = await openTab(cdp, problems);
 const { sessionId, page } = tab;
@@ -168,7 +111,7 @@ async function signedInAs(role) {
 
 // ---- 1. the sign-in page, in Chinese by default; the public audit ------------------------------
 
-step = 'sign-in page in Chinese';
+step('sign-in page in Chinese');
 await page('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
 await load(base + '/');
 await waitFor('!!document.getElementById("key-file")', 'the key file input');
@@ -176,12 +119,12 @@ assert(await evaluate('document.documentElement.lang') === 'zh-CN', 'the page is
 assert((await text('main h2')) === '登录', `sign-in heading: ${await text('main h2')}`);
 await screenshot('01-signin-zh');
 
-step = 'a key file that is not a key';
+step('a key file that is not a key');
 fs.writeFileSync(path.join(keys, 'not-a-key.pem'), 'hello\n');
 await signIn('not-a-key');
 await waitFor('document.querySelector("#signin-status .error")?.dataset.kind === "key"', 'the bad key file refused');
 
-step = 'public audit: checkpoint verified and pinned on first sight';
+step('public audit: checkpoint verified and pinned on first sight');
 await go('#/audit');
 await waitFor('document.getElementById("checkpoint-status")?.dataset.state === "ok"', 'the checkpoint verified');
 assert(await evaluate('document.getElementById("pin-status").dataset.state') === 'new', 'the vkey was not pinned as new');
@@ -194,20 +137,20 @@ await screenshot('02-audit-first-visit-zh');
 
 // ---- 2. a reviewer: search, a record checked in the page, an entry ------------------------------
 
-step = 'sign in as a reviewer';
+step('sign in as a reviewer');
 await go('#/');
 await signIn('reviewer');
 await signedInAs('reviewer');
 assert(!(await evaluate('Object.keys(localStorage).some((k) => /PRIVATE|BEGIN/.test(localStorage.getItem(k)))')),
        'something key-like is in localStorage');
 
-step = 'find a person';
+step('find a person');
 await go('#/search?q=' + encodeURIComponent('李'));
 await waitFor('document.querySelector("#search-results tbody tr")', 'search results');
 assert((await text('#search-results')).includes('李娜'), 'P3 李娜 not found');
 await screenshot('03-search-zh');
 
-step = 'a record with every entry checked in the browser';
+step('a record with every entry checked in the browser');
 await click('#search-results a[href="#/person/P3"]');
 await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the record checked', 30000);
 assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'ok',
@@ -222,7 +165,7 @@ assert(await evaluate('[...document.querySelectorAll("#timeline li.event")].ever
        'a timeline line\'s signer is not marked as the server\'s word');
 await screenshot('04-record-verified-zh');
 
-step = 'one entry with each check';
+step('one entry with each check');
 await go(`#/entry/${withdrawn[0].seq}`);
 await waitFor('document.getElementById("checks")', 'the entry checks');
 const checks = await evaluate('[...document.querySelectorAll("#checks li")].map((li) => [li.dataset.check, li.dataset.ok])');
@@ -265,7 +208,7 @@ async function signedGet(uri, who) {
 }
 const states = () => evaluate(`[...document.querySelectorAll("#timeline li.event")].map((li) => [li.dataset.seq, li.dataset.verified])`);
 
-step = 'a tampered entry is caught in the browser';
+step('a tampered entry is caught in the browser');
 // One flipped byte in the entry bytes the server sends for P1's commendation.
 let tampered = null;
 await lying(['*/v1/entries/*'], (url, out) => {
@@ -289,7 +232,7 @@ for (const [seq, v] of p1rows) {
 assert((await text(`#timeline li[data-seq="${tampered}"] .fail-detail`)).length > 0, 'the failed check is not named');
 await screenshot('06-record-tampered-zh');
 
-step = 'another entry than the one asked for fails, though it and its proof are valid';
+step('another entry than the one asked for fails, though it and its proof are valid');
 {
   // /v1/entries/5 answered with entry 7, and the inclusion proof for 5 with 7's.
   const seven = await signedGet(`${base}/v1/entries/7`, 'reviewer');
@@ -306,7 +249,7 @@ step = 'another entry than the one asked for fails, though it and its proof are 
   assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'fail', 'entry 7 passed as entry 5');
 }
 
-step = 'a record line showing other values than the signed ones fails';
+step('a record line showing other values than the signed ones fails');
 {
   // The record says P1's first assignment is to G2 from 2019-05-11; the signed entry says G1 from 2019-05-10.
   let changed = null;
@@ -332,17 +275,17 @@ step = 'a record line showing other values than the signed ones fails';
 
 // ---- 3. HR: eligibility, CSV, leave, roster, access log -------------------------------------------
 
-step = 'sign in as HR';
+step('sign in as HR');
 await signIn('hr');
 await signedInAs('hr');
 
-step = 'HR sees a sealed value, opened by its salt against the signed commitment';
+step('HR sees a sealed value, opened by its salt against the signed commitment');
 await go('#/person/P2');
 await waitFor('["ok","fail"].includes(document.getElementById("verify-summary")?.dataset.state)', 'P2\'s record for HR', 30000);
 assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'ok', `P2 for HR: ${await text('#verify-summary')}`);
 assert(!(await text('#timeline li[data-type="restrictionRecorded"]')).includes('withheld'), 'HR does not see the sealed value');
 
-step = 'the eligibility list, filtered';
+step('the eligibility list, filtered');
 await go('#/eligibility/2019');
 await waitFor('document.querySelector("#elig-table tbody tr")', 'the eligibility table');
 const rows = () => evaluate(`[...document.querySelectorAll("#elig-table tbody tr:not(.detail)")].map((tr) => tr.dataset.key)`);
@@ -360,11 +303,11 @@ await evaluate(`(() => { const s = document.getElementById("filter-outcome"); s.
 await evaluate(`(() => { const s = document.getElementById("filter-unit"); s.value = "U2"; s.dispatchEvent(new Event("change")); })()`);
 assert(JSON.stringify(await rows()) === '["P4"]', `filtered by unit: ${JSON.stringify(await rows())}`);
 
-step = 'an event of the list, one click away';
+step('an event of the list, one click away');
 await go(eventLinks[0]);
 await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the event checked');
 
-step = 'download the eligibility CSV';
+step('download the eligibility CSV');
 await go('#/eligibility/2019');
 await waitFor('document.getElementById("csv-download")', 'the CSV button');
 const done = new Promise((resolve) => cdp.on((m) => {
@@ -395,7 +338,7 @@ await click('#csv-download');
   if (expected.length) assert(raw.equals(expected), 'the CSV differs from `probity eligibility 2019 --format csv`');
 }
 
-step = 'units, leave, roster';
+step('units, leave, roster');
 await go('#/eligibility/2019?units=1');
 await waitFor('document.querySelector("#elig-table tbody tr[data-key=U1]")', 'the units list');
 assert((await text('#elig-table')).includes('领导班子年终考核加分'), 'unit outcome label');
@@ -409,7 +352,7 @@ assert((await text('section.city[data-city="130100"]')).includes('G1'), 'G1 not 
 assert((await text('section.city[data-city="130100"] .task')) === '大气污染防治专项督察', 'G1\'s task not on the roster');
 await screenshot('09-roster-zh');
 
-step = 'the access log';
+step('the access log');
 await go('#/access/P3');
 await waitFor('document.getElementById("access-table") || document.querySelector("main .error") || document.querySelector("main pre.raw")', 'the access log');
 assert(await evaluate('!!document.getElementById("access-table")'), `no access table: ${await text('main')}`);
@@ -418,7 +361,7 @@ await screenshot('10-access-log-zh');
 
 // ---- 4. a dispatcher is refused what its role may not read ---------------------------------------
 
-step = 'a dispatcher is refused the eligibility list (403)';
+step('a dispatcher is refused the eligibility list (403)');
 await signIn('dispatcher-u1');
 await signedInAs('dispatcher');
 assert(!(await evaluate('!!document.getElementById("nav-eligibility")')), 'a dispatcher is offered the eligibility page');
@@ -429,7 +372,7 @@ assert((await text('main .error strong')) === '您的角色无权读取此内容
 assert((await text('main .error .server-words')).length > 5, 'the server\'s words are not shown');
 await screenshot('11-forbidden-403-zh');
 
-step = 'a dispatcher reads its unit\'s record, without entries';
+step('a dispatcher reads its unit\'s record, without entries');
 await go('#/person/P1');
 await waitFor('["ok","fail","denied"].includes(document.getElementById("verify-summary")?.dataset.state)', 'the dispatcher\'s record');
 assert(await evaluate('document.getElementById("verify-summary").dataset.state') === 'denied', 'entries were not refused to a dispatcher');
@@ -440,7 +383,7 @@ assert(await evaluate('document.querySelector("main .error").dataset.status') ==
 
 // ---- 5. the auditor: a new checkpoint proven consistent; tampering flagged -------------------------
 
-step = 'append through the server, so the log grows';
+step('append through the server, so the log grows');
 {
   const event = path.join(work, 'new.jsonl');
   fs.writeFileSync(event, '{"type":"personRegistered","person":"P6","name":"赵敏 O\'Neil (Zhao)","unit":"U3","category":"contract"}\n');
@@ -456,7 +399,7 @@ step = 'append through the server, so the log grows';
   assert(r.status === 200, `POST /v1/events: ${r.status} ${await r.text()}`);
 }
 
-step = 'the audit proves the new checkpoint consistent with the last one seen';
+step('the audit proves the new checkpoint consistent with the last one seen');
 await signIn('auditor');
 await signedInAs('auditor');
 await go('#/audit');
@@ -468,7 +411,7 @@ assert(await evaluate('document.getElementById("access-checkpoint")?.dataset.sta
        `the access log checkpoint: ${await text('#access-checkpoint')}`);
 await screenshot('12-audit-consistent-zh');
 
-step = 'the access log is proven consistent with an older checkpoint this browser saw, in the page';
+step('the access log is proven consistent with an older checkpoint this browser saw, in the page');
 {
   const size = Number(await text('#access-size'));
   assert(size >= 2, `the access log should hold reads by now: ${size}`);
@@ -496,7 +439,7 @@ step = 'the access log is proven consistent with an older checkpoint this browse
   await evaluate(`localStorage.setItem("probity.seen.access", ${JSON.stringify(seenAccess)})`);
 }
 
-step = 'a rewritten history is flagged';
+step('a rewritten history is flagged');
 const saved = await evaluate('localStorage.getItem("probity.seen")');
 await evaluate(`(() => { const s = JSON.parse(localStorage.getItem("probity.seen")); s.size = 40;
                  s.root = btoa(String.fromCharCode(...new Uint8Array(32).fill(7))); localStorage.setItem("probity.seen", JSON.stringify(s)); })()`);
@@ -504,7 +447,7 @@ await click('#recheck');
 await waitFor('document.getElementById("consistency")?.dataset.state === "inconsistent"', 'the inconsistency flagged');
 assert(await evaluate('!!document.querySelector("#banner .error")'), 'no banner for an inconsistent history');
 
-step = 'no entry passes while the history is inconsistent';
+step('no entry passes while the history is inconsistent');
 await go('#/entry/3');
 await waitFor('document.getElementById("checks")', 'an entry checked under a forked history');
 {
@@ -516,7 +459,7 @@ await evaluate(`localStorage.setItem("probity.seen", ${JSON.stringify(saved)})`)
 await go('#/audit');
 await waitFor('["same","consistent"].includes(document.getElementById("consistency")?.dataset.state)', 'the history consistent again');
 
-step = 'a changed checkpoint key is flagged loudly';
+step('a changed checkpoint key is flagged loudly');
 const pin = await evaluate('localStorage.getItem("probity.pin")');
 await evaluate(`localStorage.setItem("probity.pin", JSON.stringify({ vkey: "probity.test/web+00000000+AQ" + "A".repeat(42) + "=" }))`);
 await click('#recheck');
@@ -527,7 +470,7 @@ await evaluate(`localStorage.setItem("probity.pin", ${JSON.stringify(pin)})`);
 
 // ---- 6. English, remembered; a phone screen ---------------------------------------------------------
 
-step = 'switch to English, remembered across a reload';
+step('switch to English, remembered across a reload');
 await click('#lang-switch');
 await waitFor('document.documentElement.lang === "en"', 'English');
 assert(await evaluate('localStorage.getItem("probity.lang")') === 'en', 'the language is not remembered');
@@ -540,13 +483,13 @@ await screenshot('14-audit-en');
 await go('#/');
 await signIn('reviewer');
 await signedInAs('reviewer');
-step = 'search for a name with an apostrophe and a parenthesis (signed as fetch sends it)';
+step('search for a name with an apostrophe and a parenthesis (signed as fetch sends it)');
 await go('#/search?q=' + encodeURIComponent("O'Neil ("));
 await waitFor('document.querySelector("#search-results tbody tr") || document.querySelector("main .error")', 'the search with an apostrophe');
 assert(await evaluate('!document.querySelector("main .error")'), `the search was refused: ${await text('main .error')}`);
 assert((await text('#search-results')).includes("赵敏 O'Neil (Zhao)"), `P6 not found: ${await text('#search-results')}`);
 
-step = 'the record in English';
+step('the record in English');
 await go('#/person/P3');
 await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the record in English', 30000);
 assert((await text('#timeline')).includes('Commendation issued'), 'event types are not labelled in English');
@@ -556,7 +499,7 @@ await waitFor('document.querySelector("#elig-table tbody tr")', 'the eligibility
 assert((await text('#elig-table')).includes('May not be rated Excellent'), 'outcome not labelled in English');
 await screenshot('16-eligibility-en');
 
-step = 'a phone-sized screen';
+step('a phone-sized screen');
 await page('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
 await go('#/person/P3');
 await waitFor('document.getElementById("verify-summary")?.dataset.state === "ok"', 'the record on a phone', 30000);
@@ -567,18 +510,14 @@ await go('#/eligibility/2019');
 await waitFor('document.querySelector("#elig-table tbody tr")', 'the eligibility table on a phone');
 await screenshot('18-eligibility-phone-en');
 
-step = 'no CSP violation, uncaught exception or console error';
+step('no CSP violation, uncaught exception or console error');
 assert(problems.length === 0, problems.join('\n'));
 
-step = 'done';
+step('done');
 if (opts.docs) {
   const docs = path.resolve(opts.docs);
   fs.mkdirSync(docs, { recursive: true });
   for (const f of shots) fs.copyFileSync(f, path.join(docs, path.basename(f)));
   console.log(`browser_test: copied ${shots.length} screenshots to ${docs}`);
 }
-console.log(`browser_test: PASS (${shots.length} screenshots in ${opts.screenshots})`);
-clearTimeout(deadline);
-await cdp.send('Browser.close').catch(() => {});
-cleanup();
-process.exit(0);
+await h.pass(`browser_test: PASS (${shots.length} screenshots in ${opts.screenshots})`, cdp);

@@ -1,9 +1,11 @@
 // A small driver for Debian's headless Chromium over the DevTools protocol through a pipe
-// (--remote-debugging-pipe; no npm package): shared by tests/web/browser_test.mjs and
-// tests/web/evidence_browser_test.mjs.
+// (--remote-debugging-pipe; no npm package), and the harness a browser test runs in
+// (options, steps, failing, cleanup, a deadline, `probity serve`): shared by
+// tests/web/browser_test.mjs and tests/web/evidence_browser_test.mjs.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 // DevTools messages over fds 3 (to Chromium) and 4 (from it), each JSON ended by NUL.
 export class Cdp {
@@ -136,4 +138,110 @@ export async function setFiles(page, selector, files) {
   const { nodeId } = await page('DOM.querySelector', { nodeId: doc.nodeId, selector });
   if (!nodeId) throw new Error(`no ${selector}`);
   await page('DOM.setFileInputFiles', { nodeId, files });
+}
+
+// ---- the harness -----------------------------------------------------------------------------
+
+// The command line of a browser test: --probity PATH (required), --screenshots DIR
+// (default `screenshots`), --chromium PATH ($CHROMIUM or /usr/bin/chromium), --keep, and any
+// other --NAME VALUE. Without --probity prints `usage` and exits 2.
+export function parseArgs(argv, { usage, screenshots }) {
+  const opts = { chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (name === 'keep') opts.keep = true;
+    else opts[name] = argv[++i];
+  }
+  if (!opts.probity) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  opts.probity = path.resolve(opts.probity);
+  opts.screenshots = path.resolve(opts.screenshots || screenshots);
+  return opts;
+}
+
+// The harness of the test `name` (the prefix of its messages), whose files are in `work`
+// (removed at the end unless `keep`). From here on an uncaught error, a signal or running
+// over `seconds` fails the test. Returns:
+//   step(what)   names the step under way (a failure names it); step() is the current one
+//   fail(msg)    says which step failed and what the pages reported, cleans up, exits 1
+//   assert(c, m) fail(m) unless c
+//   children     { proc, group } started by the test, killed in cleanup()
+//   problems     what the pages reported (CSP violations, uncaught exceptions, console errors)
+//   cleanup()    kills the children, removes `work` unless `keep`
+//   pass(msg, cdp) prints msg, closes the browser, cleans up, exits 0
+export function harness(name, { work, keep, seconds = 150 }) {
+  const children = [];
+  const problems = [];
+  let current = 'setup';
+  const step = (what) => {
+    if (what !== undefined) current = what;
+    return current;
+  };
+  function cleanup() {
+    for (const { proc, group } of children) {
+      if (proc.exitCode !== null || proc.signalCode !== null) continue;
+      try {
+        // SIGKILL: a server stopping gracefully goes on writing its store's last files
+        // (on a loaded machine for seconds), which raced the removal below.
+        if (group) process.kill(-proc.pid, 'SIGKILL');
+        else proc.kill('SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    // A killed process may still hold a file for a moment: retry for up to 5 s.
+    if (!keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
+  }
+  function fail(message) {
+    console.error(`${name}: FAIL at "${current}": ${message}`);
+    if (problems.length) console.error(`${name}: the page reported:\n  ${problems.join('\n  ')}`);
+    cleanup();
+    process.exit(1);
+  }
+  const assert = (cond, message) => {
+    if (!cond) fail(message);
+  };
+  process.on('uncaughtException', (e) => fail(e.stack || String(e)));
+  process.on('unhandledRejection', (e) => fail(e?.stack || String(e)));
+  process.on('SIGINT', () => fail('interrupted'));
+  process.on('SIGTERM', () => fail('terminated'));
+  const deadline = setTimeout(() => fail(`the whole test took over ${seconds} s`), seconds * 1000);
+  async function pass(message, cdp) {
+    console.log(message);
+    clearTimeout(deadline);
+    await cdp.send('Browser.close').catch(() => {});
+    cleanup();
+    process.exit(0);
+  }
+  return { step, fail, assert, children, problems, cleanup, pass };
+}
+
+// Chromium started as a child of harness `h` (launchChromium); its exit before step
+// 'done' fails the test. Returns { proc, cdp, stderr() }.
+export function startChromium(h, chromium, profile, options) {
+  const chrome = launchChromium(chromium, profile, options);
+  h.children.push({ proc: chrome.proc, group: true });
+  chrome.proc.on('exit', (code, signal) => {
+    if (h.step() !== 'done') h.fail(`Chromium exited (${code ?? signal}): ${chrome.stderr()}`);
+  });
+  return chrome;
+}
+
+// `probity serve` on a free port of 127.0.0.1 for the store `store`, a child of harness `h`;
+// its base URL (http://127.0.0.1:PORT) once it listens.
+export async function startServer(h, probity, store) {
+  const server = spawn(probity, ['--data', store, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  h.children.push({ proc: server, group: false });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    server.stderr.on('data', (d) => {
+      err += d;
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`probity serve exited ${code}: ${err}`)));
+    setTimeout(() => reject(new Error(`probity serve did not start: ${err}`)), 10000);
+  });
 }

@@ -12,67 +12,29 @@
 //        [--chromium /usr/bin/chromium] [--keep]
 // Exit 0 when every step passed; 1 naming the step that failed. Bounded: 150 s.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { evaluate as cdpEvaluate, launchChromium, load as loadPage, openTab, poll, screenshot as capture, setFiles } from './cdp.mjs';
+import {
+  evaluate as cdpEvaluate, harness, load as loadPage, openTab, parseArgs, poll, screenshot as capture, setFiles, startChromium,
+  startServer,
+} from './cdp.mjs';
 import * as ep from './evidence_pack.mjs';
 
-function parseArgs(argv) {
-  const opts = { chromium: process.env.CHROMIUM || '/usr/bin/chromium' };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (name === 'keep') opts.keep = true;
-    else opts[name] = argv[++i];
-  }
-  if (!opts.probity) {
-    console.error('usage: evidence_browser_test.mjs --probity PATH [--screenshots DIR] [--chromium PATH] [--keep]');
-    process.exit(2);
-  }
-  opts.probity = path.resolve(opts.probity);
-  opts.screenshots = path.resolve(opts.screenshots || path.join(ep.root, 'build/web-screenshots-evidence'));
-  return opts;
-}
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseArgs(process.argv.slice(2), {
+  usage: 'evidence_browser_test.mjs --probity PATH [--screenshots DIR] [--chromium PATH] [--keep]',
+  screenshots: path.join(ep.root, 'build/web-screenshots-evidence'),
+});
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'probity-evidence-web-'));
-const children = [];  // { proc, group } started here, ended in cleanup()
-let step = 'setup';
-const problems = [];  // CSP violations, uncaught exceptions, console errors from the pages
-
-function cleanup() {
-  for (const { proc, group } of children) {
-    if (proc.exitCode !== null || proc.signalCode !== null) continue;
-    try {
-      if (group) process.kill(-proc.pid, 'SIGKILL');
-      else proc.kill('SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  if (!opts.keep) fs.rmSync(work, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
-}
-function fail(message) {
-  console.error(`evidence_browser_test: FAIL at "${step}": ${message}`);
-  if (problems.length) console.error(`evidence_browser_test: the page reported:\n  ${problems.join('\n  ')}`);
-  cleanup();
-  process.exit(1);
-}
-process.on('uncaughtException', (e) => fail(e.stack || String(e)));
-process.on('unhandledRejection', (e) => fail(e?.stack || String(e)));
-process.on('SIGINT', () => fail('interrupted'));
-process.on('SIGTERM', () => fail('terminated'));
-const deadline = setTimeout(() => fail('the whole test took over 150 s'), 150000);
-const assert = (cond, message) => {
-  if (!cond) fail(message);
-};
+const h = harness('evidence_browser_test', { work, keep: opts.keep });
+const { step, fail, assert, problems } = h;
 
 // ---- the packs -------------------------------------------------------------------------------
 
-step = 'make the store and the packs';
+step('make the store and the packs');
 if (!fs.existsSync(opts.chromium)) fail(`no Chromium at ${opts.chromium} (apt-get install chromium)`);
 if (!ep.hasExporter(opts.probity)) fail(`${opts.probity} has no "evidence" command`);
 const store = ep.makeStore(opts.probity, work);
@@ -111,12 +73,8 @@ fs.writeFileSync(jsonFile, JSON.stringify(p3.pack));
 
 // ---- Chromium ------------------------------------------------------------------------------------
 
-step = 'start Chromium';
-const { proc: chrome, cdp, stderr: chromeErr } = launchChromium(opts.chromium, path.join(work, 'profile'));
-children.push({ proc: chrome, group: true });
-chrome.on('exit', (code, signal) => {
-  if (step !== 'done') fail(`Chromium exited (${code ?? signal}): ${chromeErr()}`);
-});
+step('start Chromium');
+const { cdp } = startChromium(h, opts.chromium, path.join(work, 'profile'));
 const tab = await openTab(cdp, problems);
 const { page } = tab;
 await page('Network.enable');
@@ -158,7 +116,7 @@ const lineClasses = () => evaluate('[...document.querySelectorAll("[data-seq]")]
 
 // ---- (a) the pack page, from disk -------------------------------------------------------------------
 
-step = 'a pack page opened from disk verifies itself';
+step('a pack page opened from disk verifies itself');
 {
   const { state, verdict } = await openPackFile(p3.file);
   assert(state === 'verified', `the verdict: ${verdict}`);
@@ -174,7 +132,7 @@ step = 'a pack page opened from disk verifies itself';
   await screenshot('evidence-01-page-zh');
 }
 
-step = 'the language toggle';
+step('the language toggle');
 {
   await click('#lang-toggle');
   await waitFor('document.documentElement.lang === "en"', 'English');
@@ -186,7 +144,7 @@ step = 'the language toggle';
   await waitFor('document.documentElement.lang === "zh-CN"', 'Chinese again');
 }
 
-step = 'a pack with a sealed value disclosed verifies itself';
+step('a pack with a sealed value disclosed verifies itself');
 {
   const { state, verdict } = await openPackFile(p2.file);
   assert(state === 'verified', `P2 with its sealed reason: ${verdict}`);
@@ -194,7 +152,7 @@ step = 'a pack with a sealed value disclosed verifies itself';
 
 // ---- (b) tampered pages -------------------------------------------------------------------------------
 
-step = 'one byte of an entry changed: NOT VERIFIED, naming the seq';
+step('one byte of an entry changed: NOT VERIFIED, naming the seq');
 {
   const { state, verdict } = await openPackFile(byteFile);
   assert(state === 'failed', `a changed byte passed: ${verdict}`);
@@ -207,7 +165,7 @@ step = 'one byte of an entry changed: NOT VERIFIED, naming the seq';
   await screenshot('evidence-03-page-byte-changed');
 }
 
-step = 'a shown field changed: NOT VERIFIED, naming the seq and the field';
+step('a shown field changed: NOT VERIFIED, naming the seq and the field');
 {
   const { state, verdict } = await openPackFile(fieldFile);
   assert(state === 'failed', `a changed field passed: ${verdict}`);
@@ -221,7 +179,7 @@ step = 'a shown field changed: NOT VERIFIED, naming the seq and the field';
   await screenshot('evidence-04-page-field-changed-en');
 }
 
-step = 'static lines the pack does not back: NOT VERIFIED, naming them';
+step('static lines the pack does not back: NOT VERIFIED, naming them');
 {
   const { state, verdict } = await openPackFile(lineFile);
   assert(state === 'failed', `static lines not backed passed: ${verdict}`);
@@ -232,19 +190,8 @@ step = 'static lines the pack does not back: NOT VERIFIED, naming them';
 
 // ---- (c) the web interface's Evidence page ------------------------------------------------------------
 
-step = 'start the server';
-const server = spawn(opts.probity, ['--data', store, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-children.push({ proc: server, group: false });
-const base = await new Promise((resolve, reject) => {
-  let err = '';
-  server.stderr.on('data', (d) => {
-    err += d;
-    const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
-    if (m) resolve(m[1]);
-  });
-  server.on('exit', (code) => reject(new Error(`probity serve exited ${code}: ${err}`)));
-  setTimeout(() => reject(new Error(`probity serve did not start: ${err}`)), 10000);
-});
+step('start the server');
+const base = await startServer(h, opts.probity, store);
 
 // Picks `file` in the Evidence page's file input; returns the verdict's state.
 async function pick(file, what) {
@@ -266,7 +213,7 @@ async function recheck(what) {
 const setValue = (selector, value) =>
   evaluate(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); el.value = ${JSON.stringify(value)}; })()`);
 
-step = 'the Evidence page, signed out, checks a pack file';
+step('the Evidence page, signed out, checks a pack file');
 {
   await load(`${base}/#/evidence`);
   await waitFor('!!document.getElementById("evidence-file")', 'the Evidence page');
@@ -284,7 +231,7 @@ step = 'the Evidence page, signed out, checks a pack file';
   await screenshot('evidence-05-web-verified-zh');
 }
 
-step = 'the Evidence page with the user\'s vkey, and with a wrong one';
+step('the Evidence page with the user\'s vkey, and with a wrong one');
 {
   await setValue('#evidence-vkey', vkey);
   assert(await recheck('checked with the user\'s vkey') === 'ok', `with the user's vkey: ${await text('#evidence-verdict')}`);
@@ -305,7 +252,7 @@ step = 'the Evidence page with the user\'s vkey, and with a wrong one';
   assert(await recheck('checked again without witnesses') === 'ok', 'the pack fails again without witnesses');
 }
 
-step = 'the Evidence page: the bare JSON, and the tampered files';
+step('the Evidence page: the bare JSON, and the tampered files');
 {
   assert(await pick(jsonFile, 'the JSON pack') === 'ok', `the JSON form: ${await text('#evidence-verdict')}`);
   assert(await pick(byteFile, 'the changed byte') === 'fail', 'a changed byte passed in the web page');
@@ -316,7 +263,7 @@ step = 'the Evidence page: the bare JSON, and the tampered files';
   await screenshot('evidence-06-web-field-changed-zh');
 }
 
-step = 'the Evidence page in English';
+step('the Evidence page in English');
 {
   await click('#lang-switch');
   await waitFor('document.documentElement.lang === "en"', 'English');
@@ -326,7 +273,7 @@ step = 'the Evidence page in English';
   await screenshot('evidence-07-web-verified-en');
 }
 
-step = 'a phone-sized screen';
+step('a phone-sized screen');
 {
   await page('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
   await load(pathToFileURL(p3.file).href);
@@ -334,12 +281,8 @@ step = 'a phone-sized screen';
   await screenshot('evidence-08-page-phone');
 }
 
-step = 'no CSP violation, uncaught exception or console error';
+step('no CSP violation, uncaught exception or console error');
 assert(problems.length === 0, problems.join('\n'));
 
-step = 'done';
-console.log(`evidence_browser_test: PASS (${shots.length} screenshots in ${opts.screenshots})`);
-clearTimeout(deadline);
-await cdp.send('Browser.close').catch(() => {});
-cleanup();
-process.exit(0);
+step('done');
+await h.pass(`evidence_browser_test: PASS (${shots.length} screenshots in ${opts.screenshots})`, cdp);
