@@ -9,6 +9,7 @@
 #include "projections/reports.h"
 #include "tools/client.h"
 #include "tools/commands.h"
+#include "tools/export.h"
 
 namespace probity::cli {
 namespace {
@@ -263,10 +264,23 @@ int Eligibility(const Args& args) {
   }
   bool units = args.Has("units");
   if (args.remote()) return RemoteEligibility(args, static_cast<int>(*year), units, format);
+  auto output = args.Option("output");
+  if (output && format == "table")
+    return Fail(args, kExitUsage, "-o writes csv or json: add --format csv or --json");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = probity::Eligibility((*ledger)->View(), static_cast<int>(*year), units);
+  const LedgerView view = (*ledger)->View();
+  auto report = probity::Eligibility(view, static_cast<int>(*year), units);
   if (!report.ok()) return FailStatus(args, report.status());
+  if (output) {
+    auto basis = ExportBasisOf(
+        view, "eligibility " + std::to_string(*year) + (units ? " --units" : ""), report->basis);
+    if (!basis.ok()) return FailStatus(args, basis.status());
+    std::string bytes = format == "json"
+                            ? JsonWithBasis(EligibilityJson(*report), *basis)
+                            : CsvWithBasis(EligibilityCsv(*report), units ? 6 : 8, *basis);
+    return WriteExport(args, *output, bytes, *basis);
+  }
   if (format == "json") {
     std::cout << EligibilityJson(*report) << "\n";
     std::cerr << BasisLine(report->basis) << "\n";
@@ -333,8 +347,14 @@ int Unevaluated(const Args& args) {
     return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = probity::Unevaluated((*ledger)->View(), static_cast<int>(*year));
+  const LedgerView view = (*ledger)->View();
+  auto report = probity::Unevaluated(view, static_cast<int>(*year));
   if (!report.ok()) return FailStatus(args, report.status());
+  if (auto output = args.Option("output")) {
+    auto basis = ExportBasisOf(view, "unevaluated " + std::to_string(*year), report->basis);
+    if (!basis.ok()) return FailStatus(args, basis.status());
+    return WriteExport(args, *output, JsonWithBasis(UnevaluatedJson(*report), *basis), *basis);
+  }
   if (args.Has("json")) {
     std::cout << UnevaluatedJson(*report) << "\n";
     return kExitOk;

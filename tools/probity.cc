@@ -269,17 +269,25 @@ const std::vector<Command>& Commands() {
        Roster,
        Where::kSigned},
       {"eligibility",
-       {{"format"},
+       {{"format", "output"},
         {"units", "json"},
         1,
         1,
-        "eligibility YEAR [--units] [--format table|csv|json]"},
+        "eligibility YEAR [--units] [--format table|csv|json | --json] [-o FILE]",
+        {{"-o", "output"}}},
        "HR's year-end eligibility list",
        "Persons (or, with --units, sending units) commended or criticised in YEAR, by business\n"
        "date in China Standard Time, with their outcomes, whether a human must review (R13)\n"
        "and the seqs that decided each line (R14). Retracted events count for nothing.\n"
        "CSV is UTF-8 with a byte-order mark and a header row; columns as in --format json.\n"
-       "  probity eligibility 2019 --format csv > eligibility-2019.csv\n",
+       "--json is --format json. A cell that begins with = + - @ is written with a leading '\n"
+       "so that a spreadsheet never runs it as a formula.\n"
+       "  -o FILE   write the CSV or JSON to FILE with its basis inside: the tree size, root,\n"
+       "            the ledger's verifier key and the checkpoint signed at that size (CSV: a\n"
+       "            last row beginning #probity; JSON: {\"basis\":...,\"result\":[...]});\n"
+       "            'probity-audit report FILE' checks it alone; the same list at the same\n"
+       "            tree size is the same bytes (docs/formats.md section 13)\n"
+       "  probity eligibility 2019 --format csv -o eligibility-2019.csv\n",
        Eligibility,
        Where::kSigned},
       {"leave",
@@ -297,11 +305,12 @@ const std::vector<Command>& Commands() {
        Explanations,
        Where::kSigned},
       {"unevaluated",
-       {{}, {"json"}, 1, 1, "unevaluated YEAR [--json]"},
+       {{"output"}, {"json"}, 1, 1, "unevaluated YEAR [--json] [-o FILE]", {{"-o", "output"}}},
        "persons who served in YEAR without an evaluation (R10)",
        "Every person who served on site in YEAR is to be evaluated (R10). Lists each person with\n"
        "an assignment in YEAR that no evaluation of theirs covers: an evaluation covers the\n"
        "service that ended on or before its date. Withdrawn events count for nothing.\n"
+       "-o FILE writes the --json document to FILE with its basis inside, as 'eligibility -o'.\n"
        "  probity unevaluated 2019 --json\n",
        Unevaluated},
       {"erase",
