@@ -492,6 +492,20 @@ int Append(const Args& args) {
   return SubmitEnvelopes(args, signed_input.envelopes, signed_input.lines, codec);
 }
 
+int AppendLines(const Args& args, const std::vector<Line>& lines) {
+  if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
+  auto key = LoadSigningKey(args);
+  if (!key.ok()) return FailStatus(args, key.status());
+  auto origin = SigningOrigin(args);
+  if (auto* code = std::get_if<int>(&origin)) return *code;
+  EventCodec codec;
+  int code = kExitOk;
+  auto envelopes = SignLines(args, lines, *key, std::get<std::string>(origin), codec, &code);
+  if (!envelopes) return code;
+  if (envelopes->empty()) return Fail(args, kExitRefused, "no events to append");
+  return SubmitEnvelopes(args, *envelopes, lines, codec);
+}
+
 int Log(const Args& args) {
   uint64_t from = 0, limit = UINT64_MAX;
   if (auto f = args.Option("from")) {

@@ -44,6 +44,11 @@ int Tiles(const Args& args);  // tools/cmd_tiles.cc
 std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerView& view,
                                                 const std::string& text);
 
+// `append` of event JSON lines made by another command (import): signed with --key for
+// the store's origin, submitted all or nothing; a refusal names the line's number.
+int AppendLines(const Args& args, const std::vector<Line>& lines);
+int Import(const Args& args);  // tools/cmd_import.cc
+
 // checkpoint and prove with --server (tools/cmd_log.cc): the local ones need the store.
 int RemoteCheckpoint(const Args& args);
 int RemoteProve(const Args& args);
