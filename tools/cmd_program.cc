@@ -166,6 +166,30 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
   return kExitOk;
 }
 
+// The eligibility list as the CSV's cells (a header row, then a row a line), for a
+// workbook; lists joined with ";".
+std::vector<std::vector<std::string>> EligibilityTable(const EligibilityReport& report) {
+  std::vector<std::vector<std::string>> out;
+  if (report.units)
+    out.push_back({"unit", "name", "outcomes", "reviewRequired", "reasons", "events"});
+  else
+    out.push_back(
+        {"person", "name", "unit", "category", "outcomes", "reviewRequired", "reasons", "events"});
+  for (const auto& l : report.lines) {
+    std::vector<std::string> row = {l.id, l.name};
+    if (!report.units) {
+      row.push_back(l.unit);
+      row.push_back(CategoryName(l));
+    }
+    row.push_back(Join(l.outcomes, ";"));
+    row.push_back(l.review_required ? "true" : "false");
+    row.push_back(l.reasons);
+    row.push_back(JoinSeqs(l.events, ";"));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerView& view,
@@ -259,14 +283,19 @@ int Eligibility(const Args& args) {
     return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
   std::string format = args.Option("format").value_or("table");
   if (args.Has("json")) format = "json";
-  if (format != "table" && format != "csv" && format != "json") {
-    return Fail(args, kExitUsage, "--format must be table, csv or json");
+  if (format != "table" && format != "csv" && format != "json" && format != "xlsx") {
+    return Fail(args, kExitUsage, "--format must be table, csv, json or xlsx");
   }
   bool units = args.Has("units");
   if (args.remote()) return RemoteEligibility(args, static_cast<int>(*year), units, format);
   auto output = args.Option("output");
+  if (output && output->size() > 5 && output->substr(output->size() - 5) == ".xlsx" &&
+      !args.Option("format") && !args.Has("json"))
+    format = "xlsx";
+  if (format == "xlsx" && !output)
+    return Fail(args, kExitUsage, "--format xlsx writes a file: add -o FILE.xlsx");
   if (output && format == "table")
-    return Fail(args, kExitUsage, "-o writes csv or json: add --format csv or --json");
+    return Fail(args, kExitUsage, "-o writes csv, json or xlsx: add --format csv, --json, or name FILE.xlsx");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const LedgerView view = (*ledger)->View();
@@ -276,9 +305,11 @@ int Eligibility(const Args& args) {
     auto basis = ExportBasisOf(
         view, "eligibility " + std::to_string(*year) + (units ? " --units" : ""), report->basis);
     if (!basis.ok()) return FailStatus(args, basis.status());
-    std::string bytes = format == "json"
-                            ? JsonWithBasis(EligibilityJson(*report), *basis)
-                            : CsvWithBasis(EligibilityCsv(*report), units ? 6 : 8, *basis);
+    std::string bytes = format == "json"   ? JsonWithBasis(EligibilityJson(*report), *basis)
+                        : format == "xlsx" ? XlsxWithBasis(EligibilityTable(*report),
+                                                           "eligibility " + std::to_string(*year),
+                                                           *basis)
+                                           : CsvWithBasis(EligibilityCsv(*report), units ? 6 : 8, *basis);
     return WriteExport(args, *output, bytes, *basis);
   }
   if (format == "json") {

@@ -7,6 +7,7 @@
 #include "ledger/event.h"
 #include "ledger/files.h"
 #include "ledger/ledger.h"
+#include "tools/xlsx.h"
 
 namespace probity::cli {
 namespace {
@@ -46,6 +47,19 @@ std::string JsonWithBasis(const std::string& json, const ExportBasis& b) {
          ",\"basis\":{\"treeSize\":" + std::to_string(b.basis.tree_size) + ",\"root\":\"" +
          HexEncode(b.basis.root) + "\",\"vkey\":" + JsonQuote(b.vkey) +
          ",\"checkpoint\":" + JsonQuote(b.checkpoint) + "},\"result\":" + json + "}\n";
+}
+
+std::string XlsxWithBasis(const std::vector<std::vector<std::string>>& table,
+                          const std::string& sheet, const ExportBasis& b) {
+  XlsxSheet lines{sheet, {}};
+  for (const auto& row : table) lines.rows.emplace_back(row.begin(), row.end());
+  XlsxSheet basis{"basis",
+                  {{std::string("command"), b.command},
+                   {std::string("treeSize"), static_cast<double>(b.basis.tree_size)},
+                   {std::string("root"), HexEncode(b.basis.root)},
+                   {std::string("vkey"), b.vkey},
+                   {std::string("checkpoint"), b.checkpoint}}};
+  return XlsxWorkbook({lines, basis});
 }
 
 int WriteExport(const Args& args, const std::string& path, const std::string& bytes,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "projections/reports.h"
 #include "tools/cli.h"
@@ -26,6 +27,11 @@ Result<ExportBasis> ExportBasisOf(const LedgerView& view, const std::string& com
 std::string CsvWithBasis(const std::string& csv, size_t columns, const ExportBasis& b);
 // {"format":"probity-report/v1","command":...,"basis":{...},"result":<json>}
 std::string JsonWithBasis(const std::string& json, const ExportBasis& b);
+
+// A workbook of two sheets: `table` (a header row, then the lines; every cell text) named
+// `sheet`, and "basis": command, treeSize, root, vkey, checkpoint, a row each.
+std::string XlsxWithBasis(const std::vector<std::vector<std::string>>& table,
+                          const std::string& sheet, const ExportBasis& b);
 
 // Writes `bytes` to `path` atomically; prints one line saying what was written and how
 // to check it. Returns the exit status.

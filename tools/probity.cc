@@ -291,7 +291,7 @@ const std::vector<Command>& Commands() {
         {"units", "json"},
         1,
         1,
-        "eligibility YEAR [--units] [--format table|csv|json | --json] [-o FILE]",
+        "eligibility YEAR [--units] [--format table|csv|json|xlsx | --json] [-o FILE]",
         {{"-o", "output"}}},
        "HR's year-end eligibility list",
        "Persons (or, with --units, sending units) commended or criticised in YEAR, by business\n"
@@ -300,7 +300,8 @@ const std::vector<Command>& Commands() {
        "CSV is UTF-8 with a byte-order mark and a header row; columns as in --format json.\n"
        "--json is --format json. A cell that begins with = + - @ is written with a leading '\n"
        "so that a spreadsheet never runs it as a formula.\n"
-       "  -o FILE   write the CSV or JSON to FILE with its basis inside: the tree size, root,\n"
+       "  -o FILE   write the CSV, JSON or (FILE.xlsx) a workbook with its basis inside: the\n"
+       "            tree size, root,\n"
        "            the ledger's verifier key and the checkpoint signed at that size (CSV: a\n"
        "            last row beginning #probity; JSON: {\"basis\":...,\"result\":[...]});\n"
        "            'probity-audit report FILE' checks it alone; the same list at the same\n"

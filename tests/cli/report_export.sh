@@ -71,6 +71,29 @@ audit report "$tmp/u.json" --vkey "$vkey" >/dev/null || fail "probity-audit refu
 p unevaluated 2019 -o "$tmp/unev.json" >/dev/null
 audit report "$tmp/unev.json" --vkey "$vkey" >/dev/null || fail "probity-audit refused the unevaluated export"
 
+# XLSX: the same cells as the CSV in a sheet, the basis in a sheet "basis", read back by
+# an independent reader (Debian's openpyxl); the same bytes twice; checked alone.
+p eligibility 2019 -o "$tmp/e.xlsx" >/dev/null
+p eligibility 2019 -o "$tmp/e2.xlsx" >/dev/null
+cmp -s "$tmp/e.xlsx" "$tmp/e2.xlsx" || fail "the same xlsx export gave other bytes"
+audit report "$tmp/e.xlsx" --vkey "$vkey" >/dev/null || fail "probity-audit refused a true xlsx"
+if /usr/bin/python3 -c 'import openpyxl' 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/e.xlsx" "$tmp/e.csv" <<'PY' || fail "openpyxl reads other cells than the CSV's"
+import csv, io, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+assert wb.sheetnames == ["eligibility 2019", "basis"], wb.sheetnames
+rows = [list(r) for r in wb["eligibility 2019"].iter_rows(values_only=True)]
+text = open(sys.argv[2], encoding="utf-8-sig", newline="").read()
+expected = list(csv.reader(io.StringIO(text, newline="")))[:-1]
+assert rows == expected, (rows[:2], expected[:2])
+basis = {r[0]: r[1] for r in wb["basis"].iter_rows(values_only=True)}
+assert basis["command"] == "eligibility 2019" and isinstance(basis["treeSize"], int), basis
+PY
+else
+  echo "report_export.sh: openpyxl is missing (apt-get install python3-openpyxl): the xlsx was not read back" >&2
+fi
+expect 2 "--format xlsx without -o" p eligibility 2019 --format xlsx
+
 # The formula: its cell begins with ' (on stdout and in the export alike).
 p eligibility 2019 --units --format csv -o "$tmp/u.csv" >/dev/null
 grep -q "^U9,\"'=HYPERLINK(\"\"http://x\"\")\"" "$tmp/u.csv" || fail "a formula cell is not escaped: $(grep U9 "$tmp/u.csv")"
