@@ -1,10 +1,12 @@
-// import: a spreadsheet's rows (CSV) as signed events, appended all or nothing.
+// import: a spreadsheet's rows (CSV, or an .xlsx's first sheet) as signed events,
+// appended all or nothing.
 #include <iostream>
 #include <map>
 
 #include "ledger/bytes.h"
 #include "ledger/event.h"
 #include "tools/commands.h"
+#include "tools/xlsx.h"
 
 namespace probity::cli {
 namespace {
@@ -43,67 +45,14 @@ const std::vector<Kind>& Kinds() {
   return kKinds;
 }
 
-struct Row {
-  size_t line;  // where the row begins in the file
-  std::vector<std::string> cells;
-};
-
-// RFC 4180 CSV: cells separated by commas, rows by CRLF or LF, a cell in double quotes
-// may hold commas, quotes (doubled) and line breaks. A UTF-8 byte-order mark is skipped;
-// blank rows are left out.
-Result<std::vector<Row>> ParseCsv(std::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  std::vector<Row> rows;
-  Row row{1, {}};
-  std::string cell;
-  size_t line = 1;
-  bool quoted = false, was_quoted = false;
-  auto end_cell = [&] {
-    row.cells.push_back(std::move(cell));
-    cell.clear();
-    was_quoted = false;
-  };
-  auto end_row = [&] {
-    end_cell();
-    if (!(row.cells.size() == 1 && row.cells[0].empty())) rows.push_back(std::move(row));
-    row = Row{line, {}};
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\0') return Status::Invalid("line " + std::to_string(line) + " holds a NUL byte");
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line;
-        cell += c;
-      }
-      continue;
-    }
-    if (c == '"') {
-      if (!cell.empty() || was_quoted)
-        return Status::Invalid("line " + std::to_string(line) +
-                               ": a quote inside a cell that does not begin with one");
-      quoted = was_quoted = true;
-    } else if (c == ',') {
-      end_cell();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      continue;
-    } else if (c == '\n') {
-      ++line;
-      end_row();
-    } else {
-      if (was_quoted)
-        return Status::Invalid("line " + std::to_string(line) + ": text after a quoted cell");
-      cell += c;
-    }
+// The first sheet of a workbook, its row numbers as the lines; a date column may hold
+// dates the spreadsheet stored as numbers. Empty cells a row ends with are filled in.
+Result<std::vector<SheetRow>> ReadSheet(std::string_view bytes) {
+  auto rows = ReadXlsxFirstSheet(bytes, {"from", "to", "date"});
+  if (!rows.ok()) return rows.status();
+  for (auto& r : *rows) {
+    if (r.cells.size() < rows->front().cells.size()) r.cells.resize(rows->front().cells.size());
   }
-  if (quoted)
-    return Status::Invalid("line " + std::to_string(row.line) + ": a quote is never closed");
-  end_row();
   return rows;
 }
 
@@ -127,14 +76,12 @@ int Import(const Args& args) {
     return kExitOk;
   }
   if (args.positional.size() < 2)
-    return Fail(args, kExitUsage, "give the FILE.csv to import (or - for stdin)");
+    return Fail(args, kExitUsage, "give the FILE.csv or FILE.xlsx to import (or - for stdin)");
   const std::string& path = args.positional[1];
-  if (path.size() > 5 && path.substr(path.size() - 5) == ".xlsx")
-    return Fail(args, kExitUsage,
-                "this probity reads CSV only: save the sheet as CSV (UTF-8) first");
   auto text = ReadInput(path, kMaxImportBytes);
   if (!text.ok()) return Fail(args, kExitUsage, text.status().message());
-  auto rows = ParseCsv(*text);
+  bool xlsx = text->substr(0, 4) == std::string_view("PK\x03\x04", 4);
+  auto rows = xlsx ? ReadSheet(*text) : ReadCsv(*text);
   if (!rows.ok())
     return Fail(args, kExitRefused, rows.status().message() + "; nothing was appended");
   if (rows->empty())
@@ -142,7 +89,7 @@ int Import(const Args& args) {
                 path + " is empty: it needs a header row (" + Header(*kind) + ")");
 
   // The header names the columns, in any order; each known column once, no other.
-  const Row& header = rows->front();
+  const SheetRow& header = rows->front();
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < header.cells.size(); ++i) {
     const std::string& name = header.cells[i];
@@ -151,17 +98,17 @@ int Import(const Args& args) {
                  0;
     if (!known) {
       return Fail(args, kExitRefused,
-                  "line " + std::to_string(header.line) + ": column '" + name + "' is not one of " +
+                  "line " + std::to_string(header.row) + ": column '" + name + "' is not one of " +
                       Header(*kind) + " ('probity import " + kind->name + " --template')");
     }
     if (!column.emplace(name, i).second)
       return Fail(args, kExitRefused,
-                  "line " + std::to_string(header.line) + ": column '" + name + "' twice");
+                  "line " + std::to_string(header.row) + ": column '" + name + "' twice");
   }
   for (const auto& name : kind->required) {
     if (!column.count(name)) {
       return Fail(args, kExitRefused,
-                  "line " + std::to_string(header.line) + ": no column '" + name + "' (" +
+                  "line " + std::to_string(header.row) + ": no column '" + name + "' (" +
                       Header(*kind) + "); nothing was appended");
     }
   }
@@ -170,8 +117,8 @@ int Import(const Args& args) {
   // file again stores nothing twice.
   std::vector<Line> lines;
   for (size_t r = 1; r < rows->size(); ++r) {
-    const Row& row = (*rows)[r];
-    std::string at = "line " + std::to_string(row.line);
+    const SheetRow& row = (*rows)[r];
+    std::string at = "line " + std::to_string(row.row);
     if (row.cells.size() != header.cells.size()) {
       return Fail(args, kExitRefused,
                   at + ": " + std::to_string(row.cells.size()) + " cells, the header has " +
@@ -190,7 +137,7 @@ int Import(const Args& args) {
     std::string body = "\"type\":\"" + std::string(kind->event_type) + "\"" + fields;
     Hash digest = Sha256(AsBytes("probity-import\n" + body));
     std::string id = "imp-" + HexEncode(digest).substr(0, 32);
-    lines.push_back({row.line, "{\"id\":\"" + id + "\"," + body + "}"});
+    lines.push_back({row.row, "{\"id\":\"" + id + "\"," + body + "}"});
   }
   if (lines.empty()) return Fail(args, kExitRefused, path + " has a header and no rows");
   return AppendLines(args, lines);

@@ -106,18 +106,20 @@ const std::vector<Command>& Commands() {
        Where::kSigned},
       {"import",
        {{"key", "passphrase-file", "origin"}, {"template", "json"}, 1, 2,
-        "import persons|units|assignments FILE.csv --key KEY.pem | import KIND --template"},
-       "append a spreadsheet's rows (CSV) as signed events, all or none",
-       "Reads FILE.csv (UTF-8, a header row naming the columns in any order; '-' for stdin)\n"
-       "and appends one event a row, signed with --key, in one submission: every row lands or,\n"
-       "at the first row refused (a bad cell, a rule), none does and the error names its line.\n"
+        "import persons|units|assignments FILE.csv|FILE.xlsx --key KEY.pem | import KIND "
+        "--template"},
+       "append a spreadsheet's rows (CSV or .xlsx) as signed events, all or none",
+       "Reads FILE.csv (UTF-8) or the first sheet of FILE.xlsx, a header row naming the columns\n"
+       "in any order ('-' for stdin), and appends one event a row, signed with --key, in one\n"
+       "submission: every row lands or, at the first row refused (a bad cell, a rule), none\n"
+       "does and the error names its line (the sheet's row number).\n"
        "  persons      person,name,unit,category        personRegistered (an hr key)\n"
        "  units        unit,name,kind[,province]         unitRegistered (the admin key)\n"
        "  assignments  assignment,person,group,from,to,position\n"
        "                                                  assignmentMade (the unit's dispatcher)\n"
        "Each event's id is made from the row, so importing the same file again stores nothing\n"
-       "twice. --template prints the header and an example row to start from. Save a sheet as\n"
-       "\"CSV UTF-8\" first; .xlsx is not read.\n"
+       "twice. --template prints the header and an example row to start from. In a workbook,\n"
+       "dates the spreadsheet stored as numbers (from, to, date) are read as dates.\n"
        "  probity import persons --template > persons.csv\n"
        "  probity import persons persons.csv --key hr.pem\n",
        Import,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# import (issue 11): a spreadsheet saved as CSV becomes signed events in one submission.
+# import (issue 11): a spreadsheet (CSV or .xlsx) becomes signed events in one submission.
 # The template is importable as it is; a UTF-8 byte-order mark, CRLF, quoted commas and
 # columns in any order are read; importing the same file again stores nothing twice; a
 # bad header, a short row, an empty cell, a bad value or a rule refuses the whole file,
@@ -82,9 +82,62 @@ printf 'assignment,person,group,from,to,position\nA9,P1,G1,2019-07-01,2019-07-15
 expect 0 "an assignment" import assignments "$tmp/a.csv" --key "$tmp/keys/dispatcher-u1.pem"
 p record P1 --json | grep -q '"A9"' || fail "the imported assignment is not in the record"
 
+# An .xlsx as a spreadsheet saves it (Debian's openpyxl: shared strings, deflated parts,
+# dates stored as date serials); errors name the sheet's row.
+if /usr/bin/python3 -c 'import openpyxl' 2>/dev/null; then
+  /usr/bin/python3 - "$tmp" <<'PY'
+import datetime, sys, openpyxl
+d = sys.argv[1]
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(["person", "name", "unit", "category"])
+ws.append(["P40", "王小明", "U1", "civilServant"])
+ws.append(["P41", "李 & <娜>", "U2", "contract"])
+wb.save(d + "/staff.xlsx")
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(["assignment", "person", "group", "from", "to", "position"])
+ws.append(["A10", "P1", "G1", datetime.date(2019, 8, 1), datetime.date(2019, 8, 15), "member"])
+wb.save(d + "/assign.xlsx")
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(["person", "name", "unit", "category"])
+ws.append(["P42", "a", "U1", "contract"])
+ws.append(["P43", "b", "U1", "nosuch"])
+wb.save(d + "/bad.xlsx")
+PY
+  expect 0 "an xlsx" import persons "$tmp/staff.xlsx" --key "$hr"
+  p persons --json | grep -q '"name":"李 & <娜>"' || fail "the xlsx's text is not as written"
+  expect 0 "an xlsx with dates" import assignments "$tmp/assign.xlsx" --key "$tmp/keys/dispatcher-u1.pem"
+  p record P1 --json | grep -q '"from":"2019-08-01"' || fail "a date cell is not read as a date"
+  refused "a bad value in an xlsx" 3 import persons "$tmp/bad.xlsx" --key "$hr"
+else
+  echo "import.sh: openpyxl is missing (apt-get install python3-openpyxl): no xlsx was read" >&2
+fi
+# Hostile workbooks: a zip bomb (a part inflating past what it declares), not a zip.
+python3 - "$tmp" <<'PY'
+import struct, sys, zlib
+def part(name, data, declared):
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    c = raw.compress(data) + raw.flush()
+    crc = zlib.crc32(data)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 8, 0, 33, crc, len(c), declared, len(name), 0) + name + c
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 8, 0, 33, crc, len(c), declared, len(name), 0, 0, 0, 0, 0, 0) + name
+    return local, central
+local, central = part(b"xl/workbook.xml", b"<" + b"a" * (50 << 20) + b"/>", 1000)
+end = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 1, 1, len(central), len(local), 0)
+open(sys.argv[1] + "/bomb.xlsx", "wb").write(local + central + end)
+open(sys.argv[1] + "/junk.xlsx", "wb").write(b"PK\x03\x04" + b"\0" * 100)
+PY
+refused_any() {
+  local what="$1"; shift
+  expect 1 "$what" "$@"
+  grep -q "nothing was appended" "$tmp/err" || fail "$what: $(cat "$tmp/err")"
+}
+refused_any "a zip bomb" import persons "$tmp/bomb.xlsx" --key "$hr"
+grep -q "declared size" "$tmp/err" || fail "a zip bomb: $(cat "$tmp/err")"
+refused_any "a damaged workbook" import persons "$tmp/junk.xlsx" --key "$hr"
+
 # Usage.
 expect 2 "an unknown kind" import people "$tmp/ok.csv" --key "$hr"
 expect 2 "no file" import persons --key "$hr"
-expect 2 "an xlsx" import persons "$tmp/x.xlsx" --key "$hr"
+expect 2 "a file that is not there" import persons "$tmp/x.xlsx" --key "$hr"
 expect 2 "no key" import persons "$tmp/ok.csv"
 echo "import.sh: ok"
