@@ -1,4 +1,6 @@
 // verify, checkpoint, prove: what an auditor runs.
+#include <algorithm>
+#include <iomanip>
 #include <iostream>
 
 #include "ledger/verify.h"
@@ -202,6 +204,39 @@ int AccessCheckpoint(const Args& args, const LedgerView& view) {
 
 }  // namespace
 
+// checkpoint --list: every stored checkpoint's size and how many witnesses cosigned it,
+// oldest first (one is signed after every submit).
+int ListCheckpoints(const Args& args, const LedgerView& view) {
+  auto it = view.NewIterator(Column::kCheckpoints);
+  size_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) continue;
+    uint64_t size = SeqFromKey(std::string_view(it->key().data(), 8));
+    if (size > view.size()) break;
+    std::string_view note(it->value().data(), it->value().size());
+    size_t blank = note.find("\n\n");
+    size_t lines = blank == std::string_view::npos
+                       ? 0
+                       : std::count(note.begin() + static_cast<long>(blank) + 2, note.end(), '\n');
+    size_t cosignatures = lines > 0 ? lines - 1 : 0;  // the ledger's own line first
+    if (args.Has("json")) {
+      std::cout << "{\"treeSize\":" << size << ",\"cosignatures\":" << cosignatures << "}\n";
+    } else {
+      std::cout << std::setw(12) << size << "  "
+                << (cosignatures ? std::to_string(cosignatures) + " witness cosignature" +
+                                       (cosignatures == 1 ? "" : "s")
+                                 : std::string("not cosigned"))
+                << "\n";
+    }
+    ++count;
+  }
+  if (!it->status().ok()) return Fail(args, kExitStore, it->status().ToString());
+  if (!args.Has("json")) {
+    std::cerr << count << " checkpoints; 'probity checkpoint --size N' prints one\n";
+  }
+  return kExitOk;
+}
+
 int Checkpoint(const Args& args) {
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
@@ -210,6 +245,7 @@ int Checkpoint(const Args& args) {
     return kExitOk;
   }
   const LedgerView view = (*ledger)->View();
+  if (args.Has("list")) return ListCheckpoints(args, view);
   if (args.Has("access")) return AccessCheckpoint(args, view);
   if (args.Has("witness-request")) {
     // The body of a tlog-witness add-checkpoint request for the latest checkpoint.

@@ -180,17 +180,18 @@ const std::vector<Command>& Commands() {
        Verify},
       {"checkpoint",
        {{"size", "old"},
-        {"vkey", "json", "witness-request", "access"},
+        {"vkey", "json", "witness-request", "access", "list"},
         0,
         0,
-        "checkpoint [--size N] [--vkey] [--json] | checkpoint [--access] --witness-request [--old "
-        "SIZE] | checkpoint --access"},
+        "checkpoint [--size N] [--vkey] [--json] | checkpoint --list [--json] | checkpoint "
+        "[--access] --witness-request [--old SIZE] | checkpoint --access"},
        "the latest signed checkpoint",
        "Prints the latest checkpoint as a C2SP signed note (tlog-checkpoint: origin, size,\n"
        "base64 root, then the signature line and any witness cosignatures). --vkey prints the\n"
        "verifier key string that checks it; give it to auditors once, out of band. --json:\n"
        "origin, treeSize, root (hex), note, vkey. --size N prints the checkpoint signed when the\n"
-       "log had N entries. --witness-request prints a C2SP tlog-witness add-checkpoint request\n"
+       "log had N entries; --list lists the sizes of all of them, with how many witnesses\n"
+       "cosigned each. --witness-request prints a C2SP tlog-witness add-checkpoint request\n"
        "for the latest checkpoint: 'old SIZE' (--old, the size the witness last cosigned, default\n"
        "0), the consistency proof from it, a blank line, the note.\n"
        "--access: the same for the access log (who read what through the server; origin\n"

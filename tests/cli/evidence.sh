@@ -130,6 +130,16 @@ expect 1 "a witness that has not cosigned" p evidence P1 --witness "$wvkey" -o "
 p checkpoint --witness-request >"$tmp/request"
 "$probity" witness add-checkpoint --key "$tmp/w.pem" --state "$tmp/wstate" "$tmp/request" >"$tmp/cosigned"
 p cosign "$tmp/cosigned" >/dev/null
+# checkpoint --list: every stored checkpoint's size, the latest now cosigned once.
+p checkpoint --list --json >"$tmp/list.jsonl"
+python3 - "$tmp/list.jsonl" "$(p checkpoint | sed -n 2p)" <<'PY' || fail "checkpoint --list: $(tail -2 "$tmp/list.jsonl")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sizes = [r["treeSize"] for r in rows]
+assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes), sizes
+assert rows[-1] == {"treeSize": int(sys.argv[2]), "cosignatures": 1}, rows[-1]
+assert all(r["cosignatures"] == 0 for r in rows[:-1]), rows[:-1]
+PY
 p evidence P1 --witness "$wvkey" -o "$tmp/w.html" >/dev/null
 audit evidence "$tmp/w.html" --vkey "$vkey" --witness "$wvkey" >/dev/null ||
   fail "a cosigned pack was refused with its witness"
