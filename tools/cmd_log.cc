@@ -616,6 +616,13 @@ int Show(const Args& args) {
                               : std::string())
               << "event:       "
               << codec.ToDisplayJson(event, args.Has("include-sensitive"), sealed) << "\n";
+    if (event.isKeyRegistered()) {
+      // The key id a registration gives its key: what entries it signs carry as keyId.
+      auto registered =
+          PublicKey::FromPem(std::string(event.getKeyRegistered().getPublicKey().cStr()));
+      if (registered.ok())
+        std::cout << "registers:   key id " << HexEncode(registered->KeyId()) << "\n";
+    }
   }
   return verifies ? kExitOk : kExitRefused;
 }

@@ -58,6 +58,11 @@ assert all(len(k["keyId"]) == 64 and k["revokedSeq"] is None for k in keys), key
 assert {"role": "dispatcher", "unit": "U2"}.items() <= next(k for k in keys if k["holder"] == "dispatcher-u2").items()
 ' "$tmp/out" || fail "keys --json: $(cat "$tmp/out")"
 
+# show of a registration names the key id it registers, as keys lists it.
+id="$(p keys --json | python3 -c 'import json,sys; print([k for k in json.load(sys.stdin)["keys"] if k["holder"] == "hr"][0]["keyId"])')"
+seq="$(p keys --json | python3 -c 'import json,sys; print([k for k in json.load(sys.stdin)["keys"] if k["holder"] == "hr"][0]["registeredSeq"])')"
+p show "$seq" | grep -qx "registers:   key id $id" || fail "show of a registration does not name its key id"
+
 # A name: unique, then shared by two persons.
 expect 0 "record by a unique name" record 李娜
 grep -q "李娜 is P3" "$tmp/err" || fail "record by name does not say whom it chose"
