@@ -5,6 +5,7 @@
 #include <span>
 
 #include "ledger/event.h"
+#include "ledger/json.h"
 
 namespace probity {
 namespace {
@@ -166,7 +167,99 @@ std::span<const Label> Table(LabelKind kind) {
   return {};
 }
 
+// Fields whose text is the signer's own words, never an enum to label.
+bool IsFreeText(std::string_view field) {
+  for (std::string_view f :
+       {"name", "reason", "summary", "note", "task", "holder", "principal", "period"}) {
+    if (field == f) return true;
+  }
+  return false;
+}
+
+ShownText Same(std::string text) { return {text, text}; }
+
+ShownText Labelled(LabelKind kind, std::string_view name) {
+  return {std::string(probity::Label(kind, name, Lang::kZh)),
+          std::string(probity::Label(kind, name, Lang::kEn))};
+}
+
+// `value` of `field` in pieces; `enum_reason`: the event is an assignmentEnded, whose
+// reason is an enum (completed, recalled), not words as everywhere else.
+void AddValue(std::string_view field, json::Element value, bool enum_reason,
+              std::vector<ShownText>* out) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = value.get_string().value_unsafe();
+      bool label = !IsFreeText(field) || (field == "reason" && enum_reason);
+      out->push_back(label ? Labelled(LabelKind::kValue, s) : Same(std::string(s)));
+      return;
+    }
+    case simdjson::dom::element_type::BOOL:
+      out->push_back(value.get_bool().value_unsafe() ? ShownText{"是", "yes"}
+                                                     : ShownText{"否", "no"});
+      return;
+    case simdjson::dom::element_type::ARRAY: {
+      // ", " before each item once the items before it show something (empty strings
+      // show nothing).
+      size_t start = out->size();
+      auto shown = [&] {
+        for (size_t i = start; i < out->size(); ++i) {
+          if (!(*out)[i].zh.empty() || !(*out)[i].en.empty()) return true;
+        }
+        return false;
+      };
+      json::Array items = value.get_array().value_unsafe();
+      for (auto item : items) {
+        if (shown()) out->push_back(Same(", "));
+        AddValue(field, item, enum_reason, out);
+      }
+      return;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      bool first = true;
+      json::Object members = value.get_object().value_unsafe();
+      for (auto [key, item] : members) {
+        if (!first) out->push_back(Same(", "));
+        out->push_back(Labelled(LabelKind::kField, key));
+        out->push_back(Same(" "));
+        AddValue(key, item, enum_reason, out);
+        first = false;
+      }
+      return;
+    }
+    default:
+      out->push_back(Same(simdjson::to_string(value)));
+  }
+}
+
 }  // namespace
+
+std::optional<std::vector<ShownField>> ShownFields(std::string_view event_json) {
+  json::Parser parser;
+  auto parsed = parser.Parse(event_json);
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  std::vector<ShownField> out;
+  json::Object members = parsed->get_object().value_unsafe();
+  std::string_view type;
+  if (auto t = members["type"].get_string(); t.error() == simdjson::SUCCESS)
+    type = t.value_unsafe();
+  for (auto [key, value] : members) {
+    if (key == "id" || key == "type" || key == "publicKey") continue;
+    ShownField f;
+    f.name = std::string(key);
+    f.signed_value = value.is_string() ? std::string(value.get_string().value_unsafe())
+                                       : simdjson::minify(value);
+    AddValue(key, value, type == "assignmentEnded", &f.value);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string InLang(const std::vector<ShownText>& pieces, Lang lang) {
+  std::string out;
+  for (const auto& p : pieces) out += lang == Lang::kZh ? p.zh : p.en;
+  return out;
+}
 
 std::optional<Lang> ParseLang(std::string_view text) {
   if (text == "C" || text == "POSIX") return Lang::kEn;

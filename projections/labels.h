@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace probity {
 
@@ -25,6 +26,26 @@ enum class LabelKind { kEventType, kRole, kValue, kOutcome, kField };
 // The label of `name` of `kind` in `lang`, or `name` itself when it has none (a field
 // has no English label: its name is the English).
 std::string_view Label(LabelKind kind, std::string_view name, Lang lang);
+
+// A piece of a value as shown: the same text in both languages unless it is a label.
+struct ShownText {
+  std::string zh, en;
+};
+// One field of an event as people read it.
+struct ShownField {
+  std::string name;          // the field's name, as signed
+  std::string signed_value;  // as signed: a string's text as is, other values minified JSON
+  // The value shown, in pieces: an enum value by its label (a reason too when it is one,
+  // assignmentEnded's), the signer's own words as they are, a yes or no, an array's items
+  // joined by ", ", an object's members as "label value" joined by ", ".
+  std::vector<ShownText> value;
+};
+// The fields of an event's display JSON in their order, without "id", "type" and
+// "publicKey": what the evidence pack's page and `probity record` show of an event.
+// nullopt when `event_json` is not a JSON object.
+std::optional<std::vector<ShownField>> ShownFields(std::string_view event_json);
+// The pieces' text in `lang`.
+std::string InLang(const std::vector<ShownText>& pieces, Lang lang);
 
 // Every label as JSON, {"eventType":{"name":["zh","en"],...},...,"field":{...}}, for the
 // test that compares these tables with the web interface's.

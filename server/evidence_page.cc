@@ -50,66 +50,21 @@ std::string Labelled(LabelKind kind, std::string_view name) {
   return Both(Label(kind, name, Lang::kZh), Label(kind, name, Lang::kEn));
 }
 
-// Fields whose text is the signer's own words, never an enum to label.
-bool IsFreeText(std::string_view field) {
-  for (std::string_view f :
-       {"name", "reason", "summary", "note", "task", "holder", "principal", "period"}) {
-    if (field == f) return true;
-  }
-  return false;
-}
-
-std::string ValueHtml(std::string_view field, json::Element value) {
-  switch (value.type()) {
-    case simdjson::dom::element_type::STRING: {
-      std::string_view s = value.get_string().value_unsafe();
-      // A reason is an enum in assignmentEnded (completed, recalled), words elsewhere.
-      bool label =
-          !IsFreeText(field) || (field == "reason" && Label(LabelKind::kValue, s, Lang::kEn) != s);
-      return label ? Labelled(LabelKind::kValue, s) : Escape(s);
-    }
-    case simdjson::dom::element_type::BOOL:
-      return value.get_bool().value_unsafe() ? Both("是", "yes") : Both("否", "no");
-    case simdjson::dom::element_type::ARRAY: {
-      std::string out;
-      json::Array items = value.get_array().value_unsafe();
-      for (auto item : items) out += (out.empty() ? "" : ", ") + ValueHtml(field, item);
-      return out;
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      std::string out;
-      json::Object members = value.get_object().value_unsafe();
-      for (auto [key, item] : members)
-        out += (out.empty() ? "" : ", ") + Labelled(LabelKind::kField, key) + " " +
-               ValueHtml(key, item);
-      return out;
-    }
-    default:
-      return Escape(simdjson::to_string(value));
-  }
-}
-
-// The fields of an event's display JSON, "label: value" each, id and type left out. Each
+// The fields of an event's display JSON (ShownFields), "label: value" each. Each
 // carries its field name and value as signed (data-field, data-value: text as is, other
 // values as minified JSON), which the page's script compares with the verified body; a
 // sealed field's shown value is not the signed commitment and carries none.
 std::string FieldsHtml(const std::string& event_json, const std::vector<std::string>& sealed) {
-  json::Parser parser;
-  auto parsed = parser.Parse(event_json);
-  if (!parsed.ok() || !parsed->is_object()) return Escape(event_json);
+  auto fields = ShownFields(event_json);
+  if (!fields) return Escape(event_json);
   std::string out;
-  json::Object members = parsed->get_object().value_unsafe();
-  for (auto [key, value] : members) {
-    if (key == "id" || key == "type" || key == "publicKey") continue;
-    std::string data = " data-field=\"" + Escape(key) + "\"";
-    if (std::find(sealed.begin(), sealed.end(), key) == sealed.end()) {
-      data += " data-value=\"" +
-              Escape(value.is_string() ? std::string(value.get_string().value_unsafe())
-                                       : simdjson::minify(value)) +
-              "\"";
-    }
-    out += "<span class=\"field\"" + data + ">" + Labelled(LabelKind::kField, key) + ": " +
-           ValueHtml(key, value) + "</span> ";
+  for (const auto& f : *fields) {
+    std::string data = " data-field=\"" + Escape(f.name) + "\"";
+    if (std::find(sealed.begin(), sealed.end(), f.name) == sealed.end())
+      data += " data-value=\"" + Escape(f.signed_value) + "\"";
+    out += "<span class=\"field\"" + data + ">" + Labelled(LabelKind::kField, f.name) + ": ";
+    for (const auto& piece : f.value) out += Both(piece.zh, piece.en);
+    out += "</span> ";
   }
   return out;
 }

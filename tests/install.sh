@@ -32,7 +32,7 @@ commands="$("$probity" help | sed -n '/^commands:/,/^$/p' | awk 'NF >= 2 && $1 !
 for c in $commands; do
   grep -q "^\.SS $c\$" "$man" || fail "the man page has no section for $c"
 done
-grep -Eq "probity evidence PERSON +-o +FILE" "$tmp/man.txt" || fail "the man page lacks evidence's usage"
+tr -s ' ' <"$tmp/man.txt" | grep -q "probity evidence PERSON -o FILE" || fail "the man page lacks evidence's usage"
 cmp -s "$man" <("$probity" help --man) || fail "the installed man page differs from 'probity help --man'"
 
 # bash: complete as the shell would, by calling the completion function.

@@ -111,5 +111,41 @@ TEST_CASE("labels: --lang and the locale choose Chinese or English") {
   CHECK(!ParseLang("").has_value());
 }
 
+TEST_CASE("labels: an event's fields as people read them (the pack's page, probity record)") {
+  auto shown = [](std::string_view json) {
+    auto fields = ShownFields(json);
+    REQUIRE(fields.has_value());
+    std::vector<std::string> out;
+    for (const auto& f : *fields)
+      out.push_back(f.name + "=" + f.signed_value + "|" + InLang(f.value, Lang::kZh) + "|" +
+                    InLang(f.value, Lang::kEn));
+    return out;
+  };
+  // id, type and publicKey are left out; enum values are labelled, words are not.
+  CHECK(shown(R"({"id":"ev-1","type":"trainingCompleted","person":"P1","course":"integrity",)"
+              R"("mode":"video","date":"2019-04-20"})") ==
+        std::vector<std::string>{"person=P1|P1|P1", "course=integrity|廉政|integrity",
+                                 "mode=video|视频培训|video",
+                                 "date=2019-04-20|2019-04-20|2019-04-20"});
+  CHECK(shown(R"({"type":"keyRegistered","publicKey":"PEM","holder":"hr","role":"hr"})") ==
+        std::vector<std::string>{"holder=hr|hr|hr", "role=hr|hr|hr"});
+  // A reason is words, even one that is an enum value's name, but assignmentEnded's is
+  // an enum, labelled though its English label is its name.
+  CHECK(shown(R"({"type":"assignmentEnded","assignment":"A1","reason":"completed"})")[1] ==
+        "reason=completed|完成|completed");
+  CHECK(shown(R"({"type":"retraction","target":7,"reason":"good"})") ==
+        std::vector<std::string>{"target=7|7|7", "reason=good|good|good"});
+  // Objects, arrays and booleans.
+  CHECK(shown(R"({"subject":{"person":"P1"},"distributedTo":["hrDepartment","sendingUnit"],)"
+              R"("met":false})") ==
+        std::vector<std::string>{
+            R"(subject={"person":"P1"}|人员 P1|person P1)",
+            R"(distributedTo=["hrDepartment","sendingUnit"]|人事司, 派员单位|HR department, )"
+            R"(sending unit)",
+            "met=false|否|no"});
+  CHECK(!ShownFields("[1]").has_value());
+  CHECK(!ShownFields("{").has_value());
+}
+
 }  // namespace
 }  // namespace probity

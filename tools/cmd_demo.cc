@@ -17,6 +17,8 @@
 #include "projections/reports.h"
 #include "tools/commands.h"
 #include "tools/demo_plan.h"
+#include "tools/record_view.h"
+#include "tools/terminal.h"
 
 namespace probity::cli {
 namespace {
@@ -170,30 +172,6 @@ uint64_t DiskBytes(const std::string& path) {
   return total;
 }
 
-// A record line's event JSON, shortened: without its type (shown beside it), the
-// person it is about (the record's own), and the list of recipients of an evaluation.
-std::string Details(const std::string& json, const std::string& person) {
-  std::string s = WithoutId(json);
-  if (size_t comma = s.find(','); s.rfind("{\"type\":", 0) == 0 && comma != std::string::npos)
-    s = "{" + s.substr(comma + 1);
-  auto erase_field = [&](const std::string& field) {
-    size_t at = s.find(field);
-    if (at == std::string::npos) return;
-    size_t end = at + field.size();
-    if (end < s.size() && s[end] == ',')
-      ++end;
-    else if (at > 0 && s[at - 1] == ',')
-      --at;
-    s.erase(at, end - at);
-  };
-  if (s.find("\"subject\":{\"person\"") == std::string::npos)
-    erase_field("\"person\":\"" + person + "\"");
-  if (size_t at = s.find("\"distributedTo\":["); at != std::string::npos) {
-    erase_field(s.substr(at, s.find(']', at) + 1 - at));
-  }
-  return Clip(s, 118);
-}
-
 void PrintSummary(const Ledger& ledger, const std::string& dir, const demo::Plan& plan,
                   double seconds) {
   std::map<std::string, uint64_t> by_type;
@@ -257,20 +235,12 @@ Status PrintRoster(const Ledger& ledger, const demo::Plan& plan) {
   return Status::Ok();
 }
 
+// The showcase person's record as `probity record` shows it, in English as the rest of
+// the tour.
 Status PrintRecord(const Ledger& ledger, const std::string& person) {
   auto report = ReplayRecord(ledger, person, AsOf{}, false);
   if (!report.ok()) return report.status();
-  std::cout << "\nrecord of " << report->person << " " << report->name << " (unit " << report->unit
-            << ", " << report->category << "), " << report->lines.size() << " entries:\n";
-  for (const auto& l : report->lines) {
-    std::string signer = l.signer.substr(std::min(l.signer.size(), size_t{13}));
-    std::cout << "  " << std::setw(7) << l.seq << "  " << l.date << "  " << std::left
-              << std::setw(20) << l.type << std::right << " " << Details(l.event_json, person)
-              << "  [" << signer << "]\n";
-    if (l.withdrawn_by)
-      std::cout << "           ^ WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason
-                << "\n";
-  }
+  std::cout << "\n" << RecordView(*report, AsOf{}, Lang::kEn, OutputColumns());
   return Status::Ok();
 }
 

@@ -1,5 +1,4 @@
 // record, roster, eligibility, leave, explanations, unevaluated, rebuild: the program's reports.
-#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <variant>
@@ -10,6 +9,8 @@
 #include "tools/client.h"
 #include "tools/commands.h"
 #include "tools/export.h"
+#include "tools/record_view.h"
+#include "tools/terminal.h"
 
 namespace probity::cli {
 namespace {
@@ -17,11 +18,6 @@ namespace {
 // A person's staff category as interface.md names it; empty for a unit's line.
 std::string CategoryName(const EligibilityLine& l) {
   return l.category ? EnumName(*l.category) : std::string();
-}
-
-std::string BasisLine(const ReportBasis& b) {
-  return "computed at tree size " + std::to_string(b.tree_size) + ", root " + HexEncode(b.root) +
-         " (check it: probity prove consistency " + std::to_string(b.tree_size) + " <latest size>)";
 }
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep) {
@@ -40,21 +36,9 @@ std::string TodayCst() { return FormatDay(CstDayOf(SystemClock()())); }
 
 // ---- the human renderings, shared by the local store and a server's answers ----
 
-void PrintRecord(const PersonRecordReport& report, const AsOf& as_of) {
-  std::cout << "record of " << report.person << " " << report.name << " (unit " << report.unit
-            << ", " << report.category << ")";
-  if (as_of.date) std::cout << " as of " << *as_of.date;
-  if (as_of.seq) std::cout << " as the ledger stood after seq " << *as_of.seq;
-  std::cout << "\n";
-  for (const auto& l : report.lines) {
-    std::cout << std::setw(7) << l.seq << "  " << l.date << "  " << Pad(l.type, 22)
-              << WithoutId(l.event_json) << "\n         signed by " << l.signer << "\n";
-    if (l.withdrawn_by) {
-      std::cout << "         WITHDRAWN by seq " << *l.withdrawn_by << ": " << l.withdrawn_reason
-                << "\n";
-    }
-  }
-  std::cout << BasisLine(report.basis) << "\n";
+// The readable record (record_view.h), through the pager when it is taller than the terminal.
+void PrintRecord(const PersonRecordReport& report, const AsOf& as_of, Lang lang, bool wide) {
+  Page(RecordView(report, as_of, lang, wide ? 0 : OutputColumns()));
 }
 
 void PrintRoster(const RosterReport& report) {
@@ -225,6 +209,13 @@ int Record(const Args& args) {
   }
   if (as_of.date && as_of.seq)
     return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
+  Lang lang = LangFromLocale();
+  if (auto l = args.Option("lang")) {
+    auto parsed = ParseLang(*l);
+    if (!parsed) return Fail(args, kExitUsage, "--lang must be zh or en");
+    lang = *parsed;
+  }
+  bool wide = args.Has("wide");
   if (args.remote()) {
     if (args.Has("include-sensitive")) return SensitiveIsRemote(args);
     std::string target = "/v1/persons/" + Client::Escape(args.positional[0]) + "/record";
@@ -236,7 +227,7 @@ int Record(const Args& args) {
     return Render(
         args, std::get<std::string>(body),
         [](std::string_view json) { return RecordFromJson(json); },
-        [&](const PersonRecordReport& r) { PrintRecord(r, as_of); });
+        [&](const PersonRecordReport& r) { PrintRecord(r, as_of, lang, wide); });
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
@@ -250,7 +241,7 @@ int Record(const Args& args) {
     std::cout << RecordJson(*report, as_of) << "\n";
     return kExitOk;
   }
-  PrintRecord(*report, as_of);
+  PrintRecord(*report, as_of, lang, wide);
   return kExitOk;
 }
 
@@ -295,7 +286,8 @@ int Eligibility(const Args& args) {
   if (format == "xlsx" && !output)
     return Fail(args, kExitUsage, "--format xlsx writes a file: add -o FILE.xlsx");
   if (output && format == "table")
-    return Fail(args, kExitUsage, "-o writes csv, json or xlsx: add --format csv, --json, or name FILE.xlsx");
+    return Fail(args, kExitUsage,
+                "-o writes csv, json or xlsx: add --format csv, --json, or name FILE.xlsx");
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const LedgerView view = (*ledger)->View();
@@ -305,11 +297,11 @@ int Eligibility(const Args& args) {
     auto basis = ExportBasisOf(
         view, "eligibility " + std::to_string(*year) + (units ? " --units" : ""), report->basis);
     if (!basis.ok()) return FailStatus(args, basis.status());
-    std::string bytes = format == "json"   ? JsonWithBasis(EligibilityJson(*report), *basis)
-                        : format == "xlsx" ? XlsxWithBasis(EligibilityTable(*report),
-                                                           "eligibility " + std::to_string(*year),
-                                                           *basis)
-                                           : CsvWithBasis(EligibilityCsv(*report), units ? 6 : 8, *basis);
+    std::string bytes = format == "json" ? JsonWithBasis(EligibilityJson(*report), *basis)
+                        : format == "xlsx"
+                            ? XlsxWithBasis(EligibilityTable(*report),
+                                            "eligibility " + std::to_string(*year), *basis)
+                            : CsvWithBasis(EligibilityCsv(*report), units ? 6 : 8, *basis);
     return WriteExport(args, *output, bytes, *basis);
   }
   if (format == "json") {

@@ -105,7 +105,10 @@ const std::vector<Command>& Commands() {
        Append,
        Where::kSigned},
       {"import",
-       {{"key", "passphrase-file", "origin"}, {"template", "json"}, 1, 2,
+       {{"key", "passphrase-file", "origin"},
+        {"template", "json"},
+        1,
+        2,
         "import persons|units|assignments FILE.csv|FILE.xlsx --key KEY.pem | import KIND "
         "--template"},
        "append a spreadsheet's rows (CSV or .xlsx) as signed events, all or none",
@@ -214,19 +217,25 @@ const std::vector<Command>& Commands() {
        [](const Args& a) { return a.remote() ? RemoteProve(a) : Prove(a); },
        Where::kRemote},
       {"record",
-       {{"as-of", "as-of-seq"},
-        {"include-sensitive", "json"},
+       {{"as-of", "as-of-seq", "lang"},
+        {"include-sensitive", "json", "wide"},
         1,
         1,
-        "record PERSON [--as-of DATE | --as-of-seq SEQ] [--include-sensitive] [--json]"},
+        "record PERSON [--as-of DATE | --as-of-seq SEQ] [--include-sensitive] [--lang zh|en] "
+        "[--wide] [--json]"},
        "a person's record, replayed from the log",
        "Replays every event about PERSON: registration, training, restrictions, assignments,\n"
-       "evaluations, commendations, criticisms, leave, each with its seq and signer. A\n"
-       "retracted event stays, marked WITHDRAWN with the retraction's seq and reason (R15).\n"
+       "evaluations, commendations, criticisms, leave, each with its seq, business date, type,\n"
+       "fields (\"label: value\") and signer (key id prefix, holder, role). A retracted event\n"
+       "stays, marked WITHDRAWN with the retraction's seq and reason (R15).\n"
        "  --as-of DATE      only events whose business date is on or before DATE\n"
        "  --as-of-seq SEQ   the ledger as it stood after SEQ: what a reviewer could see then\n"
        "  --include-sensitive  show the reason of a dispatch restriction (R1); hidden otherwise\n"
-       "Ends with the tree size and root it was computed at.\n",
+       "  --lang zh|en      labels in Chinese or English (default: from the locale)\n"
+       "  --wide            long lines unwrapped (else they wrap at the terminal's width or 80)\n"
+       "  --json            one JSON object (GET /v1/persons/ID/record's), never paged\n"
+       "Ends with the tree size and root it was computed at. On a terminal, a record taller\n"
+       "than it is shown through $PAGER (or less -FRX).\n",
        Record,
        Where::kSigned},
       {"find",

@@ -64,7 +64,7 @@ seq="$(p keys --json | python3 -c 'import json,sys; print([k for k in json.load(
 p show "$seq" | grep -qx "registers:   key id $id" || fail "show of a registration does not name its key id"
 
 # A name: unique, then shared by two persons.
-expect 0 "record by a unique name" record 李娜
+expect 0 "record by a unique name" record 李娜 --lang en
 grep -q "李娜 is P3" "$tmp/err" || fail "record by name does not say whom it chose"
 grep -q "^record of P3 李娜" "$tmp/out" || fail "record by name: $(head -1 "$tmp/out")"
 printf '%s\n' '{"type":"personRegistered","person":"P6","name":"李娜","unit":"U3","category":"contract"}' |

@@ -313,7 +313,7 @@ assert e[$c_p3]['withdrawnReason'] == 'issued to the wrong person', e[$c_p3]
 assert e[$r_p3]['type'] == 'retraction'
 assert d['name'] == '李娜' and d['category'] == 'publicInstitution'
 "
-p record P3 >"$tmp/r.txt" || fail "record P3 (table)"
+p record P3 --lang en >"$tmp/r.txt" || fail "record P3 (table)"
 grep -q "WITHDRAWN by seq $r_p3: issued to the wrong person" "$tmp/r.txt" || fail "record does not mark the withdrawal: $(cat "$tmp/r.txt")"
 p record P3 --as-of-seq "$((r_p3 - 1))" --json >"$tmp/r.json" || fail "record --as-of-seq"
 check_json "$tmp/r.json" "
@@ -323,8 +323,10 @@ assert $r_p3 not in e
 "
 p record P2 --json >"$tmp/r.json" || fail "record P2"
 grep -qi "pregnan" "$tmp/r.json" && fail "record shows the restriction's reason without --include-sensitive"
-p record P2 >"$tmp/r.txt" || fail "record P2 (table)"
-grep -qi "pregnan" "$tmp/r.txt" && fail "record (table) shows the restriction's reason"
+for lang in en zh; do
+  p record P2 --lang "$lang" >"$tmp/r.txt" || fail "record P2 (table, $lang)"
+  grep -qi "pregnan" "$tmp/r.txt" && fail "record (table, $lang) shows the restriction's reason"
+done
 p record P2 --include-sensitive --json >"$tmp/r.json" || fail "record --include-sensitive"
 grep -q "pregnancy" "$tmp/r.json" || fail "--include-sensitive does not show the reason"
 p record P2 --as-of 2019-07-15 --json >"$tmp/r.json" || fail "record --as-of"
