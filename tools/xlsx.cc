@@ -37,7 +37,10 @@ void Le(std::string& out, uint64_t value, int bytes) {
 // A zip archive (APPNOTE 6.3) of `files`, stored, each dated 1980-01-01 00:00.
 std::string Zip(const std::vector<std::pair<std::string, std::string>>& files) {
   std::string out, central;
-  for (const auto& [name, data] : files) {
+  for (const auto& file : files) {
+    // Named references, not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& name = file.first;
+    const std::string& data = file.second;
     uint32_t crc = Crc32(data);
     size_t offset = out.size();
     auto header = [&](std::string& to, bool central_entry) {
