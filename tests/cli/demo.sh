@@ -14,23 +14,22 @@ for part in "39 cities" "latest checkpoint" "roster of" "record of" "eligibility
   grep -q "$part" "$tmp/a.out" || fail "the tour does not show '$part'"
 done
 
-# Deterministic: a second run in another directory has the same entries and root.
-"$probity" --data "$tmp/b" demo >"$tmp/b.out" || fail "second demo exited $?"
-root_a="$("$probity" --data "$tmp/a" checkpoint --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"])')"
-root_b="$("$probity" --data "$tmp/b" checkpoint --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"])')"
-[ "$root_a" = "$root_b" ] || fail "two demo runs differ: $root_a vs $root_b"
-size="$("$probity" --data "$tmp/a" checkpoint --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["treeSize"])')"
+root() { "$probity" --data "$1" checkpoint --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"; }
+root_a="$(root "$tmp/a" root)"
+size="$(root "$tmp/a" treeSize)"
 [ "$size" -gt 50000 ] || fail "the demo holds only $size entries"
 
-# Re-running replaces the earlier demo store, and never another store.
-# The demo's store passes an auditor's verify with a trust dir and a witness quorum; an
-# append afterwards is not cosigned, so the quorum fails until the witness cosigns again.
+# The demo's store passes an auditor's verify with a trust dir and a witness quorum.
 "$probity" --data "$tmp/a" verify --trust-dir "$tmp/a/demo-trust" --witness "$tmp/a/demo-keys/witness.vkey" \
   --quorum 1 >"$tmp/v.out" || fail "the demo store does not pass verify --trust-dir with its witness"
 grep -q "cosigned by 1 of 1 witness(es): witness.demo.probity.local" "$tmp/v.out" || fail "no cosignature: $(cat "$tmp/v.out")"
 grep -q "consistent with 1 checkpoint" "$tmp/v.out" || fail "the trust dir was not used: $(cat "$tmp/v.out")"
 
+# Re-running replaces the earlier demo store (never another store), and is deterministic:
+# the second run, from nothing again, ends at the same entries and root. (One run fewer
+# than a run in a second directory: the demo is this suite's longest test.)
 "$probity" --data "$tmp/a" demo >/dev/null || fail "re-running the demo in place failed"
+[ "$(root "$tmp/a" root)" = "$root_a" ] || fail "two demo runs differ: $root_a vs $(root "$tmp/a" root)"
 "$probity" keygen "$tmp/admin.pem" --quiet >/dev/null
 "$probity" --data "$tmp/real" init --admin-key "$tmp/admin.pem" >/dev/null
 rc=0; "$probity" --data "$tmp/real" demo >/dev/null 2>"$tmp/err" || rc=$?
