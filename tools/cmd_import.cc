@@ -117,8 +117,10 @@ int Import(const Args& args) {
   // file again stores nothing twice.
   std::vector<Line> lines;
   for (size_t r = 1; r < rows->size(); ++r) {
-    const SheetRow& row = (*rows)[r];
+    SheetRow& row = (*rows)[r];
     std::string at = "line " + std::to_string(row.row);
+    // A workbook leaves a row's trailing empty cells out; a CSV line has them all.
+    if (xlsx && row.cells.size() < header.cells.size()) row.cells.resize(header.cells.size());
     if (row.cells.size() != header.cells.size()) {
       return Fail(args, kExitRefused,
                   at + ": " + std::to_string(row.cells.size()) + " cells, the header has " +
