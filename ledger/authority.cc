@@ -198,21 +198,16 @@ Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& k
   return std::optional<KeyInfo>(std::move(*info));
 }
 
-Result<std::vector<std::pair<Hash, KeyInfo>>> ListKeys(const StateReader& state) {
-  std::string prefix = KeyRecordKey(Hash{});
-  prefix = prefix.substr(0, prefix.size() - 2 * sizeof(Hash));  // "key/"
-  auto records = state.Scan(prefix);
+Result<std::vector<std::pair<Hash, KeyInfo>>> RegisteredKeys(const StateReader& state) {
+  auto records = state.Scan(kKeyRecordPrefix);
   if (!records.ok()) return records.status();
   std::vector<std::pair<Hash, KeyInfo>> out;
   for (const auto& [key, value] : *records) {
-    auto id = HexDecode(key.substr(prefix.size()));
-    if (!id.ok() || id->size() != sizeof(Hash))
-      return Status::Corrupt("key record '" + key + "' is not filed under a key id");
     auto info = DecodeKeyInfo(value);
     if (!info.ok()) return info.status().WithContext("key record " + key);
-    Hash key_id;
-    std::copy(id->begin(), id->end(), key_id.begin());
-    out.emplace_back(key_id, std::move(*info));
+    // A key's id is the SHA-256 of its raw public key (verify checks each record's key).
+    out.emplace_back(Sha256(ByteSpan(info->public_key.data(), info->public_key.size())),
+                     std::move(*info));
   }
   return out;
 }

@@ -34,7 +34,7 @@ std::string RoleName(schema::Role role);
 Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& key_id);
 
 // Every key the registry holds (revoked ones too), with its key id, by key id.
-Result<std::vector<std::pair<Hash, KeyInfo>>> ListKeys(const StateReader& state);
+Result<std::vector<std::pair<Hash, KeyInfo>>> RegisteredKeys(const StateReader& state);
 
 // Whether the key `signer` may append `event` as entry `seq`, judged on the state
 // built from entries [0, seq). Refusals are Status::Refused and say why, with the

@@ -32,6 +32,9 @@ class Parser {
   simdjson::dom::parser parser_;
 };
 
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) to `out` as UTF-8.
+void AppendUtf8(std::string& out, uint32_t cp);
+
 // Well-formed UTF-8 with no control character but, when allowed, tab and newline.
 bool IsCleanText(std::string_view text, bool allow_tab_newline);
 // True if `text` holds a bidirectional control or a zero-width character, which can

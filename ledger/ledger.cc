@@ -468,8 +468,9 @@ Result<std::string> Ledger::CheckpointAt(uint64_t size) const {
   auto v = store_->Get(Column::kCheckpoints, SeqKey(size));
   if (!v.ok()) return v.status();
   if (!v->has_value()) {
-    return Status::NotFound("no checkpoint was signed at size " + std::to_string(size) +
-                            " (one is signed after every submit)");
+    return Status::NotFound(
+        "no checkpoint was signed at size " + std::to_string(size) +
+        " (one is signed after every submit; 'probity checkpoint --list' lists them)");
   }
   return **v;
 }

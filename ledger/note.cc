@@ -328,4 +328,11 @@ Result<Checkpoint> ParseCheckpoint(std::string_view text) {
   return c;
 }
 
+size_t SignatureLineCount(std::string_view note) {
+  size_t blank = note.find("\n\n");
+  if (blank == std::string_view::npos) return 0;
+  return static_cast<size_t>(
+      std::count(note.begin() + static_cast<long>(blank) + 2, note.end(), '\n'));
+}
+
 }  // namespace probity::note

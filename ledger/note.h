@@ -89,6 +89,10 @@ Result<Opened> Open(std::string_view note, const std::vector<Verifier>& verifier
 inline constexpr size_t kMaxCosignedNoteBytes = 16 << 10;
 Result<std::string> MergeSignatures(std::string_view stored, std::string_view more, size_t* added);
 
+// The signature lines of signed note `note` (those after its blank line): the signer's
+// own and any cosignatures. Counts lines only; nothing is verified.
+size_t SignatureLineCount(std::string_view note);
+
 // Checkpoint note text (c2sp.org/tlog-checkpoint):
 //
 //   origin "\n" decimal(size) "\n" base64(root[32]) "\n" *(extension "\n")

@@ -111,7 +111,7 @@ std::string AccessSubjectPrefix(std::string_view subject) {
   return "s/" + std::string(subject) + '\0';
 }
 
-std::string KeyRecordKey(const Hash& key_id) { return "key/" + HexEncode(key_id); }
+std::string KeyRecordKey(const Hash& key_id) { return kKeyRecordPrefix + HexEncode(key_id); }
 std::string ErasureKey(uint64_t seq) { return "erasure/" + std::to_string(seq); }
 
 std::string PersonKey(const std::string& id) { return "p/" + id; }

@@ -67,7 +67,8 @@ std::string SubjectOfUnit(const std::string& unit);      // "unit/" + ID
 // Column "state" (docs/formats.md, "State"). Written only by Ledger::Commit, through the
 // authority (signer keys and registry) and the program's fold (projection records).
 // The authority's records:
-std::string KeyRecordKey(const Hash& key_id);                // "key/" hex(id) -> KeyRecord
+std::string KeyRecordKey(const Hash& key_id);  // "key/" hex(id) -> KeyRecord
+inline constexpr char kKeyRecordPrefix[] = "key/";
 std::string ErasureKey(uint64_t seq);                        // "erasure/" decimal seq -> ""
 inline constexpr char kActiveAdminsKey[] = "active-admins";  // decimal count
 // The projections' records (projections/records.h encodes their values):

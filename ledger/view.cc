@@ -109,8 +109,9 @@ Result<std::string> LedgerView::CheckpointAt(uint64_t size) const {
   auto v = ledger_->store().Get(Column::kCheckpoints, SeqKey(size), snapshot_.get());
   if (!v.ok()) return v.status();
   if (!v->has_value()) {
-    return Status::NotFound("no checkpoint was signed at size " + std::to_string(size) +
-                            " (one is signed after every submit)");
+    return Status::NotFound(
+        "no checkpoint was signed at size " + std::to_string(size) +
+        " (one is signed after every submit; 'probity checkpoint --list' lists them)");
   }
   return **v;
 }

@@ -2,6 +2,7 @@
 #include "projections/evidence.h"
 
 #include <algorithm>
+#include <set>
 
 #include "ledger/entry.h"
 #include "ledger/event.h"
@@ -17,18 +18,19 @@ std::string AsOfJson(const AsOf& as_of) {
   return "{}";
 }
 
-// The checkpoint note at `size` (the view's own when it is the view's size).
-Result<std::string> CheckpointNote(const LedgerView& view, uint64_t size) {
-  if (size == view.size()) return view.LatestCheckpoint();
-  auto note = view.CheckpointAt(size);
-  if (!note.ok() && note.status().code() == Code::kNotFound) {
-    return Status::NotFound("no checkpoint was signed at size " + std::to_string(size) +
-                            " (one is signed per submit; 'probity log' shows the seqs)");
-  }
-  return note;
-}
-
 }  // namespace
+
+const char* EvidenceRoleName(EvidenceRole role) {
+  switch (role) {
+    case EvidenceRole::kRecord:
+      return "record";
+    case EvidenceRole::kKey:
+      return "key";
+    case EvidenceRole::kRevocation:
+      return "revocation";
+  }
+  return "record";
+}
 
 Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& person,
                                    const EvidenceOptions& options) {
@@ -44,19 +46,14 @@ Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& pe
     return Status::Invalid("--as-of-seq " + std::to_string(*pack.as_of.seq) +
                            " is beyond the checkpoint of size " + std::to_string(size));
   }
-  auto record = ReplayRecord(view, person, pack.as_of, options.include_sensitive);
+  // The record as that checkpoint saw it (with --as-of DATE too: nothing after its size).
+  AsOf replay = pack.as_of;
+  if (size < view.size()) replay.seq = std::min(replay.seq.value_or(size - 1), size - 1);
+  auto record = ReplayRecord(view, person, replay, options.include_sensitive);
   if (!record.ok()) return record.status();
-  // With --as-of DATE and an older checkpoint: only what that checkpoint covers.
-  std::erase_if(record->lines, [&](const RecordLine& l) { return l.seq >= size; });
-  for (auto& l : record->lines) {
-    if (l.withdrawn_by && *l.withdrawn_by >= size) {
-      l.withdrawn_by.reset();
-      l.withdrawn_reason.clear();
-    }
-  }
   pack.record = std::move(*record);
 
-  auto note = CheckpointNote(view, size);
+  auto note = size == view.size() ? view.LatestCheckpoint() : view.CheckpointAt(size);
   if (!note.ok()) return note.status();
   auto opened = note::Open(*note, {view.checkpoint_verifier()});
   if (!opened.ok())
@@ -65,8 +62,8 @@ Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& pe
   if (!checkpoint.ok()) return checkpoint.status();
   pack.checkpoint = *checkpoint;
   pack.vkey = view.checkpoint_verifier().Vkey();
-  size_t lines = std::count(note->begin() + opened->text.size(), note->end(), '\n');
-  pack.cosignature_lines = lines > 2 ? lines - 2 : 0;  // the blank line and the ledger's own
+  size_t lines = note::SignatureLineCount(*note);
+  pack.cosignature_lines = lines > 1 ? lines - 1 : 0;  // the ledger's own line first
   if (!options.witnesses.empty()) {
     auto cosigned = witness::VerifyCosignatures(*note, options.witnesses);
     if (!cosigned.ok()) return cosigned.status();
@@ -83,44 +80,54 @@ Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& pe
     }
   }
 
-  // The record, then every signer's registration (and revocation) down to the genesis.
-  for (const auto& l : pack.record.lines) pack.entries[l.seq] = "record";
-  std::map<uint64_t, Entry> decoded;
-  std::map<Hash, size_t> key_index;
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (const auto& [seq, why] : std::map<uint64_t, std::string>(pack.entries)) {
-      if (decoded.count(seq)) continue;
-      auto entry = view.ReadEntry(seq);
-      if (!entry.ok()) return entry.status();
-      const Hash& key_id = entry->envelope.key_id;
-      decoded.emplace(seq, std::move(*entry));
-      if (key_index.count(key_id)) continue;
-      auto info = LookUpKey(view.state(), key_id);
-      if (!info.ok()) return info.status();
-      if (!info->has_value()) {
-        return Status::Corrupt("seq " + std::to_string(seq) + " is signed by key " +
-                               HexEncode(key_id) + ", which the registry does not hold");
-      }
-      EvidenceKey key{key_id, **info, std::nullopt};
-      if (key.info.revoked_seq && *key.info.revoked_seq >= size) key.info.revoked_seq.reset();
-      key_index.emplace(key_id, pack.keys.size());
-      pack.keys.push_back(key);
-      for (auto s : {std::optional<uint64_t>(key.info.registered_seq), key.info.revoked_seq}) {
-        if (s && !pack.entries.count(*s)) {
-          pack.entries[*s] = s == key.info.revoked_seq ? "revocation" : "key";
-          grew = true;
-        }
-      }
+  // The record, then every signer's registration (and revocation) down to the genesis:
+  // each entry read once, each signer looked up once.
+  struct Read {
+    Bytes bytes;
+    Entry entry;
+  };
+  std::map<uint64_t, Read> read;
+  std::set<Hash> signers;
+  std::vector<uint64_t> work;
+  for (const auto& l : pack.record.lines) {
+    pack.entries[l.seq] = EvidenceRole::kRecord;
+    work.push_back(l.seq);
+  }
+  while (!work.empty()) {
+    uint64_t seq = work.back();
+    work.pop_back();
+    auto bytes = view.ReadEntryBytes(seq);
+    if (!bytes.ok()) return bytes.status();
+    auto entry = DecodeEntry(*bytes);
+    if (!entry.ok())
+      return Status::Corrupt("seq " + std::to_string(seq) + ": " + entry.status().message());
+    Hash key_id = entry->envelope.key_id;
+    read.emplace(seq, Read{std::move(*bytes), std::move(*entry)});
+    if (!signers.insert(key_id).second) continue;
+    auto info = LookUpKey(view.state(), key_id);
+    if (!info.ok()) return info.status();
+    if (!info->has_value()) {
+      return Status::Corrupt("seq " + std::to_string(seq) + " is signed by key " +
+                             HexEncode(key_id) + ", which the registry does not hold");
     }
+    EvidenceKey key{key_id, **info, std::nullopt};
+    if (key.info.revoked_seq && *key.info.revoked_seq >= size) key.info.revoked_seq.reset();
+    pack.keys.push_back(key);
+    auto add = [&](uint64_t s, EvidenceRole role) {
+      if (pack.entries.emplace(s, role).second) work.push_back(s);
+    };
+    add(key.info.registered_seq, EvidenceRole::kKey);
+    if (key.info.revoked_seq) add(*key.info.revoked_seq, EvidenceRole::kRevocation);
   }
   for (auto& key : pack.keys) {
-    const Entry& registration = decoded.at(key.info.registered_seq);
-    if (key.info.registered_seq != 0) key.registered_by = registration.envelope.key_id;
+    if (key.info.registered_seq != 0)
+      key.registered_by = read.at(key.info.registered_seq).entry.envelope.key_id;
   }
   std::sort(pack.keys.begin(), pack.keys.end(), [](const EvidenceKey& a, const EvidenceKey& b) {
     return a.info.registered_seq < b.info.registered_seq;
   });
+  std::map<uint64_t, const std::string*> shown;  // the record's lines already hold their JSON
+  for (const auto& l : pack.record.lines) shown[l.seq] = &l.event_json;
 
   std::string out = "{\"format\":\"probity-evidence/v1\",\"origin\":" + JsonQuote(view.origin()) +
                     ",\"vkey\":" + JsonQuote(pack.vkey) + ",\"person\":" + JsonQuote(person) +
@@ -130,12 +137,11 @@ Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& pe
     out += (i ? "," : "") + JsonQuote(pack.witnesses[i]);
   out += "],\"entries\":[";
   bool first = true;
-  for (const auto& [seq, why] : pack.entries) {
-    auto bytes = view.ReadEntryBytes(seq);
-    if (!bytes.ok()) return bytes.status();
+  for (const auto& [seq, role] : pack.entries) {
+    const Read& r = read.at(seq);
     auto proof = view.InclusionProof(seq, size);
     if (!proof.ok()) return proof.status();
-    auto event_view = EventView::FromCanonical(decoded.at(seq).envelope.body);
+    auto event_view = EventView::FromCanonical(r.entry.envelope.body);
     if (!event_view.ok())
       return Status::Corrupt("seq " + std::to_string(seq) + ": " + event_view.status().message());
     auto event = event_view->reader();
@@ -146,11 +152,14 @@ Result<EvidencePack> BuildEvidence(const LedgerView& view, const std::string& pe
       if (!read.ok()) return read.status();
       values = std::move(*read);
     }
-    out += (first ? "" : ",") + std::string("{\"seq\":") + std::to_string(seq) +
-           ",\"as\":" + JsonQuote(why) + ",\"entry\":\"" + Base64Encode(*bytes) + "\",\"proof\":[";
+    out += (first ? "" : ",") + std::string("{\"seq\":") + std::to_string(seq) + ",\"as\":\"" +
+           EvidenceRoleName(role) + "\",\"entry\":\"" + Base64Encode(r.bytes) + "\",\"proof\":[";
     for (size_t i = 0; i < proof->size(); ++i)
       out += (i ? ",\"" : "\"") + HexEncode((*proof)[i]) + "\"";
-    out += "],\"event\":" + view.codec().ToDisplayJson(event, options.include_sensitive, values);
+    auto line = shown.find(seq);
+    out += "],\"event\":" + (line != shown.end() ? *line->second
+                                                 : view.codec().ToDisplayJson(
+                                                       event, options.include_sensitive, values));
     if (options.include_sensitive) {
       std::string disclosures = SealedDisclosuresJson(event, values);
       if (!disclosures.empty()) out += ",\"sealed\":" + disclosures;

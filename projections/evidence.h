@@ -33,16 +33,19 @@ struct EvidenceKey {
   std::optional<Hash> registered_by;  // the key that signed the registration (none at genesis)
 };
 
+// Why an entry is in a pack (docs/formats.md §12, "as").
+enum class EvidenceRole { kRecord, kKey, kRevocation };
+const char* EvidenceRoleName(EvidenceRole role);  // "record", "key", "revocation"
+
 struct EvidencePack {
   std::string json;  // the JSON document of docs/formats.md §12
   PersonRecordReport record;
   AsOf as_of;
   note::Checkpoint checkpoint;
-  size_t cosignature_lines = 0;        // lines on the checkpoint beyond the ledger's own
-  std::vector<std::string> witnesses;  // the vkeys checked
-  std::map<uint64_t, std::string>
-      entries;                    // seq -> why it is in the pack (record, key, revocation)
-  std::vector<EvidenceKey> keys;  // by registration seq
+  size_t cosignature_lines = 0;              // lines on the checkpoint beyond the ledger's own
+  std::vector<std::string> witnesses;        // the vkeys checked
+  std::map<uint64_t, EvidenceRole> entries;  // seq -> why it is in the pack
+  std::vector<EvidenceKey> keys;             // by registration seq
   std::string vkey;
   std::map<uint64_t, std::vector<std::string>> sealed_fields;  // seq -> its sealed fields' names
 };

@@ -1,11 +1,14 @@
 // Label tables: see labels.h.
 #include "projections/labels.h"
 
+#include <capnp/schema.h>
+
 #include <cstdlib>
 #include <span>
 
 #include "ledger/event.h"
 #include "ledger/json.h"
+#include "schemas/event.capnp.h"
 
 namespace probity {
 namespace {
@@ -167,11 +170,17 @@ std::span<const Label> Table(LabelKind kind) {
   return {};
 }
 
-// Fields whose text is the signer's own words, never an enum to label.
-bool IsFreeText(std::string_view field) {
-  for (std::string_view f :
-       {"name", "reason", "summary", "note", "task", "holder", "principal", "period"}) {
-    if (field == f) return true;
+// Whether `field` of the event member `type` (its JSON names) holds an enum or a list of
+// enums, by the schema: only those values have labels; text is the signer's own words or
+// an id, shown as written even when it spells an enum's name.
+bool IsEnumField(std::string_view type, std::string_view field) {
+  auto member = capnp::Schema::from<schema::Event>().findFieldByName(std::string(type));
+  KJ_IF_MAYBE (m, member) {
+    if (!m->getType().isStruct()) return false;
+    KJ_IF_MAYBE (f, m->getType().asStruct().findFieldByName(std::string(field))) {
+      auto t = f->getType();
+      return t.isEnum() || (t.isList() && t.asList().getElementType().isEnum());
+    }
   }
   return false;
 }
@@ -183,15 +192,12 @@ ShownText Labelled(LabelKind kind, std::string_view name) {
           std::string(probity::Label(kind, name, Lang::kEn))};
 }
 
-// `value` of `field` in pieces; `enum_reason`: the event is an assignmentEnded, whose
-// reason is an enum (completed, recalled), not words as everywhere else.
-void AddValue(std::string_view field, json::Element value, bool enum_reason,
-              std::vector<ShownText>* out) {
+// `value` in pieces; `is_enum`: its strings are enum names, shown by their labels.
+void AddValue(json::Element value, bool is_enum, std::vector<ShownText>* out) {
   switch (value.type()) {
     case simdjson::dom::element_type::STRING: {
       std::string_view s = value.get_string().value_unsafe();
-      bool label = !IsFreeText(field) || (field == "reason" && enum_reason);
-      out->push_back(label ? Labelled(LabelKind::kValue, s) : Same(std::string(s)));
+      out->push_back(is_enum ? Labelled(LabelKind::kValue, s) : Same(std::string(s)));
       return;
     }
     case simdjson::dom::element_type::BOOL:
@@ -201,17 +207,14 @@ void AddValue(std::string_view field, json::Element value, bool enum_reason,
     case simdjson::dom::element_type::ARRAY: {
       // ", " before each item once the items before it show something (empty strings
       // show nothing).
-      size_t start = out->size();
-      auto shown = [&] {
-        for (size_t i = start; i < out->size(); ++i) {
-          if (!(*out)[i].zh.empty() || !(*out)[i].en.empty()) return true;
-        }
-        return false;
-      };
+      bool shown = false;
       json::Array items = value.get_array().value_unsafe();
       for (auto item : items) {
-        if (shown()) out->push_back(Same(", "));
-        AddValue(field, item, enum_reason, out);
+        if (shown) out->push_back(Same(", "));
+        size_t before = out->size();
+        AddValue(item, is_enum, out);
+        for (size_t i = before; i < out->size(); ++i)
+          shown = shown || !(*out)[i].zh.empty() || !(*out)[i].en.empty();
       }
       return;
     }
@@ -222,7 +225,7 @@ void AddValue(std::string_view field, json::Element value, bool enum_reason,
         if (!first) out->push_back(Same(", "));
         out->push_back(Labelled(LabelKind::kField, key));
         out->push_back(Same(" "));
-        AddValue(key, item, enum_reason, out);
+        AddValue(item, false, out);  // a Subject: a person's or a unit's id
         first = false;
       }
       return;
@@ -249,7 +252,7 @@ std::optional<std::vector<ShownField>> ShownFields(std::string_view event_json) 
     f.name = std::string(key);
     f.signed_value = value.is_string() ? std::string(value.get_string().value_unsafe())
                                        : simdjson::minify(value);
-    AddValue(key, value, type == "assignmentEnded", &f.value);
+    AddValue(value, IsEnumField(type, key), &f.value);
     out.push_back(std::move(f));
   }
   return out;

@@ -332,8 +332,6 @@ std::string EligibilityJson(const EligibilityReport& report) {
   return out + "]";
 }
 
-namespace {
-
 std::string CsvField(const std::string& value) {
   std::string v = value;
   if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v = "'" + v;
@@ -343,27 +341,47 @@ std::string CsvField(const std::string& value) {
   return out + "\"";
 }
 
-template <typename T, typename F>
-std::string JoinWith(const std::vector<T>& items, F text) {
+std::string CsvRow(const std::vector<std::string>& cells) {
   std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ";" : "") + text(items[i]);
-  return out;
+  for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + CsvField(cells[i]);
+  return out + "\r\n";
 }
 
-}  // namespace
+std::vector<std::vector<std::string>> EligibilityRows(const EligibilityReport& report) {
+  auto join = [](const auto& items) {
+    std::string out;
+    for (const auto& item : items) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(item)>, std::string>)
+        out += (out.empty() ? "" : ";") + item;
+      else
+        out += (out.empty() ? "" : ";") + std::to_string(item);
+    }
+    return out;
+  };
+  std::vector<std::vector<std::string>> rows;
+  if (report.units)
+    rows.push_back({"unit", "name", "outcomes", "reviewRequired", "reasons", "events"});
+  else
+    rows.push_back(
+        {"person", "name", "unit", "category", "outcomes", "reviewRequired", "reasons", "events"});
+  for (const auto& l : report.lines) {
+    std::vector<std::string> row = {l.id, l.name};
+    if (!report.units) {
+      row.push_back(l.unit);
+      row.push_back(l.category ? EnumName(*l.category) : "");
+    }
+    row.push_back(join(l.outcomes));
+    row.push_back(l.review_required ? "true" : "false");
+    row.push_back(l.reasons);
+    row.push_back(join(l.events));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
 
 std::string EligibilityCsv(const EligibilityReport& report) {
-  bool units = report.units;
-  std::string out = std::string("\xEF\xBB\xBF") + (units ? "unit" : "person") + ",name" +
-                    (units ? "" : ",unit,category") + ",outcomes,reviewRequired,reasons,events\r\n";
-  for (const auto& l : report.lines) {
-    out += CsvField(l.id) + "," + CsvField(l.name);
-    if (!units)
-      out += "," + CsvField(l.unit) + "," + CsvField(l.category ? EnumName(*l.category) : "");
-    out += "," + CsvField(JoinWith(l.outcomes, [](const std::string& s) { return s; })) + "," +
-           (l.review_required ? "true" : "false") + "," + CsvField(l.reasons) + "," +
-           CsvField(JoinWith(l.events, [](uint64_t s) { return std::to_string(s); })) + "\r\n";
-  }
+  std::string out = "\xEF\xBB\xBF";  // a byte-order mark: spreadsheets then read UTF-8
+  for (const auto& row : EligibilityRows(report)) out += CsvRow(row);
   return out;
 }
 

@@ -62,6 +62,14 @@ std::string EligibilityJson(const EligibilityReport& report);
 // cell a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading
 // apostrophe (OWASP's advice on CSV injection). The `eligibility --format csv` bytes.
 std::string EligibilityCsv(const EligibilityReport& report);
+// The list's cells: the header row, then a row a line (lists joined with ";"), as the CSV
+// and a workbook show them.
+std::vector<std::vector<std::string>> EligibilityRows(const EligibilityReport& report);
+// One CSV cell (RFC 4180 quoting), and a row of them ending in CRLF. A cell that begins
+// with = + - @ (or a tab or CR) gets a leading ' so that a spreadsheet never runs it as
+// a formula.
+std::string CsvField(const std::string& value);
+std::string CsvRow(const std::vector<std::string>& cells);
 std::string LeaveJson(const LeaveReport& report);
 std::string ExplanationsJson(const ExplanationsReport& report);
 std::string UnevaluatedJson(const UnevaluatedReport& report);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ledger/authority.h"
+#include "ledger/indexes.h"
 #include "projections/program.h"
 
 namespace probity {
@@ -78,14 +79,22 @@ Result<PersonsReport> FindPersons(const LedgerView& ledger, const std::string& t
   PROBITY_RETURN_IF_ERROR(ledger.CheckProjections());
   PersonsReport report;
   std::string needle = Folded(text);
+  auto matches = [&](const std::string& id, const Person& p) {
+    return (scope.only_unit.empty() || p.unit == scope.only_unit) &&
+           (Folded(id).find(needle) != std::string::npos ||
+            Folded(p.name).find(needle) != std::string::npos);
+  };
+  if (!scope.only_person.empty()) {  // one person may be seen: look only there
+    auto p = Get<Person>(ledger.state(), PersonKey(scope.only_person));
+    if (!p.ok()) return p.status();
+    if (p->has_value() && (*p)->live() && matches(scope.only_person, **p))
+      report.persons.push_back(RowOf(scope.only_person, **p));
+    return report;
+  }
   // The scan stops (a Refused that is no failure) once `limit` rows are found and one
   // more matches.
   Status st = EachPerson(ledger, [&](const std::string& id, const Person& p) {
-    if (!scope.only_unit.empty() && p.unit != scope.only_unit) return Status::Ok();
-    if (!scope.only_person.empty() && id != scope.only_person) return Status::Ok();
-    if (Folded(id).find(needle) == std::string::npos &&
-        Folded(p.name).find(needle) == std::string::npos)
-      return Status::Ok();
+    if (!matches(id, p)) return Status::Ok();
     if (limit && report.persons.size() == limit) {
       report.more = true;
       return Status::Refused("enough");
@@ -94,9 +103,6 @@ Result<PersonsReport> FindPersons(const LedgerView& ledger, const std::string& t
     return Status::Ok();
   });
   if (!st.ok() && !report.more) return st;
-  auto basis = BasisAt(ledger, ledger.size());
-  if (!basis.ok()) return basis.status();
-  report.basis = *basis;
   return report;
 }
 
@@ -137,23 +143,17 @@ Result<UnitsReport> FindUnits(const LedgerView& ledger, const std::string& text)
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  auto basis = BasisAt(ledger, ledger.size());
-  if (!basis.ok()) return basis.status();
-  report.basis = *basis;
   return report;
 }
 
 Result<KeysReport> ListKeys(const LedgerView& ledger) {
-  auto keys = probity::ListKeys(ledger.state());
+  auto keys = RegisteredKeys(ledger.state());
   if (!keys.ok()) return keys.status();
   KeysReport report;
   for (auto& [id, info] : *keys) report.keys.push_back({id, std::move(info)});
   std::sort(report.keys.begin(), report.keys.end(), [](const KeyRow& a, const KeyRow& b) {
     return a.info.registered_seq < b.info.registered_seq;
   });
-  auto basis = BasisAt(ledger, ledger.size());
-  if (!basis.ok()) return basis.status();
-  report.basis = *basis;
   return report;
 }
 
@@ -275,11 +275,9 @@ Result<PersonRecordReport> ReplayRecord(const LedgerView& ledger, const std::str
     line.signer = HexEncode(entry->envelope.key_id).substr(0, 12);
     if (signer.ok() && signer->has_value())
       line.signer += " " + (*signer)->holder + " (" + RoleName((*signer)->role) + ")";
-    if (event.isRetraction()) {
+    if (event.isRetraction())
       withdrawn[event.getRetraction().getTarget()] = {seq, event.getRetraction().getReason()};
-      targets[seq] = event.getRetraction().getTarget();
-    }
-    if (event.isErasure()) targets[seq] = event.getErasure().getTarget();
+    if (auto target = CorrectionTarget(event)) targets[seq] = *target;
     if (event.isPersonRegistered()) {
       report.name = event.getPersonRegistered().getName();
       report.unit = event.getPersonRegistered().getUnit();

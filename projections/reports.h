@@ -129,14 +129,13 @@ struct UnevaluatedReport {
 };
 Result<UnevaluatedReport> Unevaluated(const LedgerView& ledger, int year);
 
-// ---- directory: find and list persons, units and keys ----
+// ---- directory: find and list persons, units and keys (lookups: no basis) ----
 struct PersonRow {
   std::string person, name, unit, category;
 };
 struct PersonsReport {
   std::vector<PersonRow> persons;  // by id
   bool more = false;               // `limit` was reached and more match
-  ReportBasis basis;
 };
 // Who a reader may see: all, one unit's persons, or one person (a server's grant).
 struct PersonScope {
@@ -157,7 +156,6 @@ struct UnitRow {
 };
 struct UnitsReport {
   std::vector<UnitRow> units;  // by id
-  ReportBasis basis;
 };
 // Registered units whose id or name contains `text` (as FindPersons; empty: all).
 Result<UnitsReport> FindUnits(const LedgerView& ledger, const std::string& text);
@@ -168,7 +166,6 @@ struct KeyRow {
 };
 struct KeysReport {
   std::vector<KeyRow> keys;  // by registration seq
-  ReportBasis basis;
 };
 // Every key ever registered, revoked ones included, with role, scope and seqs.
 Result<KeysReport> ListKeys(const LedgerView& ledger);

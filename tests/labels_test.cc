@@ -130,19 +130,26 @@ TEST_CASE("labels: an event's fields as people read them (the pack's page, probi
   CHECK(shown(R"({"type":"keyRegistered","publicKey":"PEM","holder":"hr","role":"hr"})") ==
         std::vector<std::string>{"holder=hr|hr|hr", "role=hr|hr|hr"});
   // A reason is words, even one that is an enum value's name, but assignmentEnded's is
-  // an enum, labelled though its English label is its name.
+  // an enum (the schema says so), labelled though its English label is its name.
   CHECK(shown(R"({"type":"assignmentEnded","assignment":"A1","reason":"completed"})")[1] ==
         "reason=completed|完成|completed");
   CHECK(shown(R"({"type":"retraction","target":7,"reason":"good"})") ==
         std::vector<std::string>{"target=7|7|7", "reason=good|good|good"});
   // Objects, arrays and booleans.
-  CHECK(shown(R"({"subject":{"person":"P1"},"distributedTo":["hrDepartment","sendingUnit"],)"
-              R"("met":false})") ==
+  CHECK(shown(R"({"type":"evaluationRecorded","subject":{"person":"P1"},)"
+              R"("distributedTo":["hrDepartment","sendingUnit"]})") ==
         std::vector<std::string>{
             R"(subject={"person":"P1"}|人员 P1|person P1)",
             R"(distributedTo=["hrDepartment","sendingUnit"]|人事司, 派员单位|HR department, )"
-            R"(sending unit)",
-            "met=false|否|no"});
+            R"(sending unit)"});
+  CHECK(shown(R"({"type":"targetAssessed","met":false})") ==
+        std::vector<std::string>{"met=false|否|no"});
+  // Which values are enums is the schema's to say: an id that spells an enum's name (a
+  // group called "special", a subject unit "other") is shown as written.
+  CHECK(shown(R"({"type":"groupFormed","group":"special","kind":"special"})") ==
+        std::vector<std::string>{"group=special|special|special", "kind=special|专项组|special"});
+  CHECK(shown(R"({"type":"commendationIssued","subject":{"unit":"other"}})") ==
+        std::vector<std::string>{R"(subject={"unit":"other"}|单位 other|unit other)"});
   CHECK(!ShownFields("[1]").has_value());
   CHECK(!ShownFields("{").has_value());
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "ledger/event.h"
+#include "ledger/json.h"
 #include "tests/program_fixture.h"
 #include "tests/testing.h"
 
@@ -696,24 +697,7 @@ TEST_CASE(
 // ---- property: random reports --------------------------------------------------------------
 
 using Rng = std::mt19937_64;
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+using json::AppendUtf8;
 
 // Random UTF-8 text: ASCII, every control character, quotes and backslashes, CJK, astral
 // characters, line and paragraph separators, bidi and zero-width marks. Often empty.

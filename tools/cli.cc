@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "ledger/files.h"
 #include "projections/program.h"
 
 namespace probity::cli {
@@ -179,6 +180,30 @@ std::optional<uint64_t> ParseUint(const std::string& text) {
   return v;
 }
 
+int WriteOutputFile(const Args& args, const std::string& path, std::string_view bytes) {
+  std::filesystem::path p(path);
+  std::error_code ec;
+  if (p.filename().empty() || std::filesystem::is_directory(p, ec))
+    return Fail(args, kExitUsage, "-o " + path + " is a directory: name a file");
+  std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
+  Status written = files::ReplaceFile(dir, p.filename().string(), bytes);
+  if (!written.ok())
+    return Fail(args, kExitRefused, "cannot write " + path + ": " + written.message());
+  return kExitOk;
+}
+
+Result<std::vector<witness::CosignerKey>> WitnessKeys(const Args& args) {
+  std::vector<witness::CosignerKey> out;
+  for (const auto& w : args.Options("witness")) {
+    auto text = ValueOrFile(w);
+    if (!text.ok()) return text.status().WithContext("--witness");
+    auto key = witness::CosignerKey::FromVkey(*text);
+    if (!key.ok()) return key.status().WithContext("--witness");
+    out.push_back(std::move(*key));
+  }
+  return out;
+}
+
 Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path) {
   std::vector<Line> lines;
   auto consume = [&](std::istream& in) -> Status {
@@ -263,11 +288,9 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode) {
   return ledger;
 }
 
-namespace {
 size_t Utf8Length(unsigned char lead) {
   return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
 }
-}  // namespace
 
 std::string WithoutId(const std::string& json) {
   const std::string head = "{\"id\":\"";

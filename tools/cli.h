@@ -14,6 +14,7 @@
 
 #include "ledger/ledger.h"
 #include "ledger/status.h"
+#include "ledger/witness.h"
 
 namespace probity::cli {
 
@@ -70,6 +71,12 @@ Result<std::string> ReadInput(const std::optional<std::string>& path, size_t lim
 std::optional<std::string> Nearest(const std::string& word,
                                    const std::vector<std::string>& candidates);
 
+// Writes `bytes` to the file `path` (-o) whole: through a temporary file beside it and a
+// rename, mode 0600 (what commands write there is personal data). Returns kExitOk, or
+// kExitUsage for a path that names a directory, or kExitRefused when it cannot be written,
+// after saying why.
+int WriteOutputFile(const Args& args, const std::string& path, std::string_view bytes);
+
 // Reads an unsigned 64-bit decimal, refusing signs, spaces and overflow.
 std::optional<uint64_t> ParseUint(const std::string& text);
 
@@ -80,6 +87,10 @@ struct Line {
   std::string text;
 };
 Result<std::vector<Line>> ReadLines(const std::optional<std::string>& path);
+
+// The witnesses named by every --witness (a C2SP cosigner vkey, or a file whose first line
+// is one), in order. Invalid, naming the value that is not one.
+Result<std::vector<witness::CosignerKey>> WitnessKeys(const Args& args);
 
 // A private key from --OPTION KEY.pem, with --passphrase-file when it is encrypted.
 Result<PrivateKey> LoadSigningKey(const Args& args, const std::string& option = "key");
@@ -96,6 +107,8 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Args& args, Store::Mode mode);
 // what happened; --json keeps the id).
 std::string WithoutId(const std::string& event_json);
 
+// The length in bytes of the UTF-8 character that begins with byte `lead`.
+size_t Utf8Length(unsigned char lead);
 // Display width of UTF-8 text: CJK characters take two columns.
 size_t Width(std::string_view s);
 // `s` padded with spaces to `width` columns.

@@ -58,13 +58,9 @@ int Verify(const Args& args) {
     if (trusted_access)
       options.since.push_back({"kept in trust dir " + *trust_dir, *trusted_access});
   }
-  for (const auto& w : args.Options("witness")) {
-    auto text = ValueOrFile(w);
-    if (!text.ok()) return Fail(args, kExitUsage, "--witness: " + text.status().message());
-    auto key = witness::CosignerKey::FromVkey(*text);
-    if (!key.ok()) return Fail(args, kExitUsage, "--witness: " + key.status().message());
-    options.witnesses.push_back(std::move(*key));
-  }
+  auto witnesses = WitnessKeys(args);
+  if (!witnesses.ok()) return Fail(args, kExitUsage, witnesses.status().message());
+  options.witnesses = std::move(*witnesses);
   if (auto q = args.Option("quorum")) {
     auto v = ParseUint(*q);
     if (!v || *v == 0 || *v > options.witnesses.size()) {
@@ -136,7 +132,9 @@ int Verify(const Args& args) {
             << report->checkpoint_size << (options.verifier ? " signed by the given vkey" : "")
             << "\n";
   std::cout << "access log: " << report->access_entries
-            << " reads, each signed by its reader; its tree and checkpoint check out\n";
+            << (report->access_entries == 1 ? " read, signed by its reader"
+                                            : " reads, each signed by its reader")
+            << "; its tree and checkpoint check out\n";
   if (report->since_checked) {
     std::cout << "consistent with " << report->since_checked << " checkpoint(s) saved earlier"
               << (trusted ? " (including the one kept in " + *trust_dir + ")" : std::string())
@@ -213,11 +211,8 @@ int ListCheckpoints(const Args& args, const LedgerView& view) {
     if (it->key().size() != 8) continue;
     uint64_t size = SeqFromKey(std::string_view(it->key().data(), 8));
     if (size > view.size()) break;
-    std::string_view note(it->value().data(), it->value().size());
-    size_t blank = note.find("\n\n");
-    size_t lines = blank == std::string_view::npos
-                       ? 0
-                       : std::count(note.begin() + static_cast<long>(blank) + 2, note.end(), '\n');
+    size_t lines =
+        note::SignatureLineCount(std::string_view(it->value().data(), it->value().size()));
     size_t cosignatures = lines > 0 ? lines - 1 : 0;  // the ledger's own line first
     if (args.Has("json")) {
       std::cout << "{\"treeSize\":" << size << ",\"cosignatures\":" << cosignatures << "}\n";

@@ -27,7 +27,8 @@ void PrintPersons(const PersonsReport& r) {
               << " " << p.category << "\n";
   }
   if (r.more) {
-    std::cout << "(the first " << r.persons.size() << " only: narrow the search, or use --all)\n";
+    std::cout << "(the first " << r.persons.size()
+              << " only: narrow the search; 'probity persons TEXT' lists them all)\n";
   }
 }
 
@@ -58,16 +59,16 @@ int Find(const Args& args) {
   if (!persons.ok()) return FailStatus(args, persons.status());
   auto units = FindUnits(view, text);
   if (!units.ok()) return FailStatus(args, units.status());
+  // Nothing found is exit 1 in both forms, as grep does, so that a script can test it.
+  bool none = persons->persons.empty() && units->units.empty();
   if (args.Has("json")) {
     std::cout << "{" << JsonList("persons", persons->persons, PersonJson)
               << ",\"more\":" << (persons->more ? "true" : "false") << ","
               << JsonList("units", units->units, UnitJson) << "}\n";
-    return kExitOk;
+    return none ? kExitRefused : kExitOk;
   }
-  if (persons->persons.empty() && units->units.empty()) {
-    std::cout << "no person or unit has '" << text << "' in its id or name\n";
-    return kExitRefused;
-  }
+  if (none)
+    return Fail(args, kExitRefused, "no person or unit has '" + text + "' in its id or name");
   if (!persons->persons.empty()) {
     std::cout << "persons:\n";
     PrintPersons(*persons);

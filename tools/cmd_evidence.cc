@@ -1,8 +1,6 @@
 // evidence: one file that proves a person's record offline (docs/formats.md §12).
-#include <filesystem>
 #include <iostream>
 
-#include "ledger/files.h"
 #include "projections/evidence.h"
 #include "server/evidence_page.h"
 #include "tools/commands.h"
@@ -15,35 +13,21 @@ int Evidence(const Args& args) {
   if (args.remote())
     return Fail(args, kExitUsage, "evidence reads the store itself: give --data DIR, not --server");
   EvidenceOptions options;
-  if (auto d = args.Option("as-of")) {
-    if (!ParseDay(*d)) return Fail(args, kExitUsage, "--as-of must be a date YYYY-MM-DD");
-    options.as_of.date = *d;
-  }
-  if (auto s = args.Option("as-of-seq")) {
-    auto v = ParseUint(*s);
-    if (!v) return Fail(args, kExitUsage, "--as-of-seq must be a seq (a whole number)");
-    options.as_of.seq = *v;
-  }
-  if (options.as_of.date && options.as_of.seq)
-    return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
+  auto as_of = AsOfOptions(args);
+  if (auto* code = std::get_if<int>(&as_of)) return *code;
+  options.as_of = std::get<AsOf>(as_of);
   if (auto s = args.Option("size")) {
     auto v = ParseUint(*s);
-    if (!v) return Fail(args, kExitUsage, "--size must be a tree size (a whole number)");
+    if (!v || *v == 0)
+      return Fail(args, kExitUsage, "--size must be a tree size (a whole number from 1)");
     options.size = *v;
   }
-  Lang lang = LangFromLocale();
-  if (auto l = args.Option("lang")) {
-    auto parsed = ParseLang(*l);
-    if (!parsed) return Fail(args, kExitUsage, "--lang must be zh or en");
-    lang = *parsed;
-  }
-  for (const auto& w : args.Options("witness")) {
-    auto text = ValueOrFile(w);
-    if (!text.ok()) return Fail(args, kExitUsage, "--witness: " + text.status().message());
-    auto key = witness::CosignerKey::FromVkey(*text);
-    if (!key.ok()) return Fail(args, kExitUsage, "--witness: " + key.status().message());
-    options.witnesses.push_back(std::move(*key));
-  }
+  auto lang = LangOption(args);
+  if (auto* code = std::get_if<int>(&lang)) return *code;
+
+  auto witnesses = WitnessKeys(args);
+  if (!witnesses.ok()) return Fail(args, kExitUsage, witnesses.status().message());
+  options.witnesses = std::move(*witnesses);
   options.include_sensitive = args.Has("include-sensitive");
 
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
@@ -57,23 +41,26 @@ int Evidence(const Args& args) {
   if (args.Has("json")) {
     bytes = pack->json + "\n";
   } else {
-    auto page = server::EvidencePage(*pack, lang);
+    auto page = server::EvidencePage(*pack, std::get<Lang>(lang));
     if (!page.ok()) return Fail(args, kExitStore, page.status().message());
     bytes = std::move(*page);
   }
-  std::filesystem::path path(*output);
-  std::string dir = path.parent_path().empty() ? "." : path.parent_path().string();
-  Status written = files::ReplaceFile(dir, path.filename().string(), bytes);
-  if (!written.ok())
-    return Fail(args, kExitRefused, "cannot write " + *output + ": " + written.message());
-  size_t records = 0;
-  for (const auto& [seq, why] : pack->entries) records += why == "record";
-  std::cout << "wrote " << *output << ": " << records << " entries of the record of "
-            << pack->record.person << " " << pack->record.name << ", "
-            << pack->entries.size() - records
-            << " key registrations and revocations, each with its proof to the checkpoint at size "
-            << pack->checkpoint.size << " (" << pack->cosignature_lines
-            << " witness cosignature lines)\n"
+  if (int code = WriteOutputFile(args, *output, bytes); code != kExitOk) return code;
+  size_t records = pack->record.lines.size(), keys = 0, revocations = 0;
+  for (const auto& [seq, role] : pack->entries) {
+    keys += role == EvidenceRole::kKey;
+    revocations += role == EvidenceRole::kRevocation;
+  }
+  auto count = [](size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::cout << "wrote " << *output << ": " << count(records, "entry", "entries")
+            << " of the record of " << pack->record.person << " " << pack->record.name << ", "
+            << count(keys, "key registration", "key registrations")
+            << (revocations ? " and " + count(revocations, "revocation", "revocations") : "")
+            << ", each with its proof to the checkpoint at size " << pack->checkpoint.size << " ("
+            << count(pack->cosignature_lines, "witness cosignature", "witness cosignatures")
+            << ")\n"
             << "check it: probity-audit evidence " << *output
             << " --vkey \"$(probity checkpoint --vkey)\"\n";
   if (pack->cosignature_lines == 0) {

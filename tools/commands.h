@@ -5,6 +5,8 @@
 #include <string>
 #include <variant>
 
+#include "projections/labels.h"
+#include "projections/reports.h"
 #include "tools/cli.h"
 
 namespace probity::cli {
@@ -37,6 +39,12 @@ int Cosign(const Args& args);
 int Erase(const Args& args);
 int Serve(const Args& args);
 int Tiles(const Args& args);  // tools/cmd_tiles.cc
+
+// --as-of DATE or --as-of-seq SEQ (not both), as record and evidence take them; or the
+// exit status after saying what is wrong.
+std::variant<AsOf, int> AsOfOptions(const Args& args);
+// --lang zh|en, else the locale's language; or the exit status after saying what is wrong.
+std::variant<Lang, int> LangOption(const Args& args);
 
 // The person id `text` names: an id, or the name of exactly one person (said on stderr),
 // or else `text` itself (the command then says no such person is registered). The exit

@@ -1,45 +1,60 @@
 // Reports with their basis inside: see export.h.
 #include "tools/export.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "ledger/event.h"
-#include "ledger/files.h"
 #include "ledger/ledger.h"
+#include "projections/report_codec.h"
 #include "tools/xlsx.h"
 
 namespace probity::cli {
-namespace {
 
-std::string CsvCell(const std::string& value) {
-  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-  std::string out = "\"";
-  for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+std::variant<std::string, int> ExportFormat(const Args& args, const std::string& path,
+                                            const std::optional<std::string>& asked,
+                                            const std::vector<std::string>& allowed,
+                                            const std::optional<std::string>& fallback) {
+  std::string list;
+  for (const auto& f : allowed) list += (list.empty() ? "" : ", ") + f;
+  if (args.remote())
+    return Fail(args, kExitUsage, "-o writes a report file from the store itself: give --data DIR");
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  std::optional<std::string> named;
+  if (ext == ".csv" || ext == ".json" || ext == ".xlsx") named = ext.substr(1);
+  if (asked && named && *asked != *named)
+    return Fail(args, kExitUsage,
+                "-o " + path + " names a ." + *named + " file, but --format is " + *asked);
+  std::string format = asked ? *asked : named ? *named : fallback.value_or("");
+  if (format.empty())
+    return Fail(
+        args, kExitUsage,
+        "say what -o writes: name FILE." + allowed.front() + " or give the format (" + list + ")");
+  if (std::find(allowed.begin(), allowed.end(), format) == allowed.end())
+    return Fail(args, kExitUsage, "-o writes " + list + " here, not " + format);
+  return format;
 }
-
-}  // namespace
 
 Result<ExportBasis> ExportBasisOf(const LedgerView& view, const std::string& command,
                                   const ReportBasis& basis) {
-  auto note =
-      basis.tree_size == view.size() ? view.LatestCheckpoint() : view.CheckpointAt(basis.tree_size);
+  auto note = view.CheckpointAt(basis.tree_size);
   if (!note.ok()) return note.status();
   return ExportBasis{command, basis, view.checkpoint_verifier().Vkey(), *note};
 }
 
-std::string CsvWithBasis(const std::string& csv, size_t columns, const ExportBasis& b) {
+std::string CsvWithBasis(const std::vector<std::vector<std::string>>& rows, const ExportBasis& b) {
+  std::string out = "\xEF\xBB\xBF";
+  for (const auto& row : rows) out += CsvRow(row);
   std::vector<std::string> cells = {"#probity",
                                     b.command,
                                     "treeSize=" + std::to_string(b.basis.tree_size),
                                     "root=" + HexEncode(b.basis.root),
                                     "vkey=" + b.vkey,
                                     "checkpoint=" + b.checkpoint};
-  while (cells.size() < columns) cells.push_back("");
-  std::string row;
-  for (size_t i = 0; i < cells.size(); ++i) row += (i ? "," : "") + CsvCell(cells[i]);
-  return csv + row + "\r\n";
+  cells.resize(std::max(rows.empty() ? 0 : rows.front().size(), cells.size()));
+  return out + CsvRow(cells);
 }
 
 std::string JsonWithBasis(const std::string& json, const ExportBasis& b) {
@@ -64,11 +79,7 @@ std::string XlsxWithBasis(const std::vector<std::vector<std::string>>& table,
 
 int WriteExport(const Args& args, const std::string& path, const std::string& bytes,
                 const ExportBasis& b) {
-  std::filesystem::path p(path);
-  std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
-  Status written = files::ReplaceFile(dir, p.filename().string(), bytes);
-  if (!written.ok())
-    return Fail(args, kExitRefused, "cannot write " + path + ": " + written.message());
+  if (int code = WriteOutputFile(args, path, bytes); code != kExitOk) return code;
   std::cout << "wrote " << path << ": probity " << b.command << " at tree size "
             << b.basis.tree_size << ", root " << HexEncode(b.basis.root)
             << ", with the checkpoint signed at that size inside\n"

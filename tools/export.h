@@ -5,13 +5,25 @@
 // same bytes. Files are replaced whole, mode 0600 (they hold personal data).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "projections/reports.h"
 #include "tools/cli.h"
 
 namespace probity::cli {
+
+// What -o FILE writes: the format asked for (--format, --json), else the one FILE's
+// extension names (.csv, .json, .xlsx, in any case), else `fallback`. Refused as bad
+// usage, after saying why: -o with --server (a report file is written from the store
+// itself), a format not in `allowed`, an extension naming another format than the one
+// asked for, or no format at all.
+std::variant<std::string, int> ExportFormat(const Args& args, const std::string& path,
+                                            const std::optional<std::string>& asked,
+                                            const std::vector<std::string>& allowed,
+                                            const std::optional<std::string>& fallback = {});
 
 struct ExportBasis {
   std::string command;  // what was asked: "eligibility 2019 --units"
@@ -22,9 +34,10 @@ struct ExportBasis {
 Result<ExportBasis> ExportBasisOf(const LedgerView& view, const std::string& command,
                                   const ReportBasis& basis);
 
-// `csv` (a header row and lines, CRLF) followed by the basis row: "#probity", the
-// command, treeSize=, root=, vkey=, checkpoint=, padded with empty cells to `columns`.
-std::string CsvWithBasis(const std::string& csv, size_t columns, const ExportBasis& b);
+// `rows` (a header row, then the lines) as the CSV the command prints (a byte-order mark,
+// CRLF; report_codec.h CsvRow), then the basis row: "#probity", the command, treeSize=,
+// root=, vkey=, checkpoint=, padded with empty cells to the header's width.
+std::string CsvWithBasis(const std::vector<std::vector<std::string>>& rows, const ExportBasis& b);
 // {"format":"probity-report/v1","command":...,"basis":{...},"result":<json>}
 std::string JsonWithBasis(const std::string& json, const ExportBasis& b);
 

@@ -2,6 +2,7 @@
 #include "tools/terminal.h"
 
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -15,10 +16,6 @@
 
 namespace probity::cli {
 namespace {
-
-size_t Utf8Length(unsigned char lead) {
-  return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
-}
 
 // One character of a paragraph: where it is, and how it may be broken around.
 struct Char {
@@ -44,8 +41,8 @@ std::vector<Char> Chars(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     size_t len = std::min(Utf8Length(static_cast<unsigned char>(text[i])), text.size() - i);
     std::string_view c = text.substr(i, len);
-    out.push_back(
-        {i, len, Width(c), c == " " || c == "\t", len >= 3, OneOf(c, kNoStart), OneOf(c, kNoEnd)});
+    out.push_back({i, len, Width(c), c == " " || c == "\t", Width(c) == 2, OneOf(c, kNoStart),
+                   OneOf(c, kNoEnd)});
     i += len;
   }
   return out;
@@ -201,10 +198,18 @@ void Page(const std::string& text) {
   auto interrupt = std::signal(SIGINT, SIG_IGN);
   auto quit = std::signal(SIGQUIT, SIG_IGN);
   std::fwrite(text.data(), 1, text.size(), to);
-  ::pclose(to);
+  int status = ::pclose(to);
   std::signal(SIGPIPE, pipe);
   std::signal(SIGINT, interrupt);
   std::signal(SIGQUIT, quit);
+  // The shell could not run it (127: not found, 126: not executable): the text was never
+  // shown, so show it here and say why.
+  if (status != -1 && WIFEXITED(status) &&
+      (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126)) {
+    std::cerr << "probity: the pager '" << pager << "' could not be run (set $PAGER to another, "
+              << "or to nothing for none)\n";
+    std::cout << text << std::flush;
+  }
 }
 
 }  // namespace probity::cli

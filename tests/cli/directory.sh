@@ -4,51 +4,37 @@
 # what the ledger holds, as text and --json; `record` and `evidence` take a name when
 # exactly one person has it, and list the candidates (exit 1) when several do.
 # Usage: tests/cli/directory.sh PATH/TO/probity
-set -Eeuo pipefail
-trap 'echo "directory.sh: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
-
-probity="${1:?usage: $0 PATH/TO/probity}"
-here="$(cd "$(dirname "$0")" && pwd)"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-unset PROBITY_DATA PROBITY_SERVER
-
-fail() { echo "directory.sh: FAIL: $*" >&2; exit 1; }
-p() { "$probity" --data "$tmp/store" "$@"; }
-expect() {
-  local code="$1" what="$2"; shift 2
-  local rc=0
-  p "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  [ "$rc" -eq "$code" ] || fail "$what: exit $rc, expected $code ($(cat "$tmp/err"))"
-}
+source "$(dirname "$0")/lib.sh" "$@"
 
 bash "$here/../web/make_store.sh" "$probity" "$tmp" >/dev/null
 
 # find: by a Chinese name, by an id in the other case, units too.
-expect 0 "find 张" find 张
+expect 0 "find 张" p find 张
 grep -q '^P1 .*张伟' "$tmp/out" || fail "find 张: $(cat "$tmp/out")"
-expect 0 "find u2" find u2 --json
+expect 0 "find u2" p find u2 --json
 python3 -c '
 import json, sys
 v = json.load(open(sys.argv[1]))
 assert [u["unit"] for u in v["units"]] == ["U2"], v
 assert v["persons"] == [] and v["more"] is False, v
 ' "$tmp/out" || fail "find u2 --json: $(cat "$tmp/out")"
-expect 1 "find nothing" find 不存在的名字
-grep -q "no person or unit" "$tmp/out" || fail "find of nothing says nothing"
-expect 2 "find without TEXT" find
+expect 1 "find nothing" p find 不存在的名字
+grep -q "no person or unit" "$tmp/err" || fail "find of nothing says nothing"
+expect 1 "find nothing, --json" p find 不存在的名字 --json
+[ "$(cat "$tmp/out")" = '{"persons":[],"more":false,"units":[]}' ] || fail "find --json of nothing: $(cat "$tmp/out")"
+expect 2 "find without TEXT" p find
 
 # persons, units, keys.
-expect 0 persons persons --json
+expect 0 persons p persons --json
 python3 -c '
 import json, sys
 v = json.load(open(sys.argv[1]))
 assert [p["person"] for p in v["persons"]] == ["P1", "P2", "P3", "P4", "P5"], v
 assert v["persons"][3]["name"] == "刘\"洋\", 二" and v["persons"][0]["category"] == "civilServant", v
 ' "$tmp/out" || fail "persons --json: $(cat "$tmp/out")"
-expect 0 units units
+expect 0 units p units
 [ "$(grep -c '^U' "$tmp/out")" -eq 3 ] || fail "units: $(cat "$tmp/out")"
-expect 0 keys keys --json
+expect 0 keys p keys --json
 python3 -c '
 import json, sys
 v = json.load(open(sys.argv[1]))
@@ -64,16 +50,16 @@ seq="$(p keys --json | python3 -c 'import json,sys; print([k for k in json.load(
 p show "$seq" | grep -qx "registers:   key id $id" || fail "show of a registration does not name its key id"
 
 # A name: unique, then shared by two persons.
-expect 0 "record by a unique name" record 李娜 --lang en
+expect 0 "record by a unique name" p record 李娜 --lang en
 grep -q "李娜 is P3" "$tmp/err" || fail "record by name does not say whom it chose"
 grep -q "^record of P3 李娜" "$tmp/out" || fail "record by name: $(head -1 "$tmp/out")"
 printf '%s\n' '{"type":"personRegistered","person":"P6","name":"李娜","unit":"U3","category":"contract"}' |
   p append --key "$tmp/keys/hr.pem" >/dev/null
-expect 1 "record by a shared name" record 李娜
+expect 1 "record by a shared name" p record 李娜
 grep -q "2 persons are named '李娜': P3 (unit U2), P6 (unit U3); give the id" "$tmp/err" ||
   fail "a shared name: $(cat "$tmp/err")"
-expect 1 "evidence by a shared name" evidence 李娜 -o "$tmp/x.html"
+expect 1 "evidence by a shared name" p evidence 李娜 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused evidence left a file"
-expect 1 "an unknown name" record 张三
+expect 1 "an unknown name" p record 张三
 grep -q "person '张三' is not registered" "$tmp/err" || fail "an unknown name: $(cat "$tmp/err")"
 echo "directory.sh: ok"

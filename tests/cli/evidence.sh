@@ -6,27 +6,7 @@
 # ledger's key or a witness that has not cosigned are refused; a refused export leaves
 # no file behind. The page's own check in a browser: tests/web/evidence_browser_test.mjs.
 # Usage: tests/cli/evidence.sh PATH/TO/probity
-set -Eeuo pipefail
-trap 'echo "evidence.sh: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
-
-probity="${1:?usage: $0 PATH/TO/probity}"
-here="$(cd "$(dirname "$0")" && pwd)"
-audit_tool="$here/../../tools/probity-audit"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-unset PROBITY_DATA
-
-fail() { echo "evidence.sh: FAIL: $*" >&2; exit 1; }
-p() { "$probity" --data "$tmp/store" "$@"; }
-audit() { python3 "$audit_tool" "$@"; }
-
-# expect CODE WHAT CMD...: CMD exits CODE.
-expect() {
-  local code="$1" what="$2"; shift 2
-  local rc=0
-  "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  [ "$rc" -eq "$code" ] || fail "$what: exit $rc, expected $code ($(cat "$tmp/err"))"
-}
+source "$(dirname "$0")/lib.sh" "$@"
 
 # edit_pack IN OUT PYTHON: rewrites the JSON document of pack IN (the page or --json)
 # into OUT (JSON form) with python3 code run on `v`.

@@ -5,25 +5,7 @@
 # checker accepts the file alone and refuses one whose basis was changed or that another
 # ledger's key is claimed to sign; a spreadsheet never runs a cell as a formula.
 # Usage: tests/cli/report_export.sh PATH/TO/probity
-set -Eeuo pipefail
-trap 'echo "report_export.sh: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
-
-probity="${1:?usage: $0 PATH/TO/probity}"
-here="$(cd "$(dirname "$0")" && pwd)"
-audit_tool="$here/../../tools/probity-audit"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-unset PROBITY_DATA PROBITY_SERVER
-
-fail() { echo "report_export.sh: FAIL: $*" >&2; exit 1; }
-p() { "$probity" --data "$tmp/store" "$@"; }
-audit() { python3 "$audit_tool" "$@"; }
-expect() {
-  local code="$1" what="$2"; shift 2
-  local rc=0
-  "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  [ "$rc" -eq "$code" ] || fail "$what: exit $rc, expected $code ($(cat "$tmp/err"))"
-}
+source "$(dirname "$0")/lib.sh" "$@"
 
 bash "$here/../web/make_store.sh" "$probity" "$tmp" >/dev/null
 # A unit whose name a spreadsheet would run as a formula, commended in 2019.
@@ -113,4 +95,12 @@ expect 1 "a CSV without its basis row" audit report "$tmp/nobasis.csv"
 expect 1 "another ledger's key" audit report "$tmp/e.csv" --vkey "$("$probity" --data "$tmp/other" checkpoint --vkey)"
 expect 2 "-o with the table format" p eligibility 2019 -o "$tmp/t.txt"
 [ ! -e "$tmp/t.txt" ] || fail "a refused export left a file"
+# -o refusals before anything is read: a format the name contradicts, a format a report
+# does not write, a directory, --server; a place that cannot be written.
+expect 2 "--format csv into a .xlsx" p eligibility 2019 --format csv -o "$tmp/x.xlsx"
+expect 2 "unevaluated into a .csv" p unevaluated 2019 -o "$tmp/x.csv"
+expect 2 "-o a directory" p eligibility 2019 --format csv -o "$tmp"
+expect 2 "-o with --server" "$probity" --server http://127.0.0.1:9 eligibility 2019 --format csv -o "$tmp/x.csv"
+expect 1 "-o into a missing directory" p eligibility 2019 --format csv -o "$tmp/no/such/e.csv"
+[ ! -e "$tmp/x.xlsx" ] && [ ! -e "$tmp/x.csv" ] || fail "a refused export left a file"
 echo "report_export.sh: ok"

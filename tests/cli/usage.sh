@@ -5,61 +5,46 @@
 # status per kind of error (docs/interface.md): a bad date is bad usage (2) in every
 # command that takes one.
 # Usage: tests/cli/usage.sh PATH/TO/probity
-set -Eeuo pipefail
-trap 'echo "usage.sh: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
+source "$(dirname "$0")/lib.sh" "$@"
 
-probity="${1:?usage: $0 PATH/TO/probity}"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-unset PROBITY_DATA PROBITY_SERVER
-
-fail() { echo "usage.sh: FAIL: $*" >&2; exit 1; }
-
-# expect CODE WHAT ARGS...: probity ARGS exits CODE; its stderr is in $tmp/err.
-expect() {
-  local code="$1" what="$2"; shift 2
-  local rc=0
-  "$probity" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  [ "$rc" -eq "$code" ] || fail "$what: exit $rc, expected $code ($(cat "$tmp/err"))"
-}
 one_line() { [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$1: expected one line on stderr, got: $(cat "$tmp/err")"; }
 
 "$probity" keygen "$tmp/admin.pem" --quiet >/dev/null
 "$probity" --data "$tmp/store" init --admin-key "$tmp/admin.pem" --origin probity.test/usage >/dev/null
 
 # A mistyped command: one line naming the nearest, exit 2.
-expect 2 "a typo" --data "$tmp/store" recod P1
+expect 2 "a typo" "$probity" --data "$tmp/store" recod P1
 one_line "a typo"
 grep -q "did you mean 'record'" "$tmp/err" || fail "no suggestion for recod: $(cat "$tmp/err")"
-expect 2 "two letters swapped" --data "$tmp/store" verfiy
+expect 2 "two letters swapped" "$probity" --data "$tmp/store" verfiy
 grep -q "did you mean 'verify'" "$tmp/err" || fail "no suggestion for verfiy: $(cat "$tmp/err")"
-expect 2 "nothing near" --data "$tmp/store" zzzzzz
+expect 2 "nothing near" "$probity" --data "$tmp/store" zzzzzz
 one_line "nothing near"
 grep -q "did you mean" "$tmp/err" && fail "a suggestion for zzzzzz: $(cat "$tmp/err")"
 
 # A mistyped option: the nearest option of that command.
-expect 2 "an option typo" --data "$tmp/store" record P1 --jsno
+expect 2 "an option typo" "$probity" --data "$tmp/store" record P1 --jsno
 one_line "an option typo"
 grep -q "did you mean --json" "$tmp/err" || fail "no suggestion for --jsno: $(cat "$tmp/err")"
 
 # help COMMAND is that command's help; help alone lists the commands.
-expect 0 "help record" help record
+expect 0 "help record" "$probity" help record
 grep -q "^usage: probity record PERSON" "$tmp/out" || fail "help record: $(head -1 "$tmp/out")"
 "$probity" record --help | cmp -s - "$tmp/out" || fail "help record differs from record --help"
-expect 0 "help" help
+expect 0 "help" "$probity" help
 grep -q "^commands:" "$tmp/out" || fail "help does not list the commands"
-expect 2 "help of a typo" help evidnce
+expect 2 "help of a typo" "$probity" help evidnce
 grep -q "did you mean 'evidence'" "$tmp/err" || fail "help evidnce: $(cat "$tmp/err")"
 
 # Global options after the command.
-expect 0 "--data after the command" log --data "$tmp/store"
+expect 0 "--data after the command" "$probity" log --data "$tmp/store"
 grep -q keyRegistered "$tmp/out" || fail "--data after the command read no store"
-expect 0 "--data=DIR after the command" checkpoint --vkey "--data=$tmp/store"
-expect 2 "--data without a value" log --data
+expect 0 "--data=DIR after the command" "$probity" checkpoint --vkey "--data=$tmp/store"
+expect 2 "--data without a value" "$probity" log --data
 
 # A bad date is bad usage everywhere.
-expect 2 "record --as-of" --data "$tmp/store" record P1 --as-of 2019-13-01
-expect 2 "roster --date" --data "$tmp/store" roster --date 2019-02-30
-expect 2 "evidence --as-of" --data "$tmp/store" evidence P1 --as-of 20190101 -o "$tmp/x.html"
+expect 2 "record --as-of" "$probity" --data "$tmp/store" record P1 --as-of 2019-13-01
+expect 2 "roster --date" "$probity" --data "$tmp/store" roster --date 2019-02-30
+expect 2 "evidence --as-of" "$probity" --data "$tmp/store" evidence P1 --as-of 20190101 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused evidence left a file"
 echo "usage.sh: ok"

@@ -1,0 +1,28 @@
+# What the tests/cli scripts share; each sources it first with its own arguments:
+#   source "$(dirname "$0")/lib.sh" "$@"      # $1: PATH/TO/probity
+# Strict mode, with a trap naming the script and the line that failed; probity (the
+# binary), here (tests/cli), audit_tool (tools/probity-audit), tmp (a directory removed
+# at exit); $PROBITY_DATA and $PROBITY_SERVER unset. Functions: fail, p (probity on the
+# store $tmp/store), audit (the independent checker) and expect.
+set -Eeuo pipefail
+script="$(basename "$0")"
+trap 'echo "$script: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
+
+probity="${1:?usage: $0 PATH/TO/probity}"
+here="$(cd "$(dirname "$0")" && pwd)"
+audit_tool="$here/../../tools/probity-audit"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+unset PROBITY_DATA PROBITY_SERVER
+
+fail() { echo "$script: FAIL: $*" >&2; exit 1; }
+p() { "$probity" --data "$tmp/store" "$@"; }
+audit() { python3 "$audit_tool" "$@"; }
+
+# expect CODE WHAT CMD...: CMD exits CODE; its stdout is in $tmp/out, its stderr in $tmp/err.
+expect() {
+  local code="$1" what="$2"; shift 2
+  local rc=0
+  "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  [ "$rc" -eq "$code" ] || fail "$what: exit $rc, expected $code ($(cat "$tmp/err"))"
+}
