@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Format v2 tests of tools/probity-audit on hand-built data, without the probity binary.
+"""Format v2 tests of tools/probity-audit on hand-built data, and on what the probity binary
+exports.
 
 Builds canonical Cap'n Proto Events and Entries by hand (a small encoder below, checked
 against bytes probity wrote), signs them with Ed25519 keys from fixed seeds through the
@@ -9,23 +10,33 @@ what is right and refuses (exit 1, one line on stderr) what is not: a wrong orig
 flipped byte, a wrong salt or value, a bad cosignature, a quorum not met, and more.
 One cosignature is real: a checkpoint of a public CT log cosigned by a public witness.
 Evidence packs (docs/formats.md, "Evidence packs") are built the same way, in both forms
-(the HTML page and the JSON document), and each rule of "Checking a pack" is broken once.
+(the HTML page and the JSON document), and each rule of "Checking a pack" is broken once;
+so are report files (section 13) in CSV, JSON and .xlsx. RealExportTest then checks the
+packs and report files `probity` itself writes of tests/web/make_store.sh's store, as they
+are and edited.
 
 Run: python3 tests/audit/test_probity_audit.py [-v]   (tests/cli/audit.sh runs it)
-Needs python3 and openssl; the schema check also needs `capnp` (skipped without it).
+Needs python3 and openssl; the schema check also needs `capnp`, RealExportTest the probity
+binary ($PROBITY, else build/probity); each is skipped without it.
 """
 
 import base64
+import csv
 import hashlib
 import importlib.machinery
 import importlib.util
+import io
 import json
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
+from xml.sax.saxutils import escape as xml_escape
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -205,6 +216,17 @@ def subproof(m, leaves, complete):
     if m <= k:
         return subproof(m, leaves[:k], complete) + [audit.merkle_root(leaves[k:])]
     return subproof(m - k, leaves[k:], False) + [audit.merkle_root(leaves[:k])]
+
+
+def capnp_layout():
+    """`capnp compile -ocapnp schemas/event.capnp`, or None without capnp."""
+    capnp = shutil.which("capnp")
+    if capnp is None:
+        return None
+    include = os.path.join(os.path.dirname(os.path.dirname(capnp)), "include")
+    return subprocess.run([capnp, "compile", f"-I{include}", "-ocapnp",
+                           os.path.join(ROOT, "schemas", "event.capnp")],
+                          check=True, stdout=subprocess.PIPE, text=True).stdout
 
 
 # ---- a hand-built v2 ledger -----------------------------------------------------------------
@@ -392,13 +414,9 @@ class AuditTest(ToolTestCase, unittest.TestCase):
     # -- schema table against the compiler --
 
     def test_schema_table_matches_capnp(self):
-        capnp = shutil.which("capnp")
-        if capnp is None:
+        layout = capnp_layout()
+        if layout is None:
             self.skipTest("no capnp")
-        include = os.path.join(os.path.dirname(os.path.dirname(capnp)), "include")
-        layout = subprocess.run([capnp, "compile", f"-I{include}", "-ocapnp",
-                                 os.path.join(ROOT, "schemas", "event.capnp")],
-                                check=True, stdout=subprocess.PIPE, text=True).stdout
         good = self.write("layout.txt", layout)
         self.accept("selftest-schema", good)
         drifts = {
@@ -419,6 +437,79 @@ class AuditTest(ToolTestCase, unittest.TestCase):
             bad = self.write("layout-bad.txt", layout.replace(line, line.replace(old, new)))
             with self.subTest(what):
                 self.refuse("schema:", "selftest-schema", bad)
+
+    def test_date_fields_are_the_exporters_and_the_pages(self):
+        # An event's business date (asOf.date, check 5) is the one `probity record --as-of`
+        # and so `probity evidence --as-of` filter by (projections/reports.cc BusinessDate),
+        # and the field the page's checker reads.
+        with open(os.path.join(ROOT, "projections", "reports.cc"), encoding="utf-8") as f:
+            body = re.search(r"std::string BusinessDate\(.*?\n}\n", f.read(), re.S)[0]
+        cases = re.findall(r"return e\.get(\w+)\(\)\.get(\w+)\(\);", body)
+        self.assertTrue(cases)
+        self.assertEqual({t[0].lower() + t[1:]: f[0].lower() + f[1:] for t, f in cases},
+                         audit.DATE_FIELDS)
+        self.assertIn("return FormatDay(CstDayOf(recorded_at_us));", body)  # every other type
+        with open(os.path.join(ROOT, "web", "assets", "js", "event.js"), encoding="utf-8") as f:
+            table = re.search(r"const DATE_FIELD = \{(.*?)\};", f.read(), re.S)[1]
+        self.assertEqual(dict(re.findall(r"(\w+): '(\w+)'", table)), audit.DATE_FIELDS)
+
+    def test_selftest_schema_holds_every_field_read_to_capnp(self):
+        # Every field the auditor reads (EVENT_FIELDS, with the business dates and the person
+        # fields evidence reads through it) is where capnp puts it, new ones included.
+        layout = capnp_layout()
+        if layout is None:
+            self.skipTest("no capnp")
+        self.assertEqual(audit.check_schema_layout(layout)[3], len(audit.DATE_FIELDS))
+        # Each date field, and each field that files an event under a person, moved in the
+        # schema: refused, naming it.
+        lines = layout.splitlines()
+        read = [(t, f) for t, f in audit.DATE_FIELDS.items()] + \
+            [(t, f) for t, f in audit.PERSON_FIELDS.items()]
+        for etype, fname in read:
+            with self.subTest(f"{etype}.{fname}"):
+                name = etype[0].upper() + etype[1:]
+                start = next(i for i, l in enumerate(lines) if l.startswith(f"struct {name} @"))
+                at = next(i for i in range(start, len(lines))
+                          if re.match(rf"  {fname} @\d+ :\w+;  # ptr\[\d+\]$", lines[i]))
+                ptr = int(re.search(r"ptr\[(\d+)\]", lines[at])[1])
+                moved = lines[:at] + [lines[at].replace(f"ptr[{ptr}]", f"ptr[{ptr + 7}]")] + \
+                    lines[at + 1:]
+                with self.assertRaisesRegex(audit.CheckFailed, re.escape(
+                        f"schema: {name}.{fname} is (") + r"'\w+', " + str(ptr + 7)):
+                    audit.check_schema_layout("\n".join(moved) + "\n")
+        line = next(l for l in layout.splitlines() if "from @3 :Text;  # ptr[1]" in l)  # leaveGranted
+        bad = self.write("layout-date.txt", layout.replace(line, line.replace("ptr[1]", "ptr[2]")))
+        self.refuse("schema: LeaveGranted.from is ('Text', 2), this auditor reads ('Text', 1)",
+                    "selftest-schema", bad)
+        # A field named in DATE_FIELDS or PERSON_FIELDS that EVENT_FIELDS does not read.
+        for table, etype, fname in ((audit.DATE_FIELDS, "groupFormed", "task"),
+                                    (audit.PERSON_FIELDS, "trainingCompleted", "course"),
+                                    (audit.PERSON_FIELDS, "criticismIssued", "ground")):
+            saved = dict(table)
+            try:
+                table[etype] = fname
+                with self.assertRaisesRegex(audit.CheckFailed, f"FIELDS names {etype}.{fname}, "
+                                            "which EVENT_FIELDS does not read as"):
+                    audit.check_schema_layout(layout)
+            finally:
+                table.clear()
+                table.update(saved)
+
+    def test_business_date(self):
+        def ev(etype, **fields):
+            return {"type": etype, "fields": fields}
+        self.assertEqual(audit.business_date(ev("leaveGranted", **{"from": "2019-07-01"}), 0),
+                         ("2019-07-01", "its from"))
+        self.assertEqual(audit.business_date(ev("trainingCompleted", date=None), 0), ("", "its date"))
+        # Else the day of recordedAt in China Standard Time: 16:00Z is midnight there.
+        self.assertEqual(audit.business_date(ev("personRegistered"), 1555430399999999)[0], "2019-04-16")
+        self.assertEqual(audit.business_date(ev("retraction"), 1555430400000000)[0], "2019-04-17")
+        self.assertEqual(audit.business_date(ev("retraction"), 2 ** 63 - 1), (None, "recordedAt"))
+        self.assertIn("9223372036854775807 microseconds", audit.micros_utc(2 ** 63 - 1))
+        for date, real in (("2020-02-29", True), ("2019-02-29", False), ("1899-12-31", False),
+                           ("1900-01-01", True), ("２０１９-０１-０１", False), ("2019-1-01", False),
+                           (20190101, False), (None, False)):
+            self.assertEqual(audit.is_calendar_date(date), real, date)
 
     # -- cosignatures: a real one, from a public witness --
 
@@ -725,7 +816,28 @@ class AuditTest(ToolTestCase, unittest.TestCase):
         # The event JSON says one value, the disclosure (right for the body) another.
         show = self.sealed_show(2, [good], event_json={
             "id": "e-2", "type": "restrictionRecorded", "reason": "pregnancy"})
-        self.refuse("event JSON says reason pregnancy", *self.inclusion(show, 2))
+        self.refuse("show's event JSON shows reason \"pregnancy\", the disclosed sealed value "
+                    "is \"health\"", *self.inclusion(show, 2))
+
+    def test_show_json_shows_a_sealed_field_in_clear_only_as_disclosed(self):
+        good = {"field": "reason", "salt": SALT.hex(), "value": "health"}
+
+        def shown(reason, sealed=None):
+            extra = {} if sealed is None else {"sealed": sealed}
+            return self.ledger.show(2, name="show-shown.json", event_json={
+                "id": "e-2", "type": "restrictionRecorded", "reason": reason}, **extra)
+        # A salt and value kept from before an erasure, beside `show --json` of today.
+        for reason in ("health", "erased", "withheld (sensitive)"):
+            with self.subTest(reason=reason):
+                self.accept(*self.inclusion(shown(reason, [good]), 2))
+        self.accept(*self.inclusion(shown("erased", [{"field": "reason", "erased": True}]), 2))
+        self.accept(*self.inclusion(shown("withheld (sensitive)"), 2))
+        # In clear, with no salt, or a salt for another value.
+        self.refuse("show's event JSON shows reason \"health\", a value no salt discloses (not "
+                    "\"withheld (sensitive)\" or \"erased\")", *self.inclusion(shown("health"), 2))
+        self.refuse("show's event JSON shows reason \"pregnancy\", not \"erased\" as "
+                    "show: sealed[0] says it is", *self.inclusion(shown(
+                        "pregnancy", [{"field": "reason", "erased": True}]), 2))
 
     # -- event bodies the v2 auditor refuses --
 
@@ -823,19 +935,21 @@ GOOD_PACK = [(0, "key"), (2, "key"), (3, "key"), (4, "record"), (6, "record"), (
 
 
 class EvidenceLog:
-    """A hand-built log of `events`, its checkpoint at `size` (default: all of it) signed by
-    `log` and cosigned by w1 and w2, and evidence packs (docs/formats.md, "Evidence packs")
-    over it."""
+    """A hand-built log of `events`, the entry at seq N recorded N seconds after `recorded`,
+    its checkpoint at `size` (default: all of it) signed by `log` and cosigned by `cosigners`
+    (w1 and w2), and evidence packs (docs/formats.md, "Evidence packs") over it."""
 
-    def __init__(self, tmp, name, events, keys, size=None, log=None):
+    def __init__(self, tmp, name, events, keys, size=None, log=None, recorded=RECORDED,
+                 cosigners=("w1", "w2")):
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
         self.events = events
+        self.cosigners = cosigners
         self.entries = []
         for seq, ((body, _), key) in enumerate(events):
             sig = sign(key.seed, PREFIX + ORIGIN.encode() + b"\n" + body)
             self.entries.append(entry_bytes(seq, body, hashlib.sha256(key.public).digest(), sig,
-                                            recorded=RECORDED + seq * 1000000))
+                                            recorded=recorded + seq * 1000000))
         self.size = len(self.entries) if size is None else size
         self.keys, self.log = keys, log or keys["log"]
         self.vkey = self.log.vkey
@@ -848,7 +962,7 @@ class EvidenceLog:
         root = audit.merkle_root(self.leaves[:self.size])
         text = f"{ORIGIN}\n{self.size}\n{base64.b64encode(root).decode()}\n"
         self.note = (text + "\n" + self.log.note_line(text) + "".join(
-            self.keys[w].cosign_line(text, WITNESS_TIMES[w]) for w in ("w1", "w2")))
+            self.keys[w].cosign_line(text, WITNESS_TIMES[w]) for w in self.cosigners))
 
     def item(self, seq, why, **extra):
         """One entry object; its proof is in the checkpoint's tree (or, for a seq past it, in
@@ -1198,21 +1312,23 @@ class EvidenceTest(ToolTestCase, unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("names the member 'person' twice", r.stderr)
 
-    def test_page_is_read_at_its_first_evidence_element(self):
-        # The JSON is the text between the first such tag and the next </script>: the page's
-        # own checker, further on, may name the tag in its code.
+    def test_page_holds_its_evidence_element_exactly_once(self):
+        # The JSON is the text between the tag and the next </script>, and the tag is in the
+        # page once: with two, a browser could show one document and this reading another.
         tag = '<script type="application/json" id="probity-evidence">'
+        page = self.log.write_html("one.html", self.log.pack())
+        self.accept("evidence", page, "--vkey", self.log.vkey)
         checker = f"<script>const OPEN_TAG = '{tag}';</script>\n"
-        page = self.log.write_html("checker.html", self.log.pack())
         with open(page, "a", encoding="utf-8") as f:
             f.write(checker)
-        self.accept("evidence", page, "--vkey", self.log.vkey)
-        # A bad pack first, a good one after it: the first is the one read.
+        r = self.run_tool("evidence", page, "--vkey", self.log.vkey)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("more than once", r.stderr)
         bad = json.dumps(self.log.pack(person="P000002"), ensure_ascii=False).replace("<", "\\u003c")
         page = self.log.write_html("two.html", self.log.pack(), element=f"{tag}{bad}</script>{tag}")
         r = self.run_tool("evidence", page, "--vkey", self.log.vkey)
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn("not person P000002", r.stderr)
+        self.assertIn("more than once", r.stderr)
         page = self.log.write_html("none.html", self.log.pack(),
                                    element='<script type="application/json" id="evidence">')
         r = self.run_tool("evidence", page)
@@ -1231,8 +1347,14 @@ class EvidenceTest(ToolTestCase, unittest.TestCase):
         self.assertIn(f"TAKEN FROM THE PACK (no --vkey given): {forger.vkey}", out)
         self.assertIn(f"key id {forger.key_id.hex()}", out)
         # ...and the ledger's vkey refuses it.
+        self.refuse(f"checkpoint: it carries no signature by your --vkey {ORIGIN}+"
+                    f"{self.k['log'].key_id.hex()}; the pack names another vkey, "
+                    f"\"{forger.vkey}\": this pack is not signed by the ledger whose vkey you "
+                    "gave", lg.pack(), "--vkey", self.log.vkey, log=lg)
+        # The same pack naming the ledger's vkey: the signature is missing all the same.
         self.refuse(f"checkpoint: no signature by {ORIGIN}+{self.k['log'].key_id.hex()} in the "
-                    "note (wrong vkey?)", lg.pack(), "--vkey", self.log.vkey, log=lg)
+                    "note (wrong vkey?)", lg.pack(vkey=self.log.vkey), "--vkey", self.log.vkey,
+                    log=lg)
         # The checkpoint of another origin than the pack's.
         self.refuse(f"checkpoint: its origin is \"{ORIGIN}\", the pack's 'origin' is "
                     "\"elsewhere.example/log\"", self.log.pack(origin="elsewhere.example/log"))
@@ -1251,6 +1373,752 @@ class EvidenceTest(ToolTestCase, unittest.TestCase):
                      ["evidence", os.path.join(self.tmp, "no-such-file")]):
             with self.subTest(args=args):
                 self.assertEqual(self.run_tool(*args).returncode, 2)
+
+    # -- the as-of date (check 5); the order of members, 'sealed', the page, crafted input (1) --
+
+    def test_record_entry_after_as_of_date_is_refused(self):
+        # Dated by their date field: seq 10 (a leaveGranted, by its `from`) and 9.
+        self.refuse("entry 10: a leaveGranted of \"2019-07-01\" (its from), after asOf.date "
+                    "2019-06-30", self.log.pack(as_of={"date": "2019-06-30"}))
+        self.refuse("entry 9: a assignmentEnded of \"2019-06-20\" (its date), after asOf.date "
+                    "2019-06-19", self.log.pack(as_of={"date": "2019-06-19"}))
+        listed = [x for x in GOOD_PACK if x[0] not in (10, 11)]
+        self.refuse("entry 13: a evaluationRecorded of \"2020-01-10\" (its date), after asOf.date",
+                    self.log.pack(listed=listed, as_of={"date": "2020-01-09"}))
+        listed = [x for x in GOOD_PACK if x[0] <= 9 or x[1] != "record"]
+        out = self.accept("evidence", self.log.write_json("asof-0630.json", self.log.pack(
+            listed=listed, as_of={"date": "2019-06-30"})), "--vkey", self.log.vkey)
+        self.assertIn("as of: date 2019-06-30\nrecord: 5 entries\n", out)
+
+    def test_as_of_date_of_an_event_without_a_date_field_is_its_day_in_china(self):
+        # Seq 4, a personRegistered, at 2019-04-16T16:00:04Z: 2019-04-17 in UTC+8.
+        lg = EvidenceLog(self.tmp, "cst", self.log.events, self.k, recorded=1555430400000000)
+        listed = [(0, "key"), (2, "key"), (4, "record")]
+        self.refuse("entry 4: a personRegistered of \"2019-04-17\" (the day it was recorded, in "
+                    "China Standard Time), after asOf.date 2019-04-16",
+                    lg.pack(listed=listed, as_of={"date": "2019-04-16"}), log=lg)
+        self.accept("evidence", lg.write_json("cst.json", lg.pack(
+            listed=listed, as_of={"date": "2019-04-17"})), "--vkey", lg.vkey)
+        # At 15:59:59Z it is still 2019-04-16 there.
+        lg = EvidenceLog(self.tmp, "cst-before", self.log.events, self.k,
+                         recorded=1555430399000000 - 4000000)
+        self.accept("evidence", lg.write_json("cst.json", lg.pack(
+            listed=listed, as_of={"date": "2019-04-16"})), "--vkey", lg.vkey)
+
+    def test_as_of_date_not_a_real_date_is_refused(self):
+        for date in ("2019-02-29", "1899-12-31", "２０１９-０１-０１", "2019-1-01", "2019-01-01 ",
+                     20190101, None):
+            with self.subTest(date=date):
+                self.refuse("the pack: asOf.date is not a YYYY-MM-DD date",
+                            self.log.pack(as_of={"date": date}))
+        self.accept("evidence", self.log.write_json("leap.json", self.log.pack(
+            as_of={"date": "2020-02-29"})), "--vkey", self.log.vkey)
+
+    def test_members_in_another_order_are_refused(self):
+        pack = self.log.pack()
+        swapped = {name: pack[name] for name in ("format", "vkey", "origin")}
+        swapped.update(pack)
+        self.refuse("the pack: its members are in the order format, vkey, origin, person, asOf, "
+                    "checkpoint, witnesses, entries, not format, origin, vkey, person, asOf, "
+                    "checkpoint, witnesses, entries as probity-evidence/v1 has them", swapped)
+        pack = self.log.pack()
+        entries = pack["entries"]
+        i = next(n for n, e in enumerate(entries) if e["seq"] == 7)
+        entries[i] = dict({"as": entries[i]["as"]}, **entries[i])
+        self.refuse("entry 7: its members are in the order as, seq, entry, proof, event, not "
+                    "seq, as, entry, proof, event", pack)
+        pack = self.log.pack()
+        i = next(n for n, e in enumerate(pack["entries"]) if e["seq"] == 6)
+        e = pack["entries"][i]
+        pack["entries"][i] = {"seq": 6, "as": e["as"], "entry": e["entry"], "proof": e["proof"],
+                              "sealed": [{"field": "reason", "salt": SALT.hex(), "value": "health"}],
+                              "event": e["event"]}
+        self.refuse("entry 6: its members are in the order seq, as, entry, proof, sealed, event, "
+                    "not seq, as, entry, proof, event, sealed", pack)
+
+    def test_empty_sealed_list_is_refused(self):
+        pack = self.log.pack()
+        self.entry(pack, 6)["sealed"] = []
+        self.refuse("entry 6: 'sealed' is an empty list", pack)
+        self.entry(pack, 4)["sealed"] = []  # an entry with nothing sealed
+        self.refuse("entry 4: 'sealed' is an empty list", pack)
+
+    def test_sealed_field_shown_otherwise_than_its_disclosure_is_refused(self):
+        # The event JSON shows a sealed field as the exporter does: the disclosed value (which
+        # opens the signed commitment), "erased", or "withheld (sensitive)".
+        pack = self.log.pack()
+        e = self.entry(pack, 6)
+        e["event"]["reason"] = "health"  # in clear, but no salt opens the commitment
+        self.refuse("entry 6: the event JSON shows reason \"health\", a value no salt discloses "
+                    "(not \"withheld (sensitive)\" or \"erased\")", pack)
+        e["sealed"] = [{"field": "reason", "salt": SALT.hex(), "value": "health"}]
+        for shown in ("pregnancy", "withheld (sensitive)", "erased", None, ["health"]):
+            with self.subTest(shown=shown):
+                e["event"]["reason"] = shown
+                self.refuse(f"entry 6: the event JSON shows reason {json.dumps(shown)}, the "
+                            "disclosed sealed value is \"health\"", pack)
+        e["sealed"] = [{"field": "reason", "erased": True}]
+        e["event"]["reason"] = "withheld (sensitive)"
+        self.refuse("entry 6: the event JSON shows reason \"withheld (sensitive)\", not "
+                    "\"erased\" as sealed[0] says it is", pack)
+        e["sealed"] = [{"field": "reason", "salt": SALT.hex(), "value": ""}]
+        e["event"]["reason"] = ""
+        self.refuse("entry 6: sealed[0]: value \"\" is not one of pregnancy, breastfeeding, "
+                    "health", pack)
+        # As written: disclosed and shown; erased; withheld or erased with no disclosure; and a
+        # sealed field the JSON leaves out (not compared).
+        for shown, sealed in (("health", [{"field": "reason", "salt": SALT.hex(),
+                                           "value": "health"}]),
+                              ("erased", [{"field": "reason", "erased": True}]),
+                              ("withheld (sensitive)", None), ("erased", None), (None, None)):
+            with self.subTest(shown=shown, sealed=sealed):
+                pack = self.log.pack()
+                e = self.entry(pack, 6)
+                if shown is None:
+                    del e["event"]["reason"]
+                else:
+                    e["event"]["reason"] = shown
+                if sealed is not None:
+                    e["sealed"] = sealed
+                self.accept("evidence", self.log.write_json("shown.json", pack), "--vkey",
+                            self.log.vkey)
+
+    def test_failure_is_one_line_whatever_the_input_holds(self):
+        # A line break, or another control character, from the input is written escaped.
+        r = self.run_tool("evidence", self.log.write_json("nl.json", self.log.pack(
+            person="P000001\nFAILED: nothing\r\u2028\x85")), "--vkey", self.log.vkey)
+        self.assert_refused(r, "entry 4: a personRegistered about person P000001 (its person), "
+                            "not person P000001\\nFAILED: nothing\\r\\u2028\\u0085")
+        # A file that is no text, a directory, nothing at all.
+        binary = self.log.write_json("binary.json", "")
+        with open(binary, "wb") as f:
+            f.write(b"\xff\xfe{\x00")
+        self.assert_refused(self.run_tool("evidence", binary), "is not UTF-8")
+        r = self.run_tool("evidence", self.log.dir)
+        self.assertEqual((r.returncode, r.stderr.count("\n")), (2, 1), r.stderr)
+        self.assertIn("cannot read", r.stderr)
+        empty = os.path.join(self.log.dir, "empty.json")
+        open(empty, "w").close()
+        self.assert_refused(self.run_tool("evidence", empty), "is neither an evidence JSON "
+                            "document")
+
+    def test_an_error_of_the_auditor_is_one_line_not_a_traceback(self):
+        # Should a check itself break on some input, the run fails (exit 1) in one line naming
+        # the error, never passes and never prints a traceback.
+        import contextlib
+        from unittest import mock
+        doc = self.log.write_json("internal.json", self.log.pack())
+        for error, expected in ((KeyError("asOf"), "the input could not be checked: KeyError: "
+                                 "'asOf' (an error in probity-audit; please report it)"),
+                                (RecursionError(), "too large or nests too deeply for this "
+                                 "checker (RecursionError)"),
+                                (MemoryError(), "(MemoryError)")):
+            with self.subTest(error=type(error).__name__):
+                err = io.StringIO()
+                with mock.patch.object(audit, "check_evidence_person", side_effect=error), \
+                        contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                    rc = audit.main(["evidence", doc, "--vkey", self.log.vkey])
+                self.assertEqual(rc, 1)
+                self.assertEqual(err.getvalue().count("\n"), 1, err.getvalue())
+                self.assertTrue(err.getvalue().startswith("probity-audit: FAILED: "))
+                self.assertIn(expected, err.getvalue())
+
+    def test_raw_less_than_in_the_page_is_refused(self):
+        page = self.log.write_html("raw.html", self.log.pack())
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        for what, raw in (("a tag", "<b>"), ("a comment opener", "<!--")):
+            with self.subTest(what):
+                with open(page, "w", encoding="utf-8") as f:
+                    f.write(text.replace("\\u003cb>", raw, 1))
+                self.assert_refused(self.run_tool("evidence", page, "--vkey", self.log.vkey),
+                                    "the JSON in the page holds a raw '<' (probity writes "
+                                    "every '<' as \\u003c)")
+
+    def test_crafted_json_is_refused_in_one_line(self):
+        doc = json.dumps(self.log.pack(), ensure_ascii=False)
+        self.assertIn('"seq": 4, "as": "record"', doc)
+        cases = {
+            "a number of 5000 digits": (doc.replace('"seq": 4,', '"seq": ' + "9" * 5000 + ",", 1),
+                                        "the evidence is not JSON this checker can read"),
+            "nesting 100000 deep": (doc.replace('"asOf": {}', '"asOf": ' + "[" * 100000 +
+                                                "]" * 100000, 1), "nests arrays or objects too deeply"),
+            "a lone surrogate": (doc.replace('"person": "P000001"', '"person": "P\\ud800"', 1),
+                                 "the evidence holds a lone surrogate"),
+            "NaN": (doc.replace('"asOf": {}', '"asOf": NaN', 1), "the JSON holds NaN"),
+            "not JSON": (doc[:-1], "the evidence is not JSON: "),
+        }
+        for what, (text, expected) in cases.items():
+            with self.subTest(what):
+                path_ = os.path.join(self.log.dir, "crafted.json")
+                with open(path_, "w", encoding="utf-8") as f:
+                    f.write(text)
+                self.assert_refused(self.run_tool("evidence", path_), expected)
+        # Every nesting depth around the interpreter's limit, in the pack's event JSON.
+        for depth in range(960, 1010, 7):
+            with self.subTest(depth=depth):
+                path_ = os.path.join(self.log.dir, "deep.json")
+                with open(path_, "w", encoding="utf-8") as f:
+                    f.write(doc.replace('"asOf": {}', '"asOf": ' + "[" * depth + "]" * depth, 1))
+                r = self.run_tool("evidence", path_)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assert_refused(r, "")
+
+    def test_key_named_once_and_no_cosignature_said(self):
+        lg = EvidenceLog(self.tmp, "uncosigned", self.log.events, self.k, cosigners=())
+        out = self.accept("evidence", lg.write_json("uncosigned.json", lg.pack(witnesses=[])),
+                          "--vkey", lg.vkey)
+        self.assertIn(f"verifier key: yours (--vkey), {ORIGIN}+{self.k['log'].key_id.hex()}\n"
+                      "witnesses: no witness cosignature\n", out)
+        self.assertNotIn("key id", out.splitlines()[2])
+        self.assertNotIn("give --witness", out)
+        # The pack naming another vkey than the one given: said, not used.
+        other = Key(ORIGIN, SEEDS["other-log"], 0x01)
+        out = self.accept("evidence", self.log.write_json("other-vkey.json", self.log.pack(
+            vkey=other.vkey)), "--vkey", self.log.vkey)
+        self.assertIn(f"verifier key: yours (--vkey), {ORIGIN}+{self.k['log'].key_id.hex()}; the "
+                      f"pack names another vkey, \"{other.vkey}\", which was not used\n", out)
+        out = self.accept("evidence", self.log.write_json("one.json", self.log.pack()), "--vkey",
+                          self.log.vkey)
+        self.assertIn("witnesses: 2 cosignature lines, not checked: give --witness (the pack "
+                      "names 2: ", out)
+
+
+# ---- report files (docs/formats.md §13): probity-audit report FILE ---------------------------
+
+XLSX_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+XLSX_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types '
+    'xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+    'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook '
+    f'xmlns="{XLSX_MAIN_NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships"><sheets><sheet name="eligibility 2019" sheetId="1" r:id="rId1"/><sheet '
+    'name="basis" sheetId="2" r:id="rId2"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet2.xml"/></Relationships>',
+}
+
+
+def inline(ref, text):
+    return (f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{xml_escape(text)}</t></is>'
+            '</c>')
+
+
+def sheet_xml(rows):
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{XLSX_MAIN_NS}"><sheetData>' +
+            "".join(f'<row r="{i + 1}">{"".join(cells)}</row>' for i, cells in enumerate(rows)) +
+            "</sheetData></worksheet>\n")
+
+
+def zip_member_patch(data, name, local_at, central_at, value):
+    """`data` with bytes `value` written at offset `local_at` of member `name`'s local header
+    and `central_at` of its central directory record (either None: left alone)."""
+    out = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    if local_at is not None:
+        out[info.header_offset + local_at:info.header_offset + local_at + len(value)] = value
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        n = struct.unpack("<H", data[at + 28:at + 30])[0]
+        if data[at + 46:at + 46 + n] == name.encode() and central_at is not None:
+            out[at + central_at:at + central_at + len(value)] = value
+        at = data.find(b"PK\x01\x02", at + 4)
+    return bytes(out)
+
+
+class ReportFileTest(ToolTestCase, unittest.TestCase):
+    """`probity-audit report FILE` on hand-built CSV, JSON and .xlsx files: the basis checked
+    once whichever the form, crafted files refused in one line, the usage of `report`."""
+
+    TMP_PREFIX = "probity-audit-report-"
+    COMMAND = "eligibility 2019"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        k = {"admin": Key("admin", SEEDS["admin"], 0x01), "log": Key(ORIGIN, SEEDS["log"], 0x01),
+             "other-log": Key(ORIGIN, SEEDS["other-log"], 0x01)}
+        for w in ("w1", "w2"):
+            k[w] = Key(f"witness.test/{w}", SEEDS[w], 0x04)
+        cls.k = k
+        cls.ledger = Ledger(cls.tmp, "report", good_bodies(), log_key=k["log"], keys=k)
+        with open(cls.ledger.note, encoding="utf-8") as f:
+            cls.note = f.read()
+        cls.n = 0
+
+    def basis(self, **changes):
+        out = {"treeSize": len(self.ledger.entries),
+               "root": audit.merkle_root(self.ledger.leaves).hex(), "vkey": self.k["log"].vkey,
+               "checkpoint": self.note}
+        out.update(changes)
+        return out
+
+    def write(self, ext, content):
+        ReportFileTest.n += 1
+        return self.ledger.write(f"report-{self.n}.{ext}", content)
+
+    def csv_file(self, basis=None, cells=None):
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\r\n")
+        w.writerow(["unit", "name", "eligible", "", "", ""])
+        w.writerow(["U001", "大气环境司", "yes", "", "", ""])
+        basis = basis or self.basis()
+        w.writerow(cells or ["#probity", self.COMMAND] + [f"{key}={basis[key]}" for key in
+                                                           ("treeSize", "root", "vkey", "checkpoint")])
+        return self.write("csv", "\ufeff" + out.getvalue())
+
+    def json_file(self, basis=None, text=None):
+        doc = {"format": "probity-report/v1", "command": self.COMMAND,
+               "basis": basis or self.basis(), "result": {"units": []}}
+        return self.write("json", text if text is not None else json.dumps(doc, ensure_ascii=False))
+
+    def basis_rows(self, basis=None):
+        basis = basis or self.basis()
+        return [[inline("A1", "command"), inline("B1", self.COMMAND)],
+                [inline("A2", "treeSize"), f'<c r="B2"><v>{basis["treeSize"]}</v></c>'],
+                [inline("A3", "root"), inline("B3", basis["root"])],
+                [inline("A4", "vkey"), inline("B4", basis["vkey"])],
+                [inline("A5", "checkpoint"), inline("B5", basis["checkpoint"])]]
+
+    def xlsx_bytes(self, rows=None, compression=zipfile.ZIP_STORED, **replaced):
+        """The workbook; `replaced` maps a part's name, its "/" and "." written "_", to other
+        text for it."""
+        parts = dict(XLSX_PARTS)
+        for name in parts:
+            parts[name] = replaced.get(re.sub(r"[/.\[\]]", "_", name), parts[name])
+        parts["xl/worksheets/sheet1.xml"] = sheet_xml([[inline("A1", "unit")]])
+        parts["xl/worksheets/sheet2.xml"] = sheet_xml(self.basis_rows() if rows is None else rows)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression) as z:
+            for name, text in parts.items():
+                z.writestr(name, text)
+        return out.getvalue()
+
+    def xlsx_file(self, rows=None, data=None):
+        return self.write("xlsx", data if data is not None else self.xlsx_bytes(rows))
+
+    def test_each_form_passes_and_says_where_its_key_is_from(self):
+        k, key_id = self.k, self.k["log"].key_id.hex()
+        for form, path_ in (("csv", self.csv_file()), ("json", self.json_file()),
+                            ("xlsx", self.xlsx_file()),
+                            ("deflated xlsx", self.xlsx_file(data=self.xlsx_bytes(
+                                compression=zipfile.ZIP_DEFLATED)))):
+            with self.subTest(form):
+                out = self.accept("report", path_)
+                self.assertIn(f"report: {path_}: probity {self.COMMAND}\nbasis verified: computed "
+                              "at tree size 10, root ", out)
+                self.assertIn(f"verifier key: TAKEN FROM THE FILE (no --vkey given): "
+                              f"{k['log'].vkey}, key name {ORIGIN}, key id {key_id}: compare "
+                              "them with the ledger's published vkey", out)
+                self.assertIn("witnesses: 2 cosignature lines, not checked: give --witness\n", out)
+                out = self.accept("report", path_, "--vkey", k["log"].vkey, "--origin", ORIGIN,
+                                  "--witness", k["w1"].vkey, "--witness", k["w2"].vkey)
+                self.assertIn(f"verifier key: yours (--vkey), {ORIGIN}+{key_id}\ncosigned by "
+                              "witness witness.test/w1", out)
+                self.assertIn("witnesses: 2 of 2 cosigned (quorum 2)", out)
+        # Cells are read by their column, in whatever order a row lists them.
+        rows = [list(reversed(r)) for r in self.basis_rows()]
+        self.accept("report", self.xlsx_file(rows))
+
+    def test_a_checkpoint_without_cosignatures_and_another_vkey_named(self):
+        text = self.ledger.text
+        bare = text + "\n" + self.k["log"].note_line(text)
+        out = self.accept("report", self.csv_file(self.basis(checkpoint=bare)))
+        self.assertIn("witnesses: no witness cosignature\n", out)
+        self.assertNotIn("give --witness", out)
+        other = self.k["other-log"].vkey
+        out = self.accept("report", self.json_file(self.basis(vkey=other)), "--vkey",
+                          self.k["log"].vkey)
+        self.assertIn(f"verifier key: yours (--vkey), {ORIGIN}+{self.k['log'].key_id.hex()}; the "
+                      f"file names another vkey, \"{other}\", which was not used\n", out)
+        self.refuse_file(self.json_file(self.basis(vkey=other)), "no signature by")
+
+    def test_a_conflicting_vkey_is_named_when_the_checkpoint_is_not_signed_by_it(self):
+        # A file from another ledger (or re-signed by someone), checked with the ledger's vkey:
+        # its checkpoint carries no signature by that key, and the file names another.
+        k = self.k
+        forged = Ledger(self.tmp, "forged-report", good_bodies(), log_key=k["other-log"], keys=k)
+        with open(forged.note, encoding="utf-8") as f:
+            note = f.read()
+        basis = self.basis(vkey=k["other-log"].vkey, checkpoint=note)
+        for path_ in (self.csv_file(basis), self.json_file(basis)):
+            with self.subTest(path_):
+                self.accept("report", path_)  # it agrees with itself
+                self.refuse_file(path_, f"checkpoint: it carries no signature by your --vkey "
+                                 f"{ORIGIN}+{k['log'].key_id.hex()}; the file names another vkey, "
+                                 f"\"{k['other-log'].vkey}\": this file is not signed by the "
+                                 "ledger whose vkey you gave", "--vkey", k["log"].vkey)
+        # Naming the ledger's vkey but signed by another key: no conflict to name.
+        self.refuse_file(self.json_file(self.basis(checkpoint=note)), "checkpoint: no signature "
+                         f"by {ORIGIN}+{k['log'].key_id.hex()} in the note (wrong vkey?)",
+                         "--vkey", k["log"].vkey)
+
+    def refuse_file(self, path_, expected, *args):
+        r = self.run_tool("report", path_, *args)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assert_refused(r, expected, ("report", path_, *args))
+
+    def test_crafted_json_is_refused_in_one_line(self):
+        good = json.dumps({"format": "probity-report/v1", "command": self.COMMAND,
+                           "basis": self.basis(), "result": {"units": []}}, ensure_ascii=False)
+        size = '"treeSize": 10'
+        self.assertIn(size, good)
+        cases = {
+            "treeSize true": (good.replace(size, '"treeSize": true'),
+                              "basis: 'treeSize' is not a whole number"),
+            "treeSize 1.0": (good.replace(size, '"treeSize": 10.0'), "'treeSize' is not a whole"),
+            "treeSize 0": (good.replace(size, '"treeSize": 0'), "treeSize is not a positive number"),
+            "treeSize of 5000 digits": (good.replace(size, '"treeSize": ' + "9" * 5000),
+                                        "is not JSON this checker can read"),
+            "nesting 100000 deep": (good.replace('{"units": []}', "[" * 100000 + "]" * 100000),
+                                    "nests arrays or objects too deeply"),
+            "a lone surrogate": (good.replace(f'"{self.COMMAND}"', '"\\udc00"'),
+                                 "holds a lone surrogate"),
+            "root not text": (good.replace('"root": "', '"root": ["').replace(
+                '", "vkey"', '"], "vkey"'), "are not all text"),
+            "a member twice": (good.replace('"result":', '"command": "x", "result":'),
+                               "names the member 'command' twice"),
+        }
+        for what, (text, expected) in cases.items():
+            with self.subTest(what):
+                self.refuse_file(self.json_file(text=text), expected)
+
+    def test_crafted_csv_is_refused_in_one_line(self):
+        basis = self.basis()
+        for what, size in (("a plus sign", "+10"), ("Arabic-Indic digits", "١٠"), ("empty", ""),
+                           ("2^64", str(2 ** 64))):
+            with self.subTest(what):
+                self.refuse_file(self.csv_file(self.basis(treeSize=size)),
+                                 "treeSize is not a positive number")
+        cells = ["#probity", self.COMMAND, "treeSize=10", "root=" + basis["root"],
+                 "vkey=" + "x" * 200000, "checkpoint=" + basis["checkpoint"]]
+        self.refuse_file(self.csv_file(cells=cells), "not a CSV file this checker reads")
+
+    def test_crafted_xlsx_is_refused_in_one_line(self):
+        rows = self.basis_rows()
+
+        def with_cell(row, cell):
+            out = [list(r) for r in rows]
+            out[row][1] = cell
+            return out
+        resaved = "(was the file re-saved by a spreadsheet program? check the file probity wrote)"
+        cases = {
+            "treeSize <v/>": (with_cell(1, '<c r="B2"><v/></c>'), "treeSize is not a positive"),
+            "treeSize no <v>": (with_cell(1, '<c r="B2"/>'), "treeSize is not a positive"),
+            "treeSize 1e1": (with_cell(1, '<c r="B2"><v>1e1</v></c>'), "treeSize is not a positive"),
+            "root <v/>": (with_cell(2, '<c r="B3"><v/></c>'), "root is not 64 lower-case hex"),
+            "vkey <v/>": (with_cell(3, '<c r="B4"><v/></c>'), "the file's vkey: vkey is not "
+                          "name+keyid+key"),
+            "checkpoint <v/>": (with_cell(4, '<c r="B5"><v/></c>'), "note has no blank line"),
+            "a shared string": (with_cell(2, '<c r="B3" t="s"><v>0</v></c>'),
+                                f"the basis sheet's cell B3 is a shared string, which probity "
+                                f"does not write {resaved}"),
+            "a formula": (with_cell(1, '<c r="B2"><f>5+5</f><v>10</v></c>'),
+                          f"cell B2 is not an inline string or a number {resaved}"),
+            "a boolean": (with_cell(1, '<c r="B2" t="b"><v>1</v></c>'), "cell B2 is not an inline"),
+            "a cell in column C": (rows[:1] + [rows[1] + [inline("C2", "x")]] + rows[2:],
+                                   "the basis sheet has a cell C2 outside columns A and B"),
+            "a cell without r": (with_cell(1, "<c><v>10</v></c>"),
+                                 "a cell without a cell reference (r) outside columns A and B"),
+            "two cells in B": (rows[:1] + [rows[1] + ['<c r="B2"><v>11</v></c>']] + rows[2:],
+                               "has two cells in column B"),
+            "another label": (rows + [[inline("A6", "note"), inline("B6", "x")]],
+                              "the basis sheet has a row \"note\", not one of command, treeSize, "
+                              "root, vkey, checkpoint"),
+            "an empty label": (rows + [[inline("B6", "x")]], "the basis sheet has a row \"\""),
+            "a label twice": (rows + [rows[2]], "the basis sheet names root twice"),
+            "a row missing": (rows[:2] + rows[3:], "the basis sheet has no row 'root'"),
+        }
+        for what, (sheet_rows, expected) in cases.items():
+            with self.subTest(what):
+                args = ("--vkey", self.k["log"].vkey) if what == "checkpoint <v/>" else ()
+                self.refuse_file(self.xlsx_file(sheet_rows), expected, *args)
+
+    def test_broken_xlsx_zip_is_refused_in_one_line(self):
+        sheet = "xl/worksheets/sheet2.xml"
+        stored, deflated = self.xlsx_bytes(), self.xlsx_bytes(compression=zipfile.ZIP_DEFLATED)
+        info = zipfile.ZipFile(io.BytesIO(deflated)).getinfo(sheet)
+        header = deflated[info.header_offset:info.header_offset + 30]
+        start = info.header_offset + 30 + sum(struct.unpack("<HH", header[26:30]))
+        bad_block = bytearray(deflated)
+        bad_block[start] |= 0x06  # BTYPE 11: a reserved deflate block type
+        long_size = struct.pack("<II", len(stored) + 1000, len(stored) + 1000)
+        cases = {
+            "bad deflate data (zlib.error)": (bytes(bad_block), "zlib.error"),
+            "compression method 99 (NotImplementedError)": (
+                zip_member_patch(stored, sheet, 8, 10, struct.pack("<H", 99)),
+                "NotImplementedError: That compression method is not supported"),
+            "encrypted (RuntimeError)": (zip_member_patch(stored, sheet, 6, 8, b"\x01\x00"),
+                                         "RuntimeError: File 'xl/worksheets/sheet2.xml' is "
+                                         "encrypted"),
+            "sizes past the end (EOFError)": (zip_member_patch(stored, sheet, 18, 20, long_size),
+                                              "EOFError"),
+            "cut short": (stored[:len(stored) // 2], "not a readable .xlsx workbook"),
+            "no basis sheet": (self.xlsx_bytes(xl_workbook_xml=XLSX_PARTS["xl/workbook.xml"]
+                                               .replace('name="basis"', 'name="basic"')),
+                               "the workbook has no sheet 'basis'"),
+        }
+        for what, (data, expected) in cases.items():
+            with self.subTest(what):
+                self.refuse_file(self.xlsx_file(data=data), expected)
+
+    def test_report_usage(self):
+        lg = self.ledger
+        root5 = audit.merkle_root(lg.leaves[:5]).hex()
+        five = ["5", root5, lg.note, self.k["log"].vkey, lg.consistency(5, 10)]
+        out = self.accept("report", *five)
+        self.assertIn("report basis verified: the tree of size 5", out)
+        for args, expected in (
+                (["report", "1", "2", "3"], "report takes FILE, or SIZE ROOT NOTE VKEY PROOF_JSON; "
+                 "3 arguments were given"),
+                (["report", *five, "x"], "6 arguments were given"),
+                (["report", *five, "--vkey", self.k["log"].vkey], "--vkey goes with 'report FILE'"),
+                (["report", self.csv_file(), "--quorum", "1"], "--quorum needs at least one"),
+                (["report"], "the following arguments are required")):
+            with self.subTest(args=args[1:4]):
+                r = self.run_tool(*args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(expected, r.stderr)
+        # SIZE and ROOT are the report's values, refused as a check (exit 1, one line).
+        for size, root, expected in (("+5", root5, "SIZE \"+5\" is not a tree size"),
+                                     ("٥", root5, "is not a tree size"),
+                                     (str(2 ** 64), root5, "is not a tree size"),
+                                     ("5", root5[:-2], f"ROOT \"{root5[:-2]}\" is not 64 hex "
+                                      "digits")):
+            with self.subTest(size=size, root=root):
+                self.assert_refused(self.run_tool("report", size, root, *five[2:]), expected)
+        r = self.run_tool("report", "1", "2", "3")
+        self.assertTrue(r.stderr.startswith("usage: probity-audit report FILE [--vkey VKEY] "
+                                            "[--origin NAME] [--witness W]... [--quorum K]\n"
+                                            "       probity-audit report SIZE ROOT NOTE VKEY "
+                                            "PROOF_JSON [--origin NAME]"), r.stderr)
+
+
+# ---- packs and reports the real exporter writes ---------------------------------------------
+
+PROBITY = os.environ.get("PROBITY") or os.path.join(ROOT, "build", "probity")
+
+
+def short(vkey):
+    """name+keyid of a vkey, as the auditor names the key."""
+    return "+".join(vkey.split("+")[:2])
+
+
+class RealExportTest(ToolTestCase, unittest.TestCase):
+    """`probity-audit evidence` and `report FILE` on what the probity binary ($PROBITY, else
+    build/probity) writes of the small store of tests/web/make_store.sh: every form passes
+    with the ledger's vkey, in the member order docs/formats.md §12 gives, as of a seq or a
+    date; the same files edited (an earlier asOf.date, a sealed value, the members' order, a
+    raw '<' in the page) or checked with another ledger's vkey are refused in one line.
+    Skipped without the binary."""
+
+    TMP_PREFIX = "probity-audit-real-"
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(PROBITY, os.X_OK):
+            raise unittest.SkipTest(f"no probity binary at {PROBITY} (set PROBITY)")
+        super().setUpClass()
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "web", "make_store.sh"), PROBITY,
+                        cls.tmp], check=True, stdout=subprocess.DEVNULL)
+        cls.vkey = cls.probity("checkpoint", "--vkey").strip()
+        cls.n = 0
+
+    @classmethod
+    def probity(cls, *args, data=None):
+        return subprocess.run([PROBITY, "--data", data or os.path.join(cls.tmp, "store"), *args],
+                              check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True).stdout
+
+    def export(self, person, *args, page=False):
+        """The path of the pack `probity evidence PERSON ARGS` writes (--json unless `page`)."""
+        RealExportTest.n += 1
+        out = os.path.join(self.tmp, f"{person}-{self.n}.{'html' if page else 'json'}")
+        self.probity("evidence", person, *args, *([] if page else ["--json"]), "-o", out)
+        return out
+
+    def edited(self, path_, edit):
+        """A copy of the JSON pack at `path_` after `edit(pack)`, written as the exporter does."""
+        with open(path_, encoding="utf-8") as f:
+            pack = json.load(f)
+        edit(pack)
+        RealExportTest.n += 1
+        out = os.path.join(self.tmp, f"edited-{self.n}.json")
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(json.dumps(pack, ensure_ascii=False, separators=(",", ":")))
+        return out
+
+    def refuse(self, expected, *args):
+        r = self.run_tool(*args)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assert_refused(r, expected, args)
+
+    def test_real_packs_pass_with_the_ledgers_vkey(self):
+        for person, args, page in (("P1", (), True), ("P1", (), False),
+                                   ("P2", ("--include-sensitive",), False),
+                                   ("P3", (), False), ("P1", ("--as-of-seq", "30"), False),
+                                   ("P1", ("--as-of", "2019-05-20"), True)):
+            with self.subTest(person=person, args=args, page=page):
+                path_ = self.export(person, *args, page=page)
+                out = self.accept("evidence", path_, "--vkey", self.vkey)
+                self.assertIn(f"verifier key: yours (--vkey), {short(self.vkey)}\n",
+                              out)
+                self.assertIn(f"person: {person}\n", out)
+                self.assertIn(("an HTML page" if page else "a JSON document"), out)
+                self.assertTrue(out.splitlines()[-1].startswith("NOT PROVEN: "))
+
+    def test_real_pack_members_are_in_the_order_formats_md_gives(self):
+        # §12: "One object; the members, in this order", and each entry's as its table lists
+        # them, 'sealed' (with --include-sensitive) last. The auditor holds a pack to it.
+        path_ = self.export("P2", "--include-sensitive")
+        with open(path_, encoding="utf-8") as f:
+            pack = json.load(f)
+        self.assertEqual(list(pack), list(audit.EVIDENCE_MEMBERS))
+        for e in pack["entries"]:
+            self.assertEqual(list(e), [m for m in audit.EVIDENCE_ENTRY_MEMBERS if m in e])
+        self.assertTrue(any("sealed" in e for e in pack["entries"]))
+        swapped = self.edited(path_, lambda p: p.update(
+            {m: p.pop(m) for m in ("origin", "format")}))
+        self.refuse("the pack: its members are in the order vkey, person, asOf, checkpoint, "
+                    "witnesses, entries, origin, format, not format, origin, vkey,", "evidence",
+                    swapped, "--vkey", self.vkey)
+
+        def sealed_first(p):
+            e = next(e for e in p["entries"] if "sealed" in e)
+            sealed = e.pop("sealed")
+            e.update({"sealed": sealed, **{m: e.pop(m) for m in ("event",)}})
+        self.refuse("its members are in the order seq, as, entry, proof, sealed, event, not seq, "
+                    "as, entry, proof, event, sealed", "evidence", self.edited(path_, sealed_first),
+                    "--vkey", self.vkey)
+
+    def test_real_pack_as_of_a_date_holds_no_entry_dated_after_it(self):
+        # P2's criticism is dated 2019-07-01 and a commendation 2019-08-01: as of 2019-07-01
+        # the pack holds the first, not the second.
+        path_ = self.export("P2", "--as-of", "2019-07-01")
+        out = self.accept("evidence", path_, "--vkey", self.vkey)
+        self.assertIn("as of: date 2019-07-01\n", out)
+        self.assertIn("criticismIssued", out)
+        self.assertNotIn("commendationIssued", out)
+        with open(path_, encoding="utf-8") as f:
+            seq = next(e["seq"] for e in json.load(f)["entries"]
+                       if e["event"]["type"] == "criticismIssued")
+        self.refuse(f"entry {seq}: a criticismIssued of \"2019-07-01\" (its date), after asOf.date "
+                    "2019-06-30", "evidence",
+                    self.edited(path_, lambda p: p["asOf"].update(date="2019-06-30")),
+                    "--vkey", self.vkey)
+        # A personRegistered or a retraction has no date field: it is dated the day it was
+        # recorded, in China Standard Time. The store was made today, so a pack of P3 as of
+        # 2019-12-31 leaves out both (and holds the commendation of that day), and the full
+        # pack is refused as of that date at its first such entry.
+        with open(self.export("P3", "--as-of", "2019-12-31"), encoding="utf-8") as f:
+            types = [e["event"]["type"] for e in json.load(f)["entries"] if e["as"] == "record"]
+        self.assertIn("commendationIssued", types)
+        self.assertNotIn("personRegistered", types)
+        self.assertNotIn("retraction", types)
+        full = self.export("P3")
+        with open(full, encoding="utf-8") as f:
+            first = next(e for e in json.load(f)["entries"] if e["as"] == "record")
+        entry = audit.decode_entry(base64.b64decode(first["entry"]))
+        day, _ = audit.business_date(audit.decode_event(entry["body"]), entry["recordedAt"])
+        self.assertEqual(first["event"]["type"], "personRegistered")
+        self.assertGreater(day, "2019-12-31")
+        self.refuse(f"entry {first['seq']}: a personRegistered of \"{day}\" (the day it was "
+                    "recorded, in China Standard Time), after asOf.date 2019-12-31", "evidence",
+                    self.edited(full, lambda p: p["asOf"].update(date="2019-12-31")),
+                    "--vkey", self.vkey)
+
+    def test_real_sealed_value_is_checked_against_its_commitment(self):
+        sensitive = self.export("P2", "--include-sensitive")
+        out = self.accept("evidence", sensitive, "--vkey", self.vkey)
+        self.assertIn("sealed reason verified: \"pregnancy\", SHA-256(salt || value) = signed "
+                      "commitment ", out)
+        out = self.accept("evidence", self.export("P2"), "--vkey", self.vkey)
+        self.assertIn("sealed reason: committed (", out)
+
+        def disclosed(p):
+            return next(e for e in p["entries"] if "sealed" in e)
+
+        def lie(p):
+            disclosed(p)["sealed"][0]["value"] = "health"
+            disclosed(p)["event"]["reason"] = "health"
+
+        def shown_without_salt(p):
+            del disclosed(p)["sealed"]
+
+        def emptied(p):
+            disclosed(p)["sealed"] = []
+        for edit, expected in ((lie, "sealed reason: SHA-256(salt || \"health\") is "),
+                               (shown_without_salt, "the event JSON shows reason \"pregnancy\", "
+                                "a value no salt discloses"),
+                               (emptied, "'sealed' is an empty list")):
+            with self.subTest(edit.__name__):
+                self.refuse(expected, "evidence", self.edited(sensitive, edit), "--vkey", self.vkey)
+
+    def test_real_page_with_a_raw_less_than_is_refused(self):
+        page = self.export("P1", page=True)
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        start = text.index(audit.EVIDENCE_ELEMENT) + len(audit.EVIDENCE_ELEMENT)
+        self.assertNotIn("<", text[start:text.index("</script>", start)])
+        bad = os.path.join(self.tmp, "raw-lt.html")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write(text[:start] + text[start:].replace('"person":"P1"', '"person":"P1<!--"', 1))
+        self.refuse("the JSON in the page holds a raw '<' (probity writes every '<' as \\u003c)",
+                    "evidence", bad, "--vkey", self.vkey)
+
+    def test_real_page_with_a_second_evidence_element_is_refused(self):
+        page = self.export("P1", page=True)
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        element = text[text.index(audit.EVIDENCE_ELEMENT):]
+        element = element[:element.index("</script>") + len("</script>")]
+        bad = os.path.join(self.tmp, "two-elements.html")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write(text.replace("</body>", element + "</body>", 1))
+        self.refuse(f"holds {audit.EVIDENCE_ELEMENT} more than once", "evidence", bad,
+                    "--vkey", self.vkey)
+
+    def test_real_files_checked_with_another_ledgers_vkey_name_the_conflict(self):
+        other = os.path.join(self.tmp, "other")
+        subprocess.run([PROBITY, "keygen", os.path.join(self.tmp, "other.pem"), "--quiet"],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.probity("init", "--admin-key", os.path.join(self.tmp, "other.pem"), "--origin",
+                     "probity.test/web", data=other)
+        other_vkey = self.probity("checkpoint", "--vkey", data=other).strip()
+        self.refuse(f"checkpoint: it carries no signature by your --vkey "
+                    f"{short(other_vkey)}; the pack names another vkey, "
+                    f"\"{self.vkey}\": this pack is not signed by the ledger whose vkey you gave",
+                    "evidence", self.export("P1"), "--vkey", other_vkey)
+        for name, args in (("e.csv", ("eligibility", "2019", "--format", "csv")),
+                           ("e.json", ("eligibility", "2019", "--format", "json")),
+                           ("e.xlsx", ("eligibility", "2019")),
+                           ("u.json", ("unevaluated", "2019"))):
+            with self.subTest(name):
+                path_ = os.path.join(self.tmp, name)
+                self.probity(*args, "-o", path_)
+                out = self.accept("report", path_, "--vkey", self.vkey)
+                self.assertIn(f"report: {path_}: probity {' '.join(args[:2])}\nbasis verified: ",
+                              out)
+                self.refuse(f"checkpoint: it carries no signature by your --vkey "
+                            f"{short(other_vkey)}; the file names another vkey, "
+                            f"\"{self.vkey}\": this file is not signed by the ledger whose vkey "
+                            "you gave", "report", path_, "--vkey", other_vkey)
+        # The workbook cut short: one line, exit 1.
+        with open(os.path.join(self.tmp, "e.xlsx"), "rb") as f:
+            data = f.read()
+        cut = os.path.join(self.tmp, "cut.xlsx")
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) // 2])
+        self.refuse("not a readable .xlsx workbook", "report", cut)
 
 
 class Ed25519RuleTest(unittest.TestCase):
