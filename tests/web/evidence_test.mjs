@@ -146,6 +146,73 @@ test('the HTML page and the bare JSON hold the same pack; anything else is refus
   assert.throws(() => parsePackText('{"format": '), /check 1 \(format\): the JSON does not parse/);
 });
 
+test('one page, one pack: a page holding the evidence element twice is refused; the element\'s text by the same raw "<" rule (check 1)', { skip }, async () => {
+  const { pack, html } = packOf('P3');
+  const open = '<script type="application/json" id="probity-evidence">';
+  const other = ep.packJson(packOf('P1').pack);
+  for (const twice of [html.replace('<main>', `<main>${open}${other}</script>`),
+                       html.replace('</body>', `${open}${other}</script></body>`)])
+    assert.throws(() => parsePackText(twice), /^VerifyError: check 1 \(format\): the page holds .* more than once$/);
+  // What the page's script reads from its element (evidence_page.js) is held to the rule
+  // parsePackText holds the file to.
+  assert.deepEqual(evidence.parsePageJson(ep.packJson(pack)), pack);
+  assert.throws(() => evidence.parsePageJson(JSON.stringify({ ...pack, person: '<P3' })), /check 1 \(format\): the JSON in the page holds a raw "<"/);
+  assert.throws(() => evidence.parsePageJson('{"format":'), /check 1 \(format\): the JSON does not parse/);
+  await refused(verifyPack(html.replace(`"person":"P3"`, `"person":"P3<"`)), 1, null, /raw "<"/);
+});
+
+test('what a failure says: a browser without Ed25519 is not a failed pack', () => {
+  const unsupported = Object.assign(new Error('Ed25519 unknown'), { name: 'NotSupportedError' });
+  assert.deepEqual(evidence.failureMessage(unsupported, 'P1.html'), ['evidence.unsupported', { why: 'Ed25519 unknown' }]);
+  assert.deepEqual(evidence.failureMessage(new v.VerifyError('seq 3: check 6 (event): x'), 'P1.html'),
+                   ['evidence.fail', { why: 'P1.html: seq 3: check 6 (event): x' }]);
+  assert.deepEqual(evidence.failureMessage(new v.VerifyError('y')), ['evidence.fail', { why: 'y' }]);
+});
+
+test('one set of words: t is tIn in the current language; what the evidence pages say is in both languages', async () => {
+  globalThis.document ??= { documentElement: {} };  // setLang sets <html lang>
+  const i18n = await import(path.join(ep.jsDir, 'i18n.js'));
+  const keys = ['evidence.key.pack', 'evidence.key.user', 'evidence.key.pinned', 'evidence.key.differs',
+                'evidence.vkey.note', 'evidence.vkey.pinned', 'evidence.vkey.pinned.note', 'evidence.fail',
+                'evidence.unsupported', 'evidence.notpack', 'evidence.lines.bad', 'evidence.lines.missing',
+                'evidence.lines.stray'];
+  const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  const vars = { id: 'ab12', seq: 7, n: 2, why: 'x' };
+  for (const key of keys) {
+    const [zh, en] = [i18n.tIn('zh', key), i18n.tIn('en', key)];
+    assert.notEqual(en, key, `no English for ${key}`);
+    assert.notEqual(zh, en, `no Chinese for ${key}`);
+    assert.deepEqual(placeholders(zh), placeholders(en), key);
+    for (const language of ['zh', 'en']) {
+      i18n.setLang(language);
+      assert.equal(i18n.t(key, vars), i18n.tIn(language, key, vars));
+      assert.deepEqual(placeholders(i18n.t(key, vars)), [], key);
+    }
+  }
+  // The two sources of a vkey other than the user's are told apart in both languages.
+  assert.match(i18n.tIn('zh', 'evidence.key.pinned'), /本浏览器固定/);
+  assert.match(i18n.tIn('en', 'evidence.key.pinned'), /this browser pinned/);
+  assert.match(i18n.tIn('zh', 'evidence.key.pack'), /取自此文件/);
+  assert.match(i18n.tIn('en', 'evidence.key.pack'), /taken from this file/);
+});
+
+test('one implementation each: the checkpoint (verify.js verifyCheckpoint), the fields shown (records.js eventFields), the words (i18n.js tIn)', () => {
+  const src = (f) => fs.readFileSync(path.join(ep.jsDir, f), 'utf8');
+  const files = [...fs.readdirSync(ep.jsDir).filter((f) => f.endsWith('.js')),
+                 ...fs.readdirSync(path.join(ep.jsDir, 'views')).map((f) => `views/${f}`)];
+  for (const f of files.filter((x) => x !== 'verify.js')) {
+    assert.doesNotMatch(src(f), /\b(verifyNote|verifyCosignature|asCosigner|parseCheckpoint)\(/, `${f} checks a checkpoint itself`);
+  }
+  assert.match(src('evidence.js'), /\bverifyCheckpoint\(pack\.checkpoint/);
+  assert.match(src('trust.js'), /\bv\.verifyCheckpoint\(/);
+  assert.match(src('views/evidence.js'), /^import \{[^}]*\beventFields\b[^}]*\} from '\.\/records\.js';$/m);
+  assert.doesNotMatch(src('views/evidence.js'), /function (valueText|fields)\b|\bfieldLabel\b|\bhasLabel\b/);
+  const substitutions = files.filter((f) => src(f).includes('/\\{(\\w+)\\}/g'));
+  assert.deepEqual(substitutions, ['i18n.js']);
+  assert.equal(src('i18n.js').split('/\\{(\\w+)\\}/g').length, 2, 'i18n.js substitutes {name} more than once');
+  assert.match(src('i18n.js'), /export function t\(key, vars = \{\}\) \{\n  return tIn\(current, key, vars\);\n\}/);
+});
+
 test('as of a seq or a date: the record up to it, and no record entry after it (check 5)', { skip }, async () => {
   const all = recordSeqs('P1');
   const asOf = all[Math.floor(all.length / 2)];
@@ -167,7 +234,7 @@ test('as of a seq or a date: the record up to it, and no record entry after it (
   await refused(verifyPack(dated), 5, undefined, /after the as-of date 2019-05-01/);
 });
 
-test('sealed values: withheld, or disclosed with the salt that opens the commitment (check 7)', { skip }, async () => {
+test('sealed values: withheld, or disclosed with the salt that opens the commitment (check 7), and shown (check 6)', { skip }, async () => {
   const withheld = await verifyPack(packOf('P2').pack);
   assert.deepEqual(withheld.sealed, { disclosed: 0, withheld: 1, erased: 0 });
   const { pack } = packOf('P2', { includeSensitive: true });
@@ -199,6 +266,12 @@ test('sealed values: withheld, or disclosed with the salt that opens the commitm
   await refused(verifyPack(erased), 7, seq, /said to be erased, shown as "pregnancy"/);
   entryOf(erased, 'restrictionRecorded').event.reason = 'erased';
   assert.deepEqual((await verifyPack(erased)).sealed, { disclosed: 0, withheld: 0, erased: 1 });
+  // Check 6 (compareEvent, with the pack's sealed items when it has them) holds the sealed
+  // fields too: one left out of the event shown is named, with or without its salt.
+  for (const unshown of [packOf('P2').pack, structuredClone(pack)]) {
+    delete entryOf(unshown, 'restrictionRecorded').event.reason;
+    await refused(verifyPack(unshown), 6, seq, /reason: signed \{"commitment":"[0-9a-f]+…, not shown/);
+  }
 });
 
 test('each check fails with its own message on a tampered real pack', { skip }, async () => {

@@ -253,6 +253,47 @@ test('cosignature/v1: real Armored Witness cosignatures; a log moving from 5 to 
   await throwsVerify(v.verifyConsistency(five.size, eight.size, proof.slice(1), five.root, eight.root));
 });
 
+test('verifyCheckpoint: the log\'s line, each witness line by the keys given, the quorum, what is wrong with the keys', async () => {
+  const d = path.join(vectors, 'cosignature_c2sp');
+  const read = (f) => fs.readFileSync(path.join(d, f), 'utf8');
+  const logVkey = read('armored-witness-ftlog-ci-3.vkey').trim();
+  const note = read('armored-witness-ftlog-ci-3.note');
+  const keys = read('armored-witness-prod.vkeys').trim().split('\n');
+  const named = (name) => keys.find((k) => k.startsWith(`${name}+`));
+  // No witness keys: the log's line checked, the others unknown.
+  const bare = await v.verifyCheckpoint(note, logVkey);
+  assert.equal(bare.checkpoint.size, 59);
+  assert.equal(bare.checkpoint.origin, 'transparency.dev/armored-witness/firmware_transparency/ci/3');
+  assert.deepEqual(bare.signatures.map((s) => [s.name, s.kind, s.ok]),
+                   [['transparency.dev-aw-ftlog-ci-3', 'log', true], ['ArmoredWitness-weathered-rain', 'unknown', null],
+                    ['ArmoredWitness-floral-sky', 'unknown', null]]);
+  assert.deepEqual([bare.witnesses.given, bare.witnesses.quorum, bare.witnesses.met, bare.witnesses.problems], [0, 0, true, []]);
+  // All four keys (plain note keys, as the witnesses publish them), given as text with blanks.
+  const all = await v.verifyCheckpoint(v.parseNote(note), await v.parseVkey(logVkey), ['', ...keys.map((k) => ` ${k} `)]);
+  assert.deepEqual(all.signatures.slice(1).map((s) => [s.kind, s.ok, s.time]),
+                   [['witness', true, 1729698503], ['witness', true, 1729698499]]);
+  assert.deepEqual([all.witnesses.given, all.witnesses.quorum, all.witnesses.met], [4, 4, false]);
+  assert.deepEqual(all.witnesses.cosigned.map((c) => [c.name, c.time]),
+                   [['ArmoredWitness-weathered-rain', 1729698503], ['ArmoredWitness-floral-sky', 1729698499]]);
+  assert.equal((await v.verifyCheckpoint(note, logVkey, keys, 2)).witnesses.met, true);
+  assert.equal((await v.verifyCheckpoint(note, logVkey, keys, '3')).witnesses.met, false);
+  // What is wrong with the keys or the quorum is said, in order, and does not throw.
+  const bad = await v.verifyCheckpoint(note, logVkey, ['not a key', named('ArmoredWitness-floral-sky')], 5);
+  assert.equal(bad.witnesses.problems.length, 2);
+  assert.match(bad.witnesses.problems[0], /^the witness key not a key is not a verifier key: /);
+  assert.match(bad.witnesses.problems[1], /^the quorum 5 is not between 0 and the 1 witness keys$/);
+  assert.equal(bad.signatures[2].ok, true);
+  // A witness line that does not verify: ok false, with why; the log's line still checks.
+  const forged = note.replace(/(\u2014 ArmoredWitness-floral-sky \S{30})(\S)/, (m, a, c) => a + (c === 'A' ? 'B' : 'A'));
+  const f = await v.verifyCheckpoint(forged, logVkey, keys, 1);
+  assert.deepEqual([f.signatures[2].kind, f.signatures[2].ok], ['witness', false]);
+  assert.match(f.signatures[2].error, /does not verify/);
+  assert.deepEqual([f.witnesses.cosigned.length, f.witnesses.met], [1, true]);
+  // The log's signature, or the checkpoint, not checking: VerifyError.
+  await throwsVerify(v.verifyCheckpoint(note.replace('\n59\n', '\n60\n'), logVkey));
+  await throwsVerify(v.verifyCheckpoint(note, named('ArmoredWitness-floral-sky')));
+});
+
 // ---- the event body, the entry asked for, the history, the request URL ------------------
 
 const ev = await import(path.join(js, 'event.js'));

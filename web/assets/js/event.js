@@ -273,13 +273,20 @@ async function checkSealed(field, value, commitment, sealedItems) {
   const item = (Array.isArray(sealedItems) ? sealedItems : []).find((s) => s?.field === field);
   if (!item || typeof item.salt !== 'string' || item.value !== value)
     return [`${field}: shown ${brief(value)} without the salt that opens its signed commitment`];
-  let salt;
+  let opens;
   try {
-    salt = fromHex(item.salt);
-  } catch {
+    opens = await opensCommitment(item.salt, value, commitment);
+  } catch (e) {
+    if (!(e instanceof VerifyError)) throw e;
     return [`${field}: the salt is not hex`];
   }
-  const digest = await sha256(concat(salt, utf8(value)));
-  return salt.length === 32 && equalBytes(digest, fromHex(commitment)) ? []
-      : [`${field}: shown ${brief(value)}, which is not the value of its signed commitment`];
+  return opens ? [] : [`${field}: shown ${brief(value)}, which is not the value of its signed commitment`];
+}
+
+// Whether `salt` (hex, 32 bytes) and `value` (text) open `commitment` (hex):
+// SHA-256(salt ‖ value) is it (formats.md §5). Throws VerifyError when the salt is not hex.
+export async function opensCommitment(salt, value, commitment) {
+  const bytes = fromHex(salt);
+  if (bytes.length !== 32) return false;
+  return equalBytes(await sha256(concat(bytes, utf8(value))), fromHex(commitment));
 }

@@ -5,17 +5,19 @@
 // value. Pure: no DOM, no network; Node runs it (tests/web/evidence_test.mjs), the web
 // interface's Evidence page and the pack's own page (evidence_page.js) use it.
 //
-// This module is also inlined into the pack page by the exporter's bundler: imports
-// only as single-line `import { … } from './x.js';`, exports only `export function`,
-// `export async function`, `export const` at the start of a line.
+// This module is also inlined into the pack page by the exporter's bundler
+// (server/evidence_page.cc BundleModules): imports only as single-line relative
+// `import { … } from './x.js';` (or `import * as x from './x.js';`), exports only as
+// `export function`, `export async function`, `export class`, `export const` or
+// `export let` at the start of a line.
 
-import { VerifyError, EVENT_TYPES, asCosigner, b64decode, concat, ed25519Verify, equalBytes, fromHex, hex, leafHash, parseCheckpoint, parseEntry, parseVkey, sha256, signedMessage, utf8, verifyCosignature, verifyInclusion, verifyNote } from './verify.js';
-import { ENUMS, MEMBERS, WITHHELD, businessDate, compareEvent, decodeEvent, recordedAtText } from './event.js';
+import { VerifyError, EVENT_TYPES, b64decode, concat, ed25519Verify, equalBytes, fromHex, hex, leafHash, parseEntry, parseVkey, sha256, signedMessage, utf8, verifyCheckpoint, verifyInclusion } from './verify.js';
+import { ENUMS, MEMBERS, WITHHELD, businessDate, compareEvent, decodeEvent, opensCommitment, recordedAtText } from './event.js';
 
-export const PACK_FORMAT = 'probity-evidence/v1';
+const PACK_FORMAT = 'probity-evidence/v1';
 
 // The checks of formats.md §12, by number.
-export const CHECKS = { 1: 'format', 2: 'checkpoint', 3: 'entry', 4: 'signer', 5: 'person', 6: 'event', 7: 'sealed' };
+const CHECKS = { 1: 'format', 2: 'checkpoint', 3: 'entry', 4: 'signer', 5: 'person', 6: 'event', 7: 'sealed' };
 
 // A failed check: the message names the seq (when an entry failed) and the check;
 // `seq` (Number or null), `check` (1-7) and `reason` are also properties.
@@ -28,6 +30,16 @@ function refuse(check, seq, reason) {
   throw e;
 }
 
+// What a check that threw says to the user: [i18n key, its words]. A browser whose
+// WebCrypto has no Ed25519 (NotSupportedError) cannot check; that is not a pack that
+// failed. `file`, when given, names the file checked. The pack's page and the web
+// interface's Evidence page both say it so.
+export function failureMessage(e, file = '') {
+  const why = e?.message ?? String(e);
+  if (e?.name === 'NotSupportedError') return ['evidence.unsupported', { why }];
+  return ['evidence.fail', { why: file ? `${file}: ${why}` : why }];
+}
+
 // ---- the file: an HTML page holding the JSON, or the JSON alone ------------------------
 
 // Spelled in pieces: this file is inlined into the pack's own script element, where
@@ -35,30 +47,40 @@ function refuse(check, seq, reason) {
 const OPEN_TAG = '<' + 'script type="application/json" id="probity-evidence">';
 const END_TAG = '<' + '/script>';
 
-// The pack in `text` (a file's contents): a document whose first non-blank character is
-// "{" is the JSON itself; otherwise the JSON is the exact text between OPEN_TAG and the
-// next end tag of a script element. Throws VerifyError (check 1) for anything else.
-export function parsePackText(text) {
-  if (typeof text !== 'string') refuse(1, null, 'the file is not text');
-  let json;
-  if (/^[ \t\r\n]*\{/.test(text)) {
-    json = text;
-  } else {
-    const open = text.indexOf(OPEN_TAG);
-    if (open < 0) refuse(1, null, `neither JSON nor a page holding ${OPEN_TAG}`);
-    const start = open + OPEN_TAG.length;
-    const end = text.indexOf(END_TAG, start);
-    if (end < 0) refuse(1, null, 'the evidence element has no end tag');
-    json = text.slice(start, end);
-    // The exporter writes every "<" as \u003c; a raw one (a comment opener, then a
-    // script tag) could make a browser end the element elsewhere than this reading does.
-    if (json.includes('<')) refuse(1, null, 'the JSON in the page holds a raw "<" (the exporter writes \\u003c)');
-  }
+function parseJson(json) {
   try {
     return JSON.parse(json);
   } catch (e) {
     return refuse(1, null, `the JSON does not parse: ${e.message}`);
   }
+}
+
+// The pack held by a page's evidence element, `json` being the element's text: the
+// exporter writes every "<" in it as \u003c, and a raw one (a comment opener, then a
+// script tag) could make a browser end the element elsewhere than a reading of the file's
+// text does, so it is refused. Throws VerifyError (check 1). parsePackText reads a page
+// by it, and so does the page's own script (evidence_page.js) from its element.
+export function parsePageJson(json) {
+  if (typeof json !== 'string') refuse(1, null, 'the evidence element holds no text');
+  if (json.includes('<')) refuse(1, null, 'the JSON in the page holds a raw "<" (the exporter writes \\u003c)');
+  return parseJson(json);
+}
+
+// The pack in `text` (a file's contents): a document whose first non-blank character is
+// "{" is the JSON itself; otherwise a page holding OPEN_TAG once, the JSON being the exact
+// text between it and the next end tag of a script element (parsePageJson). Throws
+// VerifyError (check 1) for anything else.
+export function parsePackText(text) {
+  if (typeof text !== 'string') refuse(1, null, 'the file is not text');
+  if (/^[ \t\r\n]*\{/.test(text)) return parseJson(text);
+  const open = text.indexOf(OPEN_TAG);
+  if (open < 0) refuse(1, null, `neither JSON nor a page holding ${OPEN_TAG}`);
+  // One page, one pack: a second element could be the one a browser reads.
+  if (text.indexOf(OPEN_TAG, open + 1) >= 0) refuse(1, null, `the page holds ${OPEN_TAG} more than once`);
+  const start = open + OPEN_TAG.length;
+  const end = text.indexOf(END_TAG, start);
+  if (end < 0) refuse(1, null, 'the evidence element has no end tag');
+  return parsePageJson(text.slice(start, end));
 }
 
 // ---- check 1: the members and their types --------------------------------------------
@@ -364,13 +386,14 @@ const sealedFields = (event) =>
 // ---- the whole check ------------------------------------------------------------------------
 
 // Checks `pack` (the parsed JSON document, or the file's text) and returns what it proves:
-// { origin, person, asOf, checkpoint: { origin, size, root, note }, vkey: { text, name,
-// keyId, fromPack, packVkey, sameAsPack }, witnesses: { checked, lines, given, quorum,
+// { format, origin, person, asOf, checkpoint: { origin, size, root, note }, vkey: { text,
+// name, keyId, fromPack, sameAsPack }, witnesses: { checked, lines, given, quorum,
 // cosigned: [{ name, keyId, time }] }, entries: [...], records: [...], keys: [...],
-// revocations: [...], sealed: { disclosed, withheld, erased } }. Each entry: { seq, as, id,
-// type, recordedAt, date, fields (decoded from the signed body), event (as shown), signer:
-// { keyId, holder, role, unit, person, registeredAt }, withdrawnBy, withdrawnReason,
-// erasedBy, sealed: [{ field, status: disclosed|withheld|erased, value }] }.
+// sealed: { disclosed, withheld, erased } }. Each entry: { seq, as, id, type, recordedAt,
+// date, fields (decoded from the signed body), event (as shown), signer: { keyId, holder,
+// role, unit, person, registeredAt }, withdrawnBy, withdrawnReason, erasedBy, sealed:
+// [{ field, status: disclosed|withheld|erased, value }] }. Each key: { seq, keyId,
+// holder, role, unit, person, revokedAt }.
 // `vkey`: the ledger's verifier key as the user holds it (else the pack's is used, and
 // the result says so). `witnesses`: witness vkeys the user trusts; `quorum` how many of
 // them must have cosigned (default all). Throws VerifyError naming the seq and the check.
@@ -380,62 +403,28 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
   checkShape(pack);
   const origin = pack.origin;
 
-  // 2. The checkpoint, by the user's key or else the pack's.
+  // 2. The checkpoint, by the user's key or else the pack's; the cosignatures by the
+  // user's witness keys, if any (verifyCheckpoint, as the audit page checks them).
   const fromPack = !vkey;
   const vkeyText = fromPack ? pack.vkey : String(vkey).trim();
-  let key;
-  let cp;
-  let parsedNote;
+  let checked;
   try {
-    key = await parseVkey(vkeyText);
+    const key = await parseVkey(vkeyText);
     if (key.type !== 0x01) throw new VerifyError('the verifier key is a cosigner key (type 0x04), not a log key');
-    parsedNote = await verifyNote(pack.checkpoint, key);
-    cp = parseCheckpoint(parsedNote.text);
+    checked = await verifyCheckpoint(pack.checkpoint, key, witnesses, quorum);
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
     refuse(2, null, `${e.message} (vkey ${fromPack ? 'from the pack' : 'given'}: ${vkeyText})`);
   }
+  const { checkpoint: cp, vkey: key, witnesses: w } = checked;
   if (cp.origin !== origin) refuse(2, null, `the checkpoint's origin is ${cp.origin}, the pack's is ${origin}`);
   if (key.name !== origin) refuse(2, null, `the verifier key is named ${key.name}, the pack's origin is ${origin}`);
-  const logLines = parsedNote.signatures.filter((s) => s.name === key.name && equalBytes(s.keyId, key.keyId));
-  const witnessResult = { checked: false, lines: parsedNote.signatures.length - logLines.length,
-                          given: 0, quorum: 0, cosigned: [] };
-  const given = [];
-  for (const w of witnesses ?? []) {
-    const text = String(w).trim();
-    if (!text) continue;
-    let k;
-    try {
-      k = await asCosigner(await parseVkey(text));
-    } catch (e) {
-      if (!(e instanceof VerifyError)) throw e;
-      refuse(2, null, `the witness key ${text} is not a verifier key: ${e.message}`);
-    }
-    const twin = given.find((x) => x.name === k.name && equalBytes(x.keyId, k.keyId));
-    if (twin && !equalBytes(twin.publicKey, k.publicKey)) refuse(2, null, `two different witness keys are both ${text}`);
-    if (!twin) given.push(k);
-  }
-  if (given.length) {
-    const need = quorum === undefined || quorum === null || quorum === '' ? given.length : Number(quorum);
-    if (!Number.isSafeInteger(need) || need < 0 || need > given.length)
-      refuse(2, null, `the quorum ${quorum} is not between 0 and the ${given.length} witness keys`);
-    const cosigned = new Map();
-    for (const s of parsedNote.signatures) {
-      const k = given.find((x) => x.name === s.name && equalBytes(x.keyId, s.keyId));
-      if (!k) continue;
-      try {
-        const time = await verifyCosignature(s, parsedNote.text, k);
-        if (!cosigned.has(k)) cosigned.set(k, time);
-      } catch (e) {
-        if (!(e instanceof VerifyError)) throw e;
-        refuse(2, null, `the cosignature line of witness ${k.name}: ${e.message}`);
-      }
-    }
-    Object.assign(witnessResult, { checked: true, given: given.length, quorum: need,
-                                   cosigned: [...cosigned].map(([k, time]) => ({ name: k.name, keyId: hex(k.keyId), time })) });
-    if (cosigned.size < need)
-      refuse(2, null, `${cosigned.size} of ${given.length} witnesses cosigned the checkpoint, the quorum is ${need}`);
-  }
+  if (w.problems.length) refuse(2, null, w.problems[0]);
+  const badLine = checked.signatures.find((s) => s.kind === 'witness' && !s.ok);
+  if (badLine) refuse(2, null, `the cosignature line of witness ${badLine.name}: ${badLine.error}`);
+  if (!w.met) refuse(2, null, `${w.cosigned.length} of ${w.given} witnesses cosigned the checkpoint, the quorum is ${w.quorum}`);
+  const witnessResult = { checked: w.given > 0, lines: checked.signatures.filter((s) => s.kind !== 'log').length,
+                          given: w.given, quorum: w.quorum, cosigned: w.cosigned };
 
   // 3. Every entry: below the size, a canonical Entry of its seq with a canonical body,
   // and in the tree of the checkpoint.
@@ -467,7 +456,7 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
       if (!(err instanceof VerifyError)) throw err;
       refuse(3, seq, `inclusion in the tree of size ${cp.size}: ${err.message}`);
     }
-    entries.push({ pack: e, seq, as: e.as, parsed, fields, leaf });
+    entries.push({ pack: e, seq, as: e.as, parsed, fields, date: businessDate(fields, parsed.recordedAt) });
   }
 
   // 4. Signatures and authority, down to the genesis entry.
@@ -520,7 +509,6 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
   const recordBySeq = new Map(records.map((x) => [x.seq, x]));
   for (const x of records) {
     const f = x.fields;
-    x.date = businessDate(f, x.parsed.recordedAt);
     if ('seq' in pack.asOf && x.seq > pack.asOf.seq) refuse(5, x.seq, `a record entry after the as-of seq ${pack.asOf.seq}`);
     if ('date' in pack.asOf && x.date > pack.asOf.date) refuse(5, x.seq, `a record entry of ${x.date}, after the as-of date ${pack.asOf.date}`);
     if (PERSON_FIELD[f.type]) {
@@ -539,18 +527,11 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
     }
   }
 
-  // 6. The event shown is the signed one, every field of it. A sealed field shown as text
-  // (withheld, erased, or its value) is check 7's.
-  for (const x of entries) {
-    const signed = { ...x.fields };
-    for (const f of sealedFields(signed)) {
-      if (typeof x.pack.event[f] === 'string') signed[f] = x.pack.event[f];
-    }
-    const diffs = await compareEvent(signed, x.pack.event);
-    if (diffs.length) refuse(6, x.seq, `the event shown is not the signed one: ${diffs.join('; ')}`);
-  }
-
-  // 7. Each disclosed sealed value opens its commitment.
+  // 7. The pack's sealed values: each item names a sealed field of the body, once; a
+  // value shown in clear comes with the salt and value that open the signed commitment,
+  // anything else reads as withheld or erased. Checked before 6, which checks the
+  // commitments again with the rest of the event, so that a disclosure that does not
+  // open is named as such.
   const sealedCount = { disclosed: 0, withheld: 0, erased: 0 };
   for (const x of entries) {
     const names = sealedFields(x.fields);
@@ -560,6 +541,7 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
     for (const field of names) {
       const mine = items.filter((s) => s.field === field);
       if (mine.length > 1) refuse(7, x.seq, `${field}: given ${mine.length} times`);
+      if (!(field in x.pack.event)) continue;  // not shown: check 6 says so
       const shown = x.pack.event[field];
       const item = mine[0];
       let status = shown === 'erased' ? 'erased' : 'withheld';
@@ -567,8 +549,7 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
         if (shown !== 'erased') refuse(7, x.seq, `${field}: said to be erased, shown as ${JSON.stringify(shown)}`);
       } else if (item) {
         if (shown !== item.value) refuse(7, x.seq, `${field}: the disclosed value ${JSON.stringify(item.value)} is shown as ${JSON.stringify(shown)}`);
-        const digest = await sha256(concat(fromHex(item.salt), utf8(item.value)));
-        if (hex(digest) !== x.fields[field].commitment)
+        if (!(await opensCommitment(item.salt, item.value, x.fields[field].commitment)))
           refuse(7, x.seq, `${field}: SHA-256(salt ‖ value) is not the signed commitment`);
         status = 'disclosed';
       } else if (!WITHHELD.includes(shown)) {
@@ -582,13 +563,20 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
     }
   }
 
+  // 6. The event shown is the signed one, every field of it, each sealed value shown in
+  // clear opened by the pack's salt (compareEvent, as a record line is checked).
+  for (const x of entries) {
+    const diffs = await compareEvent(x.fields, x.pack.event, x.pack.sealed);
+    if (diffs.length) refuse(6, x.seq, `the event shown is not the signed one: ${diffs.join('; ')}`);
+  }
+
   const signerOf = (x) => ({ keyId: x.signer.keyId, holder: x.signer.event.holder, role: x.signer.event.role,
                              unit: x.signer.event.unit ?? null, person: x.signer.event.person ?? null,
                              registeredAt: x.signer.seq });
   const out = entries.map((x) => ({
     seq: x.seq, as: x.as, id: x.fields.id, type: x.fields.type,
-    recordedAt: recordedAtText(x.parsed.recordedAt), date: businessDate(x.fields, x.parsed.recordedAt),
-    fields: x.fields, event: x.pack.event, leafHash: hex(x.leaf), signer: signerOf(x),
+    recordedAt: recordedAtText(x.parsed.recordedAt), date: x.date,
+    fields: x.fields, event: x.pack.event, signer: signerOf(x),
     withdrawnBy: x.withdrawnBy ?? null, withdrawnReason: x.withdrawnReason ?? null, erasedBy: x.erasedBy ?? null,
     sealed: x.sealed,
   }));
@@ -596,15 +584,13 @@ export async function verifyPack(pack, { vkey, witnesses, quorum } = {}) {
   return {
     format: pack.format, origin, person, asOf: { ...pack.asOf },
     checkpoint: { origin: cp.origin, size: cp.size, root: hex(cp.root), note: pack.checkpoint },
-    vkey: { text: vkeyText, name: key.name, keyId: hex(key.keyId), fromPack, packVkey: pack.vkey,
-            sameAsPack: vkeyText === pack.vkey },
-    witnesses: { ...witnessResult, inPack: [...pack.witnesses] },
+    vkey: { text: vkeyText, name: key.name, keyId: hex(key.keyId), fromPack, sameAsPack: vkeyText === pack.vkey },
+    witnesses: witnessResult,
     entries: out,
     records: out.filter((x) => x.as === 'record'),
     keys: registrations.map((r) => ({ seq: r.seq, keyId: r.keyId, holder: r.event.holder, role: r.event.role,
                                       unit: r.event.unit ?? null, person: r.event.person ?? null,
                                       revokedAt: revokedAt(r.keyId) })),
-    revocations: revocations.map((r) => ({ seq: r.seq, keyId: r.fields.keyId, reason: r.fields.reason })),
     sealed: sealedCount,
   };
 }

@@ -1,10 +1,11 @@
 // The script inside an evidence pack page (docs/formats.md §12), opened from disk and
 // offline: it checks the pack the page carries (verifyPack, with the pack's own vkey, and
-// says so), writes the verdict at the top in both languages, marks each record line it
-// checked, and switches the page's language. The exporter inlines it with verify.js,
+// says so), and that the record the page shows is the pack's, line by line (each line
+// it checked marked ok or bad), writes the verdict at the top in both languages, and
+// switches the page's language. The exporter inlines it with verify.js,
 // event.js, i18n.js and evidence.js as one classic script; it exports nothing.
 
-import { verifyPack } from './evidence.js';
+import { failureMessage, parsePageJson, verifyPack } from './evidence.js';
 import { tIn } from './i18n.js';
 
 // Both languages at once; the page's CSS shows the one of <html lang>. `vars` may be a
@@ -27,62 +28,130 @@ function say(verdict, state, parts) {
   });
 }
 
+// The text of the pack's element. One page, one pack: the page holds one element of id
+// probity-evidence, the script of type application/json the exporter writes, which is
+// the one parsePackText and probity-audit read from the file; with another element of
+// that id, this script and they could be checking different packs.
+function packText() {
+  const found = document.querySelectorAll('[id="probity-evidence"]');
+  if (found.length !== 1 || !found[0].matches('script[type="application/json"]'))
+    throw new Error(`the page holds ${found.length} elements of id probity-evidence, not one script of type application/json`);
+  return found[0].textContent;
+}
+
+// Fields of an event a line does not show (projections/labels.h ShownFields).
+const UNSHOWN = ['id', 'type', 'publicKey'];
+const signedText = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+// Whether `line` says what record entry `x` (verified) says: its type and business date
+// (data-type, data-date), whether a retraction of the pack withdraws it (the class
+// withdrawn), and one [data-field] for each field the page shows of the event and none
+// else, each with its value as signed (data-value: text as is, other values as minified
+// JSON), which a sealed field may leave out (its signed value is a commitment); where it
+// does give one, it is the value the pack shows.
 function sameAs(line, x) {
-  if (line.dataset.type !== undefined && line.dataset.type !== x.type) return false;
-  if (line.dataset.date !== undefined && line.dataset.date !== x.date) return false;
-  for (const f of line.querySelectorAll('[data-field][data-value]')) {
-    const v = x.event[f.dataset.field];
-    if (f.dataset.value !== (typeof v === 'string' ? v : JSON.stringify(v))) return false;
+  if (line.dataset.type !== x.type || line.dataset.date !== x.date) return false;
+  if (line.classList.contains('withdrawn') !== (x.withdrawnBy !== null)) return false;
+  const sealed = new Set(x.sealed.map((s) => s.field));
+  const shown = Object.keys(x.event).filter((k) => !UNSHOWN.includes(k));
+  const seen = new Set();
+  for (const f of line.querySelectorAll('[data-field]')) {
+    const name = f.dataset.field;
+    if (!shown.includes(name) || seen.has(name)) return false;
+    seen.add(name);
+    if (f.dataset.value === undefined ? !sealed.has(name) : f.dataset.value !== signedText(x.event[name])) return false;
   }
-  return true;
+  return seen.size === shown.length;
+}
+
+const isWithdrawal = (row) => row?.tagName === 'TR' && row.classList.contains('withdrawal') && row.dataset.seq === undefined;
+
+// The seqs whose lines do not say what the pack's record entries say, in seq order, each
+// once: every record entry has exactly one line (#record [data-seq]) and sameAs holds of
+// it, a withdrawn one followed by its withdrawal row; no line is of a seq that is not a
+// record entry. Lines found wrong get `bad`. [[seq, i18n key]].
+function unbackedLines(lines, records) {
+  const bySeq = new Map(records.map((x) => [String(x.seq), x]));
+  const count = new Map();
+  for (const line of lines) count.set(line.dataset.seq, (count.get(line.dataset.seq) ?? 0) + 1);
+  const out = new Map();
+  for (const line of lines) {
+    const seq = line.dataset.seq;
+    const x = bySeq.get(seq);
+    const backed = x !== undefined && count.get(seq) === 1 && sameAs(line, x) &&
+        (x.withdrawnBy === null || isWithdrawal(line.nextElementSibling));
+    line.classList.add(backed ? 'ok' : 'bad');
+    if (!backed) out.set(seq, 'evidence.lines.bad');
+  }
+  for (const x of records) {
+    if (!count.has(String(x.seq))) out.set(String(x.seq), 'evidence.lines.missing');
+  }
+  return [...out].sort(([a], [b]) => Number(a) - Number(b));
+}
+
+// The rows of the record table (#record) that are no line of a record entry, each marked
+// `bad`: a row is a line (data-seq: unbackedLines), a header row (in thead, no td), the
+// withdrawal row right after the line of a withdrawn entry, or, when the pack has no
+// record entry and the page no line, the one row that says so. Returns how many others.
+function strayRows(records) {
+  const withdrawn = new Set(records.filter((x) => x.withdrawnBy !== null).map((x) => String(x.seq)));
+  const rows = [...document.querySelectorAll('#record tr')];
+  const body = rows.filter((row) => row.dataset.seq === undefined && !row.closest('thead'));
+  let stray = 0;
+  for (const row of rows) {
+    if (row.dataset.seq !== undefined) continue;
+    const before = row.previousElementSibling;
+    const fine = row.closest('thead') ? !row.querySelector('td')
+        : isWithdrawal(row) ? before?.dataset.seq !== undefined && withdrawn.has(before.dataset.seq)
+        : records.length === 0 && rows.every((r) => r.dataset.seq === undefined) && body.length === 1;
+    if (!fine) {
+      row.classList.add('bad');
+      stray++;
+    }
+  }
+  return stray;
 }
 
 async function check() {
   const verdict = document.getElementById('verdict');
   if (!verdict) return;
-  const lines = [...document.querySelectorAll('[data-seq]')];
+  const lines = [...document.querySelectorAll('#record [data-seq]')];
   let result;
   try {
     let pack;
     try {
-      pack = JSON.parse(document.getElementById('probity-evidence').textContent);
+      pack = parsePageJson(packText());
     } catch (e) {
       say(verdict, 'failed', [both('evidence.notpack', { why: e.message })]);
       return;
     }
     result = await verifyPack(pack);
   } catch (e) {
-    const unsupported = e?.name === 'NotSupportedError';
-    say(verdict, 'failed', [both(unsupported ? 'evidence.unsupported' : 'evidence.fail', { why: e?.message ?? String(e) })]);
+    const [key, vars] = failureMessage(e);
+    say(verdict, 'failed', [both(key, vars)]);
     for (const line of lines) {
       if (e?.seq !== null && e?.seq !== undefined && line.dataset.seq === String(e.seq)) line.classList.add('bad');
     }
     return;
   }
   // Each record line shows an entry whose event was checked field by field (check 6); what
-  // a line says of it in data-type, data-date or [data-field][data-value] must be that.
-  const bySeq = new Map(result.entries.map((x) => [String(x.seq), x]));
-  const unbacked = [];
-  for (const line of lines) {
-    const x = bySeq.get(line.dataset.seq);
-    const backed = x && (x.as === 'record' || !line.closest('#record')) && sameAs(line, x);
-    line.classList.add(backed ? 'ok' : 'bad');
-    if (!backed) unbacked.push(line.dataset.seq);
+  // the line says of it in its data attributes must be that.
+  const unbacked = unbackedLines(lines, result.records);
+  const stray = strayRows(result.records);
+  if (unbacked.length || stray) {
+    const why = (language) => [...unbacked.map(([seq, key]) => tIn(language, key, { seq })),
+                               ...(stray ? [tIn(language, 'evidence.lines.stray', { n: stray })] : [])].join(' ');
+    say(verdict, 'failed', [both('evidence.fail', (language) => ({ why: why(language) }))]);
+    return;
   }
   const w = result.witnesses;
-  const parts = [
+  say(verdict, 'verified', [
     both('evidence.ok', { n: result.entries.length, r: result.records.length, k: result.keys.length,
                           origin: result.origin, size: result.checkpoint.size }),
     both('evidence.key.pack', { id: result.vkey.keyId }),
     w.checked ? both('evidence.witness.ok', { k: w.cosigned.length, n: w.given, q: w.quorum })
               : both('evidence.witness.none', { n: w.lines }),
-  ];
-  if (unbacked.length) {
-    const why = (language) => unbacked.map((seq) => tIn(language, 'evidence.lines.bad', { seq })).join(' ');
-    say(verdict, 'failed', [both('evidence.fail', (language) => ({ why: why(language) }))]);
-    return;
-  }
-  say(verdict, 'verified', parts);
+  ]);
 }
 
 function start() {

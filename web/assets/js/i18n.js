@@ -198,15 +198,19 @@ const zh = {
   'evidence.vkey': '账本的检查点验证密钥(vkey)',
   'evidence.vkey.placeholder': '来源+密钥编号+密钥(可空:则使用包内的 vkey)',
   'evidence.vkey.note': '请填写通过其他渠道(例如向运营方当面或电话)获得的 vkey。留空时使用包内自带的 vkey,那只能证明此文件自洽,不能证明它来自该账本。',
-  'evidence.vkey.pinned': '使用本浏览器固定的 vkey',
+  'evidence.vkey.pinned': '使用本浏览器固定的 vkey(本站账本的)',
+  'evidence.vkey.pinned.note': '本浏览器固定的 vkey 是本站所服务账本的密钥,在本浏览器首次核验本站检查点时记录(见“检查点审计”),并非取自证据包。它只适用于应来自本站账本的证据包;来自其他账本的证据包,请填写通过其他渠道获得的 vkey。',
   'evidence.witnesses': '见证者密钥(每行一个,可空)',
+  'evidence.witnesses.note': '这些密钥只用于本次核验。预先填入的是本浏览器保存的见证者密钥(“检查点审计”页使用的)。',
+  'evidence.witnesses.keep': '同时保存为本浏览器信任的见证者密钥(“检查点审计”页也将使用)',
   'evidence.quorum': '法定数(可空:全部)',
   'evidence.check': '核验',
   'evidence.working': '正在本浏览器中核验……',
   'evidence.ok': '已离线核验:{n} 个条目({r} 条记录,{k} 个签名密钥登记)都在账本 {origin} 树大小为 {size} 的检查点中,均由具有相应权限的登记密钥签名。',
   'evidence.key.pack': '账本密钥 {id} 取自此文件本身:请与账本公布的密钥核对。',
   'evidence.key.user': '检查点已用您提供的账本密钥 {id} 核验。',
-  'evidence.key.differs': '注意:包内自带的 vkey 与您提供的不同。',
+  'evidence.key.pinned': '检查点已用本浏览器固定的账本密钥 {id} 核验:这是本站账本的密钥,而非包内自带的。',
+  'evidence.key.differs': '注意:包内自带的 vkey 与本次核验所用的不同。',
   'evidence.witness.none': '检查点带有 {n} 行联署,未核验(未提供见证者密钥)。',
   'evidence.witness.ok': '{k} / {n} 个见证者的联署已核验(法定数 {q})。',
   'evidence.fail': '未通过核验:{why}',
@@ -226,6 +230,8 @@ const zh = {
   'evidence.vkey.used': '所用 vkey',
   'evidence.limits': '证据包不能证明的:账本中没有关于此人的其他记录。包内每个条目都确实在账本中、未被改动、由有权限的密钥签名;但被省略的条目(例如撤回或后来的密钥吊销)无法从包本身看出。需要完整性时,请要求 probity verify 或对整个日志的 probity-audit tiles 核验。',
   'evidence.lines.bad': '页面显示的序号 {seq} 与包内已签名的记录条目不符,或包内没有此条目。',
+  'evidence.lines.missing': '包内序号 {seq} 的记录条目在页面上没有对应的一行。',
+  'evidence.lines.stray': '页面的记录表中有 {n} 行不是包内任何记录条目的一行。',
   'field.person': '人员', 'field.unit': '单位', 'field.name': '名称', 'field.date': '日期',
   'field.from': '起', 'field.to': '止', 'field.until': '至', 'field.group': '工作组',
   'field.city': '城市', 'field.kind': '类型', 'field.category': '类别', 'field.course': '课程',
@@ -434,15 +440,19 @@ const en = {
   'evidence.vkey': 'The ledger\'s checkpoint verifier key (vkey)',
   'evidence.vkey.placeholder': 'origin+keyid+key (empty: the vkey inside the pack)',
   'evidence.vkey.note': 'Give the vkey you got by another channel (in person, by phone, from the operator). Left empty, the pack\'s own vkey is used, which shows only that the file is consistent with itself, not that it comes from that ledger.',
-  'evidence.vkey.pinned': 'Use the vkey this browser pinned',
+  'evidence.vkey.pinned': 'Use the vkey this browser pinned (this site\'s ledger)',
+  'evidence.vkey.pinned.note': 'The vkey this browser pinned is the key of the ledger this site serves, recorded the first time this browser checked it (see "Checkpoint audit"); it does not come from the pack. It applies only to a pack that should come from this site\'s ledger; for a pack of another ledger, give a vkey you got by another channel.',
   'evidence.witnesses': 'Witness keys (one a line, optional)',
+  'evidence.witnesses.note': 'These keys are used for this check only. Filled in beforehand: the witness keys this browser keeps (the ones "Checkpoint audit" uses).',
+  'evidence.witnesses.keep': 'Also keep them as this browser\'s trusted witness keys ("Checkpoint audit" will use them too)',
   'evidence.quorum': 'Quorum (optional: all)',
   'evidence.check': 'Check',
   'evidence.working': 'Checking in this browser…',
   'evidence.ok': 'Verified offline: {n} entries ({r} of the record, {k} key registrations) are in the ledger {origin} at tree size {size}, signed by registered keys with the authority shown.',
   'evidence.key.pack': 'Log key {id} was taken from this file: compare it with the key the ledger publishes.',
   'evidence.key.user': 'The checkpoint was checked with the log key you gave ({id}).',
-  'evidence.key.differs': 'Note: the vkey inside the pack differs from yours.',
+  'evidence.key.pinned': 'The checkpoint was checked with the log key this browser pinned ({id}): this site\'s ledger\'s key, not the pack\'s own.',
+  'evidence.key.differs': 'Note: the vkey inside the pack is not the one this check used.',
   'evidence.witness.none': 'The checkpoint carries {n} cosignature lines, not checked (no witness keys given).',
   'evidence.witness.ok': '{k} of {n} witnesses cosigned, checked (quorum {q}).',
   'evidence.fail': 'NOT VERIFIED: {why}',
@@ -462,6 +472,8 @@ const en = {
   'evidence.vkey.used': 'vkey used',
   'evidence.limits': 'What a pack does not prove: that the ledger holds nothing else about the person. Each entry in it is in the log, unaltered, and signed by a key with the authority shown; an omitted entry (a retraction, a later revocation of a signer\'s key) cannot be seen from the pack alone. For completeness, ask for probity verify or probity-audit tiles over the whole log.',
   'evidence.lines.bad': 'The page shows seq {seq} otherwise than the signed record entry of the pack, or shows one the pack does not hold.',
+  'evidence.lines.missing': 'The page shows no line for seq {seq}, a record entry of the pack.',
+  'evidence.lines.stray': 'The page\'s record table holds {n} row(s) that are no line of a record entry of the pack.',
   'banner.cons': 'WARNING: the ledger\'s checkpoint is not consistent with what this browser saw before. See "Checkpoint audit".',
 };
 
@@ -601,9 +613,7 @@ export function setLang(next) {
 
 // The text of `key` in the current language, {name} replaced from `vars`.
 export function t(key, vars = {}) {
-  const table = current === 'en' ? en : zh;
-  const text = table[key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return tIn(current, key, vars);
 }
 
 // The label of a program name of `kind` (eventType, outcome, rule, role, value), or the
@@ -618,8 +628,9 @@ export const hasLabel = (kind, name) => Boolean(LABELS[kind]?.[name]);
 export const OUTCOMES = Object.keys(LABELS.outcome);
 export const fieldLabel = (name) => (current === 'en' ? name : (zh[`field.${name}`] ?? name));
 
-// The text of `key` in `language` ('zh' or 'en') whatever the page's language is: for a
-// page that carries both languages at once (an evidence pack, evidence_page.js).
+// The text of `key` in `language` ('zh' or 'en'), {name} replaced from `vars`: t's in
+// the current language, and whatever the page's language is for a page that carries
+// both languages at once (an evidence pack, evidence_page.js).
 export function tIn(language, key, vars = {}) {
   const text = (language === 'en' ? en : zh)[key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));

@@ -63,6 +63,9 @@ export function acceptServerKey(vkey) {
   cached = null;
 }
 
+// The log's key as this browser pinned it (loadLog pins it on first sight), or null.
+export const pinnedVkey = () => load(PIN)?.vkey ?? null;
+
 export const witnessKeys = () => load(WITNESSES) ?? [];
 export function setWitnessKeys(list) {
   save(WITNESSES, list);
@@ -89,29 +92,27 @@ async function fetchCheckpoint() {
   const noteText = await getText('/checkpoint', { signed: false });
   const result = { log, pinned, pinStatus: status, note: noteText, verified: false,
                    error: null, checkpoint: null, signatures: [], consistency: null };
-  let parsed;
   try {
     const vkey = await v.parseVkey(pinned);
-    parsed = v.parseNote(noteText);
+    const parsed = v.parseNote(noteText);
+    // Shown as they are (none checked) should the checkpoint not verify.
     result.signatures = parsed.signatures.map((s) => ({ name: s.name, keyId: v.hex(s.keyId),
                                                         kind: 'unknown', ok: null }));
-    await v.verifyNote(parsed, vkey);
-    const cp = v.parseCheckpoint(parsed.text);
+    // The witness keys stored here: one that does not parse is shown as such on the
+    // audit page, not here; a line that does not verify is shown as such.
+    const checked = await v.verifyCheckpoint(parsed, vkey, witnessKeys());
+    const cp = checked.checkpoint;
     if (cp.origin !== vkey.name) throw new v.VerifyError(`the origin ${cp.origin} is not the key's name ${vkey.name}`);
     if (cp.origin !== log.origin) throw new v.VerifyError(`the origin ${cp.origin} is not the log's ${log.origin}`);
     result.checkpoint = cp;
     result.verified = true;
-    parsed.signatures.forEach((s, i) => {
-      if (s.name === vkey.name && v.equalBytes(s.keyId, vkey.keyId))
-        Object.assign(result.signatures[i], { kind: 'log', ok: true });
-    });
+    result.signatures = checked.signatures;
   } catch (e) {
     if (!(e instanceof v.VerifyError)) throw e;
     result.error = e.message;
     setState({ consistency: null });
     return result;
   }
-  await checkWitnesses(parsed, result);
   result.consistency = await checkConsistency(result.checkpoint);
   setState({ consistency: result.consistency });
   return result;
@@ -136,8 +137,7 @@ export async function accessCheckpoint() {
   }
   try {
     const vkey = await v.parseVkey(pinned);
-    const parsed = await v.verifyNote(note, vkey);
-    const cp = v.parseCheckpoint(parsed.text);
+    const cp = (await v.verifyCheckpoint(note, vkey)).checkpoint;
     if (cp.origin !== `${vkey.name}/access`)
       throw new v.VerifyError(`the origin ${cp.origin} is not ${vkey.name}/access`);
     const seen = load(SEEN_ACCESS);
@@ -167,31 +167,6 @@ export async function accessCheckpoint() {
   } catch (e) {
     if (!(e instanceof v.VerifyError)) throw e;
     return { status: 'fail', note, error: e.message };
-  }
-}
-
-async function checkWitnesses(parsed, result) {
-  const keys = [];
-  for (const text of witnessKeys()) {
-    try {
-      keys.push(await v.asCosigner(await v.parseVkey(text)));
-    } catch {
-      // A malformed stored key is shown as such on the audit page, not here.
-    }
-  }
-  for (const [i, s] of parsed.signatures.entries()) {
-    if (result.signatures[i].kind === 'log') continue;
-    const key = keys.find((k) => k.name === s.name && v.equalBytes(k.keyId, s.keyId));
-    if (!key) continue;
-    result.signatures[i].kind = 'witness';
-    try {
-      result.signatures[i].time = await v.verifyCosignature(s, parsed.text, key);
-      result.signatures[i].ok = true;
-    } catch (e) {
-      if (!(e instanceof v.VerifyError)) throw e;
-      result.signatures[i].ok = false;
-      result.signatures[i].error = e.message;
-    }
   }
 }
 

@@ -311,6 +311,79 @@ export function parseCheckpoint(text) {
   return { origin, size: n, root: rootBytes };
 }
 
+// A checkpoint note (text, or parseNote's result) checked: signed by the log key `vkey`
+// (text or parseVkey's result; verifyNote), its body a checkpoint (parseCheckpoint), and
+// each other line by one of `witnesses` (vkey texts; a plain note key counts as its
+// cosigner key, asCosigner) checked as a cosignature. Throws VerifyError when the note,
+// the log's signature or the checkpoint does not check. Whether the checkpoint's origin
+// is the one expected is the caller's to say.
+//
+// What the witnesses say never throws; what to make of it is the caller's (the Evidence
+// check refuses it, the audit page shows it): `problems` lists, in the order met, a
+// witness key that does not parse, two different keys with one name and key id (the
+// first is used), and a `quorum` (how many of the given witnesses must have cosigned;
+// default all of them) outside 0 to that number. A blank witness text is skipped.
+// Returns { text, checkpoint, vkey, signatures: [{ name, keyId (hex), kind: log|witness|
+// unknown, ok: true|false|null, time (a witness's, when ok), error (when not) }],
+// witnesses: { given (distinct keys), quorum, cosigned: [{ name, keyId, time }] (each
+// key once, the time of its first line that verifies), met, problems } }.
+export async function verifyCheckpoint(note, vkey, witnesses = [], quorum = undefined) {
+  const key = typeof vkey === 'string' ? await parseVkey(vkey) : vkey;
+  const parsed = await verifyNote(note, key);
+  const checkpoint = parseCheckpoint(parsed.text);
+  const problems = [];
+  const given = [];
+  for (const w of witnesses ?? []) {
+    const text = String(w).trim();
+    if (!text) continue;
+    let k;
+    try {
+      k = await asCosigner(await parseVkey(text));
+    } catch (e) {
+      if (!(e instanceof VerifyError)) throw e;
+      problems.push(`the witness key ${text} is not a verifier key: ${e.message}`);
+      continue;
+    }
+    const twin = given.find((x) => x.name === k.name && equalBytes(x.keyId, k.keyId));
+    if (twin && !equalBytes(twin.publicKey, k.publicKey)) problems.push(`two different witness keys are both ${text}`);
+    if (!twin) given.push(k);
+  }
+  let need = given.length;
+  if (given.length && !(quorum === undefined || quorum === null || quorum === '')) {
+    need = Number(quorum);
+    if (!Number.isSafeInteger(need) || need < 0 || need > given.length) {
+      problems.push(`the quorum ${quorum} is not between 0 and the ${given.length} witness keys`);
+      need = given.length;
+    }
+  }
+  const signatures = [];
+  const cosigned = new Map();
+  for (const s of parsed.signatures) {
+    const line = { name: s.name, keyId: hex(s.keyId), kind: 'unknown', ok: null };
+    signatures.push(line);
+    if (s.name === key.name && equalBytes(s.keyId, key.keyId)) {
+      Object.assign(line, { kind: 'log', ok: true });
+      continue;
+    }
+    const k = given.find((x) => x.name === s.name && equalBytes(x.keyId, s.keyId));
+    if (!k) continue;
+    line.kind = 'witness';
+    try {
+      line.time = await verifyCosignature(s, parsed.text, k);
+      line.ok = true;
+      if (!cosigned.has(k)) cosigned.set(k, line.time);
+    } catch (e) {
+      if (!(e instanceof VerifyError)) throw e;
+      Object.assign(line, { ok: false, error: e.message });
+    }
+  }
+  return {
+    text: parsed.text, checkpoint, vkey: key, signatures,
+    witnesses: { given: given.length, quorum: need, met: cosigned.size >= need, problems,
+                 cosigned: [...cosigned].map(([k, time]) => ({ name: k.name, keyId: hex(k.keyId), time })) },
+  };
+}
+
 // ---- the Entry (docs/formats.md §1 and §4) ------------------------------------------------
 
 // The union tags of struct Event, in order (formats.md §1).

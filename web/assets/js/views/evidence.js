@@ -3,28 +3,11 @@
 // from the signed bodies), with the ledger's vkey and witness keys the user gives. No
 // sign-in, no upload, no network request. The record is shown from the verified entries.
 
-import { fieldLabel, hasLabel, label, t } from '../i18n.js';
-import { verifyPack } from '../evidence.js';
-import { setWitnessKeys, trustState, witnessKeys } from '../trust.js';
+import { label, t } from '../i18n.js';
+import { failureMessage, verifyPack } from '../evidence.js';
+import { pinnedVkey, setWitnessKeys, witnessKeys } from '../trust.js';
 import { h, mono, replace } from '../ui.js';
-
-function valueText(v) {
-  if (v === null || v === undefined) return '';
-  if (Array.isArray(v)) return v.map(valueText).join(', ');
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldLabel(k)} ${valueText(x)}`).join(', ');
-  if (typeof v === 'string' && hasLabel('value', v)) return label('value', v);
-  return String(v);
-}
-
-// The fields of a verified entry, as shown in the pack (each checked against the body).
-function fields(entry) {
-  const rows = Object.entries(entry.event).filter(([k]) => k !== 'type' && k !== 'id');
-  return h('dl', { class: 'fields' },
-           rows.map(([k, v]) => [h('dt', {}, fieldLabel(k)),
-                                 h('dd', {}, k === 'target' ? `${t('common.seq')} ${v}`
-                                     : k === 'publicKey' ? mono(String(v).replace(/-----[^-]+-----|\s/g, '').slice(0, 24) + '…')
-                                     : valueText(v))]));
-}
+import { eventFields } from './records.js';
 
 function signerText(s) {
   return t('evidence.signer', { keyid: s.keyId.slice(0, 12), holder: s.holder, role: label('role', s.role),
@@ -37,13 +20,16 @@ function asOfText(asOf) {
   return t('evidence.asof.now');
 }
 
-function verdict(r) {
+// The verdict; `source` says whose vkey checked the checkpoint: the pack's own (none
+// given), the one this browser pinned (trust.js pinnedVkey: this site's ledger's), or
+// one the user typed.
+function verdict(r, source) {
   const w = r.witnesses;
   return h('div', { class: 'result result-ok', id: 'evidence-verdict', role: 'status', dataset: { state: 'ok' } },
            h('p', {}, '✓ ', t('evidence.ok', { n: r.entries.length, r: r.records.length, k: r.keys.length,
                                                 origin: r.origin, size: r.checkpoint.size })),
-           h('p', { id: 'evidence-key', dataset: { fromPack: String(r.vkey.fromPack) } },
-             r.vkey.fromPack ? t('evidence.key.pack', { id: r.vkey.keyId }) : t('evidence.key.user', { id: r.vkey.keyId }),
+           h('p', { id: 'evidence-key', dataset: { fromPack: String(r.vkey.fromPack), source } },
+             t(`evidence.key.${source}`, { id: r.vkey.keyId }),
              !r.vkey.fromPack && !r.vkey.sameAsPack ? [' ', t('evidence.key.differs')] : null),
            h('p', { id: 'evidence-witnesses-status', dataset: { checked: String(w.checked) } },
              w.checked ? t('evidence.witness.ok', { k: w.cosigned.length, n: w.given, q: w.quorum })
@@ -65,7 +51,7 @@ function record(r) {
                                               ? h('p', { class: 'withdrawn-note' }, t('evidence.withdrawn', { by: x.withdrawnBy, reason: x.withdrawnReason ?? '' }))
                                               : null,
                                           x.erasedBy !== null ? h('p', { class: 'note' }, t('evidence.erased', { by: x.erasedBy })) : null,
-                                          fields(x),
+                                          eventFields(x.event, { seqLinks: false }),
                                           h('p', { class: 'signer' }, signerText(x.signer))))));
 }
 
@@ -101,8 +87,9 @@ export async function evidenceView(main) {
   const vkey = h('input', { type: 'text', id: 'evidence-vkey', spellcheck: false, autocomplete: 'off',
                             placeholder: t('evidence.vkey.placeholder') });
   const witnesses = h('textarea', { id: 'evidence-witnesses', rows: 2, spellcheck: false }, witnessKeys().join('\n'));
+  const keepWitnesses = h('input', { type: 'checkbox', id: 'evidence-keep-witnesses' });
   const quorum = h('input', { type: 'text', id: 'evidence-quorum', inputmode: 'numeric', autocomplete: 'off' });
-  const pinned = trustState().pin?.pinned;
+  const pinned = pinnedVkey();
   let text = null;
   let name = '';
   let run = 0;
@@ -112,21 +99,24 @@ export async function evidenceView(main) {
     const mine = ++run;
     replace(status, h('p', { class: 'loading' }, t('evidence.working')));
     replace(report);
+    // The witness keys typed here are for this check; the browser's own (the audit
+    // page's) change only when the user asks.
     const list = witnesses.value.split('\n').map((x) => x.trim()).filter(Boolean);
-    if (list.join('\n') !== witnessKeys().join('\n')) setWitnessKeys(list);
+    if (keepWitnesses.checked && list.join('\n') !== witnessKeys().join('\n')) setWitnessKeys(list);
+    const given = vkey.value.trim();
+    const source = !given ? 'pack' : given === pinned ? 'pinned' : 'user';
     try {
-      const r = await verifyPack(text, { vkey: vkey.value.trim() || undefined, witnesses: list,
+      const r = await verifyPack(text, { vkey: given || undefined, witnesses: list,
                                          quorum: quorum.value.trim() === '' ? undefined : Number(quorum.value.trim()) });
       if (mine !== run) return;
-      replace(status, verdict(r));
+      replace(status, verdict(r, source));
       replace(report, record(r), keys(r), checkpoint(r), h('p', { class: 'note', id: 'evidence-limits' }, t('evidence.limits')));
     } catch (e) {
       if (mine !== run) return;
-      const why = `${name ? `${name}: ` : ''}${e?.message ?? e}`;
+      const [key, vars] = failureMessage(e, name);
       replace(status, h('div', { class: 'result result-fail', id: 'evidence-verdict', role: 'alert',
                                  dataset: { state: 'fail', seq: e?.seq ?? '', check: e?.check ?? '' } },
-                        '✗ ', e?.name === 'NotSupportedError' ? t('evidence.unsupported', { why: e.message })
-                            : t('evidence.fail', { why })));
+                        '✗ ', t(key, vars)));
     }
   };
 
@@ -150,11 +140,14 @@ export async function evidenceView(main) {
             h('p', {}, t('evidence.lead')),
             h('label', { class: 'file', for: 'evidence-file' }, h('span', {}, t('evidence.file')), file),
             h('label', { class: 'file', for: 'evidence-vkey' }, h('span', {}, t('evidence.vkey')), vkey),
-            pinned ? h('button', { type: 'button', class: 'small', id: 'evidence-use-pinned',
-                                   onclick: () => { vkey.value = pinned; } }, t('evidence.vkey.pinned')) : null,
             h('p', { class: 'note' }, t('evidence.vkey.note')),
+            pinned ? [h('button', { type: 'button', class: 'small', id: 'evidence-use-pinned',
+                                    onclick: () => { vkey.value = pinned; } }, t('evidence.vkey.pinned')),
+                      h('p', { class: 'note', id: 'evidence-pinned-note' }, t('evidence.vkey.pinned.note'))]
+                   : null,
             h('label', { class: 'file', for: 'evidence-witnesses' }, h('span', {}, t('evidence.witnesses')), witnesses),
-            h('p', { class: 'note' }, t('audit.witnesses.lead')),
+            h('p', { class: 'note' }, t('evidence.witnesses.note')),
+            h('label', { class: 'check', for: 'evidence-keep-witnesses' }, keepWitnesses, ' ', t('evidence.witnesses.keep')),
             h('label', { class: 'file', for: 'evidence-quorum' }, h('span', {}, t('evidence.quorum')), quorum),
             h('button', { type: 'button', id: 'evidence-check', onclick: check }, t('evidence.check'))),
           status,

@@ -49,11 +49,14 @@ function valueText(v) {
   return String(v);
 }
 
-export function eventFields(event) {
+// The fields of `event` but its id and type, "label: value" each. A target seq is a link
+// to that entry's page, unless `seqLinks` is false (a page that reads no server: the
+// Evidence page).
+export function eventFields(event, { seqLinks = true } = {}) {
   const rows = Object.entries(event ?? {}).filter(([k]) => k !== 'type' && k !== 'id');
   return h('dl', { class: 'fields' },
            rows.map(([k, val]) => [h('dt', {}, fieldLabel(k)),
-                                   h('dd', {}, k === 'target' ? seqLink(val)
+                                   h('dd', {}, k === 'target' ? (seqLinks ? seqLink(val) : `${t('common.seq')} ${val}`)
                                        : k === 'publicKey' ? mono(String(val).replace(/-----[^-]+-----|\s/g, '').slice(0, 24) + '…')
                                        : valueText(val))]));
 }
