@@ -15,6 +15,7 @@
 #include "projections/reports.h"
 #include "tools/client.h"
 #include "tools/commands.h"
+#include "tools/terminal.h"
 
 namespace probity::cli {
 namespace {
@@ -36,7 +37,10 @@ std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vect
   std::vector<Envelope> out;
   out.reserve(lines.size());
   RandomFn random = SystemRandom();
+  // Progress on a terminal (interface.md: long work shows it), for a large file only.
+  auto progress = lines.size() >= 1000 ? ProgressReporter(args.command + ": signed") : nullptr;
   for (const auto& line : lines) {
+    if (progress && (out.size() % 512 == 0)) progress(out.size(), lines.size());
     auto prepared = codec.Prepare(line.text, random);
     if (!prepared.ok()) {
       *exit_code =
@@ -47,6 +51,7 @@ std::optional<std::vector<Envelope>> SignLines(const Args& args, const std::vect
     out.push_back(SignEnvelope(prepared->body, origin, key));
     out.back().sealed = std::move(prepared->sealed);
   }
+  if (progress) progress(out.size(), lines.size());
   return out;
 }
 
@@ -523,6 +528,7 @@ int Log(const Args& args) {
   const auto& codec = (*ledger)->codec();
   const LedgerView snapshot = (*ledger)->View();
   uint64_t size = snapshot.size();
+  const size_t width = args.Has("wide") ? 0 : OutputColumns();  // tools/terminal.h
   for (uint64_t seq = from; seq < size && seq - from < limit; ++seq) {
     auto entry = snapshot.ReadEntry(seq);
     if (!entry.ok()) return FailStatus(args, entry.status());
@@ -545,9 +551,12 @@ int Log(const Args& args) {
       auto signer = LookUpKey(snapshot.state(), entry->envelope.key_id);
       std::string who = HexEncode(entry->envelope.key_id).substr(0, 12);
       if (signer.ok() && signer->has_value()) who += "(" + RoleName((*signer)->role) + ")";
-      std::cout << seq << "  " << FormatTimestamp(entry->recorded_at_us) << "  "
-                << EventTypeName(event.which()) << "  " << who << "  "
-                << Summary(codec, event, args.Has("include-sensitive"), sealed) << "\n";
+      for (const auto& line :
+           Wrap(std::to_string(seq) + "  " + FormatTimestamp(entry->recorded_at_us) + "  " +
+                    EventTypeName(event.which()) + "  " + who + "  " +
+                    Summary(codec, event, args.Has("include-sensitive"), sealed),
+                width, 0, 4))
+        std::cout << line << "\n";
     }
   }
   return kExitOk;

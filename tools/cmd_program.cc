@@ -41,58 +41,78 @@ void PrintRecord(const PersonRecordReport& report, const AsOf& as_of, Lang lang,
   Page(RecordView(report, as_of, lang, wide ? 0 : OutputColumns()));
 }
 
-void PrintRoster(const RosterReport& report) {
+// The width report tables wrap at: the terminal's (or 80 columns), none with --wide.
+size_t TableWidth(const Args& args) { return args.Has("wide") ? 0 : OutputColumns(); }
+
+// `text` wrapped to `width` (0: not wrapped), continuation lines indented by `hang`.
+void PrintWrapped(const std::string& text, size_t width, size_t indent, size_t hang) {
+  for (const auto& line : Wrap(text, width, indent, hang)) std::cout << line << "\n";
+}
+
+void PrintBasis(const ReportBasis& basis, size_t width) {
+  PrintWrapped(BasisLine(basis), width, 0, 2);
+}
+
+void PrintRoster(const RosterReport& report, size_t width) {
   std::cout << "on site on " << report.date << "\n";
   for (const auto& c : report.cities) {
     size_t people = 0;
     for (const auto& g : c.groups) people += g.members.size();
-    std::cout << "\n"
-              << c.city << " " << c.name << " (" << c.region << "): " << c.groups.size()
-              << " groups, " << people << " on site; party branch secretary: "
-              << (c.secretary.empty() ? "none named" : c.secretary + " " + c.secretary_name)
-              << "\n";
+    std::cout << "\n";
+    PrintWrapped(c.city + " " + c.name + " (" + c.region + "): " + std::to_string(c.groups.size()) +
+                     " groups, " + std::to_string(people) + " on site; party branch secretary: " +
+                     (c.secretary.empty() ? "none named" : c.secretary + " " + c.secretary_name),
+                 width, 0, 4);
     for (const auto& g : c.groups) {
-      std::cout << "  " << g.group << "  " << g.kind << ", lead unit " << g.lead_unit << " "
-                << g.lead_unit_name << (g.task.empty() ? "" : ", task: " + g.task) << "\n";
+      PrintWrapped(g.group + "  " + g.kind + ", lead unit " + g.lead_unit + " " + g.lead_unit_name +
+                       (g.task.empty() ? "" : ", task: " + g.task),
+                   width, 2, 4);
       if (!g.leader) std::cout << "    (no leader on site)\n";
       for (const auto& m : g.members) {
-        std::cout << "    " << Pad(EnumName(m.position), 7) << m.person << " " << Pad(m.name, 8)
-                  << " " << m.unit << "  " << m.from << ".." << m.to
-                  << (m.recall_due ? "  recall due (R1)" : "") << "\n";
+        PrintWrapped(Pad(EnumName(m.position), 7) + m.person + " " + Pad(m.name, 8) + " " + m.unit +
+                         "  " + m.from + ".." + m.to + (m.recall_due ? "  recall due (R1)" : ""),
+                     width, 4, 4);
       }
     }
   }
-  std::cout << "\n" << BasisLine(report.basis) << "\n";
+  std::cout << "\n";
+  PrintBasis(report.basis, width);
 }
 
-void PrintEligibility(const EligibilityReport& report) {
+// A line a person (or unit): id, name, unit and category, then the outcomes (wrapped
+// under their first); below it, indented, the reasons and the events they rest on.
+void PrintEligibility(const EligibilityReport& report, size_t width) {
   std::cout << "eligibility " << report.year << (report.units ? " (units)" : " (persons)") << ": "
             << report.lines.size() << " listed\n";
   for (const auto& l : report.lines) {
-    std::cout << Pad(l.id, 10) << Pad(l.name, 22)
-              << (report.units ? "" : Pad(l.unit, 8) + Pad(CategoryName(l), 19))
-              << Join(l.outcomes, ";") << (l.review_required ? "  REVIEW" : "") << "\n    "
-              << l.reasons << "; events " << JoinSeqs(l.events, ", ") << "\n";
+    std::string head = Pad(l.id, 10) + Pad(l.name, report.units ? 22 : 12) +
+                       (report.units ? "" : Pad(l.unit, 6) + Pad(CategoryName(l), 19));
+    PrintWrapped(head + Join(l.outcomes, ", ") + (l.review_required ? "  REVIEW" : ""), width, 0,
+                 Width(head));
+    PrintWrapped(l.reasons + "; events " + JoinSeqs(l.events, ", "), width, 4, 2);
   }
-  std::cout << BasisLine(report.basis) << "\n";
+  PrintBasis(report.basis, width);
 }
 
-void PrintLeave(const LeaveReport& report) {
-  std::cout << "compensatory leave of " << report.person << " (R5): accrued " << report.accrued
-            << ", granted " << report.granted << ", left " << report.left
-            << " days; rotation leave granted " << report.rotation_granted << " days\n"
-            << BasisLine(report.basis) << "\n";
+void PrintLeave(const LeaveReport& report, size_t width) {
+  PrintWrapped("compensatory leave of " + report.person + " (R5): accrued " +
+                   std::to_string(report.accrued) + ", granted " + std::to_string(report.granted) +
+                   ", left " + std::to_string(report.left) + " days; rotation leave granted " +
+                   std::to_string(report.rotation_granted) + " days",
+               width, 0, 2);
+  PrintBasis(report.basis, width);
 }
 
-void PrintExplanations(const ExplanationsReport& report) {
+void PrintExplanations(const ExplanationsReport& report, size_t width) {
   std::cout << report.open.size()
             << " missed targets await the guarantor unit's explanation (R9)\n";
   for (const auto& o : report.open) {
-    std::cout << "  " << o.city << " " << Pad(o.name, 8) << " " << o.year << " " << Pad(o.scope, 7)
-              << " guarantor " << o.guarantor << ", assessed " << o.assessed_on << " (seq " << o.seq
-              << ")\n";
+    PrintWrapped(o.city + " " + Pad(o.name, 8) + " " + std::to_string(o.year) + " " +
+                     Pad(o.scope, 7) + " guarantor " + o.guarantor + ", assessed " + o.assessed_on +
+                     " (seq " + std::to_string(o.seq) + ")",
+                 width, 2, 4);
   }
-  std::cout << BasisLine(report.basis) << "\n";
+  PrintBasis(report.basis, width);
 }
 
 // ---- asking the server ----
@@ -142,36 +162,12 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
         args, body, [&](std::string_view json) { return EligibilityFromJson(json, year, units); },
         [&](EligibilityReport& r) {
           r.basis = basis;
-          PrintEligibility(r);
+          PrintEligibility(r, TableWidth(args));
         });
   }
   std::cout << body << (format == "json" ? "\n" : "");
   std::cerr << BasisLine(basis) << "\n";
   return kExitOk;
-}
-
-// The eligibility list as the CSV's cells (a header row, then a row a line), for a
-// workbook; lists joined with ";".
-std::vector<std::vector<std::string>> EligibilityTable(const EligibilityReport& report) {
-  std::vector<std::vector<std::string>> out;
-  if (report.units)
-    out.push_back({"unit", "name", "outcomes", "reviewRequired", "reasons", "events"});
-  else
-    out.push_back(
-        {"person", "name", "unit", "category", "outcomes", "reviewRequired", "reasons", "events"});
-  for (const auto& l : report.lines) {
-    std::vector<std::string> row = {l.id, l.name};
-    if (!report.units) {
-      row.push_back(l.unit);
-      row.push_back(CategoryName(l));
-    }
-    row.push_back(Join(l.outcomes, ";"));
-    row.push_back(l.review_required ? "true" : "false");
-    row.push_back(l.reasons);
-    row.push_back(JoinSeqs(l.events, ";"));
-    out.push_back(std::move(row));
-  }
-  return out;
 }
 
 }  // namespace
@@ -196,7 +192,7 @@ std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerVi
                   "; give the id");
 }
 
-int Record(const Args& args) {
+std::variant<AsOf, int> AsOfOptions(const Args& args) {
   AsOf as_of;
   if (auto d = args.Option("as-of")) {
     if (!ParseDay(*d)) return Fail(args, kExitUsage, "--as-of must be a date YYYY-MM-DD");
@@ -209,12 +205,24 @@ int Record(const Args& args) {
   }
   if (as_of.date && as_of.seq)
     return Fail(args, kExitUsage, "give --as-of or --as-of-seq, not both");
-  Lang lang = LangFromLocale();
-  if (auto l = args.Option("lang")) {
-    auto parsed = ParseLang(*l);
-    if (!parsed) return Fail(args, kExitUsage, "--lang must be zh or en");
-    lang = *parsed;
-  }
+  return as_of;
+}
+
+std::variant<Lang, int> LangOption(const Args& args) {
+  auto l = args.Option("lang");
+  if (!l) return LangFromLocale();
+  auto parsed = ParseLang(*l);
+  if (!parsed) return Fail(args, kExitUsage, "--lang must be zh or en");
+  return *parsed;
+}
+
+int Record(const Args& args) {
+  auto parsed_as_of = AsOfOptions(args);
+  if (auto* code = std::get_if<int>(&parsed_as_of)) return *code;
+  const AsOf as_of = std::get<AsOf>(parsed_as_of);
+  auto parsed_lang = LangOption(args);
+  if (auto* code = std::get_if<int>(&parsed_lang)) return *code;
+  const Lang lang = std::get<Lang>(parsed_lang);
   bool wide = args.Has("wide");
   if (args.remote()) {
     if (args.Has("include-sensitive")) return SensitiveIsRemote(args);
@@ -254,7 +262,8 @@ int Roster(const Args& args) {
     auto body = Remote::Read(args, target);
     if (auto* code = std::get_if<int>(&body)) return *code;
     if (args.Has("json")) return PrintBody(std::get<std::string>(body));
-    return Render(args, std::get<std::string>(body), RosterFromJson, PrintRoster);
+    return Render(args, std::get<std::string>(body), RosterFromJson,
+                  [&](const auto& r) { PrintRoster(r, TableWidth(args)); });
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
@@ -264,7 +273,7 @@ int Roster(const Args& args) {
     std::cout << RosterJson(*report) << "\n";
     return kExitOk;
   }
-  PrintRoster(*report);
+  PrintRoster(*report, TableWidth(args));
   return kExitOk;
 }
 
@@ -272,22 +281,22 @@ int Eligibility(const Args& args) {
   auto year = ParseUint(args.positional[0]);
   if (!year || *year < 1900 || *year > 9999)
     return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
-  std::string format = args.Option("format").value_or("table");
-  if (args.Has("json")) format = "json";
+  std::optional<std::string> asked = args.Option("format");
+  if (args.Has("json")) asked = "json";
+  std::string format = asked.value_or("table");
   if (format != "table" && format != "csv" && format != "json" && format != "xlsx") {
     return Fail(args, kExitUsage, "--format must be table, csv, json or xlsx");
   }
   bool units = args.Has("units");
-  if (args.remote()) return RemoteEligibility(args, static_cast<int>(*year), units, format);
   auto output = args.Option("output");
-  if (output && output->size() > 5 && output->substr(output->size() - 5) == ".xlsx" &&
-      !args.Option("format") && !args.Has("json"))
-    format = "xlsx";
-  if (format == "xlsx" && !output)
+  if (output) {
+    auto chosen = ExportFormat(args, *output, asked, {"csv", "json", "xlsx"});
+    if (auto* code = std::get_if<int>(&chosen)) return *code;
+    format = std::get<std::string>(chosen);
+  } else if (format == "xlsx") {
     return Fail(args, kExitUsage, "--format xlsx writes a file: add -o FILE.xlsx");
-  if (output && format == "table")
-    return Fail(args, kExitUsage,
-                "-o writes csv, json or xlsx: add --format csv, --json, or name FILE.xlsx");
+  }
+  if (args.remote()) return RemoteEligibility(args, static_cast<int>(*year), units, format);
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const LedgerView view = (*ledger)->View();
@@ -299,9 +308,9 @@ int Eligibility(const Args& args) {
     if (!basis.ok()) return FailStatus(args, basis.status());
     std::string bytes = format == "json" ? JsonWithBasis(EligibilityJson(*report), *basis)
                         : format == "xlsx"
-                            ? XlsxWithBasis(EligibilityTable(*report),
+                            ? XlsxWithBasis(EligibilityRows(*report),
                                             "eligibility " + std::to_string(*year), *basis)
-                            : CsvWithBasis(EligibilityCsv(*report), units ? 6 : 8, *basis);
+                            : CsvWithBasis(EligibilityRows(*report), *basis);
     return WriteExport(args, *output, bytes, *basis);
   }
   if (format == "json") {
@@ -314,7 +323,7 @@ int Eligibility(const Args& args) {
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
-  PrintEligibility(*report);
+  PrintEligibility(*report, TableWidth(args));
   return kExitOk;
 }
 
@@ -323,7 +332,8 @@ int Leave(const Args& args) {
     auto body = Remote::Read(args, "/v1/persons/" + Client::Escape(args.positional[0]) + "/leave");
     if (auto* code = std::get_if<int>(&body)) return *code;
     if (args.Has("json")) return PrintBody(std::get<std::string>(body));
-    return Render(args, std::get<std::string>(body), LeaveFromJson, PrintLeave);
+    return Render(args, std::get<std::string>(body), LeaveFromJson,
+                  [&](const auto& r) { PrintLeave(r, TableWidth(args)); });
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
@@ -333,7 +343,7 @@ int Leave(const Args& args) {
     std::cout << LeaveJson(*report) << "\n";
     return kExitOk;
   }
-  PrintLeave(*report);
+  PrintLeave(*report, TableWidth(args));
   return kExitOk;
 }
 
@@ -350,7 +360,8 @@ int Explanations(const Args& args) {
     auto body = Remote::Read(args, target);
     if (auto* code = std::get_if<int>(&body)) return *code;
     if (args.Has("json")) return PrintBody(std::get<std::string>(body));
-    return Render(args, std::get<std::string>(body), ExplanationsFromJson, PrintExplanations);
+    return Render(args, std::get<std::string>(body), ExplanationsFromJson,
+                  [&](const auto& r) { PrintExplanations(r, TableWidth(args)); });
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
@@ -360,7 +371,7 @@ int Explanations(const Args& args) {
     std::cout << ExplanationsJson(*report) << "\n";
     return kExitOk;
   }
-  PrintExplanations(*report);
+  PrintExplanations(*report, TableWidth(args));
   return kExitOk;
 }
 
@@ -368,12 +379,17 @@ int Unevaluated(const Args& args) {
   auto year = ParseUint(args.positional[0]);
   if (!year || *year < 1900 || *year > 9999)
     return Fail(args, kExitUsage, "YEAR must be a year, e.g. 2019");
+  auto output = args.Option("output");
+  if (output) {
+    auto chosen = ExportFormat(args, *output, std::nullopt, {"json"}, "json");
+    if (auto* code = std::get_if<int>(&chosen)) return *code;
+  }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   const LedgerView view = (*ledger)->View();
   auto report = probity::Unevaluated(view, static_cast<int>(*year));
   if (!report.ok()) return FailStatus(args, report.status());
-  if (auto output = args.Option("output")) {
+  if (output) {
     auto basis = ExportBasisOf(view, "unevaluated " + std::to_string(*year), report->basis);
     if (!basis.ok()) return FailStatus(args, basis.status());
     return WriteExport(args, *output, JsonWithBasis(UnevaluatedJson(*report), *basis), *basis);
@@ -382,16 +398,17 @@ int Unevaluated(const Args& args) {
     std::cout << UnevaluatedJson(*report) << "\n";
     return kExitOk;
   }
-  std::cout << report->persons.size() << (report->persons.size() == 1 ? " person" : " persons")
-            << " served on site in " << report->year
-            << " without an evaluation covering that service (R10)\n";
+  size_t width = TableWidth(args);
+  PrintWrapped(std::to_string(report->persons.size()) +
+                   (report->persons.size() == 1 ? " person" : " persons") + " served on site in " +
+                   std::to_string(report->year) +
+                   " without an evaluation covering that service (R10)",
+               width, 0, 2);
   for (const auto& p : report->persons) {
-    std::cout << "  " << p.person << " " << Pad(p.name, 6) << " " << p.unit << "  ";
-    for (size_t j = 0; j < p.assignments.size(); ++j)
-      std::cout << (j ? ", " : "") << p.assignments[j];
-    std::cout << "\n";
+    std::string head = p.person + " " + Pad(p.name, 6) + " " + p.unit + "  ";
+    PrintWrapped(head + Join(p.assignments, ", "), width, 2, Width(head));
   }
-  std::cout << BasisLine(report->basis) << "\n";
+  PrintBasis(report->basis, width);
   return kExitOk;
 }
 

@@ -129,14 +129,15 @@ const std::vector<Command>& Commands() {
        Where::kSigned},
       {"log",
        {{"from", "limit"},
-        {"json", "include-sensitive"},
+        {"json", "include-sensitive", "wide"},
         0,
         0,
-        "log [--from SEQ] [--limit N] [--include-sensitive] [--json]"},
+        "log [--from SEQ] [--limit N] [--include-sensitive] [--wide] [--json]"},
        "list entries",
        "One line per entry: seq, recorded time (UTC), type, signer, summary. --json gives one\n"
        "object a line with seq, recordedAt, keyId and event. A dispatch restriction's reason\n"
-       "(R1) reads \"withheld\" unless --include-sensitive is given.\n",
+       "(R1) reads \"withheld\" unless --include-sensitive is given.\n"
+       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n",
        Log},
       {"show",
        {{"vkey"},
@@ -291,19 +292,24 @@ const std::vector<Command>& Commands() {
        "  probity evidence P0042 --as-of 2019-12-31 -o P0042-2019.html\n",
        Evidence},
       {"roster",
-       {{"date", "city"}, {"json"}, 0, 0, "roster [--date DATE] [--city CODE] [--json]"},
+       {{"date", "city"},
+        {"json", "wide"},
+        0,
+        0,
+        "roster [--date DATE] [--city CODE] [--wide] [--json]"},
        "who is on site, per city and group",
        "For each city (or --city CODE): its working groups active on DATE (default: today in\n"
        "China Standard Time) with kind, lead unit, leader and members, and the temporary\n"
-       "party branch's secretary (R8).\n",
+       "party branch's secretary (R8).\n"
+       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n",
        Roster,
        Where::kSigned},
       {"eligibility",
        {{"format", "output"},
-        {"units", "json"},
+        {"units", "json", "wide"},
         1,
         1,
-        "eligibility YEAR [--units] [--format table|csv|json|xlsx | --json] [-o FILE]",
+        "eligibility YEAR [--units] [--format table|csv|json|xlsx | --json] [--wide] [-o FILE]",
         {{"-o", "output"}}},
        "HR's year-end eligibility list",
        "Persons (or, with --units, sending units) commended or criticised in YEAR, by business\n"
@@ -311,18 +317,19 @@ const std::vector<Command>& Commands() {
        "and the seqs that decided each line (R14). Retracted events count for nothing.\n"
        "CSV is UTF-8 with a byte-order mark and a header row; columns as in --format json.\n"
        "--json is --format json. A cell that begins with = + - @ is written with a leading '\n"
-       "so that a spreadsheet never runs it as a formula.\n"
+       "so that a spreadsheet never runs it as a formula. The table's lines wrap at the\n"
+       "terminal's width (else 80 columns); --wide leaves them whole.\n"
        "  -o FILE   write the CSV, JSON or (FILE.xlsx) a workbook with its basis inside: the\n"
-       "            tree size, root,\n"
-       "            the ledger's verifier key and the checkpoint signed at that size (CSV: a\n"
-       "            last row beginning #probity; JSON: {\"basis\":...,\"result\":[...]});\n"
+       "            tree size, root, the ledger's verifier key and the checkpoint signed at\n"
+       "            that size (CSV: a last row beginning #probity; JSON: {\"basis\":...,\n"
+       "            \"result\":[...]});\n"
        "            'probity-audit report FILE' checks it alone; the same list at the same\n"
        "            tree size is the same bytes (docs/formats.md section 13)\n"
        "  probity eligibility 2019 --format csv -o eligibility-2019.csv\n",
        Eligibility,
        Where::kSigned},
       {"leave",
-       {{}, {"json"}, 1, 1, "leave PERSON [--json]"},
+       {{}, {"json", "wide"}, 1, 1, "leave PERSON [--wide] [--json]"},
        "compensatory-leave balance (R5)",
        "Days accrued, granted and left. An ended assignment accrues a day for every rest day on\n"
        "site (Saturdays, Sundays and public holidays, less make-up working days, by the\n"
@@ -330,17 +337,24 @@ const std::vector<Command>& Commands() {
        Leave,
        Where::kSigned},
       {"explanations",
-       {{"year"}, {"json"}, 0, 0, "explanations [--year Y] [--json]"},
+       {{"year"}, {"json", "wide"}, 0, 0, "explanations [--year Y] [--wide] [--json]"},
        "missed targets awaiting an explanation (R9)",
-       "Each city's missed annual or final target that its guarantor unit has not yet explained.\n",
+       "Each city's missed annual or final target that its guarantor unit has not yet explained.\n"
+       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n",
        Explanations,
        Where::kSigned},
       {"unevaluated",
-       {{"output"}, {"json"}, 1, 1, "unevaluated YEAR [--json] [-o FILE]", {{"-o", "output"}}},
+       {{"output"},
+        {"json", "wide"},
+        1,
+        1,
+        "unevaluated YEAR [--wide] [--json] [-o FILE]",
+        {{"-o", "output"}}},
        "persons who served in YEAR without an evaluation (R10)",
        "Every person who served on site in YEAR is to be evaluated (R10). Lists each person with\n"
        "an assignment in YEAR that no evaluation of theirs covers: an evaluation covers the\n"
        "service that ended on or before its date. Withdrawn events count for nothing.\n"
+       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n"
        "-o FILE writes the --json document to FILE with its basis inside, as 'eligibility -o'.\n"
        "  probity unevaluated 2019 --json\n",
        Unevaluated},

@@ -293,8 +293,12 @@ expect 0 submit more-signed.jsonl
 # ---------------------------------------------------------------------------------------
 step="log"
 total="$(entries)"
+# One line per entry with --wide (without it, a line longer than 80 columns wraps,
+# continuing indented: tests/cli/tables.sh).
+expect 0 log --wide
+[ "$(wc -l < out)" = "$total" ] || fail "log --wide does not print one line per entry"
 expect 0 log
-[ "$(wc -l < out)" = "$total" ] || fail "log does not print one line per entry"
+[ "$(grep -c '^[0-9]' out)" = "$total" ] || fail "log does not begin one line per entry"
 grep -q "^1 .*unitRegistered" out || fail "log line for seq 1 lacks its type"
 expect 0 log --from 2 --limit 3 --json
 [ "$(wc -l < out)" = "3" ] || fail "log --from 2 --limit 3 did not print three entries"

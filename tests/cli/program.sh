@@ -242,7 +242,7 @@ by = {o['person']: o for o in d['persons']}
 assert set(by['P1']) == {'person', 'name', 'unit', 'assignments'}, by['P1']
 assert by['P1']['name'] == '张伟' and by['P1']['unit'] == 'U1' and 'A1' in by['P1']['assignments'], by
 "
-p unevaluated 2019 >"$tmp/u.txt" || fail "unevaluated 2019 (table)"
+p unevaluated 2019 --wide >"$tmp/u.txt" || fail "unevaluated 2019 (table)"
 grep -q "without an evaluation covering that service (R10)" "$tmp/u.txt" || fail "unevaluated table: $(cat "$tmp/u.txt")"
 expect_exit 2 unevaluated 19x
 expect_exit 2 unevaluated
