@@ -76,7 +76,7 @@ for e in v["entries"]:
     for s in e.get("sealed", []):
         if "value" in s: s["value"] = "health"
 '
-expect 1 "a wrong sealed value" audit evidence "$tmp/bad.json" --vkey "$vkey"
+assert_exit 1 "a wrong sealed value" audit evidence "$tmp/bad.json" --vkey "$vkey"
 
 # 4. A retraction travels with what it withdraws.
 p evidence P3 --json -o "$tmp/p3.json" >/dev/null
@@ -93,19 +93,19 @@ e = [e for e in v["entries"] if e["as"] == "record"][-1]
 raw = bytearray(base64.b64decode(e["entry"])); raw[-9] ^= 1
 e["entry"] = base64.b64encode(bytes(raw)).decode()
 '
-expect 1 "a flipped byte" audit evidence "$tmp/bad.json" --vkey "$vkey"
+assert_exit 1 "a flipped byte" audit evidence "$tmp/bad.json" --vkey "$vkey"
 edit_pack "$tmp/p1.json" "$tmp/bad.json" 'v["entries"] = [e for e in v["entries"] if e["seq"] != 0]'
-expect 1 "the genesis registration dropped" audit evidence "$tmp/bad.json" --vkey "$vkey"
+assert_exit 1 "the genesis registration dropped" audit evidence "$tmp/bad.json" --vkey "$vkey"
 edit_pack "$tmp/p1.json" "$tmp/bad.json" 'v["person"] = "P2"'
-expect 1 "the pack claims another person" audit evidence "$tmp/bad.json" --vkey "$vkey"
+assert_exit 1 "the pack claims another person" audit evidence "$tmp/bad.json" --vkey "$vkey"
 "$probity" keygen "$tmp/other.pem" --quiet >/dev/null
 "$probity" --data "$tmp/other" init --admin-key "$tmp/other.pem" --origin probity.test/web >/dev/null
-expect 1 "another ledger's key" audit evidence "$tmp/p1.json" --vkey "$("$probity" --data "$tmp/other" checkpoint --vkey)"
+assert_exit 1 "another ledger's key" audit evidence "$tmp/p1.json" --vkey "$("$probity" --data "$tmp/other" checkpoint --vkey)"
 
 # 6. Witnesses: a witness that has not cosigned is refused at export; one that has is checked.
 "$probity" keygen "$tmp/w.pem" --quiet >/dev/null
 wvkey="$("$probity" witness init --key "$tmp/w.pem" --log-vkey "$vkey" --state "$tmp/wstate" --name w.test | tail -n 1)"
-expect 1 "a witness that has not cosigned" p evidence P1 --witness "$wvkey" -o "$tmp/w.html"
+assert_exit 1 "a witness that has not cosigned" p evidence P1 --witness "$wvkey" -o "$tmp/w.html"
 [ ! -e "$tmp/w.html" ] || fail "a refused export left a file"
 p checkpoint --witness-request >"$tmp/request"
 "$probity" witness add-checkpoint --key "$tmp/w.pem" --state "$tmp/wstate" "$tmp/request" >"$tmp/cosigned"
@@ -125,10 +125,10 @@ audit evidence "$tmp/w.html" --vkey "$vkey" --witness "$wvkey" >/dev/null ||
   fail "a cosigned pack was refused with its witness"
 
 # 7. Bad usage and unknown persons.
-expect 2 "no -o" p evidence P1
-expect 2 "a bad date" p evidence P1 --as-of 2019-02-30 -o "$tmp/x.html"
-expect 2 "a bad language" p evidence P1 --lang fr -o "$tmp/x.html"
-expect 1 "an unknown person" p evidence P999 -o "$tmp/x.html"
+assert_exit 2 "no -o" p evidence P1
+assert_exit 2 "a bad date" p evidence P1 --as-of 2019-02-30 -o "$tmp/x.html"
+assert_exit 2 "a bad language" p evidence P1 --lang fr -o "$tmp/x.html"
+assert_exit 1 "an unknown person" p evidence P999 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused export left a file"
-expect 1 "an unwritable place" p evidence P1 -o "$tmp/no/such/dir/x.html"
+assert_exit 1 "an unwritable place" p evidence P1 -o "$tmp/no/such/dir/x.html"
 echo "evidence.sh: ok"

@@ -9,9 +9,9 @@ bash "$here/../web/make_store.sh" "$probity" "$tmp" >/dev/null
 keys="$tmp/keys"
 missing="$tmp/no-such-store"
 
-# expect_line CODE WHAT CMD...: as expect, and stderr is one line when CODE is not 0.
-expect_line() {
-  expect "$@"
+# assert_line_exit CODE WHAT CMD...: as expect, and stderr is one line when CODE is not 0.
+assert_line_exit() {
+  assert_exit "$@"
   [ "$1" -eq 0 ] || [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
     fail "$2: stderr is not one line: $(cat "$tmp/err")"
 }
@@ -24,18 +24,18 @@ reads=(
 )
 for cmd in "${reads[@]}"; do
   read -r -a argv <<<"$cmd"
-  expect_line 0 "$cmd" p "${argv[@]}"
+  assert_line_exit 0 "$cmd" p "${argv[@]}"
   # An option no command has: bad usage.
-  expect_line 2 "$cmd --no-such-option" p "${argv[@]}" --no-such-option
+  assert_line_exit 2 "$cmd --no-such-option" p "${argv[@]}" --no-such-option
   # No store there: 3, and nothing is created.
-  expect_line 3 "$cmd on a missing store" "$probity" --data "$missing" "${argv[@]}"
+  assert_line_exit 3 "$cmd on a missing store" "$probity" --data "$missing" "${argv[@]}"
   [ ! -e "$missing" ] || fail "$cmd created $missing"
 done
 
 # A date that is not one: bad usage, in every command that takes one.
 for cmd in "record P1 --as-of 2019-13-40" "roster --date 2019-02-30" "evidence P1 -o $tmp/x.html --as-of yesterday"; do
   read -r -a argv <<<"$cmd"
-  expect_line 2 "$cmd" p "${argv[@]}"
+  assert_line_exit 2 "$cmd" p "${argv[@]}"
   grep -q "DATE\|date" "$tmp/err" || fail "$cmd: the error does not name the date: $(cat "$tmp/err")"
 done
 # A year or a number that is not one: bad usage.
@@ -43,32 +43,32 @@ for cmd in "eligibility 19x" "unevaluated -1" "explanations --year MMXIX" "show 
            "log --from x" "log --limit -3" "prove inclusion x" "checkpoint --size y" \
            "record P1 --as-of-seq z"; do
   read -r -a argv <<<"$cmd"
-  expect_line 2 "$cmd" p "${argv[@]}"
+  assert_line_exit 2 "$cmd" p "${argv[@]}"
 done
 # A missing argument: bad usage.
 for cmd in "record" "leave" "eligibility" "unevaluated" "show" "find" "evidence P1" "prove"; do
   read -r -a argv <<<"$cmd"
-  expect_line 2 "$cmd (missing argument)" p "${argv[@]}"
+  assert_line_exit 2 "$cmd (missing argument)" p "${argv[@]}"
 done
 
 # Something that is not there: refused, 1, naming it.
 for cmd in "record P999" "leave P999" "evidence P999 -o $tmp/y.html" "show 999999"; do
   read -r -a argv <<<"$cmd"
-  expect_line 1 "$cmd" p "${argv[@]}"
+  assert_line_exit 1 "$cmd" p "${argv[@]}"
   grep -q "999" "$tmp/err" || fail "$cmd: the error does not name what is missing: $(cat "$tmp/err")"
 done
 [ ! -e "$tmp/y.html" ] || fail "a refused evidence export left a file"
-expect_line 1 "prove inclusion beyond the tree" p prove inclusion 999999
-expect_line 1 "find nothing" p find 不存在
+assert_line_exit 1 "prove inclusion beyond the tree" p prove inclusion 999999
+assert_line_exit 1 "find nothing" p find 不存在
 
 # Writes: a bad key file is refused (1) before the store is touched; usage is 2.
 printf '{"type":"unitRegistered","id":"u-x","unit":"UX","name":"X","kind":"ministryDepartment"}\n' >"$tmp/one.jsonl"
-expect_line 2 "append without --key" p append "$tmp/one.jsonl"
-expect_line 1 "append with a key file that is not one" p append --key "$tmp/one.jsonl" "$tmp/one.jsonl"
-expect_line 3 "append to a missing store" "$probity" --data "$missing" append --key "$keys/admin.pem" "$tmp/one.jsonl"
+assert_line_exit 2 "append without --key" p append "$tmp/one.jsonl"
+assert_line_exit 1 "append with a key file that is not one" p append --key "$tmp/one.jsonl" "$tmp/one.jsonl"
+assert_line_exit 3 "append to a missing store" "$probity" --data "$missing" append --key "$keys/admin.pem" "$tmp/one.jsonl"
 [ ! -e "$missing" ] || fail "append created $missing"
-expect_line 2 "erase without --reason" p erase 1 --key "$keys/hr.pem"
-expect_line 2 "an unknown command" p recrod P1
+assert_line_exit 2 "erase without --reason" p erase 1 --key "$keys/hr.pem"
+assert_line_exit 2 "an unknown command" p recrod P1
 grep -q "record" "$tmp/err" || fail "no did-you-mean: $(cat "$tmp/err")"
 
 # A locked store: 3 for a writer, naming the lock; readers still read.
@@ -76,9 +76,9 @@ p serve --listen 127.0.0.1:0 >"$tmp/serve.out" 2>&1 &
 server=$!
 for _ in $(seq 50); do grep -q "stop with" "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
 grep -q "stop with" "$tmp/serve.out" || { kill "$server"; fail "serve did not start: $(cat "$tmp/serve.out")"; }
-expect_line 3 "append while a server holds the store" p append --key "$keys/admin.pem" "$tmp/one.jsonl"
+assert_line_exit 3 "append while a server holds the store" p append --key "$keys/admin.pem" "$tmp/one.jsonl"
 grep -q "locked" "$tmp/err" || { kill "$server"; fail "the error does not say locked: $(cat "$tmp/err")"; }
-expect_line 0 "record while a server holds the store" p record P1
+assert_line_exit 0 "record while a server holds the store" p record P1
 kill "$server"; wait "$server" 2>/dev/null || true
 
 echo "exit_status.sh: ok"

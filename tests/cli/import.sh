@@ -11,7 +11,7 @@ refused() {
   local what="$1" line="$2"; shift 2
   local before after
   before="$(p checkpoint | sed -n 2p)"
-  expect 1 "$what" p "$@"
+  assert_exit 1 "$what" p "$@"
   grep -q "line $line" "$tmp/err" || fail "$what: the error does not name line $line: $(cat "$tmp/err")"
   after="$(p checkpoint | sed -n 2p)"
   [ "$before" = "$after" ] || fail "$what: the log grew from $before to $after"
@@ -23,14 +23,14 @@ hr="$tmp/keys/hr.pem"
 # The template imports as it is (with a unit it names).
 p import units --template >"$tmp/units.csv"
 head -1 "$tmp/units.csv" | grep -qx "unit,name,kind,province" || fail "units template header"
-expect 0 "the units template" p import units "$tmp/units.csv" --key "$tmp/keys/admin.pem"
+assert_exit 0 "the units template" p import units "$tmp/units.csv" --key "$tmp/keys/admin.pem"
 p import persons --template >"$tmp/persons.csv"
-expect 0 "the persons template" p import persons "$tmp/persons.csv" --key "$hr"
+assert_exit 0 "the persons template" p import persons "$tmp/persons.csv" --key "$hr"
 p record P000001 | grep -q "张伟" || fail "the template's person is not registered"
 
 # A sheet as Excel saves it: BOM, CRLF, a quoted comma, columns in another order.
 printf '\xef\xbb\xbfname,category,unit,person\r\n"欧阳, 娜",contract,U2,P20\r\n周杰,civilServant,U1,P21\r\n' >"$tmp/sheet.csv"
-expect 0 "a sheet saved by a spreadsheet" p import persons "$tmp/sheet.csv" --key "$hr"
+assert_exit 0 "a sheet saved by a spreadsheet" p import persons "$tmp/sheet.csv" --key "$hr"
 [ "$(grep -c '^seq ' "$tmp/out")" -eq 2 ] || fail "two rows, not two receipts: $(cat "$tmp/out")"
 p persons --json | python3 -c '
 import json, sys
@@ -38,7 +38,7 @@ v = {p["person"]: p for p in json.load(sys.stdin)["persons"]}
 assert v["P20"]["name"] == "欧阳, 娜" and v["P20"]["category"] == "contract", v["P20"]
 assert v["P21"]["unit"] == "U1", v["P21"]' || fail "the sheet's values"
 # Again: every row already stored, nothing new.
-expect 0 "the same sheet again" p import persons "$tmp/sheet.csv" --key "$hr"
+assert_exit 0 "the same sheet again" p import persons "$tmp/sheet.csv" --key "$hr"
 [ "$(grep -c 'already stored' "$tmp/out")" -eq 2 ] || fail "a second import stored again: $(cat "$tmp/out")"
 
 # Refusals name the line; nothing lands.
@@ -63,7 +63,7 @@ refused "a quote never closed" 2 import persons "$tmp/bad.csv" --key "$hr"
 
 # Assignments, by the unit's dispatcher.
 printf 'assignment,person,group,from,to,position\nA9,P1,G1,2019-07-01,2019-07-15,member\n' >"$tmp/a.csv"
-expect 0 "an assignment" p import assignments "$tmp/a.csv" --key "$tmp/keys/dispatcher-u1.pem"
+assert_exit 0 "an assignment" p import assignments "$tmp/a.csv" --key "$tmp/keys/dispatcher-u1.pem"
 p record P1 --json | grep -q '"A9"' || fail "the imported assignment is not in the record"
 
 # An .xlsx as a spreadsheet saves it (Debian's openpyxl: shared strings, deflated parts,
@@ -92,11 +92,11 @@ ws.append(["P42", "a", "U1", "contract"])
 ws.append(["P43", "b", "U1", "nosuch"])
 wb.save(d + "/bad.xlsx")
 PY
-  expect 0 "an xlsx" p import persons "$tmp/staff.xlsx" --key "$hr"
+  assert_exit 0 "an xlsx" p import persons "$tmp/staff.xlsx" --key "$hr"
   p persons --json | grep -q '"name":"李 & <娜>"' || fail "the xlsx's text is not as written"
-  expect 0 "an xlsx with dates" p import assignments "$tmp/assign.xlsx" --key "$tmp/keys/dispatcher-u1.pem"
+  assert_exit 0 "an xlsx with dates" p import assignments "$tmp/assign.xlsx" --key "$tmp/keys/dispatcher-u1.pem"
   p record P1 --json | grep -q '"from":"2019-08-01"' || fail "a date cell is not read as a date"
-  expect 0 "an xlsx row whose optional last cell is empty" p import units "$tmp/units.xlsx" --key "$tmp/keys/admin.pem"
+  assert_exit 0 "an xlsx row whose optional last cell is empty" p import units "$tmp/units.xlsx" --key "$tmp/keys/admin.pem"
   p units U90 --json | grep -q '"unit":"U90"' || fail "the row without its empty last cell was not imported"
   refused "a bad value in an xlsx" 3 import persons "$tmp/bad.xlsx" --key "$hr"
 else
@@ -119,7 +119,7 @@ open(sys.argv[1] + "/junk.xlsx", "wb").write(b"PK\x03\x04" + b"\0" * 100)
 PY
 refused_any() {
   local what="$1"; shift
-  expect 1 "$what" p "$@"
+  assert_exit 1 "$what" p "$@"
   grep -q "nothing was appended" "$tmp/err" || fail "$what: $(cat "$tmp/err")"
 }
 refused_any "a zip bomb" import persons "$tmp/bomb.xlsx" --key "$hr"
@@ -127,8 +127,8 @@ grep -q "declared size" "$tmp/err" || fail "a zip bomb: $(cat "$tmp/err")"
 refused_any "a damaged workbook" import persons "$tmp/junk.xlsx" --key "$hr"
 
 # Usage.
-expect 2 "an unknown kind" p import people "$tmp/ok.csv" --key "$hr"
-expect 2 "no file" p import persons --key "$hr"
-expect 2 "a file that is not there" p import persons "$tmp/x.xlsx" --key "$hr"
-expect 2 "no key" p import persons "$tmp/ok.csv"
+assert_exit 2 "an unknown kind" p import people "$tmp/ok.csv" --key "$hr"
+assert_exit 2 "no file" p import persons --key "$hr"
+assert_exit 2 "a file that is not there" p import persons "$tmp/x.xlsx" --key "$hr"
+assert_exit 2 "no key" p import persons "$tmp/ok.csv"
 echo "import.sh: ok"

@@ -3,7 +3,8 @@
 # Strict mode, with a trap naming the script and the line that failed; probity (the
 # binary), here (tests/cli), audit_tool (tools/probity-audit), tmp (a directory removed
 # at exit); $PROBITY_DATA and $PROBITY_SERVER unset. Functions: fail, p (probity on the
-# store $tmp/store), audit (the independent checker) and expect.
+# store $tmp/store), audit (the independent checker), and the assertions assert_exit and
+# assert.
 set -Eeuo pipefail
 script="$(basename "$0")"
 trap 'echo "$script: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -19,8 +20,14 @@ fail() { echo "$script: FAIL: $*" >&2; exit 1; }
 p() { "$probity" --data "$tmp/store" "$@"; }
 audit() { python3 "$audit_tool" "$@"; }
 
-# expect CODE WHAT CMD...: CMD exits CODE; its stdout is in $tmp/out, its stderr in $tmp/err.
-expect() {
+# assert WHAT TEST...: TEST (e.g. [ "$w" -le 80 ]) holds, else the script fails naming WHAT.
+assert() {
+  local what="$1"; shift
+  "$@" || fail "$what"
+}
+
+# assert_exit CODE WHAT CMD...: CMD exits CODE; its stdout is in $tmp/out, its stderr in $tmp/err.
+assert_exit() {
   local code="$1" what="$2"; shift 2
   local rc=0
   "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?

@@ -74,7 +74,7 @@ PY
 else
   echo "report_export.sh: openpyxl is missing (apt-get install python3-openpyxl): the xlsx was not read back" >&2
 fi
-expect 2 "--format xlsx without -o" p eligibility 2019 --format xlsx
+assert_exit 2 "--format xlsx without -o" p eligibility 2019 --format xlsx
 
 # The formula: its cell begins with ' (on stdout and in the export alike).
 p eligibility 2019 --units --format csv -o "$tmp/u.csv" >/dev/null
@@ -82,25 +82,25 @@ grep -q "^U9,\"'=HYPERLINK(\"\"http://x\"\")\"" "$tmp/u.csv" || fail "a formula 
 
 # Refusals: a changed basis, another ledger's key, -o without a file format.
 sed 's/treeSize=[0-9]*/treeSize=3/' "$tmp/e.csv" >"$tmp/bad.csv"
-expect 1 "a changed tree size" audit report "$tmp/bad.csv" --vkey "$vkey"
+assert_exit 1 "a changed tree size" audit report "$tmp/bad.csv" --vkey "$vkey"
 python3 -c '
 import json, sys
 v = json.load(open(sys.argv[1])); v["basis"]["root"] = "00" * 32
 json.dump(v, open(sys.argv[2], "w"))' "$tmp/u.json" "$tmp/bad.json"
-expect 1 "a changed root" audit report "$tmp/bad.json" --vkey "$vkey"
+assert_exit 1 "a changed root" audit report "$tmp/bad.json" --vkey "$vkey"
 head -n 2 "$tmp/e.csv" >"$tmp/nobasis.csv"
-expect 1 "a CSV without its basis row" audit report "$tmp/nobasis.csv"
+assert_exit 1 "a CSV without its basis row" audit report "$tmp/nobasis.csv"
 "$probity" keygen "$tmp/other.pem" --quiet >/dev/null
 "$probity" --data "$tmp/other" init --admin-key "$tmp/other.pem" --origin probity.test/web >/dev/null
-expect 1 "another ledger's key" audit report "$tmp/e.csv" --vkey "$("$probity" --data "$tmp/other" checkpoint --vkey)"
-expect 2 "-o with the table format" p eligibility 2019 -o "$tmp/t.txt"
+assert_exit 1 "another ledger's key" audit report "$tmp/e.csv" --vkey "$("$probity" --data "$tmp/other" checkpoint --vkey)"
+assert_exit 2 "-o with the table format" p eligibility 2019 -o "$tmp/t.txt"
 [ ! -e "$tmp/t.txt" ] || fail "a refused export left a file"
 # -o refusals before anything is read: a format the name contradicts, a format a report
 # does not write, a directory, --server; a place that cannot be written.
-expect 2 "--format csv into a .xlsx" p eligibility 2019 --format csv -o "$tmp/x.xlsx"
-expect 2 "unevaluated into a .csv" p unevaluated 2019 -o "$tmp/x.csv"
-expect 2 "-o a directory" p eligibility 2019 --format csv -o "$tmp"
-expect 2 "-o with --server" "$probity" --server http://127.0.0.1:9 eligibility 2019 --format csv -o "$tmp/x.csv"
-expect 1 "-o into a missing directory" p eligibility 2019 --format csv -o "$tmp/no/such/e.csv"
+assert_exit 2 "--format csv into a .xlsx" p eligibility 2019 --format csv -o "$tmp/x.xlsx"
+assert_exit 2 "unevaluated into a .csv" p unevaluated 2019 -o "$tmp/x.csv"
+assert_exit 2 "-o a directory" p eligibility 2019 --format csv -o "$tmp"
+assert_exit 2 "-o with --server" "$probity" --server http://127.0.0.1:9 eligibility 2019 --format csv -o "$tmp/x.csv"
+assert_exit 1 "-o into a missing directory" p eligibility 2019 --format csv -o "$tmp/no/such/e.csv"
 [ ! -e "$tmp/x.xlsx" ] && [ ! -e "$tmp/x.csv" ] || fail "a refused export left a file"
 echo "report_export.sh: ok"

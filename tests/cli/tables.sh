@@ -25,7 +25,7 @@ for cmd in "eligibility 2019" "eligibility 2019 --units" "roster --date 2019-06-
   read -r -a argv <<<"$cmd"
   p "${argv[@]}" >"$tmp/narrow" 2>"$tmp/err" || fail "$cmd: $(cat "$tmp/err")"
   w="$(widest "$tmp/narrow")"
-  [ "$w" -le 80 ] || fail "$cmd: a line of $w columns"
+  assert "$cmd: a line of $w columns" [ "$w" -le 80 ]
   p "${argv[@]}" --wide >"$tmp/wide" 2>"$tmp/err" || fail "$cmd --wide: $(cat "$tmp/err")"
   diff <(words "$tmp/narrow") <(words "$tmp/wide") >/dev/null ||
     fail "$cmd: wrapping changed the words: $(diff <(words "$tmp/narrow") <(words "$tmp/wide") | head -5)"
@@ -35,9 +35,9 @@ done
 for cmd in "eligibility 2019" "log"; do
   read -r -a argv <<<"$cmd"
   p "${argv[@]}" --wide >"$tmp/wide"
-  [ "$(widest "$tmp/wide")" -gt 80 ] || fail "$cmd --wide: no line is longer than 80 columns"
+  assert "$cmd --wide: no line is longer than 80 columns" [ "$(widest "$tmp/wide")" -gt 80 ]
   p "${argv[@]}" >"$tmp/narrow"
-  [ "$(wc -l <"$tmp/narrow")" -gt "$(wc -l <"$tmp/wide")" ] || fail "$cmd: nothing was wrapped"
+  assert "$cmd: nothing was wrapped" [ "$(wc -l <"$tmp/narrow")" -gt "$(wc -l <"$tmp/wide")" ]
 done
 
 echo "tables.sh: ok"

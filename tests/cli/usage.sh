@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command line as git and kubectl users expect it (issue 11): "did you mean" on a
+# The command line as git and kubectl users assert_exit it (issue 11): "did you mean" on a
 # mistyped command or option, in one line and without the whole help; `probity help
 # COMMAND`; global options (--data) after the command as well as before; and one exit
 # status per kind of error (docs/interface.md): a bad date is bad usage (2) in every
@@ -13,38 +13,38 @@ one_line() { [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$1: expected one line on 
 "$probity" --data "$tmp/store" init --admin-key "$tmp/admin.pem" --origin probity.test/usage >/dev/null
 
 # A mistyped command: one line naming the nearest, exit 2.
-expect 2 "a typo" "$probity" --data "$tmp/store" recod P1
+assert_exit 2 "a typo" "$probity" --data "$tmp/store" recod P1
 one_line "a typo"
 grep -q "did you mean 'record'" "$tmp/err" || fail "no suggestion for recod: $(cat "$tmp/err")"
-expect 2 "two letters swapped" "$probity" --data "$tmp/store" verfiy
+assert_exit 2 "two letters swapped" "$probity" --data "$tmp/store" verfiy
 grep -q "did you mean 'verify'" "$tmp/err" || fail "no suggestion for verfiy: $(cat "$tmp/err")"
-expect 2 "nothing near" "$probity" --data "$tmp/store" zzzzzz
+assert_exit 2 "nothing near" "$probity" --data "$tmp/store" zzzzzz
 one_line "nothing near"
 grep -q "did you mean" "$tmp/err" && fail "a suggestion for zzzzzz: $(cat "$tmp/err")"
 
 # A mistyped option: the nearest option of that command.
-expect 2 "an option typo" "$probity" --data "$tmp/store" record P1 --jsno
+assert_exit 2 "an option typo" "$probity" --data "$tmp/store" record P1 --jsno
 one_line "an option typo"
 grep -q "did you mean --json" "$tmp/err" || fail "no suggestion for --jsno: $(cat "$tmp/err")"
 
 # help COMMAND is that command's help; help alone lists the commands.
-expect 0 "help record" "$probity" help record
+assert_exit 0 "help record" "$probity" help record
 grep -q "^usage: probity record PERSON" "$tmp/out" || fail "help record: $(head -1 "$tmp/out")"
 "$probity" record --help | cmp -s - "$tmp/out" || fail "help record differs from record --help"
-expect 0 "help" "$probity" help
+assert_exit 0 "help" "$probity" help
 grep -q "^commands:" "$tmp/out" || fail "help does not list the commands"
-expect 2 "help of a typo" "$probity" help evidnce
+assert_exit 2 "help of a typo" "$probity" help evidnce
 grep -q "did you mean 'evidence'" "$tmp/err" || fail "help evidnce: $(cat "$tmp/err")"
 
 # Global options after the command.
-expect 0 "--data after the command" "$probity" log --data "$tmp/store"
+assert_exit 0 "--data after the command" "$probity" log --data "$tmp/store"
 grep -q keyRegistered "$tmp/out" || fail "--data after the command read no store"
-expect 0 "--data=DIR after the command" "$probity" checkpoint --vkey "--data=$tmp/store"
-expect 2 "--data without a value" "$probity" log --data
+assert_exit 0 "--data=DIR after the command" "$probity" checkpoint --vkey "--data=$tmp/store"
+assert_exit 2 "--data without a value" "$probity" log --data
 
 # A bad date is bad usage everywhere.
-expect 2 "record --as-of" "$probity" --data "$tmp/store" record P1 --as-of 2019-13-01
-expect 2 "roster --date" "$probity" --data "$tmp/store" roster --date 2019-02-30
-expect 2 "evidence --as-of" "$probity" --data "$tmp/store" evidence P1 --as-of 20190101 -o "$tmp/x.html"
+assert_exit 2 "record --as-of" "$probity" --data "$tmp/store" record P1 --as-of 2019-13-01
+assert_exit 2 "roster --date" "$probity" --data "$tmp/store" roster --date 2019-02-30
+assert_exit 2 "evidence --as-of" "$probity" --data "$tmp/store" evidence P1 --as-of 20190101 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused evidence left a file"
 echo "usage.sh: ok"
