@@ -56,7 +56,13 @@ Result<std::string> ReadInput(const std::optional<std::string>& path, size_t lim
                              " is larger than " + std::to_string(limit) + " bytes");
     }
   }
+  // A read error (a directory: EISDIR) is not an empty file.
+  bool failed = std::ferror(f) != 0;
+  int error = errno;
   if (f != stdin) std::fclose(f);
+  if (failed)
+    return Status::Invalid("cannot read " + (path && *path != "-" ? *path : "standard input") +
+                           ": " + std::strerror(error));
   return out;
 }
 
