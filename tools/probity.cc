@@ -134,10 +134,10 @@ const std::vector<Command>& Commands() {
         0,
         "log [--from SEQ] [--limit N] [--include-sensitive] [--wide] [--json]"},
        "list entries",
-       "One line per entry: seq, recorded time (UTC), type, signer, summary. --json gives one\n"
-       "object a line with seq, recordedAt, keyId and event. A dispatch restriction's reason\n"
-       "(R1) reads \"withheld\" unless --include-sensitive is given.\n"
-       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n",
+       "Each entry: seq, recorded time (UTC), type, signer, summary, on a line that wraps at\n"
+       "the terminal's width (else 80 columns), continuing indented; --wide: one line each.\n"
+       "--json gives one object a line with seq, recordedAt, keyId and event. A dispatch\n"
+       "restriction's reason (R1) reads \"withheld\" unless --include-sensitive is given.\n",
        Log},
       {"show",
        {{"vkey"},
