@@ -181,7 +181,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& dir, const Priva
   std::optional<PrivateKey> checkpoint_key;
   std::string key_path, passphrase_path;
   if (key_source.path.empty()) {
-    auto made = PrivateKey::Generate();
+    auto made =
+        key_source.demo_seed ? PrivateKey::FromSeed(*key_source.demo_seed) : PrivateKey::Generate();
     if (!made.ok()) return made.status();
     checkpoint_key.emplace(std::move(*made));
     PROBITY_RETURN_IF_ERROR(

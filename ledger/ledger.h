@@ -81,12 +81,17 @@ class Ledger {
     size_t memory_budget = 0;  // bytes of that fold held in memory; 0: the default
   };
 
-  // Where the checkpoint key lives. Empty `path`: Init makes one in DIR/checkpoint-key.pem.
-  // Otherwise an existing key file outside the store (made by `probity keygen`); the
-  // store records its absolute path (and the passphrase file's), never the key.
+  // Where the checkpoint key lives. Empty `path`: Init makes one in DIR/checkpoint-key.pem,
+  // fresh from OpenSSL's RNG. Otherwise an existing key file outside the store (made by
+  // `probity keygen`); the store records its absolute path (and the passphrase file's),
+  // never the key.
   struct CheckpointKeySource {
     std::string path;
     std::optional<std::string> passphrase_file;
+    // Only `probity demo` sets it: the key Init makes (with an empty `path`) is then the
+    // one of this RFC 8032 seed, a public one, so that every demo run signs the same
+    // checkpoints. Never for a store that holds real records.
+    std::optional<Hash> demo_seed = std::nullopt;
   };
 
   // Creates a store in DIR (which must not hold one) with the checkpoint key of

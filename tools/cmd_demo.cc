@@ -30,10 +30,13 @@ constexpr char kOrigin[] = "demo.probity.local/blue-sky-2019";
 constexpr size_t kMaxBatch = 4000;  // events per Submit
 constexpr int kWindowDays = 7;      // a Submit holds at most a week of business days
 
-// Keys derived from fixed seeds, so two demo runs build byte-identical logs.
+// Keys derived from fixed seeds, public ones, so two demo runs build byte-identical logs
+// and sign byte-identical checkpoints: the signers' keys, the witness's and the ledger's
+// checkpoint key ("checkpoint", which Ledger::Init makes from its seed).
+Hash DemoSeed(const std::string& name) { return Sha256(AsBytes("probity demo key: " + name)); }
+
 PrivateKey DemoKey(const std::string& name) {
-  Hash seed = Sha256(AsBytes("probity demo key: " + name));
-  auto key = PrivateKey::FromSeed(seed);
+  auto key = PrivateKey::FromSeed(DemoSeed(name));
   if (!key.ok()) std::abort();  // a 32-byte seed always makes a key
   return std::move(*key);
 }
@@ -184,7 +187,9 @@ void PrintSummary(const Ledger& ledger, const std::string& dir, const demo::Plan
       << " staff, " << plan.rounds << " rounds of 15 days with same-day hand-over\n"
       << "  " << Thousands(ledger.size()) << " events signed by " << plan.keys.size()
       << " keys of their roles (private keys in " << dir << "/demo-keys/), appended in "
-      << std::fixed << std::setprecision(1) << seconds << " s\n";
+      << std::fixed << std::setprecision(1) << seconds << " s\n"
+      << "  every demo key (signers, witness, checkpoint key) is derived from a public seed: "
+         "never use a demo store for real records\n";
   std::vector<std::pair<std::string, uint64_t>> counts(by_type.begin(), by_type.end());
   std::stable_sort(counts.begin(), counts.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -356,7 +361,9 @@ int Demo(const Args& args) {
   Ledger::Options options;
   options.clock = clock.clock();
   options.rules = &ProgramRulesInstance();
-  auto ledger = Ledger::Init(dir, keys[0], kOrigin, {}, options);
+  Ledger::CheckpointKeySource checkpoint_key;
+  checkpoint_key.demo_seed = DemoSeed("checkpoint");  // not a signer's name: no key shares it
+  auto ledger = Ledger::Init(dir, keys[0], kOrigin, checkpoint_key, options);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
   st = AppendPlan(**ledger, clock, plan, keys);
   if (!st.ok()) return FailStatus(args, st);

@@ -25,11 +25,27 @@ size="$(root "$tmp/a" treeSize)"
 grep -q "cosigned by 1 of 1 witness(es): witness.demo.probity.local" "$tmp/v.out" || fail "no cosignature: $(cat "$tmp/v.out")"
 grep -q "consistent with 1 checkpoint" "$tmp/v.out" || fail "the trust dir was not used: $(cat "$tmp/v.out")"
 
+# Every demo key comes from a public seed, the checkpoint key too: a run in a second fresh
+# directory gives the same vkey and the same checkpoint, byte for byte (Ed25519 signs
+# deterministically, and the witness cosigns at the demo clock's time).
+grep -q "derived from a public seed: never use a demo store for real records" "$tmp/a.out" ||
+  fail "the tour does not warn that the demo's keys are public"
+"$probity" --data "$tmp/b" demo >/dev/null || fail "the demo in a second directory failed"
+vkey_a="$("$probity" --data "$tmp/a" checkpoint --vkey)"
+[ "$("$probity" --data "$tmp/b" checkpoint --vkey)" = "$vkey_a" ] ||
+  fail "two demo runs have different checkpoint keys: $vkey_a vs $("$probity" --data "$tmp/b" checkpoint --vkey)"
+"$probity" --data "$tmp/a" checkpoint >"$tmp/a.note"
+"$probity" --data "$tmp/b" checkpoint >"$tmp/b.note"
+grep -q "^— witness.demo.probity.local " "$tmp/a.note" || fail "the demo's checkpoint is not cosigned: $(cat "$tmp/a.note")"
+cmp -s "$tmp/a.note" "$tmp/b.note" || fail "two demo runs sign different checkpoints: $(diff "$tmp/a.note" "$tmp/b.note")"
+cmp -s "$tmp/a/demo-keys/witness.vkey" "$tmp/b/demo-keys/witness.vkey" || fail "two demo runs have different witness keys"
+rm -rf "$tmp/b"
+
 # Re-running replaces the earlier demo store (never another store), and is deterministic:
-# the second run, from nothing again, ends at the same entries and root. (One run fewer
-# than a run in a second directory: the demo is this suite's longest test.)
+# the second run, from nothing again, ends at the same entries, root and checkpoint.
 "$probity" --data "$tmp/a" demo >/dev/null || fail "re-running the demo in place failed"
 [ "$(root "$tmp/a" root)" = "$root_a" ] || fail "two demo runs differ: $root_a vs $(root "$tmp/a" root)"
+"$probity" --data "$tmp/a" checkpoint | cmp -s - "$tmp/a.note" || fail "the demo re-run in place signs another checkpoint"
 "$probity" keygen "$tmp/admin.pem" --quiet >/dev/null
 "$probity" --data "$tmp/real" init --admin-key "$tmp/admin.pem" >/dev/null
 rc=0; "$probity" --data "$tmp/real" demo >/dev/null 2>"$tmp/err" || rc=$?
