@@ -70,7 +70,8 @@ std::optional<AccessedRead> ReadOfTarget(std::string_view target) {
   auto digits = [](const std::string& s, size_t most) {
     return !s.empty() && s.size() <= most && s.find_first_not_of("0123456789") == std::string::npos;
   };
-  if (p.size() == 4 && p[0] == "v1" && p[1] == "persons" && (p[3] == "record" || p[3] == "leave"))
+  if (p.size() == 4 && p[0] == "v1" && p[1] == "persons" &&
+      (p[3] == "record" || p[3] == "leave" || p[3] == "evidence"))
     return AccessedRead{p[3], {AccessSubjectOfPerson(p[2])}};
   if (p.size() == 3 && p[0] == "v1" && p[1] == "eligibility") {
     auto units = t->query.find("units");

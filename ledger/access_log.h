@@ -59,6 +59,7 @@ std::string AccessSubjectOfPerson(const std::string& person);  // "person/" + ID
 // exactly this, and verify re-derives it from the target the reader signed, so a stored
 // read cannot claim another subject than the request asked for.
 //   /v1/persons/ID/record, /v1/persons/ID/leave   "record"/"leave", {"person/ID"}
+//   /v1/persons/ID/evidence                        "evidence", {"person/ID"}
 //   /v1/eligibility/YEAR[?units=1]                 "eligibility", {"eligibility/YEAR[/units]"}
 //   /v1/entries/SEQ                                "entry", {"entry/SEQ"}, then the server
 //                                                  adds the persons and units the entry

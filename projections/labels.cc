@@ -152,6 +152,11 @@ constexpr Label kField[] = {
     {"note", "备注", "note"},
     {"holidays", "节假日", "holidays"},
     {"workdays", "调休工作日", "workdays"},
+    // The eligibility list's columns (interface.md), for its Chinese exports.
+    {"outcomes", "结果", "outcomes"},
+    {"reviewRequired", "需人工复核", "reviewRequired"},
+    {"reasons", "依据", "reasons"},
+    {"events", "依据事件", "events"},
 };
 
 std::span<const Label> Table(LabelKind kind) {

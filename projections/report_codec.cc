@@ -395,6 +395,55 @@ std::string UnevaluatedJson(const UnevaluatedReport& report) {
   return Encode<rs::UnevaluatedReport>(report);
 }
 
+namespace {
+
+std::string PersonList(const PersonsReport& report) {
+  std::string out = "\"persons\":[";
+  for (size_t i = 0; i < report.persons.size(); ++i) {
+    const PersonRow& p = report.persons[i];
+    out += (i ? "," : "") + std::string("{\"person\":") + JsonQuote(p.person) +
+           ",\"name\":" + JsonQuote(p.name) + ",\"unit\":" + JsonQuote(p.unit) +
+           ",\"category\":" + JsonQuote(p.category) + "}";
+  }
+  return out + "],\"more\":" + (report.more ? "true" : "false");
+}
+
+std::string UnitList(const UnitsReport& report) {
+  std::string out = "\"units\":[";
+  for (size_t i = 0; i < report.units.size(); ++i) {
+    const UnitRow& u = report.units[i];
+    out += (i ? "," : "") + std::string("{\"unit\":") + JsonQuote(u.unit) +
+           ",\"name\":" + JsonQuote(u.name) + ",\"kind\":" + JsonQuote(u.kind) +
+           (u.province.empty() ? std::string() : ",\"province\":" + JsonQuote(u.province)) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string PersonsJson(const PersonsReport& report) { return "{" + PersonList(report) + "}"; }
+
+std::string UnitsJson(const UnitsReport& report) { return "{" + UnitList(report) + "}"; }
+
+std::string FindJson(const PersonsReport& persons, const UnitsReport& units) {
+  return "{" + PersonList(persons) + "," + UnitList(units) + "}";
+}
+
+std::string KeysJson(const KeysReport& report) {
+  std::string out = "{\"keys\":[";
+  for (size_t i = 0; i < report.keys.size(); ++i) {
+    const KeyRow& k = report.keys[i];
+    out += (i ? "," : "") + std::string("{\"keyId\":\"") + HexEncode(k.key_id) +
+           "\",\"holder\":" + JsonQuote(k.info.holder) +
+           ",\"role\":" + JsonQuote(RoleName(k.info.role));
+    if (!k.info.unit.empty()) out += ",\"unit\":" + JsonQuote(k.info.unit);
+    if (!k.info.person.empty()) out += ",\"person\":" + JsonQuote(k.info.person);
+    out += ",\"registeredSeq\":" + std::to_string(k.info.registered_seq) + ",\"revokedSeq\":" +
+           (k.info.revoked_seq ? std::to_string(*k.info.revoked_seq) : "null") + "}";
+  }
+  return out + "]}";
+}
+
 std::string SealedDisclosuresJson(schema::Event::Reader event,
                                   const std::vector<SealedValue>& values) {
   auto fields = SealedFieldsOf(event);

@@ -74,6 +74,23 @@ std::string LeaveJson(const LeaveReport& report);
 std::string ExplanationsJson(const ExplanationsReport& report);
 std::string UnevaluatedJson(const UnevaluatedReport& report);
 
+// The directory (`find`, `persons`, `units`, `keys` and GET /v1/persons, /v1/units,
+// /v1/keys): one writer each for the command line and the server. Written directly, not
+// through ReportJson, since `keys` writes "revokedSeq":null for a key in force, which the
+// schema's annotations cannot say of a scalar.
+// {"persons":[{"person","name","unit","category"}...],"more":bool}: `more` when the
+// search's limit cut the list.
+std::string PersonsJson(const PersonsReport& report);
+// {"units":[{"unit","name","kind","province"}...]}: `province` only when the unit has one
+// (a provincial department).
+std::string UnitsJson(const UnitsReport& report);
+// {"keys":[{"keyId","holder","role","unit","person","registeredSeq","revokedSeq"}...]}:
+// keyId 64 hex digits; `unit` and `person` only when the key is scoped so; revokedSeq null
+// while the key is in force. The public keys are not in it.
+std::string KeysJson(const KeysReport& report);
+// `find --json`: {"persons":[...],"more":bool,"units":[...]}, as the two above.
+std::string FindJson(const PersonsReport& persons, const UnitsReport& units);
+
 // ---- the documents read back ----------------------------------------------------------------
 // The inverse of the encoders above, for the client (`probity --server`), which renders a
 // server's answer with the local command's printer. Each takes what its encoder writes and
@@ -91,6 +108,10 @@ Result<EligibilityReport> EligibilityFromJson(std::string_view json, int year, b
 Result<LeaveReport> LeaveFromJson(std::string_view json);
 Result<ExplanationsReport> ExplanationsFromJson(std::string_view json);
 Result<UnevaluatedReport> UnevaluatedFromJson(std::string_view json);
+Result<PersonsReport> PersonsFromJson(std::string_view json);
+Result<UnitsReport> UnitsFromJson(std::string_view json);
+// The keys' public keys are not in the document: they stay zero.
+Result<KeysReport> KeysFromJson(std::string_view json);
 
 // The disclosures of `event`'s sealed fields from `values` (ReadSealed), as `show --json`
 // gives them: [{"field","salt","value"}] or {"field","erased":true} for one no longer kept;

@@ -351,4 +351,63 @@ Result<UnevaluatedReport> UnevaluatedFromJson(std::string_view json) {
                                    });
 }
 
+Result<PersonsReport> PersonsFromJson(std::string_view json) {
+  return Decode<PersonsReport>(json, "a list of persons",
+                               [&](json::Element doc, std::string* error) {
+                                 Fields f(doc, "", error);
+                                 PersonsReport r;
+                                 f.Each("persons", [&](Fields& p) {
+                                   PersonRow x;
+                                   x.person = p.Text("person");
+                                   x.name = p.Text("name");
+                                   x.unit = p.Text("unit");
+                                   x.category = p.Text("category");
+                                   r.persons.push_back(std::move(x));
+                                 });
+                                 r.more = f.Bool("more");
+                                 return r;
+                               });
+}
+
+Result<UnitsReport> UnitsFromJson(std::string_view json) {
+  return Decode<UnitsReport>(json, "a list of units", [&](json::Element doc, std::string* error) {
+    Fields f(doc, "", error);
+    UnitsReport r;
+    f.Each("units", [&](Fields& u) {
+      UnitRow x;
+      x.unit = u.Text("unit");
+      x.name = u.Text("name");
+      x.kind = u.Text("kind");
+      if (u.Has("province")) x.province = u.Text("province");
+      r.units.push_back(std::move(x));
+    });
+    return r;
+  });
+}
+
+Result<KeysReport> KeysFromJson(std::string_view json) {
+  return Decode<KeysReport>(json, "a list of keys", [&](json::Element doc, std::string* error) {
+    Fields f(doc, "", error);
+    KeysReport r;
+    f.Each("keys", [&](Fields& k) {
+      KeyRow x;
+      auto id = HexDecode(k.Text("keyId"));
+      if (!id.ok() || id->size() != x.key_id.size()) {
+        k.Bad(k.Name("keyId"), "is not a key id (64 hex digits)");
+      } else {
+        std::copy(id->begin(), id->end(), x.key_id.begin());
+      }
+      x.info.holder = k.Text("holder");
+      x.info.role = k.Enum<schema::Role>("role", "a role");
+      if (k.Has("unit")) x.info.unit = k.Text("unit");
+      if (k.Has("person")) x.info.person = k.Text("person");
+      x.info.registered_seq = k.U64("registeredSeq");
+      if (auto revoked = k.Member("revokedSeq"); revoked && !revoked->is_null())
+        x.info.revoked_seq = k.U64("revokedSeq");
+      r.keys.push_back(std::move(x));
+    });
+    return r;
+  });
+}
+
 }  // namespace probity

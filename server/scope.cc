@@ -30,6 +30,10 @@ const char* What(Reading r) {
       return "the access log";
     case Reading::kSealed:
       return "sealed values";
+    case Reading::kUnits:
+      return "the list of units";
+    case Reading::kKeys:
+      return "the key registry";
   }
   return "that";
 }
@@ -96,6 +100,26 @@ Result<Grant> MayRead(const Principal& p, Reading reading, const StateReader& st
   bool unit_scoped = p.role == R::DISPATCHER || p.role == R::GUARANTOR;
   if ((unit_scoped && p.unit.empty()) || (p.role == R::GROUP_LEADER && p.person.empty()))
     return Forbidden(p, reading, " (its key names no scope)");
+  // The units are not in program-rules.md's read table: they are the program's own
+  // organisation (the ministry's departments, its agencies and institutions, the provincial
+  // departments, all named in the notice), not personal data, and every reader needs them
+  // to read what it may (a record's unit, a roster's lead units). Any registered key reads
+  // them; they are not a person's record, so the read is not in the access log.
+  if (reading == Reading::kUnits) return g;
+  // The key registry names every key's holder and scope: personal data, read by the roles
+  // whose reads already name every signer (hr reads everything; reviewer, enforcement and
+  // admin every person's record, each line naming its signer's key and holder; admin
+  // registers the keys) and by the auditor, whose verification checks every signer against
+  // the registry (program-rules.md, who may read what). Not a person's record, eligibility
+  // list or sealed value, so not in the access log.
+  if (reading == Reading::kKeys) {
+    if (p.role == R::HR || p.role == R::REVIEWER || p.role == R::ENFORCEMENT ||
+        p.role == R::ADMIN || p.role == R::AUDITOR)
+      return g;
+    return Forbidden(p, reading,
+                     " (only hr, reviewer, enforcement, admin and auditor keys read it: it names "
+                     "every key's holder)");
+  }
   switch (p.role) {
     case R::HR:
       // Everything, but entries in bulk: interface.md gives entry bundles to auditors and

@@ -36,6 +36,8 @@ enum class Reading {
   kExplanations,  // targets and explanations (a guarantor: only its own cities)
   kAccessLog,     // who read a person's record
   kSealed,        // sealed values in clear
+  kUnits,         // the registered units (GET /v1/units): any registered key
+  kKeys,          // the key registry, which names every key's holder (GET /v1/keys)
 };
 
 // How far a permitted read goes.

@@ -12,8 +12,10 @@
 #include "ledger/request_target.h"
 #include "ledger/store.h"
 #include "projections/dates.h"
+#include "projections/evidence.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
+#include "server/evidence_page.h"
 #include "server/http_signature.h"
 #include "server/tiles.h"
 #include "server/web_assets.h"
@@ -31,6 +33,11 @@ std::optional<uint64_t> Number(const std::map<std::string, std::string>& query,
     return std::nullopt;
   return std::stoull(it->second);
 }
+
+// The point a record is read as of: ?asOf=DATE or ?asOfSeq=SEQ (not both); the 400 to
+// send when either is malformed.
+std::optional<http::Response> AsOfQuery(const std::map<std::string, std::string>& query,
+                                        AsOf* as_of);
 
 http::Response Json(std::string body, int status = 200) {
   http::Response r;
@@ -129,19 +136,29 @@ http::Response Proof(const Service& service, const LedgerView& view, const std::
   return Service::Error(404, "no proof '" + kind + "': inclusion or consistency");
 }
 
-// GET /v1/persons?q=TEXT: persons whose id or name contains TEXT (ASCII case folded),
-// within the grant's scope; at most 50, by id.
+// GET /v1/persons[?q=TEXT]: persons whose id or name contains TEXT (ASCII case folded;
+// without it, every person), within the grant's scope; at most 50, by id, with "more" when
+// more match: the document `probity persons --json` prints.
 http::Response Persons(const Service& service, const LedgerView& view, const Grant& grant,
                        const std::string& q) {
   auto found = FindPersons(view, q, 50, {grant.only_unit, grant.only_person});
   if (!found.ok()) return service.Failure(found.status());
-  std::string out = "{\"persons\":[";
-  for (size_t i = 0; i < found->persons.size(); ++i) {
-    const auto& p = found->persons[i];
-    out += (i ? "," : "") + std::string("{\"person\":") + JsonQuote(p.person) +
-           ",\"name\":" + JsonQuote(p.name) + ",\"unit\":" + JsonQuote(p.unit) + "}";
+  return Json(PersonsJson(*found));
+}
+
+std::optional<http::Response> AsOfQuery(const std::map<std::string, std::string>& query,
+                                        AsOf* as_of) {
+  if (query.count("asOf") && query.count("asOfSeq"))
+    return Service::Error(400, "give asOf or asOfSeq, not both");
+  if (auto d = query.find("asOf"); d != query.end()) {
+    if (!ParseDay(d->second)) return Service::Error(400, "asOf must be a date YYYY-MM-DD");
+    as_of->date = d->second;
   }
-  return Json(out + "],\"more\":" + (found->more ? "true" : "false") + "}");
+  if (query.count("asOfSeq")) {
+    as_of->seq = Number(query, "asOfSeq");
+    if (!as_of->seq) return Service::Error(400, "asOfSeq must be a whole number");
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -429,23 +446,16 @@ http::Response Service::Read(const http::Request& request) {
   if (path.size() == 2 && path[1] == "persons") {
     auto g = grant(Reading::kPersons);
     if (!g.ok()) return forbidden(g.status());
-    auto text = q.find("q");
-    if (text == q.end() || text->second.size() < 1 || text->second.size() > 100)
-      return Error(400, "q must be 1 to 100 characters of an id or a name");
-    return Persons(*this, view, *g, text->second);
+    std::string text = q.count("q") ? q.at("q") : "";
+    if (text.size() > 100)
+      return Error(400, "q must be at most 100 characters of an id or a name (none: everyone)");
+    return Persons(*this, view, *g, text);
   }
   if (path.size() == 4 && path[1] == "persons" && path[3] == "record") {
     auto g = grant(Reading::kRecord, path[2]);
     if (!g.ok()) return forbidden(g.status());
     AsOf as_of;
-    if (auto d = q.find("asOf"); d != q.end()) {
-      if (!ParseDay(d->second)) return Error(400, "asOf must be a date YYYY-MM-DD");
-      as_of.date = d->second;
-    }
-    if (q.count("asOfSeq")) {
-      as_of.seq = Number(q, "asOfSeq");
-      if (!as_of.seq) return Error(400, "asOfSeq must be a whole number");
-    }
+    if (auto bad = AsOfQuery(q, &as_of)) return *bad;
     auto report = ReplayRecord(view, path[2], as_of, g->sealed);
     if (!report.ok()) return Failure(report.status());
     if (!g->restriction_detail) {
@@ -473,6 +483,56 @@ http::Response Service::Read(const http::Request& request) {
       report->restricted = *restricted;
     }
     return recorded(Json(RecordJson(*report, as_of)));
+  }
+  // /v1/persons/ID/evidence: the pack `probity evidence ID -o FILE` writes (formats.md §12).
+  if (path.size() == 4 && path[1] == "persons" && path[3] == "evidence") {
+    auto g = grant(Reading::kRecord, path[2]);
+    if (!g.ok()) return forbidden(g.status());
+    if (!g->restriction_detail) {
+      // A pack holds whole entries, R1's among them: a key that reads the record without
+      // R1's details (a dispatcher) reads the record, not a pack of it.
+      return Error(403, "a " + RoleName(principal->role) +
+                            " key reads this person's record without R1's details, so not an "
+                            "evidence pack of it (whole entries); ask HR or a reviewer");
+    }
+    EvidenceOptions options;
+    if (auto bad = AsOfQuery(q, &options.as_of)) return *bad;
+    if (q.count("sealed")) {
+      if (q.at("sealed") != "1") return Error(400, "sealed must be 1 or absent");
+      if (!g->sealed) {
+        return Error(403, "a " + RoleName(principal->role) +
+                              " key may not read sealed values; only HR may (program-rules.md, "
+                              "who may read what)");
+      }
+      options.include_sensitive = true;
+    }
+    std::string format = q.count("format") ? q.at("format") : "html";
+    if (format != "html" && format != "json") return Error(400, "format must be html or json");
+    Lang lang = Lang::kZh;
+    if (q.count("lang")) {
+      auto parsed = ParseLang(q.at("lang"));
+      if (!parsed) return Error(400, "lang must be zh or en");
+      lang = *parsed;
+    }
+    auto pack = BuildEvidence(view, path[2], options);
+    if (!pack.ok()) return Failure(pack.status());
+    http::Response r;
+    if (format == "json") {
+      r = Json(pack->json + "\n");
+    } else {
+      auto page = EvidencePage(*pack, lang);
+      if (!page.ok()) return Failure(page.status());
+      r = Json(std::move(*page));
+      r.content_type = "text/html; charset=utf-8";
+    }
+    // The file name keeps the id's safe characters only: it is a header field's text.
+    std::string name = path[2];
+    std::erase_if(name, [](char c) {
+      return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_';
+    });
+    r.fields.push_back(
+        {"Content-Disposition", "attachment; filename=\"evidence-" + name + "." + format + "\""});
+    return recorded(std::move(r));
   }
   if (path.size() == 4 && path[1] == "persons" && path[3] == "leave") {
     auto g = grant(Reading::kLeave, path[2]);
@@ -550,6 +610,26 @@ http::Response Service::Read(const http::Request& request) {
                     [&](const OpenExplanation& o) { return o.guarantor != g->only_unit; });
     }
     return Json(ExplanationsJson(*report));
+  }
+  // /v1/units[?q=TEXT]: as `probity units [TEXT] --json`. Not personal data, and not in
+  // the access log (scope.cc says why).
+  if (path.size() == 2 && path[1] == "units") {
+    auto g = grant(Reading::kUnits);
+    if (!g.ok()) return forbidden(g.status());
+    std::string text = q.count("q") ? q.at("q") : "";
+    if (text.size() > 100)
+      return Error(400, "q must be at most 100 characters of an id or a name (none: every unit)");
+    auto report = FindUnits(view, text);
+    if (!report.ok()) return Failure(report.status());
+    return Json(UnitsJson(*report));
+  }
+  // /v1/keys: as `probity keys --json`, the key registry (who may read it: scope.cc).
+  if (path.size() == 2 && path[1] == "keys") {
+    auto g = grant(Reading::kKeys);
+    if (!g.ok()) return forbidden(g.status());
+    auto report = ListKeys(view);
+    if (!report.ok()) return Failure(report.status());
+    return Json(KeysJson(*report));
   }
   return Error(404, "no such path: " + request.target);
 }

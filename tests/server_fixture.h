@@ -36,6 +36,7 @@ inline std::string Slurp(const std::string& path) {
 
 struct Reply {
   int status = 0;
+  std::string head;  // the status line and header fields, as sent
   std::string body;
 };
 
@@ -75,7 +76,10 @@ inline Reply Exchange(uint16_t port, const std::string& request) {
   REQUIRE(in.rfind("HTTP/1.1 ", 0) == 0);
   Reply r;
   r.status = std::stoi(in.substr(9, 3));
-  if (header_end != std::string::npos) r.body = in.substr(header_end + 4, length);
+  if (header_end != std::string::npos) {
+    r.head = in.substr(0, header_end);
+    r.body = in.substr(header_end + 4, length);
+  }
   return r;
 }
 

@@ -13,8 +13,10 @@
 #include "ledger/access_log.h"
 #include "ledger/entry.h"
 #include "ledger/verify.h"
+#include "projections/evidence.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
+#include "server/evidence_page.h"
 #include "server/http_signature.h"
 #include "server/serve.h"
 #include "server/service.h"
@@ -103,7 +105,8 @@ TEST_CASE("serve: a malformed target or query is 400 naming what is wrong, befor
       {"/v1/persons?q=%4", "%-escape"},
       {"/v1/persons?q=%00", "%-escape"},
       {"/v1/persons?q=a&q=b", "repeated"},
-      {"/v1/persons?q=" + std::string(101, 'x'), "1 to 100"},
+      {"/v1/persons?q=" + std::string(101, 'x'), "at most 100"},
+      {"/v1/units?q=" + std::string(101, 'x'), "at most 100"},
       {"/v1/persons/P%zz/record", "%-escape"},
       {"/v1/roster?date=2019-02-30", "YYYY-MM-DD"},
       {"/v1/eligibility/19", "four digits"},
@@ -206,6 +209,81 @@ size_t Occurrences(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
+}
+
+TEST_CASE(
+    "serve: an evidence pack through the server is the command line's pack, as an attachment, "
+    "recorded as a read of the person's file, R1-reduced readers and sealed values beyond HR "
+    "are 403",
+    "[server][evidence]") {
+  ProgramLedger f;
+  f.RegisterKey("reviewer", "reviewer");
+  f.Ok("dispatcher-U1", AssignJ("A1", "P1", "G1", "2019-05-10", "2019-05-24"));
+  uint64_t restriction = f.Ok("hr", RestrictionJ("P1", "health", "2019-05-01", "2019-05-20"));
+  Served s(f, AtNow());
+
+  Reply json = s.Get("/v1/persons/P1/evidence?format=json&asOfSeq=" + std::to_string(restriction),
+                     "reviewer");
+  REQUIRE(json.status == 200);
+  EvidenceOptions options;
+  options.as_of.seq = restriction;
+  auto pack = BuildEvidence(f.ledger().View(), "P1", options);
+  REQUIRE(pack.ok());
+  CHECK(json.body == pack->json + "\n");
+  CHECK_THAT(json.head, Contains("Content-Disposition: attachment; filename=\"evidence-P1.json\""));
+  // Sealed values stay out unless HR asks for them.
+  CHECK_THAT(json.body, !Contains("\"sealed\":"));
+  Reply page = s.Get("/v1/persons/P1/evidence?lang=en", "reviewer");
+  REQUIRE(page.status == 200);
+  auto latest = BuildEvidence(f.ledger().View(), "P1", EvidenceOptions{});
+  REQUIRE(latest.ok());
+  auto html = EvidencePage(*latest, Lang::kEn);
+  REQUIRE(html.ok());
+  CHECK_THAT(page.head, Contains("Content-Type: text/html"));
+  CHECK(page.body == *html);
+
+  Reply sealed = s.Get("/v1/persons/P1/evidence?format=json&sealed=1", "hr");
+  REQUIRE(sealed.status == 200);
+  options = {};
+  options.include_sensitive = true;
+  auto with_sealed = BuildEvidence(f.ledger().View(), "P1", options);
+  REQUIRE(with_sealed.ok());
+  CHECK(sealed.body == with_sealed->json + "\n");
+  CHECK_THAT(sealed.body, Contains("\"sealed\":"));
+
+  struct Case {
+    std::string signer, target;
+    int status;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"reviewer", "/v1/persons/P1/evidence?sealed=1", 403, "only HR"},
+      {"dispatcher-U1", "/v1/persons/P1/evidence", 403, "without R1"},
+      {"leader-P1", "/v1/persons/P1/evidence?format=json", 200, ""},
+      {"leader-P1", "/v1/persons/P2/evidence", 403, "may not read"},
+      {"auditor", "/v1/persons/P1/evidence", 403, "may not read"},
+      {"reviewer", "/v1/persons/P1/evidence?format=pdf", 400, "html or json"},
+      {"reviewer", "/v1/persons/P1/evidence?asOf=2019-05-01&asOfSeq=3", 400, "not both"},
+      {"reviewer", "/v1/persons/P1/evidence?lang=fr", 400, "zh or en"},
+      {"reviewer", "/v1/persons/NOBODY/evidence", 404, "NOBODY"},
+      {"", "/v1/persons/P1/evidence", 401, ""},
+  };
+  for (const auto& c : cases) {
+    Reply r = s.Get(c.target, c.signer);
+    INFO(c.signer << " GET " << c.target << " -> " << r.status << " " << r.body);
+    CHECK(r.status == c.status);
+    if (!c.says.empty()) CHECK_THAT(r.body, Contains(c.says));
+  }
+  // The reviewer's two packs, HR's and the group leader's are P1's file: in the access log.
+  std::string log = s.Read("/v1/access-log?person=P1", "hr");
+  CHECK(Occurrences(log, "\"what\":\"evidence\"") == 4);
+  VerifyOptions verify;
+  verify.rules = &TheRules();
+  verify.threads = 1;
+  auto report = VerifyLedger(f.ledger(), verify);
+  REQUIRE(report.ok());
+  INFO(report->problem);
+  CHECK(report->ok());
 }
 
 TEST_CASE(
@@ -492,6 +570,89 @@ TEST_CASE(
   // A body that is not signed envelopes is 400; an unsigned POST 401.
   CHECK(s.Send("POST", "/v1/events", "hr", "not json\n").status == 400);
   CHECK(s.Send("POST", "/v1/events", "", line("hr", PersonJ("PZ", "U1"))).status == 401);
+}
+
+TEST_CASE(
+    "serve: /v1/units is `units --json` for any registered key, /v1/keys `keys --json` for "
+    "hr, reviewer, enforcement, admin and auditor (403 naming who may for the others), "
+    "/v1/persons `persons --json` within the key's scope (without q, the first 50 and "
+    "\"more\"), none is in the access log, unsigned is 401",
+    "[server]") {
+  ProgramLedger f;
+  f.RegisterKey("reviewer", "reviewer");
+  const std::vector<std::string> readers = {"hr", "reviewer", "enforcement", "admin", "auditor"};
+  const std::vector<std::string> others = {"dispatcher-U1", "leader-P1", "party", "guarantor-U1"};
+  LedgerView view = f.ledger().View();
+  auto units = FindUnits(view, "");
+  auto u2 = FindUnits(view, "u2");
+  auto keys = ListKeys(view);
+  REQUIRE(units.ok());
+  REQUIRE(u2.ok());
+  REQUIRE(keys.ok());
+  REQUIRE(u2->units.size() == 1);
+  Served s(f, AtNow());
+
+  for (const auto& who : readers) {
+    INFO(who);
+    CHECK(s.Read("/v1/units", who) == UnitsJson(*units));
+    CHECK(s.Read("/v1/keys", who) == KeysJson(*keys));
+  }
+  for (const auto& who : others) {
+    INFO(who);
+    CHECK(s.Read("/v1/units", who) == UnitsJson(*units));
+    CHECK(s.Read("/v1/units?q=u2", who) == UnitsJson(*u2));
+    Reply r = s.Get("/v1/keys", who);
+    INFO(r.body);
+    CHECK(r.status == 403);
+    CHECK_THAT(r.body, Contains("may not read the key registry (only hr, reviewer, enforcement, "
+                                "admin and auditor keys read it"));
+  }
+  // What the documents hold: a provincial department's province, a key's scope and revocation.
+  std::string all_units = UnitsJson(*units);
+  CHECK_THAT(all_units, Contains("{\"unit\":\"U4\",\"name\":\"河北省生态环境厅\","
+                                 "\"kind\":\"provincialDepartment\",\"province\":\"13\"}"));
+  CHECK_THAT(all_units, Contains("\"kind\":\"ministryDepartment\"}"));
+  std::string registry = KeysJson(*keys);
+  CHECK_THAT(registry,
+             Contains("\"keyId\":\"" + HexEncode(f.key("dispatcher-U1").Public().KeyId()) +
+                      "\",\"holder\":"));
+  CHECK_THAT(registry, Contains("\"role\":\"groupLeader\",\"person\":\"P1\""));
+  CHECK_THAT(registry, Contains("\"revokedSeq\":null}"));
+  CHECK(s.Get("/v1/units", "").status == 401);
+  CHECK(s.Get("/v1/keys", "").status == 401);
+
+  // Persons within the key's scope, the command line's document (category included).
+  auto everyone = FindPersons(view, "", 50);
+  auto of_u1 = FindPersons(view, "", 50, {"U1", ""});
+  auto p1 = FindPersons(view, "", 50, {"", "P1"});
+  REQUIRE(everyone.ok());
+  REQUIRE(of_u1.ok());
+  REQUIRE(p1.ok());
+  CHECK(s.Read("/v1/persons", "reviewer") == PersonsJson(*everyone));
+  CHECK(s.Read("/v1/persons?q=", "hr") == PersonsJson(*everyone));
+  CHECK_THAT(PersonsJson(*everyone),
+             Contains("{\"person\":\"P1\",\"name\":\"张伟\",\"unit\":\"U1\",\"category\":"
+                      "\"civilServant\"}"));
+  CHECK(s.Read("/v1/persons", "dispatcher-U1") == PersonsJson(*of_u1));
+  CHECK(s.Read("/v1/persons", "leader-P1") == PersonsJson(*p1));
+  CHECK(p1->persons.size() == 1);
+  CHECK(s.Get("/v1/persons", "party").status == 403);
+  CHECK(s.Get("/v1/persons", "").status == 401);
+
+  // Nothing of it is a person's record: the access log is still empty.
+  auto size = AccessLogSize(f.ledger().View());
+  REQUIRE(size.ok());
+  CHECK(*size == 0);
+
+  // Over 50: the first 50 by id, and "more".
+  for (int i = 0; i < 50; ++i) f.Ok("hr", PersonJ("Q" + std::to_string(100 + i), "U3"));
+  auto first = FindPersons(f.ledger().View(), "", 50);
+  REQUIRE(first.ok());
+  CHECK(first->persons.size() == 50);
+  CHECK(first->more);
+  std::string cut = s.Read("/v1/persons", "hr");
+  CHECK(cut == PersonsJson(*first));
+  CHECK(cut.ends_with("],\"more\":true}"));
 }
 
 }  // namespace

@@ -3,27 +3,59 @@
 
 #include "projections/evidence.h"
 #include "server/evidence_page.h"
+#include "tools/client.h"
 #include "tools/commands.h"
 
 namespace probity::cli {
+namespace {
+
+// The pack as the server builds it (GET /v1/persons/ID/evidence), written as it came:
+// the file proves itself, so it is checked where it is used, not trusted here.
+int RemoteEvidence(const Args& args, const std::string& output, const AsOf& as_of, Lang lang) {
+  for (const char* local : {"size", "witness"}) {
+    if (!args.Options(local).empty()) {
+      return Fail(args, kExitUsage,
+                  std::string("--") + local +
+                      " is for a local store; over --server the pack proves against the "
+                      "server's latest checkpoint: check its witnesses with 'probity-audit "
+                      "evidence FILE --witness VKEY'");
+    }
+  }
+  std::string target = "/v1/persons/" + Client::Escape(args.positional[0]) + "/evidence?format=";
+  target += args.Has("json") ? "json" : "html";
+  target += lang == Lang::kEn ? "&lang=en" : "&lang=zh";
+  if (as_of.date) target += "&asOf=" + Client::Escape(*as_of.date);
+  if (as_of.seq) target += "&asOfSeq=" + std::to_string(*as_of.seq);
+  if (args.Has("include-sensitive")) target += "&sealed=1";
+  auto body = Remote::Read(args, target);
+  if (auto* code = std::get_if<int>(&body)) return *code;
+  if (int code = WriteOutputFile(args, output, std::get<std::string>(body)); code != kExitOk)
+    return code;
+  std::cout << "wrote " << output << ": the evidence pack of " << args.positional[0]
+            << " as the server built it (" << std::get<std::string>(body).size() << " bytes)\n"
+            << "check it, with the checkpoint key you pinned: probity-audit evidence " << output
+            << " --vkey VKEY\n";
+  return kExitOk;
+}
+
+}  // namespace
 
 int Evidence(const Args& args) {
   auto output = args.Option("output");
   if (!output || output->empty()) return Fail(args, kExitUsage, "say where to write it: -o FILE");
-  if (args.remote())
-    return Fail(args, kExitUsage, "evidence reads the store itself: give --data DIR, not --server");
   EvidenceOptions options;
   auto as_of = AsOfOptions(args);
   if (auto* code = std::get_if<int>(&as_of)) return *code;
   options.as_of = std::get<AsOf>(as_of);
+  auto lang = LangOption(args);
+  if (auto* code = std::get_if<int>(&lang)) return *code;
+  if (args.remote()) return RemoteEvidence(args, *output, options.as_of, std::get<Lang>(lang));
   if (auto s = args.Option("size")) {
     auto v = ParseUint(*s);
     if (!v || *v == 0)
       return Fail(args, kExitUsage, "--size must be a tree size (a whole number from 1)");
     options.size = *v;
   }
-  auto lang = LangOption(args);
-  if (auto* code = std::get_if<int>(&lang)) return *code;
 
   auto witnesses = WitnessKeys(args);
   if (!witnesses.ok()) return Fail(args, kExitUsage, witnesses.status().message());

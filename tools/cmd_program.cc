@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "ledger/note.h"
+#include "projections/labels.h"
 #include "projections/report_codec.h"
 #include "projections/reports.h"
 #include "tools/client.h"
@@ -33,6 +34,47 @@ std::string JoinSeqs(const std::vector<uint64_t>& seqs, const std::string& sep) 
 }
 
 std::string TodayCst() { return FormatDay(CstDayOf(SystemClock()())); }
+
+// The eligibility list's cells (EligibilityRows) in `lang`. English is the codes of
+// docs/interface.md, unchanged. Chinese names the header's columns, the outcomes and the
+// staff categories by the labels of projections/labels.h (the web interface's); a column
+// or a value without a label there stays as its code.
+std::vector<std::vector<std::string>> EligibilityCells(const EligibilityReport& report, Lang lang) {
+  auto rows = EligibilityRows(report);
+  if (lang == Lang::kEn) return rows;
+  const std::vector<std::string> header = rows.front();
+  for (size_t r = 1; r < rows.size(); ++r) {
+    for (size_t c = 0; c < header.size(); ++c) {
+      if (header[c] == "outcomes") {
+        std::vector<std::string> named;
+        for (const auto& o : report.lines[r - 1].outcomes)
+          named.emplace_back(Label(LabelKind::kOutcome, o, lang));
+        rows[r][c] = Join(named, ";");
+      } else if (header[c] == "category") {
+        rows[r][c] = std::string(Label(LabelKind::kValue, rows[r][c], lang));
+      }
+    }
+  }
+  for (auto& cell : rows.front()) cell = std::string(Label(LabelKind::kField, cell, lang));
+  return rows;
+}
+
+// The language of the eligibility list in CSV or XLSX: --lang zh|en, English when not
+// given (whatever the locale: the codes are the contract). Refused as bad usage for the
+// table and for JSON (always the codes), and with --server (the server's CSV is English).
+std::variant<Lang, int> ExportLang(const Args& args, const std::string& format) {
+  auto l = args.Option("lang");
+  if (!l) return Lang::kEn;
+  auto parsed = ParseLang(*l);
+  if (!parsed) return Fail(args, kExitUsage, "--lang must be zh or en");
+  if (format != "csv" && format != "xlsx")
+    return Fail(args, kExitUsage,
+                "--lang is for --format csv and xlsx: the table and JSON always name outcomes "
+                "and categories by their codes");
+  if (args.remote())
+    return Fail(args, kExitUsage, "--lang is for a local store: a server's CSV is in English");
+  return *parsed;
+}
 
 // ---- the human renderings, shared by the local store and a server's answers ----
 
@@ -224,6 +266,15 @@ int Record(const Args& args) {
   if (auto* code = std::get_if<int>(&parsed_lang)) return *code;
   const Lang lang = std::get<Lang>(parsed_lang);
   bool wide = args.Has("wide");
+  auto output = args.Option("output");
+  if (output) {
+    auto chosen = ExportFormat(args, *output, std::nullopt, {"json"}, "json");
+    if (auto* code = std::get_if<int>(&chosen)) return *code;
+    if (args.Option("lang"))
+      return Fail(args, kExitUsage,
+                  "-o writes the --json document, whose names are codes: --lang is for the "
+                  "readable record");
+  }
   if (args.remote()) {
     if (args.Has("include-sensitive")) return SensitiveIsRemote(args);
     std::string target = "/v1/persons/" + Client::Escape(args.positional[0]) + "/record";
@@ -242,9 +293,20 @@ int Record(const Args& args) {
   const LedgerView view = (*ledger)->View();
   auto person = PersonByIdOrName(args, view, args.positional[0]);
   if (auto* code = std::get_if<int>(&person)) return *code;
-  auto report =
-      ReplayRecord(view, std::get<std::string>(person), as_of, args.Has("include-sensitive"));
+  const std::string& id = std::get<std::string>(person);
+  auto report = ReplayRecord(view, id, as_of, args.Has("include-sensitive"));
   if (!report.ok()) return FailStatus(args, report.status());
+  if (output) {
+    // Sealed values (a restriction's reason) are in the file only when asked for, as on
+    // stdout; the command says so, so that the same command writes the same bytes.
+    std::string command = "record " + id;
+    if (as_of.date) command += " --as-of " + *as_of.date;
+    if (as_of.seq) command += " --as-of-seq " + std::to_string(*as_of.seq);
+    if (args.Has("include-sensitive")) command += " --include-sensitive";
+    auto basis = ExportBasisOf(view, command, report->basis);
+    if (!basis.ok()) return FailStatus(args, basis.status());
+    return WriteExport(args, *output, JsonWithBasis(RecordJson(*report, as_of), *basis), *basis);
+  }
   if (args.Has("json")) {
     std::cout << RecordJson(*report, as_of) << "\n";
     return kExitOk;
@@ -256,6 +318,11 @@ int Record(const Args& args) {
 int Roster(const Args& args) {
   std::string date = args.Option("date").value_or(TodayCst());
   if (!ParseDay(date)) return Fail(args, kExitUsage, "--date must be a date YYYY-MM-DD");
+  auto output = args.Option("output");
+  if (output) {
+    auto chosen = ExportFormat(args, *output, std::nullopt, {"json"}, "json");
+    if (auto* code = std::get_if<int>(&chosen)) return *code;
+  }
   if (args.remote()) {
     std::string target = "/v1/roster?date=" + Client::Escape(date);
     if (auto city = args.Option("city")) target += "&city=" + Client::Escape(*city);
@@ -267,8 +334,17 @@ int Roster(const Args& args) {
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = probity::Roster((*ledger)->View(), date, args.Option("city"));
+  const LedgerView view = (*ledger)->View();
+  auto city = args.Option("city");
+  auto report = probity::Roster(view, date, city);
   if (!report.ok()) return FailStatus(args, report.status());
+  if (output) {
+    // The date always, defaulted or not: the file says which day it lists.
+    auto basis = ExportBasisOf(view, "roster --date " + date + (city ? " --city " + *city : ""),
+                               report->basis);
+    if (!basis.ok()) return FailStatus(args, basis.status());
+    return WriteExport(args, *output, JsonWithBasis(RosterJson(*report), *basis), *basis);
+  }
   if (args.Has("json")) {
     std::cout << RosterJson(*report) << "\n";
     return kExitOk;
@@ -296,6 +372,9 @@ int Eligibility(const Args& args) {
   } else if (format == "xlsx") {
     return Fail(args, kExitUsage, "--format xlsx writes a file: add -o FILE.xlsx");
   }
+  auto parsed_lang = ExportLang(args, format);
+  if (auto* code = std::get_if<int>(&parsed_lang)) return *code;
+  const Lang lang = std::get<Lang>(parsed_lang);
   if (args.remote()) return RemoteEligibility(args, static_cast<int>(*year), units, format);
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
@@ -303,14 +382,16 @@ int Eligibility(const Args& args) {
   auto report = probity::Eligibility(view, static_cast<int>(*year), units);
   if (!report.ok()) return FailStatus(args, report.status());
   if (output) {
-    auto basis = ExportBasisOf(
-        view, "eligibility " + std::to_string(*year) + (units ? " --units" : ""), report->basis);
+    auto basis = ExportBasisOf(view,
+                               "eligibility " + std::to_string(*year) + (units ? " --units" : "") +
+                                   (lang == Lang::kZh ? " --lang zh" : ""),
+                               report->basis);
     if (!basis.ok()) return FailStatus(args, basis.status());
     std::string bytes = format == "json" ? JsonWithBasis(EligibilityJson(*report), *basis)
                         : format == "xlsx"
-                            ? XlsxWithBasis(EligibilityRows(*report),
+                            ? XlsxWithBasis(EligibilityCells(*report, lang),
                                             "eligibility " + std::to_string(*year), *basis)
-                            : CsvWithBasis(EligibilityRows(*report), *basis);
+                            : CsvWithBasis(EligibilityCells(*report, lang), *basis);
     return WriteExport(args, *output, bytes, *basis);
   }
   if (format == "json") {
@@ -319,7 +400,12 @@ int Eligibility(const Args& args) {
     return kExitOk;
   }
   if (format == "csv") {
-    std::cout << EligibilityCsv(*report);
+    if (lang == Lang::kEn) {
+      std::cout << EligibilityCsv(*report);
+    } else {
+      std::cout << "\xEF\xBB\xBF";  // as EligibilityCsv: a byte-order mark, then CRLF rows
+      for (const auto& row : EligibilityCells(*report, lang)) std::cout << CsvRow(row);
+    }
     std::cerr << BasisLine(report->basis) << "\n";
     return kExitOk;
   }
@@ -328,6 +414,11 @@ int Eligibility(const Args& args) {
 }
 
 int Leave(const Args& args) {
+  auto output = args.Option("output");
+  if (output) {
+    auto chosen = ExportFormat(args, *output, std::nullopt, {"json"}, "json");
+    if (auto* code = std::get_if<int>(&chosen)) return *code;
+  }
   if (args.remote()) {
     auto body = Remote::Read(args, "/v1/persons/" + Client::Escape(args.positional[0]) + "/leave");
     if (auto* code = std::get_if<int>(&body)) return *code;
@@ -337,8 +428,14 @@ int Leave(const Args& args) {
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = LeaveBalance((*ledger)->View(), args.positional[0]);
+  const LedgerView view = (*ledger)->View();
+  auto report = LeaveBalance(view, args.positional[0]);
   if (!report.ok()) return FailStatus(args, report.status());
+  if (output) {
+    auto basis = ExportBasisOf(view, "leave " + args.positional[0], report->basis);
+    if (!basis.ok()) return FailStatus(args, basis.status());
+    return WriteExport(args, *output, JsonWithBasis(LeaveJson(*report), *basis), *basis);
+  }
   if (args.Has("json")) {
     std::cout << LeaveJson(*report) << "\n";
     return kExitOk;
@@ -354,6 +451,11 @@ int Explanations(const Args& args) {
     if (!v || *v > 9999) return Fail(args, kExitUsage, "--year must be a year, e.g. 2019");
     year = static_cast<int>(*v);
   }
+  auto output = args.Option("output");
+  if (output) {
+    auto chosen = ExportFormat(args, *output, std::nullopt, {"json"}, "json");
+    if (auto* code = std::get_if<int>(&chosen)) return *code;
+  }
   if (args.remote()) {
     std::string target = "/v1/explanations";
     if (year) target += "?year=" + std::to_string(*year);
@@ -365,8 +467,16 @@ int Explanations(const Args& args) {
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);
   if (!ledger.ok()) return FailStatus(args, ledger.status());
-  auto report = OpenExplanations((*ledger)->View(), year);
+  const LedgerView view = (*ledger)->View();
+  auto report = OpenExplanations(view, year);
   if (!report.ok()) return FailStatus(args, report.status());
+  if (output) {
+    auto basis = ExportBasisOf(
+        view, "explanations" + (year ? " --year " + std::to_string(*year) : std::string()),
+        report->basis);
+    if (!basis.ok()) return FailStatus(args, basis.status());
+    return WriteExport(args, *output, JsonWithBasis(ExplanationsJson(*report), *basis), *basis);
+  }
   if (args.Has("json")) {
     std::cout << ExplanationsJson(*report) << "\n";
     return kExitOk;

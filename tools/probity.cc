@@ -218,12 +218,13 @@ const std::vector<Command>& Commands() {
        [](const Args& a) { return a.remote() ? RemoteProve(a) : Prove(a); },
        Where::kRemote},
       {"record",
-       {{"as-of", "as-of-seq", "lang"},
+       {{"as-of", "as-of-seq", "lang", "output"},
         {"include-sensitive", "json", "wide"},
         1,
         1,
         "record PERSON [--as-of DATE | --as-of-seq SEQ] [--include-sensitive] [--lang zh|en] "
-        "[--wide] [--json]"},
+        "[--wide] [--json] [-o FILE]",
+        {{"-o", "output"}}},
        "a person's record, replayed from the log",
        "Replays every event about PERSON: registration, training, restrictions, assignments,\n"
        "evaluations, commendations, criticisms, leave, each with its seq, business date, type,\n"
@@ -235,35 +236,45 @@ const std::vector<Command>& Commands() {
        "  --lang zh|en      labels in Chinese or English (default: from the locale)\n"
        "  --wide            long lines unwrapped (else they wrap at the terminal's width or 80)\n"
        "  --json            one JSON object (GET /v1/persons/ID/record's), never paged\n"
+       "  -o FILE           write the --json document to FILE with its basis inside, as\n"
+       "                    'eligibility -o' (a store here, not --server; not with --lang);\n"
+       "                    sealed values stay out of it unless --include-sensitive\n"
        "Ends with the tree size and root it was computed at. On a terminal, a record taller\n"
        "than it is shown through $PAGER (or less -FRX).\n",
        Record,
        Where::kSigned},
       {"find",
-       {{}, {"json"}, 1, 1, "find TEXT [--json]"},
+       {{}, {"json"}, 1, 1, "find TEXT [--json] [--server URL --key KEY.pem]"},
        "persons and units whose id or name holds TEXT",
        "Searches the registered persons (the first 50) and units for TEXT in their id or name:\n"
        "Chinese as written, Latin letters in either case. Withdrawn registrations are left out.\n"
+       "Exit 1 when nothing is found. With --server, the persons are those the key may read.\n"
        "  probity find 杨\n"
        "  probity find u003 --json\n",
-       Find},
+       Find,
+       Where::kSigned},
       {"persons",
-       {{}, {"json"}, 0, 1, "persons [TEXT] [--json]"},
+       {{}, {"json"}, 0, 1, "persons [TEXT] [--json] [--server URL --key KEY.pem]"},
        "every registered person (or those whose id or name holds TEXT)",
-       "One line a person, by id: id, name, unit and staff category.\n",
-       Persons},
+       "One line a person, by id: id, name, unit and staff category. With --server, those the\n"
+       "key may read, the first 50 at most: a note says when more match (--json: \"more\").\n",
+       Persons,
+       Where::kSigned},
       {"units",
-       {{}, {"json"}, 0, 1, "units [TEXT] [--json]"},
+       {{}, {"json"}, 0, 1, "units [TEXT] [--json] [--server URL --key KEY.pem]"},
        "every registered unit (or those whose id or name holds TEXT)",
        "One line a unit, by id: id, name, kind and, for a provincial department, its province.\n",
-       Units},
+       Units,
+       Where::kSigned},
       {"keys",
-       {{}, {"json"}, 0, 0, "keys [--json]"},
+       {{}, {"json"}, 0, 0, "keys [--json] [--server URL --key KEY.pem]"},
        "every signing key ever registered, with its role and scope",
        "One line a key, in the order registered: the key id (its first 16 hex digits; --json\n"
        "gives all 64), role, scope (a unit, or a group leader's person), the seq that\n"
-       "registered it, its holder and, if revoked, the seq that revoked it.\n",
-       Keys},
+       "registered it, its holder and, if revoked, the seq that revoked it. With --server: an\n"
+       "hr, reviewer, enforcement, admin or auditor key.\n",
+       Keys,
+       Where::kSigned},
       {"evidence",
        {{"as-of", "as-of-seq", "size", "witness", "lang", "output"},
         {"include-sensitive", "json"},
@@ -289,27 +300,35 @@ const std::vector<Command>& Commands() {
        "  --include-sensitive  include sealed values (a restriction's reason) and their salts\n"
        "  --json               write the JSON document alone, not the page\n"
        "It proves each entry in it; it cannot prove that the ledger holds nothing else.\n"
+       "With --server, the server builds the pack (PERSON is an id; --size and --witness are\n"
+       "for a local store) and the read is in its access log; --include-sensitive asks for\n"
+       "sealed values, which only an HR key gets. The file is written as it came: check it\n"
+       "with 'probity-audit evidence FILE --vkey VKEY' and the checkpoint key you pinned.\n"
        "  probity evidence P0042 --as-of 2019-12-31 -o P0042-2019.html\n",
-       Evidence},
+       Evidence,
+       Where::kSigned},
       {"roster",
-       {{"date", "city"},
+       {{"date", "city", "output"},
         {"json", "wide"},
         0,
         0,
-        "roster [--date DATE] [--city CODE] [--wide] [--json]"},
+        "roster [--date DATE] [--city CODE] [--wide] [--json] [-o FILE]",
+        {{"-o", "output"}}},
        "who is on site, per city and group",
        "For each city (or --city CODE): its working groups active on DATE (default: today in\n"
        "China Standard Time) with kind, lead unit, leader and members, and the temporary\n"
        "party branch's secretary (R8).\n"
-       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n",
+       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n"
+       "-o FILE writes the --json document to FILE with its basis inside, as 'eligibility -o'.\n",
        Roster,
        Where::kSigned},
       {"eligibility",
-       {{"format", "output"},
+       {{"format", "output", "lang"},
         {"units", "json", "wide"},
         1,
         1,
-        "eligibility YEAR [--units] [--format table|csv|json|xlsx | --json] [--wide] [-o FILE]",
+        "eligibility YEAR [--units] [--format table|csv|json|xlsx | --json] [--lang zh|en] "
+        "[--wide] [-o FILE]",
         {{"-o", "output"}}},
        "HR's year-end eligibility list",
        "Persons (or, with --units, sending units) commended or criticised in YEAR, by business\n"
@@ -325,22 +344,38 @@ const std::vector<Command>& Commands() {
        "            \"result\":[...]});\n"
        "            'probity-audit report FILE' checks it alone; the same list at the same\n"
        "            tree size is the same bytes (docs/formats.md section 13)\n"
+       "  --lang zh|en  CSV and XLSX: the header, outcomes and staff categories in Chinese\n"
+       "            (the labels of the web interface) or as the English codes (the default,\n"
+       "            whatever the locale); JSON and the table are always the codes, and refuse\n"
+       "            --lang; with -o, the file's command says --lang zh\n"
        "  probity eligibility 2019 --format csv -o eligibility-2019.csv\n",
        Eligibility,
        Where::kSigned},
       {"leave",
-       {{}, {"json", "wide"}, 1, 1, "leave PERSON [--wide] [--json]"},
+       {{"output"},
+        {"json", "wide"},
+        1,
+        1,
+        "leave PERSON [--wide] [--json] [-o FILE]",
+        {{"-o", "output"}}},
        "compensatory-leave balance (R5)",
        "Days accrued, granted and left. An ended assignment accrues a day for every rest day on\n"
        "site (Saturdays, Sundays and public holidays, less make-up working days, by the\n"
-       "published calendar), each calendar day once.\n",
+       "published calendar), each calendar day once.\n"
+       "-o FILE writes the --json document to FILE with its basis inside, as 'eligibility -o'.\n",
        Leave,
        Where::kSigned},
       {"explanations",
-       {{"year"}, {"json", "wide"}, 0, 0, "explanations [--year Y] [--wide] [--json]"},
+       {{"year", "output"},
+        {"json", "wide"},
+        0,
+        0,
+        "explanations [--year Y] [--wide] [--json] [-o FILE]",
+        {{"-o", "output"}}},
        "missed targets awaiting an explanation (R9)",
        "Each city's missed annual or final target that its guarantor unit has not yet explained.\n"
-       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n",
+       "Lines wrap at the terminal's width (else 80 columns); --wide leaves them whole.\n"
+       "-o FILE writes the --json document to FILE with its basis inside, as 'eligibility -o'.\n",
        Explanations,
        Where::kSigned},
       {"unevaluated",

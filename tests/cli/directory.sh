@@ -62,4 +62,89 @@ assert_exit 1 "evidence by a shared name" p evidence 李娜 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused evidence left a file"
 assert_exit 1 "an unknown name" p record 张三
 grep -q "person '张三' is not registered" "$tmp/err" || fail "an unknown name: $(cat "$tmp/err")"
+# ---- through a server (--server URL --key K): the same bytes as here -----------------------------
+server_pid=""
+trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
+start_server() {
+  "$probity" --data "$tmp/store" serve --listen 127.0.0.1:0 2>"$tmp/serve.err" &
+  server_pid=$!
+  url=""
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's|.* at \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$tmp/serve.err")"
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || fail "probity serve did not start: $(cat "$tmp/serve.err")"
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+# r WHO ARGS...: probity ARGS through the server, signed with WHO's key.
+r() { local who="$1"; shift; "$probity" --server "$url" "$@" --key "$tmp/keys/$who.pem"; }
+# same WHO ARGS...: ARGS through the server (WHO's key) print what they print here, stdout
+# and stderr byte for byte, with the same exit status.
+same() {
+  local who="$1"; shift
+  local rc=0 remote_rc=0
+  p "$@" >"$tmp/local.out" 2>"$tmp/local.err" || rc=$?
+  r "$who" "$@" >"$tmp/remote.out" 2>"$tmp/remote.err" || remote_rc=$?
+  [ "$rc" -eq "$remote_rc" ] || fail "$* through the server: exit $remote_rc, here $rc ($(cat "$tmp/remote.err"))"
+  cmp -s "$tmp/local.out" "$tmp/remote.out" || fail "$* through the server: $(diff "$tmp/local.out" "$tmp/remote.out" || true)"
+  cmp -s "$tmp/local.err" "$tmp/remote.err" || fail "$* through the server, stderr: $(diff "$tmp/local.err" "$tmp/remote.err" || true)"
+}
+
+start_server
+for json in "" --json; do
+  same hr find 张 $json
+  same hr find u2 $json
+  same hr find 李娜 $json
+  same reviewer find 不存在的名字 $json   # nothing found: exit 1 both ways
+  same hr persons $json
+  same enforcement persons 李 $json
+  same hr units $json
+  same party units 局 $json                 # units: any registered key
+  same auditor keys $json
+  same admin keys $json
+done
+# A dispatcher finds its own unit's persons only; a key that may not search persons is
+# told so (exit 1) rather than shown the units alone.
+assert_exit 0 "persons as a dispatcher" r dispatcher-u2 persons --json
+python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert v["persons"] and {p["unit"] for p in v["persons"]} == {"U2"} and v["more"] is False, v
+' "$tmp/out" || fail "a dispatcher's persons: $(cat "$tmp/out")"
+assert_exit 1 "find as a party committee" r party find 张
+grep -q "may not read the list of persons" "$tmp/err" || fail "find as party: $(cat "$tmp/err")"
+# The key registry: hr, reviewer, enforcement, admin and auditor; the others are told who may.
+for who in dispatcher-u1 leader-p1 party guarantor-u1; do
+  assert_exit 1 "keys as $who" r "$who" keys
+  grep -q "may not read the key registry (only hr, reviewer, enforcement, admin and auditor keys" "$tmp/err" ||
+    fail "keys as $who: $(cat "$tmp/err")"
+done
+assert_exit 2 "keys through a server without a key" "$probity" --server "$url" keys
+stop_server
+
+# More than 50 persons: a server lists the first 50 and says so; find --json is still the
+# same document (50, "more": true).
+{ echo person,name,unit,category; for i in $(seq -w 1 55); do echo "Q$i,批量$i,U3,contract"; done; } >"$tmp/bulk.csv"
+p import persons "$tmp/bulk.csv" --key "$tmp/keys/hr.pem" >/dev/null
+start_server
+same hr find q --json
+same hr persons Q0 --json
+same hr persons Q0
+assert_exit 0 "persons through the server, over 50" r hr persons
+[ "$(grep -c '^[PQ]' "$tmp/out")" -eq 50 ] || fail "not the first 50: $(cat "$tmp/out")"
+[ "$(tail -n 2 "$tmp/out")" = "(the first 50 only: a server lists at most 50; narrow the search with TEXT)
+50 persons" ] || fail "no note under the first 50: $(tail -n 2 "$tmp/out")"
+assert_exit 0 "persons --json through the server, over 50" r hr persons --json
+python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert len(v["persons"]) == 50 and v["more"] is True, v
+' "$tmp/out" || fail "persons --json over 50: $(cat "$tmp/out")"
+assert_exit 0 "find through the server, over 50" r hr find q
+grep -qx "(the first 50 only: a server lists at most 50; narrow the search with TEXT)" "$tmp/out" ||
+  fail "find over 50: $(cat "$tmp/out")"
+stop_server
+p persons | tail -n 1 | grep -qx "61 persons" || fail "the local list is cut"
+
 echo "directory.sh: ok"

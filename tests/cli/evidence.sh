@@ -131,4 +131,36 @@ assert_exit 2 "a bad language" p evidence P1 --lang fr -o "$tmp/x.html"
 assert_exit 1 "an unknown person" p evidence P999 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused export left a file"
 assert_exit 1 "an unwritable place" p evidence P1 -o "$tmp/no/such/dir/x.html"
+# 8. Through a server: the same bytes as the local pack, for any reader the rules allow; sealed
+# values for HR alone; a dispatcher (R1 reduced) refused (the access log: server_test.cc).
+server_pid=""
+trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
+"$probity" --data "$tmp/store" serve --listen 127.0.0.1:0 2>"$tmp/serve.err" &
+server_pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url="$(sed -n 's|.* at \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$tmp/serve.err")"
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || fail "probity serve did not start: $(cat "$tmp/serve.err")"
+r() { "$probity" --server "$url" "$@"; }
+for form in "--lang en" "--lang zh" "--json"; do
+  # shellcheck disable=SC2086
+  p evidence P2 --as-of 2019-06-30 $form -o "$tmp/local.out" >/dev/null
+  # shellcheck disable=SC2086
+  r evidence P2 --as-of 2019-06-30 $form --key "$tmp/keys/reviewer.pem" -o "$tmp/remote.out" >"$tmp/out" ||
+    fail "evidence through the server ($form)"
+  cmp -s "$tmp/local.out" "$tmp/remote.out" || fail "the server's pack ($form) is not the local one"
+  grep -q "probity-audit evidence" "$tmp/out" || fail "no hint how to check the server's pack"
+done
+audit evidence "$tmp/remote.out" --vkey "$vkey" >/dev/null || fail "the server's pack does not check"
+[ "$(stat -c %a "$tmp/remote.out")" = 600 ] || fail "the server's pack is not mode 0600"
+r evidence P2 --include-sensitive --json --key "$tmp/keys/hr.pem" -o "$tmp/hr.json" >/dev/null
+grep -q pregnancy "$tmp/hr.json" || fail "HR's pack through the server has no sealed value"
+assert_exit 1 "sealed values for a reviewer" r evidence P2 --include-sensitive --key "$tmp/keys/reviewer.pem" -o "$tmp/x.html"
+grep -q "only HR" "$tmp/err" || fail "the refusal does not say who may: $(cat "$tmp/err")"
+assert_exit 1 "a pack for a dispatcher" r evidence P2 --key "$tmp/keys/dispatcher-u1.pem" -o "$tmp/x.html"
+[ ! -e "$tmp/x.html" ] || fail "a refused pack left a file"
+assert_exit 2 "--size over a server" r evidence P2 --size 3 --key "$tmp/keys/reviewer.pem" -o "$tmp/x.html"
 echo "evidence.sh: ok"

@@ -103,4 +103,139 @@ assert_exit 2 "-o a directory" p eligibility 2019 --format csv -o "$tmp"
 assert_exit 2 "-o with --server" "$probity" --server http://127.0.0.1:9 eligibility 2019 --format csv -o "$tmp/x.csv"
 assert_exit 1 "-o into a missing directory" p eligibility 2019 --format csv -o "$tmp/no/such/e.csv"
 [ ! -e "$tmp/x.xlsx" ] && [ ! -e "$tmp/x.csv" ] || fail "a refused export left a file"
+
+# roster, leave, explanations and record -o: the command's --json document wrapped with
+# its basis; the command names what was asked with its options in a fixed order (given
+# here in another), so the same command at the same basis writes the same bytes; mode
+# 0600; probity-audit report checks the file alone.
+# json_export_is FILE COMMAND STDOUT.json: FILE is {"format","command","basis","result"},
+# its command COMMAND and its result the --json document in STDOUT.json.
+json_export_is() {
+  python3 - "$@" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert v["format"] == "probity-report/v1", v["format"]
+assert v["command"] == sys.argv[2], (v["command"], sys.argv[2])
+assert set(v["basis"]) == {"treeSize", "root", "vkey", "checkpoint"}, v["basis"]
+assert v["result"] == json.load(open(sys.argv[3])), "result is not the --json document"
+PY
+}
+# export_checks NAME COMMAND ARGS...: `p ARGS -o $tmp/NAME.json` writes COMMAND's export
+# of `p ARGS --json`; mode 0600, the same bytes twice, accepted by probity-audit report.
+export_checks() {
+  local name="$1" command="$2"; shift 2
+  p "$@" -o "$tmp/$name.json" >"$tmp/out" || fail "$name -o: $(cat "$tmp/out")"
+  grep -q "check it: probity-audit report" "$tmp/out" || fail "$name -o: no hint how to check the file"
+  [ "$(stat -c %a "$tmp/$name.json")" = 600 ] || fail "the $name export is not mode 0600"
+  p "$@" --json >"$tmp/$name-stdout.json" 2>/dev/null
+  json_export_is "$tmp/$name.json" "$command" "$tmp/$name-stdout.json" ||
+    fail "the $name export is not {format, command \"$command\", basis, result: --json}"
+  p "$@" -o "$tmp/$name-2.json" >/dev/null
+  cmp -s "$tmp/$name.json" "$tmp/$name-2.json" || fail "the same $name export at the same basis gave other bytes"
+  audit report "$tmp/$name.json" --vkey "$vkey" >"$tmp/audit.out" ||
+    fail "probity-audit refused a true $name export: $(cat "$tmp/audit.out")"
+  grep -q "basis verified" "$tmp/audit.out" || fail "probity-audit did not verify the $name export's basis"
+}
+export_checks roster "roster --date 2019-05-20 --city 130100" roster --city 130100 --date 2019-05-20
+export_checks leave "leave P1" leave P1
+export_checks explanations "explanations --year 2019" explanations --year 2019
+export_checks record "record P2 --as-of 2019-06-30" record P2 --as-of 2019-06-30
+export_checks record-sensitive "record P2 --as-of 2019-06-30 --include-sensitive" \
+  record P2 --include-sensitive --as-of 2019-06-30
+# The sealed reason of P2's restriction is in the file only when asked for.
+grep -q pregnancy "$tmp/record.json" && fail "a sealed value is in a record export made without --include-sensitive"
+grep -q pregnancy "$tmp/record-sensitive.json" || fail "record -o --include-sensitive left the sealed value out"
+# A person asked by name is named by id in the command: the same file as asked by id.
+p record 王芳 --as-of 2019-06-30 -o "$tmp/record-by-name.json" >/dev/null 2>&1
+cmp -s "$tmp/record.json" "$tmp/record-by-name.json" || fail "record by name wrote another file than record by id"
+# The roster's date defaults to today, and the file says which day it lists.
+p roster -o "$tmp/roster-today.json" >/dev/null
+python3 -c '
+import json, re, sys
+c = json.load(open(sys.argv[1]))["command"]
+assert re.fullmatch(r"roster --date \d{4}-\d\d-\d\d", c), c' "$tmp/roster-today.json" ||
+  fail "a roster export without --date does not name the day it lists"
+# Refused before anything is read: a .csv (these exports are JSON), --server, and record
+# -o with --lang (the document's names are codes).
+for cmd in "roster" "leave P1" "explanations" "record P1"; do
+  # shellcheck disable=SC2086
+  assert_exit 2 "$cmd into a .csv" p $cmd -o "$tmp/x.csv"
+  grep -q "writes json here, not csv" "$tmp/err" || fail "$cmd -o x.csv does not say why: $(cat "$tmp/err")"
+  # shellcheck disable=SC2086
+  assert_exit 2 "$cmd -o with --server" "$probity" --server http://127.0.0.1:9 $cmd -o "$tmp/x.json"
+done
+assert_exit 2 "record -o with --lang" p record P1 --lang zh -o "$tmp/x.json"
+[ ! -e "$tmp/x.csv" ] && [ ! -e "$tmp/x.json" ] || fail "a refused export left a file"
+
+# --lang zh: the eligibility CSV and workbook name the header's columns, the outcomes and
+# the staff categories in Chinese (the labels of the web interface); ids, names, reasons
+# and events as in English; the file's command says --lang zh and the checker accepts it.
+p eligibility 2019 --format csv --lang zh -o "$tmp/zh.csv" >/dev/null
+p eligibility 2019 --format csv --lang zh -o "$tmp/zh2.csv" >/dev/null
+cmp -s "$tmp/zh.csv" "$tmp/zh2.csv" || fail "the same Chinese export at the same basis gave other bytes"
+[ "$(stat -c %a "$tmp/zh.csv")" = 600 ] || fail "the Chinese export is not mode 0600"
+p eligibility 2019 --format csv --lang zh >"$tmp/zh-stdout.csv" 2>/dev/null
+python3 - "$tmp/zh.csv" "$tmp/e.csv" "$tmp/zh-stdout.csv" <<'PY' || fail "the Chinese CSV is not the English one with Chinese labels"
+import csv, io, sys
+def rows(path):
+    return list(csv.reader(io.StringIO(open(path, encoding="utf-8-sig", newline="").read(), newline="")))
+zh, en = rows(sys.argv[1]), rows(sys.argv[2])
+assert zh[:-1] == rows(sys.argv[3]), "the file does not begin with the list --format csv --lang zh prints"
+assert zh[0] == ["人员", "名称", "单位", "类别", "结果", "需人工复核", "依据", "依据事件"], zh[0]
+assert len(zh) == len(en) and len(zh[0]) == len(en[0]), (len(zh), len(en))
+outcomes, category = en[0].index("outcomes"), en[0].index("category")
+assert zh[1][outcomes] != en[1][outcomes], zh[1]
+for z, e in zip(zh[1:-1], en[1:-1]):
+    # an outcome cell and a category cell are Chinese: no Latin letter left in them
+    assert not any(c.isascii() and c.isalpha() for c in z[outcomes] + z[category]), z
+    assert z[outcomes].count(";") == e[outcomes].count(";"), (z, e)
+    same = [i for i in range(len(e)) if i not in (outcomes, category)]
+    assert [z[i] for i in same] == [e[i] for i in same], (z, e)
+assert zh[-1][0] == "#probity" and zh[-1][1] == "eligibility 2019 --lang zh", zh[-1][:2]
+PY
+audit report "$tmp/zh.csv" --vkey "$vkey" >"$tmp/audit.out" || fail "probity-audit refused a true Chinese CSV: $(cat "$tmp/audit.out")"
+grep -q "eligibility 2019 --lang zh" "$tmp/audit.out" || fail "probity-audit does not name the Chinese export's command"
+# English stays the default, whatever the locale, and --lang en is the same bytes.
+p eligibility 2019 --format csv -o "$tmp/en.csv" >/dev/null
+cmp -s "$tmp/e.csv" "$tmp/en.csv" || fail "the English export changed"
+p eligibility 2019 --format csv --lang en -o "$tmp/en2.csv" >/dev/null
+cmp -s "$tmp/e.csv" "$tmp/en2.csv" || fail "--lang en wrote other bytes than the default"
+LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8 p eligibility 2019 --format csv >"$tmp/locale.csv" 2>/dev/null
+head -c 64 "$tmp/locale.csv" | grep -q $'^\xef\xbb\xbfperson,name,unit,category,outcomes' ||
+  fail "a Chinese locale changed the default CSV: $(head -n 1 "$tmp/locale.csv")"
+cmp -s "$tmp/locale.csv" "$tmp/stdout.csv" || fail "a Chinese locale changed the default CSV's bytes"
+# The units' list too; and the workbook.
+p eligibility 2019 --units --format csv --lang zh -o "$tmp/zh-units.csv" >/dev/null
+python3 - "$tmp/zh-units.csv" <<'PY' || fail "the units' Chinese CSV is not labelled"
+import csv, io, sys
+rows = list(csv.reader(io.StringIO(open(sys.argv[1], encoding="utf-8-sig", newline="").read(), newline="")))
+assert rows[0][:2] == ["单位", "名称"], rows[0]
+assert "领导班子年终考核加分" in rows[1][2] or "年度不得评优评先" in rows[1][2], rows[1]
+assert rows[-1][1] == "eligibility 2019 --units --lang zh", rows[-1][:2]
+PY
+audit report "$tmp/zh-units.csv" --vkey "$vkey" >/dev/null || fail "probity-audit refused the units' Chinese CSV"
+p eligibility 2019 --lang zh -o "$tmp/zh.xlsx" >/dev/null
+p eligibility 2019 --lang zh -o "$tmp/zh2.xlsx" >/dev/null
+cmp -s "$tmp/zh.xlsx" "$tmp/zh2.xlsx" || fail "the same Chinese xlsx export gave other bytes"
+audit report "$tmp/zh.xlsx" --vkey "$vkey" >/dev/null || fail "probity-audit refused a true Chinese xlsx"
+if /usr/bin/python3 -c 'import openpyxl' 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/zh.xlsx" "$tmp/zh.csv" <<'PY' || fail "the Chinese workbook holds other cells than the Chinese CSV"
+import csv, io, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+rows = [list(r) for r in wb["eligibility 2019"].iter_rows(values_only=True)]
+text = open(sys.argv[2], encoding="utf-8-sig", newline="").read()
+assert rows == list(csv.reader(io.StringIO(text, newline="")))[:-1], rows[:2]
+basis = {r[0]: r[1] for r in wb["basis"].iter_rows(values_only=True)}
+assert basis["command"] == "eligibility 2019 --lang zh", basis["command"]
+PY
+fi
+# --lang is refused where it would change nothing: JSON (always the codes), the table, a
+# server's CSV (English); and a language it does not know.
+assert_exit 2 "--lang with --json" p eligibility 2019 --json --lang zh
+grep -q "always name outcomes and categories by their codes" "$tmp/err" || fail "--lang with --json does not say why: $(cat "$tmp/err")"
+assert_exit 2 "--lang with a .json export" p eligibility 2019 --lang zh -o "$tmp/x.json"
+assert_exit 2 "--lang with the table" p eligibility 2019 --lang zh
+assert_exit 2 "--lang fr" p eligibility 2019 --format csv --lang fr
+assert_exit 2 "--lang zh with --server" "$probity" --server http://127.0.0.1:9 eligibility 2019 --format csv --lang zh
+[ ! -e "$tmp/x.json" ] || fail "a refused export left a file"
 echo "report_export.sh: ok"

@@ -245,6 +245,8 @@ const zh = {
   'field.leadUnit': '牵头单位', 'field.secretary': '书记', 'field.task': '任务',
   'field.principal': '主要负责人', 'field.province': '省份', 'field.note': '备注',
   'field.holidays': '节假日', 'field.workdays': '调休工作日',
+  'field.outcomes': '结果', 'field.reviewRequired': '需人工复核', 'field.reasons': '依据',
+  'field.events': '依据事件',
 };
 
 const en = {
