@@ -41,7 +41,7 @@ TEST_CASE("Read scopes: each role reads exactly what program-rules.md lists", "[
   const std::vector<Reading> all = {
       Reading::kEntry,     Reading::kEntryBundles, Reading::kRecord, Reading::kPersons,
       Reading::kRoster,    Reading::kEligibility,  Reading::kLeave,  Reading::kExplanations,
-      Reading::kAccessLog, Reading::kSealed};
+      Reading::kAccessLog, Reading::kSealed,       Reading::kUnits,  Reading::kKeys};
   // The table, row by row (P1 is U1's: a person the dispatcher of U1 and leader P1 may read).
   struct Row {
     std::string key;
@@ -52,20 +52,23 @@ TEST_CASE("Read scopes: each role reads exactly what program-rules.md lists", "[
       {"hr",
        {Reading::kEntry, Reading::kRecord, Reading::kPersons, Reading::kRoster,
         Reading::kEligibility, Reading::kLeave, Reading::kExplanations, Reading::kAccessLog,
-        Reading::kSealed}},
+        Reading::kSealed, Reading::kUnits, Reading::kKeys}},
       {"reviewer",
        {Reading::kEntry, Reading::kRecord, Reading::kPersons, Reading::kRoster,
-        Reading::kEligibility}},
+        Reading::kEligibility, Reading::kUnits, Reading::kKeys}},
       {"enforcement",
-       {Reading::kRecord, Reading::kPersons, Reading::kRoster, Reading::kEligibility}},
+       {Reading::kRecord, Reading::kPersons, Reading::kRoster, Reading::kEligibility,
+        Reading::kUnits, Reading::kKeys}},
       {"admin",
        {Reading::kEntry, Reading::kEntryBundles, Reading::kRecord, Reading::kPersons,
-        Reading::kRoster, Reading::kEligibility}},
-      {"dispatcher-U1", {Reading::kRecord, Reading::kPersons, Reading::kLeave}},
-      {"leader-P1", {Reading::kRecord, Reading::kPersons, Reading::kRoster}},
-      {"party", {Reading::kRoster}},
-      {"guarantor-U1", {Reading::kExplanations}},
-      {"auditor", {Reading::kEntry, Reading::kEntryBundles}},
+        Reading::kRoster, Reading::kEligibility, Reading::kUnits, Reading::kKeys}},
+      // Units (the program's organisation) any registered key; the key registry (it names
+      // every key's holder) hr, reviewer, enforcement, admin and auditor.
+      {"dispatcher-U1", {Reading::kRecord, Reading::kPersons, Reading::kLeave, Reading::kUnits}},
+      {"leader-P1", {Reading::kRecord, Reading::kPersons, Reading::kRoster, Reading::kUnits}},
+      {"party", {Reading::kRoster, Reading::kUnits}},
+      {"guarantor-U1", {Reading::kExplanations, Reading::kUnits}},
+      {"auditor", {Reading::kEntry, Reading::kEntryBundles, Reading::kUnits, Reading::kKeys}},
   };
   for (const auto& row : table) {
     for (Reading r : all) {
