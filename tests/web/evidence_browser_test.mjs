@@ -103,6 +103,18 @@ Object.assign(lineFiles, {
   noWithdrawal: [commendation.seq, p3.text.replace(withdrawalRow, '')],
   twice: [first.seq, p3.text.replace(lineOf(first.seq), (line) => line + line)],
 });
+// And the words people read, changed while every data attribute is kept: a field's value,
+// the date cell, the event type's label (in one language only), the signer's name, a
+// sentence added to the details, the withdrawal's reason.
+const changedWords = (seq, from, to) => p3.text.replace(lineOf(seq), (line) => line.replace(from, to));
+Object.assign(lineFiles, {
+  wordsValue: [second.seq, changedWords(second.seq, /(<\/span>: )([^<]+)(<\/span>)/, '$1FORGED$3')],
+  wordsDate: [third.seq, changedWords(third.seq, /<td class="date">[^<]*<\/td>/, '<td class="date">2018-01-01</td>')],
+  wordsType: [fourth.seq, changedWords(fourth.seq, /(<td class="type">(?:<span lang="zh-CN">)?)[^<]+/, '$1记大过')],
+  wordsSigner: [first.seq, changedWords(first.seq, /(<td class="signer"><code>[^<]*<\/code> )[^<(]+/, '$1Mallory ')],
+  wordsAdded: [second.seq, changedWords(second.seq, '<td class="details">', '<td class="details">已开除。 ')],
+  wordsReason: [commendation.seq, p3.text.replace(withdrawalRow, (row) => row.replace(/\(([^)]*)\)<\/span>/, '(FORGED)</span>'))],
+});
 for (const [name, [seq, text]] of Object.entries(lineFiles)) {
   if (text === p3.text) fail(`the page of ${name} (seq ${seq}) is not changed`);
   fs.writeFileSync(path.join(work, `P3-${name}.html`), text);
@@ -269,7 +281,7 @@ step('a raw "<" in the pack\'s element: NOT VERIFIED, as parsePackText refuses i
   assert(verdict.includes('raw "<"'), `the verdict: ${verdict}`);
 }
 
-step('lines that do not say what the record entries say (none, twice, or another or no data-type, data-date, data-field, data-value, withdrawn mark or withdrawal row): NOT VERIFIED, naming the seq');
+step('lines that do not say what the record entries say (none, twice, or another or no data-type, data-date, data-field, data-value, withdrawn mark or withdrawal row, or other words in a cell with the data kept): NOT VERIFIED, naming the seq');
 for (const [name, [seq]] of Object.entries(lineFiles)) {
   const { state, verdict } = await openPackFile(path.join(work, `P3-${name}.html`));
   assert(state === 'failed', `${name}: passed: ${verdict}`);

@@ -5,8 +5,9 @@
 // switches the page's language. The exporter inlines it with verify.js,
 // event.js, i18n.js and evidence.js as one classic script; it exports nothing.
 
+import { MEMBERS } from './event.js';
 import { failureMessage, parsePageJson, verifyPack } from './evidence.js';
-import { tIn } from './i18n.js';
+import { fieldLabelIn, labelIn, tIn } from './i18n.js';
 
 // Both languages at once; the page's CSS shows the one of <html lang>. `vars` may be a
 // function of the language.
@@ -64,12 +65,84 @@ function sameAs(line, x) {
   return seen.size === shown.length;
 }
 
+// ---- what a line must read, in each language ------------------------------------------------
+// The exporter writes each line's visible text from the same verified entry
+// (server/evidence_page.cc, projections/labels.cc ShownFields); these are that text again,
+// written here from the pack's checked entry, so that a line whose words were changed while
+// its data attributes were kept is caught. Labels are i18n.js's, which labels_test.cc holds
+// equal to the exporter's.
+const LANGUAGES = [['zh', 'zh-CN'], ['en', 'en']];
+
+// The text of `el` as a reader of `tag` ('zh-CN' or 'en') sees it: elements of the other
+// language left out (the page's CSS hides them).
+function textIn(el, tag) {
+  let out = '';
+  for (const n of el.childNodes) {
+    if (n.nodeType === 3) out += n.data;
+    else if (n.nodeType === 1 && (n.getAttribute('lang') ?? tag) === tag) out += textIn(n, tag);
+  }
+  return out;
+}
+
+// Whether field `name` of event type `type` holds an enum or a list of enums (event.js
+// MEMBERS: "name:eB/Enum", "name:el:N/Enum").
+function isEnumField(type, name) {
+  return (MEMBERS[type] ?? '').split(' ').some((spec) => {
+    const [field, kind] = spec.split(':');
+    return field === name && kind?.startsWith('e');
+  });
+}
+
+// `value` as the page shows it in `language` (labels.cc AddValue).
+function shownValue(language, value, isEnum) {
+  if (typeof value === 'string') return isEnum ? labelIn(language, 'value', value) : value;
+  if (typeof value === 'boolean') return value ? (language === 'en' ? 'yes' : '是') : (language === 'en' ? 'no' : '否');
+  if (Array.isArray(value)) {
+    // ", " before each item once the items before it show something.
+    let out = '';
+    for (const item of value) out += (out ? ', ' : '') + shownValue(language, item, isEnum);
+    return out;
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).map(([k, v]) => `${fieldLabelIn(language, k)} ${shownValue(language, v, false)}`).join(', ');
+  }
+  return String(value);
+}
+
+// Whether the cells of `line` read, in both languages, what verified entry `x` says:
+// seq, date, the event type's label, each field as "label: value", and the signer.
+function readsAs(line, x) {
+  const cell = (name) => line.querySelector(`td.${name}`);
+  const [seq, date, type, details, signer] = ['seq', 'date', 'type', 'details', 'signer'].map(cell);
+  if (!seq || !date || !type || !details || !signer || line.cells.length !== 5) return false;
+  const fields = [...details.querySelectorAll('[data-field]')];
+  return LANGUAGES.every(([language, tag]) => {
+    if (textIn(seq, tag) !== String(x.seq) || textIn(date, tag) !== x.date) return false;
+    if (textIn(type, tag) !== labelIn(language, 'eventType', x.type)) return false;
+    const role = labelIn(language, 'role', x.signer.role);
+    if (textIn(signer, tag) !== `${x.signer.keyId.slice(0, 12)} ${x.signer.holder} (${role})`) return false;
+    // The details cell: its fields (sameAs has matched them to the event's, one each) and
+    // the spaces between them, nothing else.
+    let rest = textIn(details, tag);
+    for (const f of fields) rest = rest.replace(textIn(f, tag), '');
+    if (rest.trim() !== '') return false;
+    return fields.every((f) => textIn(f, tag) ===
+        `${fieldLabelIn(language, f.dataset.field)}: ${shownValue(language, x.event[f.dataset.field], isEnumField(x.type, f.dataset.field))}`);
+  });
+}
+
+// Whether withdrawal row `row` reads what the retraction of `x` says.
+function withdrawalReads(row, x) {
+  return textIn(row, 'zh-CN') === `已撤回:序号 ${x.withdrawnBy}(${x.withdrawnReason})` &&
+      textIn(row, 'en') === `Withdrawn by seq ${x.withdrawnBy} (${x.withdrawnReason})`;
+}
+
 const isWithdrawal = (row) => row?.tagName === 'TR' && row.classList.contains('withdrawal') && row.dataset.seq === undefined;
 
 // The seqs whose lines do not say what the pack's record entries say, in seq order, each
 // once: every record entry has exactly one line (#record [data-seq]) and sameAs holds of
-// it, a withdrawn one followed by its withdrawal row; no line is of a seq that is not a
-// record entry. Lines found wrong get `bad`. [[seq, i18n key]].
+// it and its words read what the entry says (readsAs), a withdrawn one followed by its
+// withdrawal row; no line is of a seq that is not a record entry. Lines found wrong get `bad`. [[seq, i18n key]].
 function unbackedLines(lines, records) {
   const bySeq = new Map(records.map((x) => [String(x.seq), x]));
   const count = new Map();
@@ -78,8 +151,9 @@ function unbackedLines(lines, records) {
   for (const line of lines) {
     const seq = line.dataset.seq;
     const x = bySeq.get(seq);
-    const backed = x !== undefined && count.get(seq) === 1 && sameAs(line, x) &&
-        (x.withdrawnBy === null || isWithdrawal(line.nextElementSibling));
+    const backed = x !== undefined && count.get(seq) === 1 && sameAs(line, x) && readsAs(line, x) &&
+        (x.withdrawnBy === null ||
+         (isWithdrawal(line.nextElementSibling) && withdrawalReads(line.nextElementSibling, x)));
     line.classList.add(backed ? 'ok' : 'bad');
     if (!backed) out.set(seq, 'evidence.lines.bad');
   }

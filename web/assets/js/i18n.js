@@ -621,14 +621,20 @@ export function t(key, vars = {}) {
 // The label of a program name of `kind` (eventType, outcome, rule, role, value), or the
 // name itself when it has none.
 export function label(kind, name) {
+  return labelIn(current, kind, name);
+}
+
+// label and fieldLabel in `language` ('zh' or 'en'), whatever the current one.
+export function labelIn(language, kind, name) {
   const pair = LABELS[kind]?.[name];
   if (!pair) return String(name);
-  return current === 'en' ? pair[1] : pair[0];
+  return language === 'en' ? pair[1] : pair[0];
 }
+export const fieldLabelIn = (language, name) => (language === 'en' ? name : (zh[`field.${name}`] ?? name));
 
 export const hasLabel = (kind, name) => Boolean(LABELS[kind]?.[name]);
 export const OUTCOMES = Object.keys(LABELS.outcome);
-export const fieldLabel = (name) => (current === 'en' ? name : (zh[`field.${name}`] ?? name));
+export const fieldLabel = (name) => fieldLabelIn(current, name);
 
 // The text of `key` in `language` ('zh' or 'en'), {name} replaced from `vars`: t's in
 // the current language, and whatever the page's language is for a page that carries
