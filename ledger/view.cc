@@ -116,6 +116,19 @@ Result<std::string> LedgerView::CheckpointAt(uint64_t size) const {
   return **v;
 }
 
+Result<uint64_t> LedgerView::FirstCheckpointFrom(uint64_t size) const {
+  auto it = NewIterator(Column::kCheckpoints);
+  for (it->Seek(SeqKey(size)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) continue;
+    uint64_t at = SeqFromKey(std::string_view(it->key().data(), 8));
+    if (at > size_) break;
+    return at;
+  }
+  if (!it->status().ok()) return Status::IoError("reading checkpoints: " + it->status().ToString());
+  return Status::NotFound("no checkpoint was signed at size " + std::to_string(size) +
+                          " or later, up to " + std::to_string(size_));
+}
+
 Result<std::vector<SealedValue>> LedgerView::ReadSealed(uint64_t seq) const {
   std::vector<SealedValue> out;
   auto it = NewIterator(Column::kSealed);

@@ -38,6 +38,10 @@ class LedgerView {
   // The checkpoint at this view's size, with any cosignatures.
   Result<std::string> LatestCheckpoint() const;
   Result<std::string> CheckpointAt(uint64_t size) const;
+  // The size of the first checkpoint signed at `size` or later, up to this view's size:
+  // the first that holds the entries before `size` (a checkpoint is signed after a submit,
+  // not after every entry). NotFound when there is none.
+  Result<uint64_t> FirstCheckpointFrom(uint64_t size) const;
   Result<std::vector<SealedValue>> ReadSealed(uint64_t seq) const;
   // Ok when the projections were built by the ledger's rules and applied every entry.
   Status CheckProjections() const;

@@ -39,9 +39,20 @@ std::variant<std::string, int> ExportFormat(const Args& args, const std::string&
 
 Result<ExportBasis> ExportBasisOf(const LedgerView& view, const std::string& command,
                                   const ReportBasis& basis) {
-  auto note = view.CheckpointAt(basis.tree_size);
+  // A report as of an earlier seq (record --as-of-seq N) is computed at size N + 1, where
+  // a checkpoint was signed only if a submit ended there: the file is then tied to the
+  // first checkpoint that holds those entries, whose tree the same command reads the same.
+  auto size = view.FirstCheckpointFrom(basis.tree_size);
+  if (!size.ok()) return size.status();
+  ReportBasis tied = basis;
+  if (*size != basis.tree_size) {
+    auto at = BasisAt(view, *size);
+    if (!at.ok()) return at.status();
+    tied = *at;
+  }
+  auto note = view.CheckpointAt(tied.tree_size);
   if (!note.ok()) return note.status();
-  return ExportBasis{command, basis, view.checkpoint_verifier().Vkey(), *note};
+  return ExportBasis{command, tied, view.checkpoint_verifier().Vkey(), *note};
 }
 
 std::string CsvWithBasis(const std::vector<std::vector<std::string>>& rows, const ExportBasis& b) {

@@ -30,7 +30,8 @@ struct ExportBasis {
   ReportBasis basis;
   std::string vkey, checkpoint;
 };
-// The basis of a report computed on `view` (its checkpoint at the report's size).
+// The basis of a report computed on `view`: its checkpoint at the report's size, or, for a
+// report as of an earlier seq where no submit ended, the first checkpoint after it.
 Result<ExportBasis> ExportBasisOf(const LedgerView& view, const std::string& command,
                                   const ReportBasis& basis);
 

@@ -142,6 +142,19 @@ export_checks explanations "explanations --year 2019" explanations --year 2019
 export_checks record "record P2 --as-of 2019-06-30" record P2 --as-of 2019-06-30
 export_checks record-sensitive "record P2 --as-of 2019-06-30 --include-sensitive" \
   record P2 --include-sensitive --as-of 2019-06-30
+# As of a seq inside a submit (U9's evaluation, the submit's first entry, where no
+# checkpoint was signed): the record reads the tree up to that seq, and the file is tied to
+# the first checkpoint after it, which holds those entries.
+size="$(p checkpoint --list --json | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["treeSize"])')"
+mid=$((size - 2))
+p checkpoint --size $((mid + 1)) >/dev/null 2>&1 && fail "the test needs no checkpoint at size $((mid + 1))"
+export_checks record-mid "record P2 --as-of-seq $mid" record P2 --as-of-seq "$mid"
+python3 - "$tmp/record-mid.json" "$mid" "$size" <<'PY' || fail "record --as-of-seq inside a submit is not tied to the next checkpoint"
+import json, sys
+v, mid, size = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3])
+assert v["result"]["checkpoint"]["treeSize"] == mid + 1, v["result"]["checkpoint"]
+assert v["basis"]["treeSize"] == size, v["basis"]["treeSize"]
+PY
 # The sealed reason of P2's restriction is in the file only when asked for.
 grep -q pregnancy "$tmp/record.json" && fail "a sealed value is in a record export made without --include-sensitive"
 grep -q pregnancy "$tmp/record-sensitive.json" || fail "record -o --include-sensitive left the sealed value out"
