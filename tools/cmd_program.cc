@@ -225,7 +225,19 @@ std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerVi
     std::cerr << "probity " << args.command << ": " << text << " is " << (*named)[0].person << "\n";
     return (*named)[0].person;
   }
-  if (named->empty()) return text;  // the command says it is not registered, as a server does
+  if (named->empty()) {
+    // Not an id or a whole name: the command says it is not registered, as a server does,
+    // unless some persons' ids or names hold it; then it is refused here, naming them.
+    auto near = FindPersons(view, text, 5);
+    if (!near.ok() || near->persons.empty()) return text;
+    std::string list;
+    for (const auto& p : near->persons)
+      list += (list.empty() ? "" : ", ") + p.person + " " + p.name;
+    return FailStatus(
+        args, Status::NotFound("person '" + text + "' is not registered; did you mean " + list +
+                               (near->more ? ", ..." : "") + "? ('probity find " + text +
+                               "' lists them)"));
+  }
   std::string ids;
   for (const auto& p : *named)
     ids += (ids.empty() ? "" : ", ") + p.person + " (unit " + p.unit + ")";

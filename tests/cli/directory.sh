@@ -62,6 +62,11 @@ assert_exit 1 "evidence by a shared name" p evidence 李娜 -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] || fail "a refused evidence left a file"
 assert_exit 1 "an unknown name" p record 张三
 grep -q "person '张三' is not registered" "$tmp/err" || fail "an unknown name: $(cat "$tmp/err")"
+grep -q "did you mean" "$tmp/err" && fail "an unknown name that no name holds has a suggestion: $(cat "$tmp/err")"
+# Part of a name (or of an id): not registered, naming the persons whose name or id holds it.
+assert_exit 1 "part of a name" p record 王
+grep -q "person '王' is not registered; did you mean P2 王芳? ('probity find 王' lists them)" "$tmp/err" ||
+  fail "part of a name: $(cat "$tmp/err")"
 # ---- through a server (--server URL --key K): the same bytes as here -----------------------------
 server_pid=""
 trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
