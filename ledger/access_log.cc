@@ -20,26 +20,6 @@ capnp::Data::Reader AsData(ByteSpan bytes) {
   return capnp::Data::Reader(bytes.data(), bytes.size());
 }
 
-// The access log's stored nodes, as of a view.
-class AccessNodes final : public merkle::NodeReader {
- public:
-  explicit AccessNodes(const LedgerView& view) : view_(view) {}
-  Result<Hash> Get(uint32_t level, uint64_t index) const override {
-    auto v = view_.Get(Column::kAccess, AccessNodeKey(level, index));
-    if (!v.ok()) return v.status();
-    if (!v->has_value() || (*v)->size() != 32) {
-      return Status::Corrupt("access log tree node (level " + std::to_string(level) + ", index " +
-                             std::to_string(index) + ") is missing");
-    }
-    Hash h;
-    std::copy((*v)->begin(), (*v)->end(), h.begin());
-    return h;
-  }
-
- private:
-  const LedgerView& view_;
-};
-
 // The checkpoint note's signed text for a tree.
 std::string CheckpointText(const std::string& origin, uint64_t size, const Hash& root) {
   return note::FormatCheckpoint(note::Checkpoint{AccessLogOrigin(origin), size, root, {}});
@@ -144,7 +124,7 @@ Result<std::unique_ptr<AccessLog>> AccessLog::Open(Store& store, const LedgerVie
   log->origin_ = std::move(origin);
   auto size = AccessLogSize(view);
   if (!size.ok()) return size.status();
-  AccessNodes nodes(view);
+  StoredNodes nodes = view.AccessNodes();
   auto frontier = merkle::Frontier::Load(nodes, *size);
   auto damaged = [](const std::string& what) {
     return Status::Unavailable("access log damaged: " + what +
@@ -227,7 +207,7 @@ Result<Hash> AccessRootAt(const LedgerView& view, uint64_t size) {
   if (size > *stored)
     return Status::Invalid("the access log holds " + std::to_string(*stored) + " reads, not " +
                            std::to_string(size));
-  AccessNodes nodes(view);
+  StoredNodes nodes = view.AccessNodes();
   return merkle::RootAt(nodes, size);
 }
 
@@ -239,7 +219,7 @@ Result<std::vector<Hash>> AccessConsistencyProof(const LedgerView& view, uint64_
     return Status::Invalid("a consistency proof needs 0 <= old <= new <= the access log's size " +
                            std::to_string(*size));
   if (old_size == 0 || old_size == new_size) return std::vector<Hash>();
-  AccessNodes nodes(view);
+  StoredNodes nodes = view.AccessNodes();
   return merkle::ConsistencyProof(nodes, old_size, new_size);
 }
 
@@ -257,7 +237,7 @@ Result<size_t> AccessLog::AddCosignatures(const LedgerView& view, const note::Ve
   if (cp->size == 0 || cp->size > size)
     return Status::NotFound("the access log holds " + std::to_string(size) +
                             " reads; it has no checkpoint at size " + std::to_string(cp->size));
-  AccessNodes nodes(view);
+  StoredNodes nodes = view.AccessNodes();
   auto root = merkle::RootAt(nodes, cp->size);
   if (!root.ok()) return root.status();
   if (opened->text != CheckpointText(origin_, cp->size, *root))
@@ -440,7 +420,7 @@ Result<AccessLogCheck> VerifyAccessLog(const LedgerView& view, const note::Verif
                            "an entry is stored past the size record (" + std::to_string(*size) +
                            ")");
   // The stored nodes are the tree of these entries.
-  AccessNodes nodes(view);
+  StoredNodes nodes = view.AccessNodes();
   auto stored_root = merkle::RootAt(nodes, *size);
   if (!stored_root.ok()) return Status::Corrupt(stored_root.status().message());
   if (*stored_root != frontier.Root())

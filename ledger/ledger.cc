@@ -26,25 +26,6 @@ constexpr char kCheckpointKeyFile[] = "checkpoint-key.pem";
 // Below this many signatures a batch is verified on the calling thread.
 constexpr size_t kParallelVerifyThreshold = 64;
 
-class StoreNodes final : public merkle::NodeReader {
- public:
-  explicit StoreNodes(const Store& store) : store_(store) {}
-  Result<Hash> Get(uint32_t level, uint64_t index) const override {
-    auto v = store_.Get(Column::kNodes, NodeKey(level, index));
-    if (!v.ok()) return v.status();
-    if (!v->has_value() || (*v)->size() != 32) {
-      return Status::Corrupt("tree node (level " + std::to_string(level) + ", index " +
-                             std::to_string(index) + ") is missing");
-    }
-    Hash h;
-    std::copy((*v)->begin(), (*v)->end(), h.begin());
-    return h;
-  }
-
- private:
-  const Store& store_;
-};
-
 struct SignatureTask {
   size_t index;
   PublicKey key;
@@ -358,7 +339,7 @@ Status Ledger::LoadMeta() {
   if (!size.ok()) return size.status();
   auto n = ParseStoredSize(*size);
   if (!n) return Status::Corrupt("the store's size record is not a number: '" + *size + "'");
-  nodes_ = std::make_unique<StoreNodes>(*store_);
+  nodes_ = std::make_unique<StoredNodes>(*store_, Column::kNodes, "", "tree node");
   auto frontier = merkle::Frontier::Load(*nodes_, *n);
   if (!frontier.ok()) {
     // A reader still opens, so that verify can name what is wrong; a writer refuses.
@@ -465,16 +446,7 @@ Result<size_t> Ledger::AddCosignatures(std::string_view cosigned) {
 
 Status Ledger::CheckProjections() const { return View().CheckProjections(); }
 
-Result<std::string> Ledger::CheckpointAt(uint64_t size) const {
-  auto v = store_->Get(Column::kCheckpoints, SeqKey(size));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) {
-    return Status::NotFound(
-        "no checkpoint was signed at size " + std::to_string(size) +
-        " (one is signed after every submit; 'probity checkpoint --list' lists them)");
-  }
-  return **v;
-}
+Result<std::string> Ledger::CheckpointAt(uint64_t size) const { return View().CheckpointAt(size); }
 
 Status Ledger::Rebuild(const std::function<void(uint64_t, uint64_t)>& progress) {
   std::lock_guard<std::mutex> lock(write_mu_);

@@ -273,9 +273,6 @@ std::string FormatCheckpoint(const Checkpoint& c) {
   return out;
 }
 
-namespace {
-
-// Strict unsigned decimal: digits only, no sign, no leading zero but "0".
 Result<uint64_t> ParseDecimal(std::string_view s) {
   if (s.empty()) return Status::Invalid("is empty");
   if (s.size() > 1 && s[0] == '0') return Status::Invalid("has a leading zero");
@@ -288,8 +285,6 @@ Result<uint64_t> ParseDecimal(std::string_view s) {
   }
   return v;
 }
-
-}  // namespace
 
 Result<Checkpoint> ParseCheckpoint(std::string_view text) {
   PROBITY_RETURN_IF_ERROR(CheckChars(text, "checkpoint"));

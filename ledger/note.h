@@ -115,4 +115,9 @@ std::string FormatCheckpoint(const Checkpoint& c);
 // FormatCheckpoint would not produce.
 Result<Checkpoint> ParseCheckpoint(std::string_view text);
 
+// A size as these formats write it (checkpoints, cosignatures, witness requests): digits
+// only, no sign, no leading zero but "0", at most 2^64 - 1. Invalid says what is wrong
+// ("is empty", "has a leading zero", ...), for the caller to name the field.
+Result<uint64_t> ParseDecimal(std::string_view s);
+
 }  // namespace probity::note

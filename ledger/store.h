@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ledger/bytes.h"
+#include "ledger/merkle.h"
 #include "ledger/state.h"
 #include "ledger/status.h"
 
@@ -179,6 +180,27 @@ class Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<StateReader> state_;
+};
+
+// A Merkle tree's stored nodes (perfect-subtree hashes) under `prefix` NodeKey(level,
+// index) in `column`, as of `snapshot` (or the latest): the log's (kNodes, "") and the
+// access log's (kAccess, "n/"). A node missing or not 32 bytes is Corrupt, named by `what`.
+class StoredNodes final : public merkle::NodeReader {
+ public:
+  StoredNodes(const Store& store, Column column, std::string prefix, std::string what,
+              const rocksdb::Snapshot* snapshot = nullptr)
+      : store_(store),
+        column_(column),
+        prefix_(std::move(prefix)),
+        what_(std::move(what)),
+        snapshot_(snapshot) {}
+  Result<Hash> Get(uint32_t level, uint64_t index) const override;
+
+ private:
+  const Store& store_;
+  Column column_;
+  std::string prefix_, what_;
+  const rocksdb::Snapshot* snapshot_;
 };
 
 // Records derived by replaying the log, kept outside the store and on disk, so that

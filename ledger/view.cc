@@ -21,32 +21,11 @@ class LedgerView::SnapshotState final : public StateReader {
   const rocksdb::Snapshot* snapshot_;
 };
 
-class LedgerView::SnapshotNodes final : public merkle::NodeReader {
- public:
-  SnapshotNodes(const Store& store, const rocksdb::Snapshot* snapshot)
-      : store_(store), snapshot_(snapshot) {}
-  Result<Hash> Get(uint32_t level, uint64_t index) const override {
-    auto v = store_.Get(Column::kNodes, NodeKey(level, index), snapshot_);
-    if (!v.ok()) return v.status();
-    if (!v->has_value() || (*v)->size() != 32) {
-      return Status::Corrupt("tree node (level " + std::to_string(level) + ", index " +
-                             std::to_string(index) + ") is missing");
-    }
-    Hash h;
-    std::copy((*v)->begin(), (*v)->end(), h.begin());
-    return h;
-  }
-
- private:
-  const Store& store_;
-  const rocksdb::Snapshot* snapshot_;
-};
-
 LedgerView::LedgerView(const Ledger& ledger)
     : ledger_(&ledger), snapshot_(ledger.store().GetSnapshot()) {
   const Store& store = ledger.store();
   state_ = std::make_shared<SnapshotState>(store, snapshot_.get());
-  nodes_ = std::make_shared<SnapshotNodes>(store, snapshot_.get());
+  nodes_ = std::make_shared<StoredNodes>(store, Column::kNodes, "", "tree node", snapshot_.get());
   // The size as of the snapshot: every append writes it in the same batch as its entries,
   // nodes and checkpoint, so the view is always a whole number of batches.
   auto size = store.Get(Column::kMeta, kMetaSize, snapshot_.get());
@@ -156,6 +135,11 @@ Status LedgerView::CheckProjections() const {
 
 Result<std::optional<std::string>> LedgerView::Get(Column column, std::string_view key) const {
   return ledger_->store().Get(column, key, snapshot_.get());
+}
+
+StoredNodes LedgerView::AccessNodes() const {
+  return StoredNodes(ledger_->store(), Column::kAccess, "n/", "access log tree node",
+                     snapshot_.get());
 }
 
 std::unique_ptr<rocksdb::Iterator> LedgerView::NewIterator(Column column) const {

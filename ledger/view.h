@@ -50,6 +50,8 @@ class LedgerView {
   const StateReader& state() const { return *state_; }
   Result<std::optional<std::string>> Get(Column column, std::string_view key) const;
   std::unique_ptr<rocksdb::Iterator> NewIterator(Column column) const;
+  // The access log's tree (access_log.h), as of this view.
+  StoredNodes AccessNodes() const;
 
   const EventCodec& codec() const;
   const std::string& origin() const;
@@ -58,7 +60,6 @@ class LedgerView {
 
  private:
   class SnapshotState;
-  class SnapshotNodes;
   const Ledger* ledger_;
   Store::Snapshot snapshot_;
   uint64_t size_ = 0;

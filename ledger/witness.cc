@@ -62,20 +62,6 @@ uint64_t BigEndian64(const uint8_t* p) {
   return v;
 }
 
-// Strict unsigned decimal: digits only, no sign, no leading zero but "0".
-Result<uint64_t> ParseDecimal(std::string_view s) {
-  if (s.empty()) return Status::Invalid("is empty");
-  if (s.size() > 1 && s[0] == '0') return Status::Invalid("has a leading zero");
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return Status::Invalid("is not a decimal number");
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return Status::Invalid("does not fit in 64 bits");
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 // One signature line of a note, parsed as far as the signed-note format goes.
 struct SigLine {
   std::string_view line;  // the whole line, final "\n" included
@@ -284,7 +270,7 @@ Result<WitnessRequest> ParseWitnessRequest(std::string_view body) {
   if (first.substr(0, 4) != "old ") {
     return Status::Invalid("request line 1 does not start with \"old \"");
   }
-  Result<uint64_t> old_size = ParseDecimal(first.substr(4));
+  Result<uint64_t> old_size = note::ParseDecimal(first.substr(4));
   if (!old_size.ok()) {
     return Status::Invalid("request line 1 (old size) " + old_size.status().message());
   }
