@@ -442,20 +442,30 @@ struct SignedInput {
   std::vector<Envelope> envelopes;
 };
 
-// --key and the input lines, signed; on failure, the exit status already reported.
-std::variant<SignedInput, int> ReadAndSign(const Args& args, const EventCodec& codec) {
+// `lines` signed with --key; on failure, the exit status already reported.
+std::variant<std::vector<Envelope>, int> SignWithKey(const Args& args,
+                                                     const std::vector<Line>& lines,
+                                                     const EventCodec& codec) {
   if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
   auto key = LoadSigningKey(args);
   if (!key.ok()) return FailStatus(args, key.status());
   auto origin = SigningOrigin(args);
   if (auto* code = std::get_if<int>(&origin)) return *code;
+  int code = kExitOk;
+  auto envelopes = SignLines(args, lines, *key, std::get<std::string>(origin), codec, &code);
+  if (!envelopes) return code;
+  return std::move(*envelopes);
+}
+
+// The input lines (the file named, else stdin), signed with --key.
+std::variant<SignedInput, int> ReadAndSign(const Args& args, const EventCodec& codec) {
+  if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
   auto lines =
       ReadLines(args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
   if (!lines.ok()) return FailStatus(args, lines.status());
-  int code = kExitOk;
-  auto envelopes = SignLines(args, *lines, *key, std::get<std::string>(origin), codec, &code);
-  if (!envelopes) return code;
-  return SignedInput{std::move(*lines), std::move(*envelopes)};
+  auto envelopes = SignWithKey(args, *lines, codec);
+  if (auto* code = std::get_if<int>(&envelopes)) return *code;
+  return SignedInput{std::move(*lines), std::get<std::vector<Envelope>>(std::move(envelopes))};
 }
 
 }  // namespace
@@ -498,17 +508,12 @@ int Append(const Args& args) {
 }
 
 int AppendLines(const Args& args, const std::vector<Line>& lines) {
-  if (!args.Option("key")) return Fail(args, kExitUsage, "--key KEY.pem is required");
-  auto key = LoadSigningKey(args);
-  if (!key.ok()) return FailStatus(args, key.status());
-  auto origin = SigningOrigin(args);
-  if (auto* code = std::get_if<int>(&origin)) return *code;
   EventCodec codec;
-  int code = kExitOk;
-  auto envelopes = SignLines(args, lines, *key, std::get<std::string>(origin), codec, &code);
-  if (!envelopes) return code;
-  if (envelopes->empty()) return Fail(args, kExitRefused, "no events to append");
-  return SubmitEnvelopes(args, *envelopes, lines, codec);
+  auto envelopes = SignWithKey(args, lines, codec);
+  if (auto* code = std::get_if<int>(&envelopes)) return *code;
+  const auto& signed_lines = std::get<std::vector<Envelope>>(envelopes);
+  if (signed_lines.empty()) return Fail(args, kExitRefused, "no events to append");
+  return SubmitEnvelopes(args, signed_lines, lines, codec);
 }
 
 int Log(const Args& args) {
