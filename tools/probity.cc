@@ -660,6 +660,18 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   std::string name = words[i];
+  if (name.size() > 1 && name[0] == '-') {
+    // A command's option before the command (probity --key hr.pem record P1).
+    std::string option = name.substr(0, name.find('='));
+    std::string command = "COMMAND";
+    for (size_t j = i + 1; j < words.size() && command == "COMMAND"; ++j)
+      if (FindCommand(words[j])) command = words[j];
+    std::cerr << "probity: " << option
+              << " is not an option of probity itself (those are --data, --server, --server-ca, "
+                 "--version and --help): a command's options go after the command: 'probity "
+              << command << " ... " << option << " ...' ('probity help' lists the commands)\n";
+    return kExitUsage;
+  }
   std::vector<std::string> rest;
   // Global options may follow the command too (probity record P1 --data DIR).
   for (size_t j = i + 1; j < words.size(); ++j) {

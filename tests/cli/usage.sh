@@ -41,6 +41,13 @@ assert_exit 0 "--data after the command" "$probity" log --data "$tmp/store"
 grep -q keyRegistered "$tmp/out" || fail "--data after the command read no store"
 assert_exit 0 "--data=DIR after the command" "$probity" checkpoint --vkey "--data=$tmp/store"
 assert_exit 2 "--data without a value" "$probity" log --data
+# A command's option before the command: one line saying options go after it.
+assert_exit 2 "--key before the command" "$probity" --server http://127.0.0.1:9 --key "$tmp/admin.pem" record P1
+one_line "--key before the command"
+grep -q -- "--key is not an option of probity itself.*go after the command: 'probity record \.\.\. --key \.\.\.'" "$tmp/err" ||
+  fail "--key before the command: $(cat "$tmp/err")"
+assert_exit 2 "--json= before the command" "$probity" --json=1 keys
+grep -q -- "'probity keys \.\.\. --json \.\.\.'" "$tmp/err" || fail "--json=1 before the command: $(cat "$tmp/err")"
 
 # A bad date is bad usage everywhere.
 assert_exit 2 "record --as-of" "$probity" --data "$tmp/store" record P1 --as-of 2019-13-01
