@@ -68,20 +68,6 @@ assert_exit 1 "part of a name" p record 王
 grep -q "person '王' is not registered; did you mean P2 王芳? ('probity find 王' lists them)" "$tmp/err" ||
   fail "part of a name: $(cat "$tmp/err")"
 # ---- through a server (--server URL --key K): the same bytes as here -----------------------------
-server_pid=""
-trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
-start_server() {
-  "$probity" --data "$tmp/store" serve --listen 127.0.0.1:0 2>"$tmp/serve.err" &
-  server_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url="$(sed -n 's|.* at \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$tmp/serve.err")"
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "probity serve did not start: $(cat "$tmp/serve.err")"
-}
-stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 # r WHO ARGS...: probity ARGS through the server, signed with WHO's key.
 r() { local who="$1"; shift; "$probity" --server "$url" "$@" --key "$tmp/keys/$who.pem"; }
 # same WHO ARGS...: ARGS through the server (WHO's key) print what they print here, stdout

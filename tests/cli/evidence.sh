@@ -133,17 +133,7 @@ assert_exit 1 "an unknown person" p evidence P999 -o "$tmp/x.html"
 assert_exit 1 "an unwritable place" p evidence P1 -o "$tmp/no/such/dir/x.html"
 # 8. Through a server: the same bytes as the local pack, for any reader the rules allow; sealed
 # values for HR alone; a dispatcher (R1 reduced) refused (the access log: server_test.cc).
-server_pid=""
-trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
-"$probity" --data "$tmp/store" serve --listen 127.0.0.1:0 2>"$tmp/serve.err" &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url="$(sed -n 's|.* at \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$tmp/serve.err")"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || fail "probity serve did not start: $(cat "$tmp/serve.err")"
+start_server
 r() { "$probity" --server "$url" "$@"; }
 for form in "--lang en" "--lang zh" "--json"; do
   # shellcheck disable=SC2086

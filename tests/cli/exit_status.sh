@@ -72,13 +72,10 @@ assert_line_exit 2 "an unknown command" p recrod P1
 grep -q "record" "$tmp/err" || fail "no did-you-mean: $(cat "$tmp/err")"
 
 # A locked store: 3 for a writer, naming the lock; readers still read.
-p serve --listen 127.0.0.1:0 >"$tmp/serve.out" 2>&1 &
-server=$!
-for _ in $(seq 50); do grep -q "stop with" "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
-grep -q "stop with" "$tmp/serve.out" || { kill "$server"; fail "serve did not start: $(cat "$tmp/serve.out")"; }
+start_server
 assert_line_exit 3 "append while a server holds the store" p append --key "$keys/admin.pem" "$tmp/one.jsonl"
-grep -q "locked" "$tmp/err" || { kill "$server"; fail "the error does not say locked: $(cat "$tmp/err")"; }
+grep -q "locked" "$tmp/err" || fail "the error does not say locked: $(cat "$tmp/err")"
 assert_line_exit 0 "record while a server holds the store" p record P1
-kill "$server"; wait "$server" 2>/dev/null || true
+stop_server
 
 echo "exit_status.sh: ok"

@@ -3,8 +3,8 @@
 # Strict mode, with a trap naming the script and the line that failed; probity (the
 # binary), here (tests/cli), audit_tool (tools/probity-audit), tmp (a directory removed
 # at exit); $PROBITY_DATA and $PROBITY_SERVER unset. Functions: fail, p (probity on the
-# store $tmp/store), audit (the independent checker), and the assertions assert_exit and
-# assert.
+# store $tmp/store), audit (the independent checker), the assertions assert_exit and
+# assert, and start_server / stop_server ('probity serve' on a free loopback port).
 set -Eeuo pipefail
 script="$(basename "$0")"
 trap 'echo "$script: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -13,7 +13,8 @@ probity="${1:?usage: $0 PATH/TO/probity}"
 here="$(cd "$(dirname "$0")" && pwd)"
 audit_tool="$here/../../tools/probity-audit"
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+server_pid=""
+trap 'stop_server; rm -rf "$tmp"' EXIT
 unset PROBITY_DATA PROBITY_SERVER
 
 fail() { echo "$script: FAIL: $*" >&2; exit 1; }
@@ -32,4 +33,26 @@ assert_exit() {
   local rc=0
   "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
   [ "$rc" -eq "$code" ] || fail "$what: exit $rc, expected $code ($(cat "$tmp/err"))"
+}
+
+# start_server [STORE]: 'probity serve' on STORE (default $tmp/store) on a free loopback
+# port, its stderr in $tmp/serve.err; sets $url (http://127.0.0.1:PORT) and $server_pid.
+# The exit trap stops it; stop_server stops it before.
+start_server() {
+  "$probity" --data "${1:-$tmp/store}" serve --listen 127.0.0.1:0 2>"$tmp/serve.err" &
+  server_pid=$!
+  url=""
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's|.* at \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$tmp/serve.err")"
+    [ -n "$url" ] && return 0
+    sleep 0.1
+  done
+  fail "probity serve did not start: $(cat "$tmp/serve.err")"
+}
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
 }

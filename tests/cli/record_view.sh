@@ -6,24 +6,11 @@
 # two) unless --wide; --json is the document as before, in every language; a server's
 # answer is shown the same; a pager only on a terminal, never for a pipe.
 # Usage: tests/cli/record_view.sh PATH/TO/probity
-set -Eeuo pipefail
-trap 'echo "record_view.sh: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
-
-probity="${1:?usage: $0 PATH/TO/probity}"
+source "$(dirname "$0")/lib.sh" "$@"
 probity="$(cd "$(dirname "$probity")" && pwd)/$(basename "$probity")"
-here="$(cd "$(dirname "$0")/../.." && pwd)"
-tmp="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-unset PROBITY_DATA PROBITY_SERVER LC_ALL LC_MESSAGES PAGER COLUMNS LINES
+unset LC_ALL LC_MESSAGES PAGER COLUMNS LINES
 export LANG=C.UTF-8
 
-fail() { echo "record_view.sh: FAIL: $*" >&2; exit 1; }
-p() { "$probity" --data "$tmp/store" "$@"; }
 # with VAR=VALUE... ARGS: p ARGS in that environment (env, so that this shell never tries
 # a locale it may not have).
 with() {
@@ -32,7 +19,7 @@ with() {
   env "${vars[@]}" "$probity" --data "$tmp/store" "$@"
 }
 
-bash "$here/tests/web/make_store.sh" "$probity" "$tmp" >/dev/null
+bash "$here/../web/make_store.sh" "$probity" "$tmp" >/dev/null
 # A commendation whose reason is long Chinese text, to be wrapped at display width.
 long="在石家庄市大气污染防治强化监督定点帮扶工作中发现问题线索多、帮扶成效明显,带头表率作用突出,工作绩效优秀,作风硬朗,受到地方党委政府和群众的一致好评"
 printf '%s\n' "{\"type\":\"commendationIssued\",\"subject\":{\"person\":\"P1\"},\"reason\":\"$long\",\"date\":\"2019-06-02\",\"evaluation\":\"EV-P1\"}" |
@@ -175,15 +162,7 @@ if command -v script >/dev/null 2>&1; then
 fi
 
 # ---- from a server: the same view ------------------------------------------------------------------
-"$probity" --data "$tmp/store" serve --listen 127.0.0.1:0 2>"$tmp/serve.err" &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url="$(sed -n 's|.* at \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$tmp/serve.err")"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || fail "probity serve did not start: $(cat "$tmp/serve.err")"
+start_server
 for lang in en zh; do
   p record P3 --lang "$lang" >"$tmp/local.txt"
   "$probity" --server "$url" record P3 --key "$tmp/keys/hr.pem" --lang "$lang" >"$tmp/remote.txt" 2>"$tmp/err" ||
