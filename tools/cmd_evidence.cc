@@ -93,8 +93,7 @@ int Evidence(const Args& args) {
             << ", each with its proof to the checkpoint at size " << pack->checkpoint.size << " ("
             << count(pack->cosignature_lines, "witness cosignature", "witness cosignatures")
             << ")\n"
-            << "check it: probity-audit evidence " << *output
-            << " --vkey \"$(probity checkpoint --vkey)\"\n";
+            << CheckItHint(args, "evidence", *output) << "\n";
   if (pack->cosignature_lines == 0) {
     std::cerr << "probity evidence: note: no witness has cosigned this checkpoint; for a pack that "
                  "does not rest on the ledger's key alone, have it cosigned first "

@@ -94,8 +94,7 @@ int WriteExport(const Args& args, const std::string& path, const std::string& by
   std::cout << "wrote " << path << ": probity " << b.command << " at tree size "
             << b.basis.tree_size << ", root " << HexEncode(b.basis.root)
             << ", with the checkpoint signed at that size inside\n"
-            << "check it: probity-audit report " << path
-            << " --vkey \"$(probity checkpoint --vkey)\"\n";
+            << CheckItHint(args, "report", path) << "\n";
   return kExitOk;
 }
 

@@ -30,6 +30,7 @@ vkey="$(p checkpoint --vkey)"
 # 1. The page: written, private, checked offline by the independent checker.
 p evidence P1 -o "$tmp/p1.html" >"$tmp/out"
 grep -q "check it: probity-audit evidence" "$tmp/out" || fail "no hint how to check it"
+check_it_hint "evidence -o"
 [ "$(stat -c %a "$tmp/p1.html")" = 600 ] || fail "the pack is not mode 0600"
 grep -q '<script type="application/json" id="probity-evidence">' "$tmp/p1.html" ||
   fail "the page holds no evidence document"

@@ -4,7 +4,8 @@
 # binary), here (tests/cli), audit_tool (tools/probity-audit), tmp (a directory removed
 # at exit); $PROBITY_DATA and $PROBITY_SERVER unset. Functions: fail, p (probity on the
 # store $tmp/store), audit (the independent checker), the assertions assert_exit and
-# assert, and start_server / stop_server ('probity serve' on a free loopback port).
+# assert, check_it_hint (a written file's "check it:" line works pasted), and
+# start_server / stop_server ('probity serve' on a free loopback port).
 set -Eeuo pipefail
 script="$(basename "$0")"
 trap 'echo "$script: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -55,4 +56,17 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
   fi
+}
+
+# check_it_hint WHAT: the "check it: ..." line in $tmp/out, pasted into a shell in another
+# directory with probity and probity-audit on the PATH, passes.
+check_it_hint() {
+  local line bin="$tmp/hint-bin"
+  line="$(sed -n 's/^check it: //p' "$tmp/out")"
+  [ -n "$line" ] || fail "$1: no 'check it:' line: $(cat "$tmp/out")"
+  mkdir -p "$bin" "$tmp/elsewhere"
+  ln -sf "$(cd "$(dirname "$probity")" && pwd)/$(basename "$probity")" "$bin/probity"
+  ln -sf "$audit_tool" "$bin/probity-audit"
+  (cd "$tmp/elsewhere" && PATH="$bin:$PATH" bash -c "$line") >"$tmp/hint.out" 2>&1 ||
+    fail "$1: the pasted hint failed: $line: $(cat "$tmp/hint.out")"
 }

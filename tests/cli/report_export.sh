@@ -20,6 +20,7 @@ vkey="$(p checkpoint --vkey)"
 # CSV: the list as on stdout, then one basis row; the same bytes twice; mode 0600.
 p eligibility 2019 --format csv -o "$tmp/e.csv" >"$tmp/out"
 grep -q "check it: probity-audit report" "$tmp/out" || fail "no hint how to check the file"
+check_it_hint "eligibility -o"
 [ "$(stat -c %a "$tmp/e.csv")" = 600 ] || fail "the export is not mode 0600"
 p eligibility 2019 --format csv >"$tmp/stdout.csv" 2>/dev/null
 python3 - "$tmp/e.csv" "$tmp/stdout.csv" <<'PY' || fail "the CSV export is not the list and one basis row"
