@@ -1502,6 +1502,19 @@ class EvidenceTest(ToolTestCase, unittest.TestCase):
         self.assert_refused(self.run_tool("evidence", empty), "is neither an evidence JSON "
                             "document")
 
+    def test_a_vkey_file_that_is_missing_is_a_file_it_cannot_read(self):
+        # "ledger.vkey" cannot be a vkey (name+keyid+key): a missing file, exit 2, not
+        # "vkey is not name+keyid+key" (exit 1).
+        pack = self.log.write_json("pack.json", self.log.pack())
+        missing = os.path.join(self.log.dir, "ledger.vkey")
+        for option in ("--vkey", "--witness"):
+            r = self.run_tool("evidence", pack, option, missing)
+            self.assertEqual((r.returncode, r.stderr.count("\n")), (2, 1), r.stderr)
+            self.assertIn(f"cannot read {missing}", r.stderr)
+        # Text with a "+" is read as a vkey, and a wrong one is a failed check.
+        self.assert_refused(self.run_tool("evidence", pack, "--vkey", "bad+vkey"),
+                            "vkey is not name+keyid+key")
+
     def test_an_error_of_the_auditor_is_one_line_not_a_traceback(self):
         # Should a check itself break on some input, the run fails (exit 1) in one line naming
         # the error, never passes and never prints a traceback.
