@@ -21,18 +21,20 @@ int RemoteEvidence(const Args& args, const std::string& output, const AsOf& as_o
                       "evidence FILE --witness VKEY'");
     }
   }
-  std::string target = "/v1/persons/" + Client::Escape(args.positional[0]) + "/evidence?format=";
-  target += args.Has("json") ? "json" : "html";
-  target += lang == Lang::kEn ? "&lang=en" : "&lang=zh";
-  if (as_of.date) target += "&asOf=" + Client::Escape(*as_of.date);
-  if (as_of.seq) target += "&asOfSeq=" + std::to_string(*as_of.seq);
-  if (args.Has("include-sensitive")) target += "&sealed=1";
-  auto body = Remote::Read(args, target);
-  if (auto* code = std::get_if<int>(&body)) return *code;
-  if (int code = WriteOutputFile(args, output, std::get<std::string>(body)); code != kExitOk)
-    return code;
-  std::cout << "wrote " << output << ": the evidence pack of " << args.positional[0]
-            << " as the server built it (" << std::get<std::string>(body).size() << " bytes)\n"
+  auto answer = RemotePersonRead(args, args.positional[0], [&](const std::string& id) {
+    std::string target = "/v1/persons/" + Client::Escape(id) + "/evidence?format=";
+    target += args.Has("json") ? "json" : "html";
+    target += lang == Lang::kEn ? "&lang=en" : "&lang=zh";
+    if (as_of.date) target += "&asOf=" + Client::Escape(*as_of.date);
+    if (as_of.seq) target += "&asOfSeq=" + std::to_string(*as_of.seq);
+    if (args.Has("include-sensitive")) target += "&sealed=1";
+    return target;
+  });
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  const auto& [person, body] = std::get<RemotePerson>(answer);
+  if (int code = WriteOutputFile(args, output, body); code != kExitOk) return code;
+  std::cout << "wrote " << output << ": the evidence pack of " << person
+            << " as the server built it (" << body.size() << " bytes)\n"
             << "check it, with the checkpoint key you pinned: probity-audit evidence " << output
             << " --vkey VKEY\n";
   return kExitOk;

@@ -214,6 +214,40 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
 
 }  // namespace
 
+namespace {
+
+// The person PERSON `text` names, from what is known of it: `is_id` (a person has that
+// id), `named` (the persons of exactly that name) and `near` (persons whose id or name
+// holds it, asked only when neither). An id; the one person of that name (said on
+// stderr); else the exit status after listing those of that name or those it is part
+// of; else `text` itself, for the command to say it is not registered.
+std::variant<std::string, int> ChoosePerson(const Args& args, const std::string& text, bool is_id,
+                                            const std::vector<PersonRow>& named,
+                                            const PersonsReport& near) {
+  if (is_id) return text;
+  if (named.size() == 1) {
+    std::cerr << "probity " << args.command << ": " << text << " is " << named[0].person << "\n";
+    return named[0].person;
+  }
+  if (named.size() > 1) {
+    std::string ids;
+    for (const auto& p : named)
+      ids += (ids.empty() ? "" : ", ") + p.person + " (unit " + p.unit + ")";
+    return Fail(args, kExitRefused,
+                std::to_string(named.size()) + " persons are named '" + text + "': " + ids +
+                    "; give the id");
+  }
+  if (near.persons.empty()) return text;
+  std::string list;
+  for (const auto& p : near.persons) list += (list.empty() ? "" : ", ") + p.person + " " + p.name;
+  return FailStatus(
+      args,
+      Status::NotFound("person '" + text + "' is not registered; did you mean " + list +
+                       (near.more ? ", ..." : "") + "? ('probity find " + text + "' lists them)"));
+}
+
+}  // namespace
+
 std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerView& view,
                                                 const std::string& text) {
   auto by_id = PersonById(view, text);
@@ -221,29 +255,39 @@ std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerVi
   if (by_id->has_value()) return text;
   auto named = PersonsNamed(view, text);
   if (!named.ok()) return FailStatus(args, named.status());
-  if (named->size() == 1) {
-    std::cerr << "probity " << args.command << ": " << text << " is " << (*named)[0].person << "\n";
-    return (*named)[0].person;
-  }
+  PersonsReport near;
   if (named->empty()) {
-    // Not an id or a whole name: the command says it is not registered, as a server does,
-    // unless some persons' ids or names hold it; then it is refused here, naming them.
-    auto near = FindPersons(view, text, 5);
-    if (!near.ok() || near->persons.empty()) return text;
-    std::string list;
-    for (const auto& p : near->persons)
-      list += (list.empty() ? "" : ", ") + p.person + " " + p.name;
-    return FailStatus(
-        args, Status::NotFound("person '" + text + "' is not registered; did you mean " + list +
-                               (near->more ? ", ..." : "") + "? ('probity find " + text +
-                               "' lists them)"));
+    auto found = FindPersons(view, text, 5);
+    if (found.ok()) near = std::move(*found);
   }
-  std::string ids;
-  for (const auto& p : *named)
-    ids += (ids.empty() ? "" : ", ") + p.person + " (unit " + p.unit + ")";
-  return Fail(args, kExitRefused,
-              std::to_string(named->size()) + " persons are named '" + text + "': " + ids +
-                  "; give the id");
+  return ChoosePerson(args, text, false, *named, near);
+}
+
+std::variant<RemotePerson, int> RemotePersonRead(
+    const Args& args, const std::string& text,
+    const std::function<std::string(const std::string&)>& target_of) {
+  auto opened = Remote::Open(args, true);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  Remote& remote = *std::get<std::unique_ptr<Remote>>(opened);
+  auto first = remote.client().Get(target_of(text));
+  if (!first.ok()) return FailStatus(args, first.status());
+  if (first->status / 100 == 2) return RemotePerson{text, std::move(first->body)};
+  if (first->status != 404) return remote.Fail(*first);
+  // No person `text` the key may read: a name, or part of one, among those it may.
+  auto listed = remote.client().Get("/v1/persons?q=" + Client::Escape(text));
+  if (!listed.ok() || listed->status / 100 != 2) return remote.Fail(*first);
+  auto persons = PersonsFromJson(listed->body);
+  if (!persons.ok()) return remote.Fail(*first);
+  std::vector<PersonRow> named;
+  for (const auto& p : persons->persons)
+    if (p.name == text) named.push_back(p);
+  auto chosen = ChoosePerson(args, text, false, named, named.empty() ? *persons : PersonsReport{});
+  if (auto* code = std::get_if<int>(&chosen)) return *code;
+  const std::string& id = std::get<std::string>(chosen);
+  if (id == text) return remote.Fail(*first);
+  auto body = remote.Get(target_of(id));
+  if (auto* code = std::get_if<int>(&body)) return *code;
+  return RemotePerson{id, std::move(std::get<std::string>(body))};
 }
 
 std::variant<AsOf, int> AsOfOptions(const Args& args) {
@@ -289,15 +333,17 @@ int Record(const Args& args) {
   }
   if (args.remote()) {
     if (args.Has("include-sensitive")) return SensitiveIsRemote(args);
-    std::string target = "/v1/persons/" + Client::Escape(args.positional[0]) + "/record";
-    if (as_of.date) target += "?asOf=" + Client::Escape(*as_of.date);
-    if (as_of.seq) target += "?asOfSeq=" + std::to_string(*as_of.seq);
-    auto body = Remote::Read(args, target);
-    if (auto* code = std::get_if<int>(&body)) return *code;
-    if (args.Has("json")) return PrintBody(std::get<std::string>(body));
+    auto answer = RemotePersonRead(args, args.positional[0], [&](const std::string& id) {
+      std::string target = "/v1/persons/" + Client::Escape(id) + "/record";
+      if (as_of.date) target += "?asOf=" + Client::Escape(*as_of.date);
+      if (as_of.seq) target += "?asOfSeq=" + std::to_string(*as_of.seq);
+      return target;
+    });
+    if (auto* code = std::get_if<int>(&answer)) return *code;
+    const std::string& body = std::get<RemotePerson>(answer).body;
+    if (args.Has("json")) return PrintBody(body);
     return Render(
-        args, std::get<std::string>(body),
-        [](std::string_view json) { return RecordFromJson(json); },
+        args, body, [](std::string_view json) { return RecordFromJson(json); },
         [&](const PersonRecordReport& r) { PrintRecord(r, as_of, lang, wide); });
   }
   auto ledger = OpenLedger(args, Store::Mode::kReadOnly);

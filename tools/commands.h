@@ -2,6 +2,7 @@
 // their options and their help. Each returns the process exit status.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <variant>
 
@@ -51,6 +52,17 @@ std::variant<Lang, int> LangOption(const Args& args);
 // status after listing the candidates when several persons have that name.
 std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerView& view,
                                                 const std::string& text);
+// The same through --server: GET target_of(text); when the server knows no person `text`
+// (404), the persons the key may read whose id or name holds it (GET /v1/persons?q=)
+// decide as above, and a unique name is asked again by its id. The person's id and the
+// 2xx body, or the exit status already reported (the first answer's words when no
+// person is found).
+struct RemotePerson {
+  std::string person, body;
+};
+std::variant<RemotePerson, int> RemotePersonRead(
+    const Args& args, const std::string& text,
+    const std::function<std::string(const std::string&)>& target_of);
 
 // `append` of event JSON lines made by another command (import): signed with --key for
 // the store's origin, submitted all or nothing; a refusal names the line's number.

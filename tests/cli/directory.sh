@@ -95,6 +95,19 @@ for json in "" --json; do
   same auditor keys $json
   same admin keys $json
 done
+# record by name as here: a unique name (said on stderr, then asked by id), a shared one
+# (both listed), part of one (did you mean), none (the server's not registered).
+# (Not hr: a server shows hr the sealed values that the local command shows with
+# --include-sensitive only.)
+for who in reviewer enforcement; do
+  for text in 王芳 李娜 王 张三; do same "$who" record "$text"; done
+  same "$who" record 王芳 --json
+done
+# evidence by name: the pack of that id.
+r hr evidence 王芳 -o "$tmp/by-name.html" >"$tmp/out" 2>"$tmp/err" || fail "evidence by name through the server: $(cat "$tmp/err")"
+grep -q "the evidence pack of P2 as the server built it" "$tmp/out" || fail "evidence by name: $(cat "$tmp/out")"
+r hr evidence P2 -o "$tmp/by-id.html" >/dev/null 2>&1
+cmp -s "$tmp/by-name.html" "$tmp/by-id.html" || fail "evidence by name through the server is another pack than by id"
 # A dispatcher finds its own unit's persons only; a key that may not search persons is
 # told so (exit 1) rather than shown the units alone.
 assert_exit 0 "persons as a dispatcher" r dispatcher-u2 persons --json
