@@ -145,7 +145,7 @@ Status CheckKeyRegistration(const StateReader& state, schema::KeyRegistered::Rea
   bool scoped_person = role == schema::Role::GROUP_LEADER;
   if (scoped_unit != k.hasUnit()) {
     return Status::Refused(
-        scoped_unit ? "a " + RoleName(role) + " key needs field 'unit'"
+        scoped_unit ? RoleKey(role) + " needs field 'unit'"
                     : "field 'unit' applies only to dispatcher, guarantor and partyCommittee keys");
   }
   if (scoped_person != k.hasPerson()) {
@@ -180,6 +180,12 @@ Status CheckKeyRevocation(const StateReader& state, schema::KeyRevoked::Reader k
 }
 
 }  // namespace
+
+std::string RoleKey(schema::Role role) {
+  std::string name = RoleName(role);
+  bool vowel = !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+  return (vowel || name == "hr" ? "an " : "a ") + name + " key";
+}
 
 std::string RoleName(schema::Role role) {
   auto schema = capnp::Schema::from<schema::Role>();
@@ -242,7 +248,7 @@ Status CheckAuthority(const StateReader& state, uint64_t seq, const Hash& signer
   if (!needed) return Status::Invalid("event has no type");
   bool admin_erases = event.isErasure() && key.role == schema::Role::ADMIN;
   if (key.role != *needed && !admin_erases) {
-    return Status::Refused("a " + RoleName(key.role) + " key may not append " + type + " (only " +
+    return Status::Refused(RoleKey(key.role) + " may not append " + type + " (only " +
                            RoleName(*needed) + ")");
   }
   switch (event.which()) {

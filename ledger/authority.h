@@ -29,6 +29,9 @@ struct KeyInfo {
 };
 
 std::string RoleName(schema::Role role);
+// "a dispatcher key", "an auditor key", "an hr key": the role's name with its article, as
+// messages name a key.
+std::string RoleKey(schema::Role role);
 
 // The key registered under `key_id`, or nullopt.
 Result<std::optional<KeyInfo>> LookUpKey(const StateReader& state, const Hash& key_id);

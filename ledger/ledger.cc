@@ -821,7 +821,11 @@ std::vector<Result<std::vector<Receipt>>> Ledger::SubmitGroup(
   }
   EarlyVerifier early_verifier(std::move(early_tasks), origin_, options_.verify_threads);
   auto signature_error = [&](size_t i) {
-    return Status::Refused("signature does not verify for key " + HexEncode(all[i]->key_id));
+    return Status::Refused("signature does not verify for key " + HexEncode(all[i]->key_id) +
+                           " over this ledger's origin " + origin_ +
+                           " (an envelope signed for another ledger does not verify here: 'probity "
+                           "sign --origin " +
+                           origin_ + "')");
   };
 
   // Each request is admitted on a copy of the batch so far, kept only if all of it passes:

@@ -62,9 +62,8 @@ const char* Allowed(R role) {
 }
 
 Status Forbidden(const Principal& p, Reading r, const std::string& why = "") {
-  return Status::Refused("a " + RoleName(p.role) + " key may not read " + What(r) + why +
-                         "; it reads " + Allowed(p.role) +
-                         " (program-rules.md, who may read what)");
+  return Status::Refused(RoleKey(p.role) + " may not read " + What(r) + why + "; it reads " +
+                         Allowed(p.role) + " (program-rules.md, who may read what)");
 }
 
 // Whether `person` is registered (in force) to `unit`.

@@ -491,8 +491,8 @@ http::Response Service::Read(const http::Request& request) {
     if (!g->restriction_detail) {
       // A pack holds whole entries, R1's among them: a key that reads the record without
       // R1's details (a dispatcher) reads the record, not a pack of it.
-      return Error(403, "a " + RoleName(principal->role) +
-                            " key reads this person's record without R1's details, so not an "
+      return Error(403, RoleKey(principal->role) +
+                            " reads this person's record without R1's details, so not an "
                             "evidence pack of it (whole entries); ask HR or a reviewer");
     }
     EvidenceOptions options;
@@ -500,8 +500,8 @@ http::Response Service::Read(const http::Request& request) {
     if (q.count("sealed")) {
       if (q.at("sealed") != "1") return Error(400, "sealed must be 1 or absent");
       if (!g->sealed) {
-        return Error(403, "a " + RoleName(principal->role) +
-                              " key may not read sealed values; only HR may (program-rules.md, "
+        return Error(403, RoleKey(principal->role) +
+                              " may not read sealed values; only HR may (program-rules.md, "
                               "who may read what)");
       }
       options.include_sensitive = true;

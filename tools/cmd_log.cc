@@ -378,8 +378,10 @@ int Keygen(const Args& args) {
   if (!key.ok()) return FailStatus(args, key.status());
   std::string pub_path = PubPathFor(out);
   struct stat st;
-  if (::stat(pub_path.c_str(), &st) == 0)
-    return Fail(args, kExitRefused, pub_path + " already exists; not overwriting it");
+  for (const std::string& path : {out, pub_path}) {
+    if (::lstat(path.c_str(), &st) == 0)
+      return Fail(args, kExitRefused, path + " already exists; not overwriting it");
+  }
   Status s = WritePrivateKeyFile(out, *key, passphrase);
   if (!s.ok()) return FailStatus(args, s);
   s = WritePublicKeyFile(pub_path, key->Public());

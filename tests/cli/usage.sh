@@ -11,6 +11,11 @@ one_line() { [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$1: expected one line on 
 
 "$probity" keygen "$tmp/admin.pem" --quiet >/dev/null
 "$probity" --data "$tmp/store" init --admin-key "$tmp/admin.pem" --origin probity.test/usage >/dev/null
+# keygen never overwrites a key: it names the file that exists (the private key first).
+cp "$tmp/admin.pem" "$tmp/admin.pem.before"
+assert_exit 1 "keygen onto a key" "$probity" keygen "$tmp/admin.pem"
+grep -qx "probity keygen: $tmp/admin.pem already exists; not overwriting it" "$tmp/err" || fail "keygen onto a key: $(cat "$tmp/err")"
+cmp -s "$tmp/admin.pem" "$tmp/admin.pem.before" || fail "keygen changed an existing key"
 
 # A mistyped command: one line naming the nearest, exit 2.
 assert_exit 2 "a typo" "$probity" --data "$tmp/store" recod P1
@@ -48,6 +53,12 @@ grep -q -- "--key is not an option of probity itself.*go after the command: 'pro
   fail "--key before the command: $(cat "$tmp/err")"
 assert_exit 2 "--json= before the command" "$probity" --json=1 keys
 grep -q -- "'probity keys \.\.\. --json \.\.\.'" "$tmp/err" || fail "--json=1 before the command: $(cat "$tmp/err")"
+
+# --key on a local read (say $PROBITY_SERVER is set but --data given): what --key is for.
+assert_exit 2 "--key on a local read" env PROBITY_SERVER=http://127.0.0.1:9 "$probity" --data "$tmp/store" record P1 --key "$tmp/admin.pem"
+one_line "--key on a local read"
+grep -q -- "--key signs the requests to a server .*here the store is local (--data $tmp/store)" "$tmp/err" ||
+  fail "--key on a local read: $(cat "$tmp/err")"
 
 # A bad date is bad usage everywhere.
 assert_exit 2 "record --as-of" "$probity" --data "$tmp/store" record P1 --as-of 2019-13-01
