@@ -374,19 +374,7 @@ namespace {
 constexpr size_t kMaxKeyFileSize = 64 * 1024;
 
 using files::Quoted;
-
-// `path` as a shell word, for a command the user is told to run.
-std::string ShellWord(const std::string& path) {
-  bool plain = !path.empty();
-  for (char c : path) {
-    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
-                      (c != '\0' && std::strchr("._/-+,:=@", c) != nullptr));
-  }
-  if (plain) return path[0] == '-' ? "./" + path : path;  // not an option to chmod
-  std::string out = "'";
-  for (char c : path) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using files::ShellWord;
 
 using files::ErrnoStatus;
 using files::Fd;

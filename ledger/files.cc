@@ -4,12 +4,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
 namespace probity::files {
 
 std::string Quoted(const std::string& path) { return "'" + path + "'"; }
+
+std::string ShellWord(const std::string& path) {
+  bool plain = !path.empty();
+  for (char c : path) {
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
+                      (c != '\0' && std::strchr("._/-+,:=@", c) != nullptr));
+  }
+  if (plain) return path[0] == '-' ? "./" + path : path;  // not an option to chmod
+  std::string out = "'";
+  for (char c : path) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
   std::string msg = what + " " + Quoted(path) + ": " + std::strerror(err);

@@ -13,6 +13,10 @@ namespace probity::files {
 
 // 'path', quoted for messages.
 std::string Quoted(const std::string& path);
+// `path` as one word of a shell command the user is told to run: as it is when it holds
+// only letters, digits and ._/-+,:=@ (with "./" before a leading "-", so that it is no
+// option), else in single quotes.
+std::string ShellWord(const std::string& path);
 
 // "WHAT 'path': strerror": NotFound for ENOENT, else IoError.
 Status ErrnoStatus(const std::string& what, const std::string& path, int err);

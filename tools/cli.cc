@@ -174,20 +174,9 @@ Result<Args> Parse(const std::string& command, const std::vector<std::string>& w
   return args;
 }
 
-std::string ShellWord(const std::string& text) {
-  bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("-_./:=+@%").find(c) != std::string_view::npos;
-  });
-  if (plain) return text;
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string CheckItHint(const Args& args, const std::string& what, const std::string& path) {
-  return "check it: probity-audit " + what + " " + ShellWord(path) + " --vkey \"$(probity --data " +
-         ShellWord(args.data_dir) + " checkpoint --vkey)\"";
+  return "check it: probity-audit " + what + " " + files::ShellWord(path) +
+         " --vkey \"$(probity --data " + files::ShellWord(args.data_dir) + " checkpoint --vkey)\"";
 }
 
 std::optional<uint64_t> ParseUint(const std::string& text) {

@@ -80,9 +80,6 @@ int WriteOutputFile(const Args& args, const std::string& path, std::string_view 
 // Reads an unsigned 64-bit decimal, refusing signs, spaces and overflow.
 std::optional<uint64_t> ParseUint(const std::string& text);
 
-// `text` as one word for a POSIX shell: as it is when it holds only letters, digits and
-// -_./:=+@%, else in single quotes (a ' inside as '\'').
-std::string ShellWord(const std::string& text);
 // The line a written file ends with, to paste: "check it: probity-audit WHAT FILE --vkey
 // "$(probity --data DIR checkpoint --vkey)"", the store being this command's.
 std::string CheckItHint(const Args& args, const std::string& what, const std::string& path);
