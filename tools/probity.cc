@@ -300,8 +300,8 @@ const std::vector<Command>& Commands() {
        "  --include-sensitive  include sealed values (a restriction's reason) and their salts\n"
        "  --json               write the JSON document alone, not the page\n"
        "It proves each entry in it; it cannot prove that the ledger holds nothing else.\n"
-       "With --server, the server builds the pack (PERSON is an id; --size and --witness are\n"
-       "for a local store) and the read is in its access log; --include-sensitive asks for\n"
+       "With --server, the server builds the pack (--size and --witness are for a local\n"
+       "store) and the read is in its access log; --include-sensitive asks for\n"
        "sealed values, which only an HR key gets. The file is written as it came: check it\n"
        "with 'probity-audit evidence FILE --vkey VKEY' and the checkpoint key you pinned.\n"
        "  probity evidence P0042 --as-of 2019-12-31 -o P0042-2019.html\n",
