@@ -103,18 +103,6 @@ std::string SubjectOfUnit(const std::string& unit) { return "unit/" + unit; }
 
 std::string AccessEntryKey(uint64_t seq) { return "e/" + SeqKey(seq); }
 std::string AccessNodeKey(uint32_t level, uint64_t index) { return "n/" + NodeKey(level, index); }
-
-Result<Hash> StoredNodes::Get(uint32_t level, uint64_t index) const {
-  auto v = store_.Get(column_, prefix_ + NodeKey(level, index), snapshot_);
-  if (!v.ok()) return v.status();
-  if (!v->has_value() || (*v)->size() != 32) {
-    return Status::Corrupt(what_ + " (level " + std::to_string(level) + ", index " +
-                           std::to_string(index) + ") is missing");
-  }
-  Hash h;
-  std::copy((*v)->begin(), (*v)->end(), h.begin());
-  return h;
-}
 std::string AccessCosignedKey(uint64_t size) { return "c/" + SeqKey(size); }
 std::string AccessSubjectKey(std::string_view subject, uint64_t seq) {
   return AccessSubjectPrefix(subject) + SeqKey(seq);
@@ -454,6 +442,20 @@ std::unique_ptr<rocksdb::Iterator> Store::NewIterator(Column column,
   // the indexes out of its cache: their data blocks are read once.
   options.fill_cache = !read_only_;
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handle(column)));
+}
+
+// ---- StoredNodes -------------------------------------------------------------------
+
+Result<Hash> StoredNodes::Get(uint32_t level, uint64_t index) const {
+  auto v = store_.Get(column_, prefix_ + NodeKey(level, index), snapshot_);
+  if (!v.ok()) return v.status();
+  if (!v->has_value() || (*v)->size() != 32) {
+    return Status::Corrupt(what_ + " (level " + std::to_string(level) + ", index " +
+                           std::to_string(index) + ") is missing");
+  }
+  Hash h;
+  std::copy((*v)->begin(), (*v)->end(), h.begin());
+  return h;
 }
 
 // ---- ScratchStore ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // evidence: one file that proves a person's record offline (docs/formats.md §12).
 #include <iostream>
 
+#include "ledger/files.h"
 #include "projections/evidence.h"
 #include "server/evidence_page.h"
 #include "tools/client.h"
@@ -35,8 +36,8 @@ int RemoteEvidence(const Args& args, const std::string& output, const AsOf& as_o
   if (int code = WriteOutputFile(args, output, body); code != kExitOk) return code;
   std::cout << "wrote " << output << ": the evidence pack of " << person
             << " as the server built it (" << body.size() << " bytes)\n"
-            << "check it, with the checkpoint key you pinned: probity-audit evidence " << output
-            << " --vkey VKEY\n";
+            << "check it, with the checkpoint key you pinned: probity-audit evidence "
+            << files::ShellWord(output) << " --vkey VKEY\n";
   return kExitOk;
 }
 

@@ -212,19 +212,14 @@ int RemoteEligibility(const Args& args, int year, bool units, const std::string&
   return kExitOk;
 }
 
-}  // namespace
-
-namespace {
-
-// The person PERSON `text` names, from what is known of it: `is_id` (a person has that
-// id), `named` (the persons of exactly that name) and `near` (persons whose id or name
-// holds it, asked only when neither). An id; the one person of that name (said on
-// stderr); else the exit status after listing those of that name or those it is part
-// of; else `text` itself, for the command to say it is not registered.
-std::variant<std::string, int> ChoosePerson(const Args& args, const std::string& text, bool is_id,
+// The person PERSON `text` names when no person has it as id, from `named` (the persons of
+// exactly that name) and `near` (persons whose id or name holds it, read only when none
+// is named so): the one person of that name (said on stderr); else the exit status after
+// listing those of that name or those it is part of; else `text` itself, for the command
+// to say it is not registered.
+std::variant<std::string, int> ChoosePerson(const Args& args, const std::string& text,
                                             const std::vector<PersonRow>& named,
                                             const PersonsReport& near) {
-  if (is_id) return text;
   if (named.size() == 1) {
     std::cerr << "probity " << args.command << ": " << text << " is " << named[0].person << "\n";
     return named[0].person;
@@ -260,7 +255,7 @@ std::variant<std::string, int> PersonByIdOrName(const Args& args, const LedgerVi
     auto found = FindPersons(view, text, 5);
     if (found.ok()) near = std::move(*found);
   }
-  return ChoosePerson(args, text, false, *named, near);
+  return ChoosePerson(args, text, *named, near);
 }
 
 std::variant<RemotePerson, int> RemotePersonRead(
@@ -281,7 +276,7 @@ std::variant<RemotePerson, int> RemotePersonRead(
   std::vector<PersonRow> named;
   for (const auto& p : persons->persons)
     if (p.name == text) named.push_back(p);
-  auto chosen = ChoosePerson(args, text, false, named, named.empty() ? *persons : PersonsReport{});
+  auto chosen = ChoosePerson(args, text, named, *persons);
   if (auto* code = std::get_if<int>(&chosen)) return *code;
   const std::string& id = std::get<std::string>(chosen);
   if (id == text) return remote.Fail(*first);

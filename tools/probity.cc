@@ -736,22 +736,20 @@ int main(int argc, char** argv) {
       }
       if (c.remote == Where::kSigned) spec.options.insert({"key", "passphrase-file"});
     }
+    // --key on a read whose key only signs a server's requests, with the store local.
+    if (server.empty() && c.remote == Where::kSigned && !spec.options.count("key") &&
+        std::any_of(rest.begin(), rest.end(),
+                    [](const std::string& w) { return w == "--key" || w.starts_with("--key="); })) {
+      std::cerr << "probity " << name
+                << ": --key signs the requests to a server (--server URL or $PROBITY_SERVER); "
+                   "here the store is local ("
+                << (data_given ? "--data " + data_dir : data_dir)
+                << ") and a local read needs no key\n";
+      return kExitUsage;
+    }
     auto args = Parse(name, rest, spec, data_dir);
     if (!args.ok()) {
-      // --key on a read that signs only a server's requests, with the store local.
-      bool key_given = std::any_of(rest.begin(), rest.end(), [](const std::string& w) {
-        return w == "--key" || w.starts_with("--key=");
-      });
-      if (server.empty() && c.remote == Where::kSigned && !spec.options.count("key") && key_given &&
-          args.status().message().starts_with("unknown option --key;")) {
-        std::cerr << "probity " << name
-                  << ": --key signs the requests to a server (--server URL or $PROBITY_SERVER); "
-                     "here the store is local ("
-                  << (data_given ? "--data " + data_dir : data_dir)
-                  << ") and a local read needs no key\n";
-      } else {
-        std::cerr << "probity " << name << ": " << args.status().message() << "\n";
-      }
+      std::cerr << "probity " << name << ": " << args.status().message() << "\n";
       return kExitUsage;
     }
     args->server = server;
